@@ -1,0 +1,125 @@
+/*-------------------------------------------------------------------------
+ *
+ * aws.h
+ *		Public interface of ddb_fdw's AWS layer.
+ *
+ * The AWS layer talks HTTP to DynamoDB and STS, signs requests with SigV4
+ * and parses control responses.  It never includes PostgreSQL headers: it
+ * allocates with malloc, reports failures as a DdbAwsError (a kind plus the
+ * service's code and message), and calls back into its host only through
+ * the hooks in DdbHttpClient (abort check, clock).  The FDW layer maps
+ * those errors to ereport() in one place (connection.c).
+ *
+ * IDENTIFICATION
+ *		src/aws/aws.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DDB_AWS_H
+#define DDB_AWS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#if defined(__GNUC__)
+#define DDB_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define DDB_PRINTF(f, a)
+#endif
+
+/* ----------------------------------------------------------------
+ * Growable byte buffer (buf.c)
+ *
+ * Always NUL-terminated once anything was appended.  Allocation failure is
+ * sticky: the buffer sets 'oom', ignores further appends, and the caller
+ * checks ddb_buf_ok() once at the end instead of after every append.
+ * ----------------------------------------------------------------
+ */
+typedef struct DdbBuf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+	bool		oom;
+} DdbBuf;
+
+extern void ddb_buf_init(DdbBuf *buf);
+extern void ddb_buf_free(DdbBuf *buf);
+extern void ddb_buf_reset(DdbBuf *buf);
+extern bool ddb_buf_reserve(DdbBuf *buf, size_t extra);
+extern void ddb_buf_append(DdbBuf *buf, const void *data, size_t len);
+extern void ddb_buf_append_str(DdbBuf *buf, const char *str);
+extern void ddb_buf_append_char(DdbBuf *buf, char c);
+extern void ddb_buf_printf(DdbBuf *buf, const char *fmt, ...) DDB_PRINTF(2, 3);
+extern void ddb_buf_append_json_string(DdbBuf *buf, const char *str, size_t len);
+extern char *ddb_buf_steal(DdbBuf *buf);
+
+static inline bool
+ddb_buf_ok(const DdbBuf *buf)
+{
+	return !buf->oom;
+}
+
+/* Wipe and free a malloc'd secret (NULL is fine). */
+extern void ddb_free_secret(char *secret);
+
+/* ----------------------------------------------------------------
+ * Errors
+ * ----------------------------------------------------------------
+ */
+typedef enum DdbAwsErrorKind
+{
+	DDB_AWS_OK = 0,
+	DDB_AWS_ERR_ABORTED,		/* the abort hook asked us to stop */
+	DDB_AWS_ERR_CONNECT,		/* could not resolve or connect */
+	DDB_AWS_ERR_TIMEOUT,		/* connect or request timeout */
+	DDB_AWS_ERR_TRANSPORT,		/* connection reset, TLS failure, ... */
+	DDB_AWS_ERR_SERVICE,		/* the service answered with an error body */
+	DDB_AWS_ERR_HTTP,			/* non-2xx status without a usable error body */
+	DDB_AWS_ERR_MALFORMED,		/* response not what the protocol promises */
+	DDB_AWS_ERR_CHECKSUM,		/* x-amz-crc32 does not match the body */
+	DDB_AWS_ERR_TOO_LARGE,		/* response larger than we accept */
+	DDB_AWS_ERR_INVALID,		/* bad argument from our caller */
+	DDB_AWS_ERR_OOM				/* malloc failed */
+} DdbAwsErrorKind;
+
+typedef struct DdbAwsError
+{
+	DdbAwsErrorKind kind;
+	long		http_status;	/* 0 when no response arrived */
+	char		code[128];		/* service error code, '#' prefix removed */
+	char		message[1024];	/* human readable, never holds a secret */
+	char		request_id[128];	/* x-amzn-RequestId when known */
+} DdbAwsError;
+
+extern void ddb_aws_error_clear(DdbAwsError *err);
+extern void ddb_aws_error_set(DdbAwsError *err, DdbAwsErrorKind kind,
+							  const char *fmt, ...) DDB_PRINTF(3, 4);
+extern const char *ddb_aws_error_kind_name(DdbAwsErrorKind kind);
+
+/* ----------------------------------------------------------------
+ * Small codecs (codec.c)
+ * ----------------------------------------------------------------
+ */
+extern uint32_t ddb_crc32(uint32_t crc, const void *data, size_t len);
+
+/* Returns the decoded length, or -1 on invalid base64 (RFC 4648, padded). */
+extern long ddb_base64_decode(const char *src, size_t len, unsigned char *dst);
+extern size_t ddb_base64_decoded_maxlen(size_t len);
+/* Appends the padded base64 encoding of data to buf. */
+extern void ddb_base64_encode(DdbBuf *buf, const void *data, size_t len);
+
+/* Hex SHA-256 of data; out gets 64 hex digits and a NUL. */
+extern void ddb_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* "YYYYMMDDTHHMMSSZ" for t (UTC); out needs 17 bytes. */
+extern void ddb_aws_format_amz_date(time_t t, char out[17]);
+
+/* Parses an ISO-8601 UTC timestamp as STS and IMDS write it
+ * ("2011-07-15T23:28:33.359Z", "2014-10-24T23:00:23Z"); false if invalid. */
+extern bool ddb_aws_parse_iso8601(const char *str, time_t *result);
+
+#endif							/* DDB_AWS_H */

@@ -1,0 +1,66 @@
+/*-------------------------------------------------------------------------
+ *
+ * unit.h
+ *		A minimal harness for the C unit tests of the AWS layer.
+ *
+ * Each test program counts checks and failures and exits non-zero when any
+ * check failed.  No PostgreSQL headers, no network beyond loopback.
+ *
+ * IDENTIFICATION
+ *		test/unit/unit.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DDB_UNIT_H
+#define DDB_UNIT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern int	unit_checks;
+extern int	unit_failures;
+
+#define UNIT_DEFINE_COUNTERS int unit_checks = 0; int unit_failures = 0
+
+/* Records one check; prints the failing expression and where it is. */
+static inline int
+unit_check(int ok, const char *expr, const char *file, int line,
+		   const char *context)
+{
+	unit_checks++;
+	if (!ok)
+	{
+		unit_failures++;
+		fprintf(stderr, "FAIL %s:%d: %s%s%s\n", file, line, expr,
+				context ? " -- " : "", context ? context : "");
+	}
+	return ok;
+}
+
+#define CHECK(expr) unit_check((expr) ? 1 : 0, #expr, __FILE__, __LINE__, NULL)
+#define CHECK_MSG(expr, ctx) unit_check((expr) ? 1 : 0, #expr, __FILE__, __LINE__, (ctx))
+
+static inline int
+unit_check_str(const char *got, const char *want, const char *what,
+			   const char *file, int line)
+{
+	int			ok = (got && want && strcmp(got, want) == 0) || (!got && !want);
+
+	unit_check(ok, what, file, line, NULL);
+	if (!ok)
+		fprintf(stderr, "  want: [%s]\n  got:  [%s]\n",
+				want ? want : "(null)", got ? got : "(null)");
+	return ok;
+}
+
+#define CHECK_STR(got, want) unit_check_str((got), (want), #got " == " #want, __FILE__, __LINE__)
+
+static inline int
+unit_report(const char *name)
+{
+	printf("%s: %d checks, %d failed\n", name, unit_checks, unit_failures);
+	return unit_failures == 0 ? 0 : 1;
+}
+
+#endif							/* DDB_UNIT_H */
