@@ -122,4 +122,22 @@ extern void ddb_aws_format_amz_date(time_t t, char out[17]);
  * ("2011-07-15T23:28:33.359Z", "2014-10-24T23:00:23Z"); false if invalid. */
 extern bool ddb_aws_parse_iso8601(const char *str, time_t *result);
 
+/* ----------------------------------------------------------------
+ * Credentials
+ * ----------------------------------------------------------------
+ */
+typedef struct DdbAwsCredentials
+{
+	char	   *access_key_id;	/* malloc'd */
+	char	   *secret_access_key;	/* malloc'd, wiped on free */
+	char	   *session_token;	/* malloc'd or NULL */
+	time_t		expiration;		/* 0: does not expire */
+} DdbAwsCredentials;
+
+/* Copies src into dst (all strings duplicated); false when out of memory. */
+extern bool ddb_aws_credentials_copy(DdbAwsCredentials *dst,
+									 const DdbAwsCredentials *src);
+/* Wipes and frees the strings; dst is left empty. */
+extern void ddb_aws_credentials_clear(DdbAwsCredentials *creds);
+
 #endif							/* DDB_AWS_H */

@@ -272,3 +272,32 @@ ddb_aws_error_kind_name(DdbAwsErrorKind kind)
 	}
 	return "unknown";
 }
+
+bool
+ddb_aws_credentials_copy(DdbAwsCredentials *dst, const DdbAwsCredentials *src)
+{
+	dst->access_key_id = src->access_key_id ? strdup(src->access_key_id) : NULL;
+	dst->secret_access_key = src->secret_access_key ? strdup(src->secret_access_key) : NULL;
+	dst->session_token = src->session_token ? strdup(src->session_token) : NULL;
+	dst->expiration = src->expiration;
+	if ((src->access_key_id && !dst->access_key_id) ||
+		(src->secret_access_key && !dst->secret_access_key) ||
+		(src->session_token && !dst->session_token))
+	{
+		ddb_aws_credentials_clear(dst);
+		return false;
+	}
+	return true;
+}
+
+void
+ddb_aws_credentials_clear(DdbAwsCredentials *creds)
+{
+	free(creds->access_key_id);
+	ddb_free_secret(creds->secret_access_key);
+	ddb_free_secret(creds->session_token);
+	creds->access_key_id = NULL;
+	creds->secret_access_key = NULL;
+	creds->session_token = NULL;
+	creds->expiration = 0;
+}

@@ -32,7 +32,9 @@ typedef struct DdbSigv4Input
 	const char *query;			/* raw query after '?', or NULL/"" */
 	const DdbHeader *headers;	/* every header given here is signed;
 								 * names in any case, values untrimmed,
-								 * repeated names allowed */
+								 * repeated names allowed; a value may
+								 * hold a folded continuation (CRLF or LF
+								 * followed by SP/HT), no other CR/LF */
 	int			nheaders;
 	const void *payload;
 	size_t		payload_len;
@@ -61,8 +63,8 @@ typedef struct DdbSigv4Output
 	/*
 	 * Headers the signer added and the caller must send: X-Amz-Date (when
 	 * the input had none), X-Amz-Security-Token (when session_token is set)
-	 * and x-amz-content-sha256 (when sign_body_header).  Names are static
-	 * strings, values malloc'd.
+	 * and x-amz-content-sha256 (when sign_body_header), in that order.
+	 * Names are static strings, values malloc'd.
 	 */
 	DdbHeader	added[3];
 	int			nadded;

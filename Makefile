@@ -1,0 +1,43 @@
+# ddb_fdw: a PostgreSQL foreign data wrapper for Amazon DynamoDB.
+#
+#   make && make install    build and install into the PostgreSQL that
+#                           pg_config (PG_CONFIG=...) names
+#   make demo               fresh machine to a queried sample table
+#   make test               every test suite; ends with "N passed, N failed"
+#   make bench              benchmarks (not part of make test)
+
+MODULE_big = ddb_fdw
+AWS_OBJS = src/aws/buf.o src/aws/codec.o src/aws/json.o src/aws/http.o \
+	src/aws/sigv4.o src/aws/dynamodb.o
+FDW_OBJS = src/fdw/ddb_fdw.o src/fdw/option.o src/fdw/connection.o \
+	src/fdw/import.o src/fdw/scan.o src/fdw/decode.o
+OBJS = $(AWS_OBJS) $(FDW_OBJS)
+
+EXTENSION = ddb_fdw
+DATA = sql/ddb_fdw--1.0.sql
+PGFILEDESC = "ddb_fdw - foreign data wrapper for Amazon DynamoDB"
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(srcdir)/src
+# -Wextra, less unused-parameter: PostgreSQL's own headers and every FDW
+# callback signature have parameters a given implementation does not use
+PG_CFLAGS = -Wextra -Wno-unused-parameter
+SHLIB_LINK = -lcurl -ljson-c -lcrypto
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: demo test bench unit
+
+demo:
+	bash test/demo.sh
+
+test:
+	bash test/run.sh
+
+bench:
+	bash bench/run.sh
+
+# C unit tests of src/aws (no PostgreSQL needed); UNIT_SANITIZE=0 for valgrind
+unit:
+	$(MAKE) -f test/unit/Makefile

@@ -1,0 +1,769 @@
+/*-------------------------------------------------------------------------
+ *
+ * dynamodb.c
+ *		DynamoDB JSON 1.0 API: signed calls, request builders, and parsers
+ *		for the small control responses.
+ *
+ * json-c is used for the control responses (ListTables, DescribeTable,
+ * error bodies), where a DOM is convenient and speed does not matter.
+ * Request bodies are written directly into a DdbBuf.
+ *
+ * IDENTIFICATION
+ *		src/aws/dynamodb.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "dynamodb.h"
+#include "sigv4.h"
+
+/* ----------------------------------------------------------------
+ * Service handle
+ * ----------------------------------------------------------------
+ */
+bool
+ddb_aws_service_init(DdbAwsService *svc, DdbHttpClient *http,
+					 const char *endpoint_url, const char *region,
+					 const char *service, DdbAwsError *err)
+{
+	memset(svc, 0, sizeof(*svc));
+	if (strlen(region) >= sizeof(svc->region) ||
+		strlen(service) >= sizeof(svc->service))
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "region or service name too long");
+		return false;
+	}
+	if (!ddb_endpoint_parse(endpoint_url, &svc->endpoint, err))
+		return false;
+	svc->http = http;
+	strcpy(svc->region, region);
+	strcpy(svc->service, service);
+	return true;
+}
+
+void
+ddb_aws_service_free(DdbAwsService *svc)
+{
+	ddb_endpoint_free(&svc->endpoint);
+}
+
+char *
+ddb_dynamodb_default_endpoint(const char *region)
+{
+	DdbBuf		b;
+
+	ddb_buf_init(&b);
+	/* the China partition has its own DNS suffix */
+	if (strncmp(region, "cn-", 3) == 0)
+		ddb_buf_printf(&b, "https://dynamodb.%s.amazonaws.com.cn/", region);
+	else
+		ddb_buf_printf(&b, "https://dynamodb.%s.amazonaws.com/", region);
+	return ddb_buf_steal(&b);
+}
+
+/* ----------------------------------------------------------------
+ * JSON helpers (json-c)
+ * ----------------------------------------------------------------
+ */
+
+/* Parses exactly len bytes of JSON; NULL when invalid or followed by junk. */
+static struct json_object *
+parse_json(const char *body, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	size_t		end;
+
+	if (len > (size_t) INT32_MAX)
+		return NULL;
+	tok = json_tokener_new();
+	if (tok == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, body, (int) len);
+	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success)
+	{
+		json_object_put(obj);
+		json_tokener_free(tok);
+		return NULL;
+	}
+	end = json_tokener_get_parse_end(tok);
+	while (end < len && isspace((unsigned char) body[end]))
+		end++;
+	json_tokener_free(tok);
+	if (end != len)
+	{
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static const char *
+get_string(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
+		!json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static struct json_object *
+get_typed(struct json_object *obj, const char *key, enum json_type type)
+{
+	struct json_object *v;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
+		!json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+static long long
+get_int64(struct json_object *obj, const char *key, long long dflt)
+{
+	struct json_object *v;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
+		!json_object_is_type(v, json_type_int))
+		return dflt;
+	return (long long) json_object_get_int64(v);
+}
+
+/* Copies s into a fixed buffer, replacing control characters. */
+static void
+copy_clean(char *dst, size_t dstlen, const char *s, size_t len)
+{
+	size_t		i;
+
+	if (len >= dstlen)
+		len = dstlen - 1;
+	for (i = 0; i < len; i++)
+		dst[i] = ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) ? ' ' : s[i];
+	dst[len] = '\0';
+}
+
+/*
+ * Error code as the SDKs derive it: everything up to the last '#' and from
+ * the first ':' on is dropped ("com.amazonaws.dynamodb.v20120810#Foo" and
+ * "Foo:http://internal..." both give "Foo").
+ */
+static void
+set_error_code(DdbAwsError *err, const char *raw)
+{
+	const char *s = strrchr(raw, '#');
+	const char *colon;
+	size_t		len;
+
+	s = s ? s + 1 : raw;
+	colon = strchr(s, ':');
+	len = colon ? (size_t) (colon - s) : strlen(s);
+	copy_clean(err->code, sizeof(err->code), s, len);
+}
+
+void
+ddb_dynamodb_parse_error(const DdbHttpResponse *resp, DdbAwsError *err)
+{
+	struct json_object *obj = parse_json(resp->body.data ? resp->body.data : "",
+										 resp->body.len);
+	const char *code = NULL;
+	const char *msg = NULL;
+
+	err->http_status = resp->status;
+	copy_clean(err->request_id, sizeof(err->request_id), resp->request_id,
+			   strlen(resp->request_id));
+	if (resp->error_type[0])
+		code = resp->error_type;
+	if (code == NULL)
+		code = get_string(obj, "__type");
+	if (code == NULL)
+		code = get_string(obj, "code");
+	msg = get_string(obj, "message");
+	if (msg == NULL)
+		msg = get_string(obj, "Message");
+
+	if (code != NULL)
+	{
+		err->kind = DDB_AWS_ERR_SERVICE;
+		set_error_code(err, code);
+		if (msg)
+			copy_clean(err->message, sizeof(err->message), msg, strlen(msg));
+		else
+			snprintf(err->message, sizeof(err->message), "%s", err->code);
+	}
+	else
+	{
+		/* not an AWS error body: a proxy page, an empty 5xx, ... */
+		char		snippet[201];
+
+		err->kind = DDB_AWS_ERR_HTTP;
+		err->code[0] = '\0';
+		copy_clean(snippet, sizeof(snippet),
+				   resp->body.data ? resp->body.data : "", resp->body.len);
+		if (snippet[0])
+			snprintf(err->message, sizeof(err->message),
+					 "HTTP status %ld with an unrecognized body: %s%s",
+					 resp->status, snippet, resp->body.len > 200 ? "..." : "");
+		else
+			snprintf(err->message, sizeof(err->message),
+					 "HTTP status %ld with an empty body", resp->status);
+	}
+	json_object_put(obj);
+}
+
+/* ----------------------------------------------------------------
+ * Signed calls
+ * ----------------------------------------------------------------
+ */
+bool
+ddb_dynamodb_call(DdbAwsService *svc, const DdbAwsCredentials *creds,
+				  const char *operation, const char *body, size_t body_len,
+				  DdbHttpResponse *resp, DdbAwsError *err)
+{
+	char		amz_date[17];
+	char		target[128];
+	DdbHeader	hdrs[8];
+	int			nhdrs = 0;
+	DdbSigv4Input in;
+	DdbSigv4Output out;
+	bool		ok = false;
+	int			i;
+
+	ddb_aws_error_clear(err);
+	if (creds == NULL || creds->access_key_id == NULL ||
+		creds->secret_access_key == NULL)
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "no credentials to sign with");
+		return false;
+	}
+	if (strchr(operation, '.'))
+		snprintf(target, sizeof(target), "%s", operation);
+	else
+		snprintf(target, sizeof(target), DDB_TARGET_PREFIX "%s", operation);
+	ddb_aws_format_amz_date(svc->clock ? svc->clock() : time(NULL), amz_date);
+
+	hdrs[nhdrs++] = (DdbHeader)
+	{
+		"Host", svc->endpoint.host_header
+	};
+	hdrs[nhdrs++] = (DdbHeader)
+	{
+		"Content-Type", "application/x-amz-json-1.0"
+	};
+	hdrs[nhdrs++] = (DdbHeader)
+	{
+		"X-Amz-Target", target
+	};
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	in.method = "POST";
+	in.path = svc->endpoint.path;
+	in.query = NULL;
+	in.headers = hdrs;
+	in.nheaders = nhdrs;
+	in.payload = body;
+	in.payload_len = body_len;
+	in.access_key_id = creds->access_key_id;
+	in.secret_access_key = creds->secret_access_key;
+	in.session_token = creds->session_token;
+	in.region = svc->region;
+	in.service = svc->service;
+	in.amz_date = amz_date;
+	in.normalize_path = true;
+	in.double_encode = true;
+	if (!ddb_sigv4_sign(&in, &out, err))
+		goto done;
+
+	for (i = 0; i < out.nadded; i++)
+		hdrs[nhdrs++] = out.added[i];
+	hdrs[nhdrs++] = (DdbHeader)
+	{
+		"Authorization", out.authorization
+	};
+
+	if (!ddb_http_request(svc->http, "POST", svc->endpoint.url, hdrs, nhdrs,
+						  body, body_len, resp, err))
+		goto done;
+
+	if (resp->status != 200)
+	{
+		ddb_dynamodb_parse_error(resp, err);
+		goto done;
+	}
+	if (resp->has_crc32)
+	{
+		uint32_t	crc = ddb_crc32(0, resp->body.data, resp->body.len);
+
+		if (resp->crc32_invalid || crc != resp->crc32)
+		{
+			err->http_status = resp->status;
+			ddb_aws_error_set(err, DDB_AWS_ERR_CHECKSUM,
+							  "x-amz-crc32 of the response does not match its body (%zu bytes)",
+							  resp->body.len);
+			goto done;
+		}
+	}
+	ok = true;
+
+done:
+	if (!ok && err->request_id[0] == '\0' && resp->request_id[0])
+		copy_clean(err->request_id, sizeof(err->request_id), resp->request_id,
+				   strlen(resp->request_id));
+	ddb_sigv4_output_free(&out);
+	return ok;
+}
+
+/* ----------------------------------------------------------------
+ * ListTables
+ * ----------------------------------------------------------------
+ */
+bool
+ddb_string_list_add(DdbStringList *list, const char *s, size_t len)
+{
+	char	   *copy;
+
+	if (list->n == list->cap)
+	{
+		int			newcap = list->cap ? list->cap * 2 : 16;
+		char	  **p = realloc(list->items, sizeof(char *) * (size_t) newcap);
+
+		if (p == NULL)
+			return false;
+		list->items = p;
+		list->cap = newcap;
+	}
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return false;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	list->items[list->n++] = copy;
+	return true;
+}
+
+void
+ddb_string_list_free(DdbStringList *list)
+{
+	int			i;
+
+	for (i = 0; i < list->n; i++)
+		free(list->items[i]);
+	free(list->items);
+	list->items = NULL;
+	list->n = list->cap = 0;
+}
+
+bool
+ddb_dynamodb_parse_list_tables(const char *body, size_t len,
+							   DdbStringList *tables, char **last,
+							   DdbAwsError *err)
+{
+	struct json_object *obj = parse_json(body, len);
+	struct json_object *names;
+	const char *lastname;
+	size_t		i;
+	size_t		n;
+
+	*last = NULL;
+	names = get_typed(obj, "TableNames", json_type_array);
+	if (names == NULL)
+	{
+		json_object_put(obj);
+		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+						  "ListTables response has no TableNames array");
+		return false;
+	}
+	n = json_object_array_length(names);
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *v = json_object_array_get_idx(names, i);
+
+		if (!json_object_is_type(v, json_type_string))
+		{
+			json_object_put(obj);
+			ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+							  "ListTables response has a table name that is not a string");
+			return false;
+		}
+		if (!ddb_string_list_add(tables, json_object_get_string(v),
+								 (size_t) json_object_get_string_len(v)))
+		{
+			json_object_put(obj);
+			ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+			return false;
+		}
+	}
+	lastname = get_string(obj, "LastEvaluatedTableName");
+	if (lastname != NULL && (*last = strdup(lastname)) == NULL)
+	{
+		json_object_put(obj);
+		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+		return false;
+	}
+	json_object_put(obj);
+	return true;
+}
+
+bool
+ddb_dynamodb_list_all_tables(DdbAwsService *svc, const DdbAwsCredentials *creds,
+							 DdbStringList *tables, DdbAwsError *err)
+{
+	DdbHttpResponse resp;
+	DdbBuf		body;
+	char	   *start = NULL;
+	bool		ok = true;
+
+	ddb_http_response_init(&resp);
+	ddb_buf_init(&body);
+	do
+	{
+		char	   *last = NULL;
+
+		ddb_buf_reset(&body);
+		ddb_buf_append_str(&body, "{\"Limit\":100");
+		if (start)
+		{
+			ddb_buf_append_str(&body, ",\"ExclusiveStartTableName\":");
+			ddb_buf_append_json_string(&body, start, strlen(start));
+		}
+		ddb_buf_append_char(&body, '}');
+		if (!ddb_buf_ok(&body))
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+			ok = false;
+			break;
+		}
+		ok = ddb_dynamodb_call(svc, creds, "ListTables", body.data, body.len,
+							   &resp, err) &&
+			ddb_dynamodb_parse_list_tables(resp.body.data, resp.body.len,
+										   tables, &last, err);
+		/* a server repeating the start name would make us loop forever */
+		if (ok && last && start && strcmp(last, start) == 0)
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+							  "ListTables returned the same continuation twice");
+			ok = false;
+		}
+		free(start);
+		start = last;
+	} while (ok && start != NULL);
+	free(start);
+	ddb_buf_free(&body);
+	ddb_http_response_free(&resp);
+	return ok;
+}
+
+/* ----------------------------------------------------------------
+ * DescribeTable
+ * ----------------------------------------------------------------
+ */
+static char *
+dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void
+key_schema_free(DdbKeySchema *k)
+{
+	free(k->partition_key);
+	free(k->sort_key);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Type letter of an attribute from AttributeDefinitions, '\0' if unknown. */
+static char
+attribute_type(struct json_object *defs, const char *name)
+{
+	size_t		i;
+	size_t		n = defs ? json_object_array_length(defs) : 0;
+
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *d = json_object_array_get_idx(defs, i);
+		const char *an = get_string(d, "AttributeName");
+		const char *at = get_string(d, "AttributeType");
+
+		if (an && at && strcmp(an, name) == 0 &&
+			(strcmp(at, "S") == 0 || strcmp(at, "N") == 0 || strcmp(at, "B") == 0))
+			return at[0];
+	}
+	return '\0';
+}
+
+static bool
+parse_key_schema(struct json_object *schema, struct json_object *defs,
+				 DdbKeySchema *key)
+{
+	size_t		i;
+	size_t		n;
+
+	memset(key, 0, sizeof(*key));
+	if (schema == NULL)
+		return false;
+	n = json_object_array_length(schema);
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *k = json_object_array_get_idx(schema, i);
+		const char *name = get_string(k, "AttributeName");
+		const char *type = get_string(k, "KeyType");
+
+		if (name == NULL || type == NULL)
+			return false;
+		if (strcmp(type, "HASH") == 0 && key->partition_key == NULL)
+		{
+			if ((key->partition_key = strdup(name)) == NULL)
+				return false;
+			key->partition_type = attribute_type(defs, name);
+		}
+		else if (strcmp(type, "RANGE") == 0 && key->sort_key == NULL)
+		{
+			if ((key->sort_key = strdup(name)) == NULL)
+				return false;
+			key->sort_type = attribute_type(defs, name);
+		}
+		else
+			return false;
+	}
+	return key->partition_key != NULL;
+}
+
+static bool
+parse_indexes(struct json_object *arr, struct json_object *defs, bool global,
+			  DdbTableDesc *desc)
+{
+	size_t		i;
+	size_t		n;
+
+	if (arr == NULL)
+		return true;
+	n = json_object_array_length(arr);
+	if (n == 0)
+		return true;
+	{
+		DdbIndexDesc *p = realloc(desc->indexes,
+								  sizeof(DdbIndexDesc) * ((size_t) desc->nindexes + n));
+
+		if (p == NULL)
+			return false;
+		desc->indexes = p;
+	}
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *ix = json_object_array_get_idx(arr, i);
+		DdbIndexDesc *d = &desc->indexes[desc->nindexes];
+		struct json_object *proj = get_typed(ix, "Projection", json_type_object);
+		struct json_object *nk = get_typed(proj, "NonKeyAttributes", json_type_array);
+		const char *name = get_string(ix, "IndexName");
+
+		memset(d, 0, sizeof(*d));
+		desc->nindexes++;
+		d->global = global;
+		if (name == NULL || (d->name = strdup(name)) == NULL)
+			return false;
+		if (!parse_key_schema(get_typed(ix, "KeySchema", json_type_array), defs, &d->key))
+			return false;
+		d->projection_type = dup_or_null(get_string(proj, "ProjectionType"));
+		if (nk)
+		{
+			size_t		k;
+
+			for (k = 0; k < json_object_array_length(nk); k++)
+			{
+				struct json_object *a = json_object_array_get_idx(nk, k);
+
+				if (json_object_is_type(a, json_type_string) &&
+					!ddb_string_list_add(&d->non_key_attributes,
+										 json_object_get_string(a),
+										 (size_t) json_object_get_string_len(a)))
+					return false;
+			}
+		}
+		d->item_count = get_int64(ix, "ItemCount", -1);
+		d->size_bytes = get_int64(ix, "IndexSizeBytes", -1);
+	}
+	return true;
+}
+
+bool
+ddb_dynamodb_parse_describe_table(const char *body, size_t len,
+								  DdbTableDesc **result, DdbAwsError *err)
+{
+	struct json_object *obj = parse_json(body, len);
+	struct json_object *t = get_typed(obj, "Table", json_type_object);
+	struct json_object *defs;
+	struct json_object *stream;
+	DdbTableDesc *desc;
+	const char *name;
+
+	*result = NULL;
+	name = get_string(t, "TableName");
+	if (t == NULL || name == NULL)
+	{
+		json_object_put(obj);
+		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+						  "DescribeTable response has no Table.TableName");
+		return false;
+	}
+	desc = calloc(1, sizeof(DdbTableDesc));
+	if (desc == NULL)
+		goto oom;
+	defs = get_typed(t, "AttributeDefinitions", json_type_array);
+	if ((desc->name = strdup(name)) == NULL)
+		goto oom;
+	desc->status = dup_or_null(get_string(t, "TableStatus"));
+	desc->arn = dup_or_null(get_string(t, "TableArn"));
+	if (!parse_key_schema(get_typed(t, "KeySchema", json_type_array), defs, &desc->key))
+	{
+		json_object_put(obj);
+		ddb_table_desc_free(desc);
+		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+						  "DescribeTable response has no valid KeySchema for table \"%.200s\"",
+						  name);
+		return false;
+	}
+	desc->item_count = get_int64(t, "ItemCount", -1);
+	desc->size_bytes = get_int64(t, "TableSizeBytes", -1);
+	if (!parse_indexes(get_typed(t, "GlobalSecondaryIndexes", json_type_array), defs, true, desc) ||
+		!parse_indexes(get_typed(t, "LocalSecondaryIndexes", json_type_array), defs, false, desc))
+		goto oom;
+	stream = get_typed(t, "StreamSpecification", json_type_object);
+	if (stream)
+	{
+		struct json_object *en = get_typed(stream, "StreamEnabled", json_type_boolean);
+
+		desc->stream_enabled = en ? json_object_get_boolean(en) : false;
+		desc->stream_view_type = dup_or_null(get_string(stream, "StreamViewType"));
+	}
+	desc->latest_stream_arn = dup_or_null(get_string(t, "LatestStreamArn"));
+	json_object_put(obj);
+	*result = desc;
+	return true;
+
+oom:
+	json_object_put(obj);
+	ddb_table_desc_free(desc);
+	ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+	return false;
+}
+
+bool
+ddb_dynamodb_describe_table(DdbAwsService *svc, const DdbAwsCredentials *creds,
+							const char *table, DdbTableDesc **desc,
+							DdbAwsError *err)
+{
+	DdbHttpResponse resp;
+	DdbBuf		body;
+	bool		ok;
+
+	*desc = NULL;
+	ddb_http_response_init(&resp);
+	ddb_buf_init(&body);
+	ddb_buf_append_str(&body, "{\"TableName\":");
+	ddb_buf_append_json_string(&body, table, strlen(table));
+	ddb_buf_append_char(&body, '}');
+	if (!ddb_buf_ok(&body))
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+		ok = false;
+	}
+	else
+		ok = ddb_dynamodb_call(svc, creds, "DescribeTable", body.data, body.len,
+							   &resp, err) &&
+			ddb_dynamodb_parse_describe_table(resp.body.data, resp.body.len,
+											  desc, err);
+	ddb_buf_free(&body);
+	ddb_http_response_free(&resp);
+	return ok;
+}
+
+void
+ddb_table_desc_free(DdbTableDesc *desc)
+{
+	int			i;
+
+	if (desc == NULL)
+		return;
+	free(desc->name);
+	free(desc->status);
+	free(desc->arn);
+	key_schema_free(&desc->key);
+	for (i = 0; i < desc->nindexes; i++)
+	{
+		free(desc->indexes[i].name);
+		key_schema_free(&desc->indexes[i].key);
+		free(desc->indexes[i].projection_type);
+		ddb_string_list_free(&desc->indexes[i].non_key_attributes);
+	}
+	free(desc->indexes);
+	free(desc->stream_view_type);
+	free(desc->latest_stream_arn);
+	free(desc);
+}
+
+/* ----------------------------------------------------------------
+ * Scan
+ * ----------------------------------------------------------------
+ */
+void
+ddb_dynamodb_build_scan(const DdbScanRequest *req, DdbBuf *out)
+{
+	ddb_buf_append_str(out, "{\"TableName\":");
+	ddb_buf_append_json_string(out, req->table_name, strlen(req->table_name));
+	if (req->index_name)
+	{
+		ddb_buf_append_str(out, ",\"IndexName\":");
+		ddb_buf_append_json_string(out, req->index_name, strlen(req->index_name));
+	}
+	if (req->total_segments > 0)
+		ddb_buf_printf(out, ",\"Segment\":%d,\"TotalSegments\":%d",
+					   req->segment, req->total_segments);
+	if (req->limit > 0)
+		ddb_buf_printf(out, ",\"Limit\":%ld", req->limit);
+	if (req->select)
+	{
+		ddb_buf_append_str(out, ",\"Select\":");
+		ddb_buf_append_json_string(out, req->select, strlen(req->select));
+	}
+	if (req->projection_expression)
+	{
+		ddb_buf_append_str(out, ",\"ProjectionExpression\":");
+		ddb_buf_append_json_string(out, req->projection_expression,
+								   strlen(req->projection_expression));
+	}
+	if (req->filter_expression)
+	{
+		ddb_buf_append_str(out, ",\"FilterExpression\":");
+		ddb_buf_append_json_string(out, req->filter_expression,
+								   strlen(req->filter_expression));
+	}
+	if (req->expression_attribute_names)
+	{
+		ddb_buf_append_str(out, ",\"ExpressionAttributeNames\":");
+		ddb_buf_append_str(out, req->expression_attribute_names);
+	}
+	if (req->expression_attribute_values)
+	{
+		ddb_buf_append_str(out, ",\"ExpressionAttributeValues\":");
+		ddb_buf_append_str(out, req->expression_attribute_values);
+	}
+	if (req->consistent_read)
+		ddb_buf_append_str(out, ",\"ConsistentRead\":true");
+	if (req->return_consumed_capacity)
+		ddb_buf_append_str(out, ",\"ReturnConsumedCapacity\":\"TOTAL\"");
+	if (req->exclusive_start_key)
+	{
+		ddb_buf_append_str(out, ",\"ExclusiveStartKey\":");
+		ddb_buf_append_str(out, req->exclusive_start_key);
+	}
+	ddb_buf_append_char(out, '}');
+}

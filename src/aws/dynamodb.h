@@ -1,0 +1,148 @@
+/*-------------------------------------------------------------------------
+ *
+ * dynamodb.h
+ *		DynamoDB JSON 1.0 API: signed calls, request builders, and parsers
+ *		for the small control responses (ListTables, DescribeTable, errors).
+ *
+ * Scan and Query pages are not parsed here: their raw bodies go to the FDW
+ * layer's streaming decoder (src/fdw/decode.c), which builds tuples
+ * directly.
+ *
+ * IDENTIFICATION
+ *		src/aws/dynamodb.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DDB_DYNAMODB_H
+#define DDB_DYNAMODB_H
+
+#include "aws.h"
+#include "http.h"
+
+#define DDB_TARGET_PREFIX "DynamoDB_20120810."
+#define DDB_STREAMS_TARGET_PREFIX "DynamoDBStreams_20120810."
+
+/* Where and how to reach one AWS service. */
+typedef struct DdbAwsService
+{
+	DdbHttpClient *http;		/* not owned */
+	DdbEndpoint endpoint;		/* owned */
+	char		region[64];
+	char		service[32];	/* SigV4 signing name, e.g. "dynamodb" */
+	time_t		(*clock) (void);	/* NULL: time() */
+} DdbAwsService;
+
+/* Fills svc for endpoint_url (parsed and checked); http stays the caller's. */
+extern bool ddb_aws_service_init(DdbAwsService *svc, DdbHttpClient *http,
+								 const char *endpoint_url, const char *region,
+								 const char *service, DdbAwsError *err);
+extern void ddb_aws_service_free(DdbAwsService *svc);
+
+/* Default endpoint URL for a region: malloc'd. */
+extern char *ddb_dynamodb_default_endpoint(const char *region);
+
+/*
+ * Sends one signed DynamoDB call (target = operation name, e.g. "Scan"),
+ * checks the status and the x-amz-crc32 checksum, and on an error status
+ * parses the error body into err (kind DDB_AWS_ERR_SERVICE with code and
+ * message).  On success resp->body holds the JSON answer.
+ */
+extern bool ddb_dynamodb_call(DdbAwsService *svc, const DdbAwsCredentials *creds,
+							  const char *operation, const char *body,
+							  size_t body_len, DdbHttpResponse *resp,
+							  DdbAwsError *err);
+
+/* Fills err from a non-200 JSON 1.0 response (never fails). */
+extern void ddb_dynamodb_parse_error(const DdbHttpResponse *resp,
+									 DdbAwsError *err);
+
+/* ---- ListTables ---- */
+typedef struct DdbStringList
+{
+	char	  **items;
+	int			n;
+	int			cap;
+} DdbStringList;
+
+extern bool ddb_string_list_add(DdbStringList *list, const char *s, size_t len);
+extern void ddb_string_list_free(DdbStringList *list);
+
+/*
+ * Parses one ListTables answer: appends the names to tables and sets *last
+ * to a malloc'd LastEvaluatedTableName (NULL on the last page).
+ */
+extern bool ddb_dynamodb_parse_list_tables(const char *body, size_t len,
+										   DdbStringList *tables, char **last,
+										   DdbAwsError *err);
+
+/* Lists every table, following LastEvaluatedTableName page by page. */
+extern bool ddb_dynamodb_list_all_tables(DdbAwsService *svc,
+										 const DdbAwsCredentials *creds,
+										 DdbStringList *tables, DdbAwsError *err);
+
+/* ---- DescribeTable ---- */
+typedef struct DdbKeySchema
+{
+	char	   *partition_key;
+	char		partition_type; /* 'S', 'N' or 'B'; '\0' when unknown */
+	char	   *sort_key;		/* NULL without a sort key */
+	char		sort_type;
+} DdbKeySchema;
+
+typedef struct DdbIndexDesc
+{
+	char	   *name;
+	bool		global;
+	DdbKeySchema key;
+	char	   *projection_type;	/* ALL, KEYS_ONLY or INCLUDE */
+	DdbStringList non_key_attributes;
+	long long	item_count;
+	long long	size_bytes;
+} DdbIndexDesc;
+
+typedef struct DdbTableDesc
+{
+	char	   *name;
+	char	   *status;
+	char	   *arn;
+	DdbKeySchema key;
+	long long	item_count;
+	long long	size_bytes;
+	int			nindexes;
+	DdbIndexDesc *indexes;
+	bool		stream_enabled;
+	char	   *stream_view_type;
+	char	   *latest_stream_arn;
+} DdbTableDesc;
+
+extern bool ddb_dynamodb_parse_describe_table(const char *body, size_t len,
+											  DdbTableDesc **desc,
+											  DdbAwsError *err);
+extern bool ddb_dynamodb_describe_table(DdbAwsService *svc,
+										const DdbAwsCredentials *creds,
+										const char *table, DdbTableDesc **desc,
+										DdbAwsError *err);
+extern void ddb_table_desc_free(DdbTableDesc *desc);
+
+/* ---- Scan ---- */
+typedef struct DdbScanRequest
+{
+	const char *table_name;
+	const char *index_name;		/* NULL: the table */
+	int			segment;
+	int			total_segments; /* 0: not a parallel scan */
+	long		limit;			/* 0: no Limit */
+	const char *exclusive_start_key;	/* raw JSON object or NULL */
+	const char *projection_expression;	/* NULL: all attributes */
+	const char *filter_expression;
+	const char *expression_attribute_names; /* raw JSON object or NULL */
+	const char *expression_attribute_values;	/* raw JSON object or NULL */
+	bool		consistent_read;
+	bool		return_consumed_capacity;
+	const char *select;			/* e.g. "COUNT"; NULL: default */
+} DdbScanRequest;
+
+/* Appends the JSON body of a Scan request to out. */
+extern void ddb_dynamodb_build_scan(const DdbScanRequest *req, DdbBuf *out);
+
+#endif							/* DDB_DYNAMODB_H */

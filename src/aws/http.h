@@ -1,0 +1,94 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.h
+ *		HTTP client of the AWS layer, on libcurl.
+ *
+ * One DdbHttpClient holds one curl easy handle inside a multi handle, so
+ * consecutive requests reuse the connection (keep-alive).  A request waits
+ * in slices of at most DDB_HTTP_POLL_MS and asks the abort hook between
+ * slices, so a query cancel stops a request promptly even while the server
+ * is silent.  Only http and https, no redirects, TLS verification on.
+ *
+ * IDENTIFICATION
+ *		src/aws/http.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DDB_HTTP_H
+#define DDB_HTTP_H
+
+#include "aws.h"
+#include "sigv4.h"
+
+#define DDB_HTTP_POLL_MS 50
+
+/* Returns true when the current request must stop now. */
+typedef bool (*DdbAbortHook) (void *arg);
+
+typedef struct DdbHttpConfig
+{
+	long		connect_timeout_ms; /* 0: libcurl's default */
+	long		request_timeout_ms; /* whole request; 0: none */
+	size_t		max_response_bytes; /* 0: 256 MB */
+	DdbAbortHook abort_hook;	/* may be NULL */
+	void	   *abort_arg;
+	const char *user_agent;		/* copied */
+} DdbHttpConfig;
+
+typedef struct DdbHttpResponse
+{
+	long		status;
+	DdbBuf		body;
+	bool		has_crc32;
+	uint32_t	crc32;			/* x-amz-crc32 */
+	bool		crc32_invalid;	/* header present but not a number */
+	char		request_id[128];	/* x-amzn-RequestId */
+	char		error_type[128];	/* X-Amzn-ErrorType */
+	char		content_type[128];
+} DdbHttpResponse;
+
+/* Parsed http(s) endpoint URL. */
+typedef struct DdbEndpoint
+{
+	char	   *url;			/* normalized: scheme://host[:port]/path */
+	char	   *host_header;	/* host[:port] as the Host header carries it */
+	char	   *path;			/* "/..." (at least "/") */
+	bool		https;
+} DdbEndpoint;
+
+typedef struct DdbHttpClient DdbHttpClient;
+
+extern bool ddb_http_global_init(DdbAwsError *err);
+
+extern DdbHttpClient *ddb_http_client_create(const DdbHttpConfig *cfg,
+											 DdbAwsError *err);
+extern void ddb_http_client_destroy(DdbHttpClient *client);
+extern void ddb_http_client_set_abort_hook(DdbHttpClient *client,
+										   DdbAbortHook hook, void *arg);
+
+/* Number of TCP connections the client opened so far (keep-alive check). */
+extern long ddb_http_client_connections(const DdbHttpClient *client);
+
+extern void ddb_http_response_init(DdbHttpResponse *resp);
+extern void ddb_http_response_free(DdbHttpResponse *resp);
+
+/*
+ * Sends one request and reads the whole response into resp (any status).
+ * Returns false on a transport failure, timeout, abort or oversize answer,
+ * with err filled in.  headers must not contain Content-Length.
+ */
+extern bool ddb_http_request(DdbHttpClient *client, const char *method,
+							 const char *url, const DdbHeader *headers,
+							 int nheaders, const void *body, size_t body_len,
+							 DdbHttpResponse *resp, DdbAwsError *err);
+
+/*
+ * Parses and checks an endpoint URL: http or https, a host, optional port
+ * and path; no user info, query or fragment.  On success fills ep (free with
+ * ddb_endpoint_free).
+ */
+extern bool ddb_endpoint_parse(const char *url, DdbEndpoint *ep,
+							   DdbAwsError *err);
+extern void ddb_endpoint_free(DdbEndpoint *ep);
+
+#endif							/* DDB_HTTP_H */

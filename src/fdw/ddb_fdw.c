@@ -1,0 +1,47 @@
+/*-------------------------------------------------------------------------
+ *
+ * ddb_fdw.c
+ *		Entry points of ddb_fdw: module load and the FDW handler.
+ *
+ * IDENTIFICATION
+ *		src/fdw/ddb_fdw.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ddb_fdw.h"
+
+#include "foreign/fdwapi.h"
+#include "utils/guc.h"
+
+#include "compat.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(ddb_fdw_handler);
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DdbAwsError err;
+
+	ddb_aws_error_clear(&err);
+	/* curl_global_init is not thread-safe: do it once, at load time */
+	if (!ddb_http_global_init(&err))
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("could not initialize ddb_fdw"),
+				 errdetail_internal("%s", err.message)));
+	MarkGUCPrefixReserved("ddb_fdw");
+}
+
+Datum
+ddb_fdw_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	ddb_register_scan_callbacks(routine);
+	routine->ImportForeignSchema = ddbImportForeignSchema;
+	PG_RETURN_POINTER(routine);
+}

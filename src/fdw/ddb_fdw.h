@@ -1,0 +1,104 @@
+/*-------------------------------------------------------------------------
+ *
+ * ddb_fdw.h
+ *		Shared declarations of ddb_fdw's PostgreSQL side.
+ *
+ * IDENTIFICATION
+ *		src/fdw/ddb_fdw.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DDB_FDW_H
+#define DDB_FDW_H
+
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "fmgr.h"
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/relcache.h"
+
+#include "aws/aws.h"
+#include "aws/dynamodb.h"
+#include "aws/http.h"
+#include "aws/json.h"
+
+/* page_size option: a positive number of items, or one of these */
+#define DDB_PAGE_SIZE_AUTO	(-1)	/* Limit near what fits in 1 MB */
+#define DDB_PAGE_SIZE_MAX	0		/* no Limit: DynamoDB's 1 MB pages */
+
+/* first Limit of an auto-sized scan, before any page told us item sizes */
+#define DDB_AUTO_FIRST_LIMIT 1000
+#define DDB_AUTO_MAX_LIMIT 100000
+#define DDB_MAX_PAGE_BYTES (1024 * 1024)
+
+/*
+ * Everything the options of a foreign table, its server and the current
+ * user's mapping say, resolved with defaults (option.c).
+ */
+typedef struct DdbOptions
+{
+	/* server */
+	char	   *region;
+	char	   *endpoint;		/* NULL: the region's AWS endpoint */
+	int			connect_timeout_ms;
+	int			request_timeout_ms;
+
+	/* table (page_size may come from the server) */
+	char	   *table_name;
+	char	   *partition_key;
+	char	   *sort_key;
+	int			page_size;		/* DDB_PAGE_SIZE_AUTO, _MAX or > 0 */
+} DdbOptions;
+
+/* Static credentials from a user mapping (palloc'd; secrets). */
+typedef struct DdbUserCredentials
+{
+	char	   *access_key_id;
+	char	   *secret_access_key;
+	char	   *session_token;
+} DdbUserCredentials;
+
+/* One column of a foreign table, as the scan sees it. */
+typedef struct DdbColumnOptions
+{
+	char	   *attribute_name; /* DynamoDB attribute; NULL for whole_item */
+	bool		whole_item;
+} DdbColumnOptions;
+
+/* A live client for one (server, user mapping) pair (connection.c). */
+typedef struct DdbConnection
+{
+	DdbHttpClient *http;
+	DdbAwsService svc;
+	DdbAwsCredentials creds;
+} DdbConnection;
+
+/* in option.c */
+extern void ddb_get_options(Oid foreigntableid, DdbOptions *opts);
+extern void ddb_get_server_options(ForeignServer *server, DdbOptions *opts);
+extern void ddb_get_column_options(Oid relid, AttrNumber attnum,
+								   DdbColumnOptions *col);
+extern void ddb_get_user_credentials(UserMapping *user,
+									 DdbUserCredentials *creds);
+extern const char *ddb_page_size_name(int page_size, char *buf, size_t len);
+
+/* in connection.c */
+extern DdbConnection *ddb_get_connection(ForeignServer *server,
+										 UserMapping *user,
+										 const DdbOptions *opts);
+extern void ddb_report_aws_error(const DdbAwsError *err, const char *operation,
+								 const char *table_name) pg_attribute_noreturn();
+extern bool ddb_abort_requested(void *arg);
+
+/* in import.c */
+extern List *ddbImportForeignSchema(ImportForeignSchemaStmt *stmt,
+									Oid serverOid);
+
+/* in scan.c */
+extern void ddb_register_scan_callbacks(FdwRoutine *routine);
+
+#endif							/* DDB_FDW_H */

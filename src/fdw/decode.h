@@ -1,0 +1,55 @@
+/*-------------------------------------------------------------------------
+ *
+ * decode.h
+ *		Streaming decoder: DynamoDB Scan/Query pages straight into Datums.
+ *
+ * IDENTIFICATION
+ *		src/fdw/decode.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DDB_DECODE_H
+#define DDB_DECODE_H
+
+#include "ddb_fdw.h"
+
+#include "utils/rel.h"
+
+typedef struct DdbDecoder DdbDecoder;
+
+/* One decoded page: nitems rows of natts values each. */
+typedef struct DdbPage
+{
+	int			nitems;
+	int			natts;
+	Datum	   *values;			/* nitems * natts */
+	bool	   *nulls;
+	char	   *last_key;		/* LastEvaluatedKey as raw JSON; NULL at end */
+	int64		count;			/* Count as DynamoDB reported it */
+	int64		scanned_count;
+	double		capacity_units; /* ConsumedCapacity.CapacityUnits, or 0 */
+} DdbPage;
+
+/*
+ * Builds a decoder for rel.  needed[i] tells whether attribute i+1 must be
+ * produced (others come out NULL without being decoded).  partition_key and
+ * sort_key (may be NULL) name the item in error messages.  Everything is
+ * allocated in the current memory context; malloc'd parts are released by a
+ * reset callback of that context.
+ */
+extern DdbDecoder *ddb_decoder_create(Relation rel, const bool *needed,
+									  const char *partition_key,
+									  const char *sort_key);
+
+/*
+ * Decodes one Scan/Query response body.  The page's arrays and values are
+ * allocated in the current memory context.  Raises an ERROR for a malformed
+ * body or a value that does not fit its column.
+ */
+extern void ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
+							const char *operation, DdbPage *page);
+
+/* Attribute names the decoder needs (for a ProjectionExpression). */
+extern List *ddb_decoder_needed_attributes(DdbDecoder *d, bool *whole_item);
+
+#endif							/* DDB_DECODE_H */

@@ -1,0 +1,401 @@
+/*-------------------------------------------------------------------------
+ *
+ * option.c
+ *		Every ddb_fdw option in one table, and the one validator.
+ *
+ * IDENTIFICATION
+ *		src/fdw/option.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ddb_fdw.h"
+
+#include "access/reloptions.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_foreign_data_wrapper.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_user_mapping.h"
+#include "commands/defrem.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+
+typedef enum DdbOptionKind
+{
+	OPT_REGION,
+	OPT_ENDPOINT,
+	OPT_DURATION,				/* milliseconds, with optional unit */
+	OPT_PAGE_SIZE,
+	OPT_TABLE_NAME,
+	OPT_ATTRIBUTE_NAME,
+	OPT_BOOL,
+	OPT_ACCESS_KEY,
+	OPT_SECRET
+} DdbOptionKind;
+
+typedef struct DdbOption
+{
+	const char *name;
+	Oid			context;		/* catalog the option belongs to */
+	DdbOptionKind kind;
+} DdbOption;
+
+static const DdbOption ddb_options[] = {
+	/* server */
+	{"region", ForeignServerRelationId, OPT_REGION},
+	{"endpoint", ForeignServerRelationId, OPT_ENDPOINT},
+	{"connect_timeout", ForeignServerRelationId, OPT_DURATION},
+	{"request_timeout", ForeignServerRelationId, OPT_DURATION},
+	{"page_size", ForeignServerRelationId, OPT_PAGE_SIZE},
+	/* user mapping */
+	{"access_key_id", UserMappingRelationId, OPT_ACCESS_KEY},
+	{"secret_access_key", UserMappingRelationId, OPT_SECRET},
+	{"session_token", UserMappingRelationId, OPT_SECRET},
+	/* foreign table */
+	{"table_name", ForeignTableRelationId, OPT_TABLE_NAME},
+	{"partition_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME},
+	{"sort_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME},
+	{"page_size", ForeignTableRelationId, OPT_PAGE_SIZE},
+	/* column */
+	{"attribute_name", AttributeRelationId, OPT_ATTRIBUTE_NAME},
+	{"whole_item", AttributeRelationId, OPT_BOOL},
+};
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define DEFAULT_REQUEST_TIMEOUT_MS 30000
+
+PG_FUNCTION_INFO_V1(ddb_fdw_validator);
+
+static const DdbOption *
+find_option(const char *name, Oid context)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(ddb_options); i++)
+		if (ddb_options[i].context == context &&
+			strcmp(ddb_options[i].name, name) == 0)
+			return &ddb_options[i];
+	return NULL;
+}
+
+static char *
+valid_options_list(Oid context)
+{
+	StringInfoData buf;
+	size_t		i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < lengthof(ddb_options); i++)
+	{
+		if (ddb_options[i].context != context)
+			continue;
+		if (buf.len > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, ddb_options[i].name);
+	}
+	return buf.data;
+}
+
+/* Parses "auto", "max" or a positive item count. */
+static bool
+parse_page_size(const char *value, int *result)
+{
+	char	   *end;
+	long		v;
+
+	if (pg_strcasecmp(value, "auto") == 0)
+	{
+		*result = DDB_PAGE_SIZE_AUTO;
+		return true;
+	}
+	if (pg_strcasecmp(value, "max") == 0)
+	{
+		*result = DDB_PAGE_SIZE_MAX;
+		return true;
+	}
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 1000000)
+		return false;
+	*result = (int) v;
+	return true;
+}
+
+static bool
+parse_duration(const char *value, int *result, const char **hint)
+{
+	return parse_int(value, result, GUC_UNIT_MS, hint) && *result >= 0;
+}
+
+static bool
+all_chars_in(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char) *s) && strchr(extra, *s) == NULL)
+			return false;
+	return true;
+}
+
+/* Checks one option's value; raises an error naming what is allowed. */
+static void
+check_option_value(const DdbOption *opt, DefElem *def)
+{
+	const char *value = defGetString(def);
+	size_t		len = strlen(value);
+
+	switch (opt->kind)
+	{
+		case OPT_REGION:
+			if (len == 0 || len > 50 || !all_chars_in(value, "-"))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"",
+								opt->name, value),
+						 errhint("A region name is letters, digits and dashes, such as \"eu-west-1\".")));
+			break;
+		case OPT_ENDPOINT:
+			{
+				DdbEndpoint ep;
+				DdbAwsError err;
+
+				ddb_aws_error_clear(&err);
+				if (!ddb_endpoint_parse(value, &ep, &err))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"endpoint\": %s",
+									err.message),
+							 errhint("Use an http:// or https:// URL such as \"https://dynamodb.eu-west-1.amazonaws.com\" or \"http://127.0.0.1:8000\".")));
+				ddb_endpoint_free(&ep);
+				break;
+			}
+		case OPT_DURATION:
+			{
+				int			ms;
+				const char *hint = NULL;
+
+				if (!parse_duration(value, &ms, &hint))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"%s\": \"%s\"",
+									opt->name, value),
+							 hint ? errhint("%s", hint) :
+							 errhint("Use a non-negative duration such as \"5s\" or \"500ms\"; a number without a unit is milliseconds, 0 means no limit.")));
+				break;
+			}
+		case OPT_PAGE_SIZE:
+			{
+				int			ps;
+
+				if (!parse_page_size(value, &ps))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"page_size\": \"%s\"",
+									value),
+							 errhint("Use \"auto\", \"max\" or a number of items between 1 and 1000000.")));
+				break;
+			}
+		case OPT_TABLE_NAME:
+			/* a plain table name, or a table ARN (accepted by DynamoDB) */
+			if (!((len >= 3 && len <= 255 && all_chars_in(value, "_.-")) ||
+				  (strncmp(value, "arn:", 4) == 0 && len <= 1024 &&
+				   all_chars_in(value, "_.-:/"))))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"table_name\": \"%s\"",
+								value),
+						 errhint("DynamoDB table names are 3 to 255 letters, digits, underscores, dots and dashes.")));
+			break;
+		case OPT_ATTRIBUTE_NAME:
+			if (len == 0 || len > 65535)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\": an attribute name must not be empty",
+								opt->name)));
+			break;
+		case OPT_BOOL:
+			(void) defGetBoolean(def);
+			break;
+		case OPT_ACCESS_KEY:
+			if (len < 16 || len > 128 || !all_chars_in(value, ""))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"access_key_id\""),
+						 errhint("An AWS access key id is 16 to 128 letters and digits.")));
+			break;
+		case OPT_SECRET:
+			/* never echo a secret back, not even a malformed one */
+			if (len == 0 || strpbrk(value, "\r\n") != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\"", opt->name),
+						 errhint("The value must be non-empty and on one line.")));
+			break;
+	}
+}
+
+/*
+ * Validates the options of a CREATE/ALTER of a wrapper, server, user
+ * mapping, foreign table or column.
+ */
+Datum
+ddb_fdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	ListCell   *lc;
+	bool		has_attribute_name = false;
+	bool		whole_item = false;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		const DdbOption *opt = find_option(def->defname, catalog);
+
+		if (opt == NULL)
+		{
+			char	   *valid = valid_options_list(catalog);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid option \"%s\"", def->defname),
+					 valid[0] ? errhint("Valid options in this context are: %s", valid) :
+					 errhint("There are no valid options in this context.")));
+		}
+		check_option_value(opt, def);
+		if (strcmp(opt->name, "attribute_name") == 0)
+			has_attribute_name = true;
+		else if (strcmp(opt->name, "whole_item") == 0)
+			whole_item = defGetBoolean(def);
+	}
+	if (has_attribute_name && whole_item)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options \"attribute_name\" and \"whole_item\" cannot be used together"),
+				 errdetail("A whole_item column holds the entire item, not one attribute.")));
+	PG_RETURN_VOID();
+}
+
+/* ----------------------------------------------------------------
+ * Reading options
+ * ----------------------------------------------------------------
+ */
+static void
+apply_server_option(DefElem *def, DdbOptions *opts)
+{
+	const char *hint;
+
+	if (strcmp(def->defname, "region") == 0)
+		opts->region = defGetString(def);
+	else if (strcmp(def->defname, "endpoint") == 0)
+		opts->endpoint = defGetString(def);
+	else if (strcmp(def->defname, "connect_timeout") == 0)
+		(void) parse_duration(defGetString(def), &opts->connect_timeout_ms, &hint);
+	else if (strcmp(def->defname, "request_timeout") == 0)
+		(void) parse_duration(defGetString(def), &opts->request_timeout_ms, &hint);
+	else if (strcmp(def->defname, "page_size") == 0)
+		(void) parse_page_size(defGetString(def), &opts->page_size);
+}
+
+void
+ddb_get_server_options(ForeignServer *server, DdbOptions *opts)
+{
+	ListCell   *lc;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+	opts->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
+	opts->page_size = DDB_PAGE_SIZE_AUTO;
+	foreach(lc, server->options)
+		apply_server_option((DefElem *) lfirst(lc), opts);
+	if (opts->region == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("foreign server \"%s\" has no option \"region\"",
+						server->servername),
+				 errhint("Set it with ALTER SERVER %s OPTIONS (ADD region 'eu-west-1').",
+						 quote_identifier(server->servername))));
+}
+
+/*
+ * Resolves the options of a foreign table together with its server's.
+ * Strings point into the catalog copies (palloc'd in the current context).
+ */
+void
+ddb_get_options(Oid foreigntableid, DdbOptions *opts)
+{
+	ForeignTable *table = GetForeignTable(foreigntableid);
+	ForeignServer *server = GetForeignServer(table->serverid);
+	ListCell   *lc;
+
+	ddb_get_server_options(server, opts);
+	foreach(lc, table->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "table_name") == 0)
+			opts->table_name = defGetString(def);
+		else if (strcmp(def->defname, "partition_key") == 0)
+			opts->partition_key = defGetString(def);
+		else if (strcmp(def->defname, "sort_key") == 0)
+			opts->sort_key = defGetString(def);
+		else if (strcmp(def->defname, "page_size") == 0)
+			(void) parse_page_size(defGetString(def), &opts->page_size);
+	}
+	/* without table_name, the foreign table's own name is the table's */
+	if (opts->table_name == NULL)
+		opts->table_name = get_rel_name(foreigntableid);
+}
+
+void
+ddb_get_column_options(Oid relid, AttrNumber attnum, DdbColumnOptions *col)
+{
+	List	   *options = GetForeignColumnOptions(relid, attnum);
+	ListCell   *lc;
+
+	col->attribute_name = NULL;
+	col->whole_item = false;
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "attribute_name") == 0)
+			col->attribute_name = defGetString(def);
+		else if (strcmp(def->defname, "whole_item") == 0)
+			col->whole_item = defGetBoolean(def);
+	}
+	if (col->attribute_name == NULL && !col->whole_item)
+		col->attribute_name = get_attname(relid, attnum, false);
+}
+
+void
+ddb_get_user_credentials(UserMapping *user, DdbUserCredentials *creds)
+{
+	ListCell   *lc;
+
+	memset(creds, 0, sizeof(*creds));
+	if (user == NULL)
+		return;
+	foreach(lc, user->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "access_key_id") == 0)
+			creds->access_key_id = defGetString(def);
+		else if (strcmp(def->defname, "secret_access_key") == 0)
+			creds->secret_access_key = defGetString(def);
+		else if (strcmp(def->defname, "session_token") == 0)
+			creds->session_token = defGetString(def);
+	}
+}
+
+const char *
+ddb_page_size_name(int page_size, char *buf, size_t len)
+{
+	if (page_size == DDB_PAGE_SIZE_AUTO)
+		return "auto";
+	if (page_size == DDB_PAGE_SIZE_MAX)
+		return "max";
+	snprintf(buf, len, "%d", page_size);
+	return buf;
+}

@@ -1,0 +1,329 @@
+#!/usr/bin/python3
+"""Loads the DynamoDB tables that the demo and the test suites read.
+
+Writes straight to DynamoDB Local with boto3 (an independent writer: the
+extension only ever reads what this program wrote).  Every value is
+deterministic, so expected outputs can be reasoned about; for the large
+scan table this program also computes the checksums the `scan` suite must
+reproduce through the extension, and writes them to an env file.
+
+Usage: fixtures.py --endpoint URL [--env-file FILE] [--scan-items N] SET...
+where SET is one of: demo, scan, types, import, errors, all.
+"""
+
+import argparse
+import base64
+import hashlib
+import sys
+import time
+
+import boto3
+from botocore.config import Config
+
+REGION = "us-east-1"
+
+
+def client(endpoint):
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="AKIDFIXTURELOADER01",
+        aws_secret_access_key="fixture-loader-secret",
+        config=Config(retries={"max_attempts": 10, "mode": "standard"}),
+    )
+
+
+def create_table(ddb, name, keys, gsis=None, stream=None):
+    """keys: list of (attribute, type) — the first is the partition key."""
+    defs = {a: t for a, t in keys}
+    schema = [{"AttributeName": keys[0][0], "KeyType": "HASH"}]
+    if len(keys) > 1:
+        schema.append({"AttributeName": keys[1][0], "KeyType": "RANGE"})
+    args = {
+        "TableName": name,
+        "KeySchema": schema,
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    for gsi in gsis or []:
+        for a, t in gsi["keys"]:
+            defs[a] = t
+    args["AttributeDefinitions"] = [
+        {"AttributeName": a, "AttributeType": t} for a, t in defs.items()
+    ]
+    if gsis:
+        args["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": g["name"],
+                "KeySchema": [{"AttributeName": g["keys"][0][0], "KeyType": "HASH"}]
+                + (
+                    [{"AttributeName": g["keys"][1][0], "KeyType": "RANGE"}]
+                    if len(g["keys"]) > 1
+                    else []
+                ),
+                "Projection": {"ProjectionType": g.get("projection", "ALL")},
+            }
+            for g in gsis
+        ]
+    if stream:
+        args["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream}
+    try:
+        ddb.delete_table(TableName=name)
+    except ddb.exceptions.ResourceNotFoundException:
+        pass
+    ddb.create_table(**args)
+
+
+def put_items(ddb, table, items):
+    """BatchWriteItem in groups of 25, retrying unprocessed items."""
+    for start in range(0, len(items), 25):
+        requests = [{"PutRequest": {"Item": it}} for it in items[start:start + 25]]
+        pending = {table: requests}
+        delay = 0.05
+        while pending:
+            resp = ddb.batch_write_item(RequestItems=pending)
+            pending = resp.get("UnprocessedItems") or {}
+            if pending:
+                time.sleep(delay)
+                delay = min(delay * 2, 2)
+
+
+# ------------------------------------------------------------------ demo
+
+def load_demo(ddb, env):
+    create_table(ddb, "customers", [("customer_id", "S")])
+    rows = [
+        ("c-001", "Ada Lovelace", "ada@example.com", "1815.12", "gold", True),
+        ("c-002", "Grace Hopper", "grace@example.com", "1906.09", "platinum", True),
+        ("c-003", "Alan Turing", "alan@example.com", "1912.06", "silver", False),
+        ("c-004", "Edsger Dijkstra", "edsger@example.com", "1930.05", "gold", True),
+        ("c-005", "Barbara Liskov", "barbara@example.com", "1939.11", "platinum", True),
+        ("c-042", "Donald Knuth", "don@example.com", "1938.01", "gold", True),
+    ]
+    items = []
+    for i, (cid, name, email, balance, tier, active) in enumerate(rows):
+        items.append({
+            "customer_id": {"S": cid},
+            "name": {"S": name},
+            "email": {"S": email},
+            "balance": {"N": balance},
+            "tier": {"S": tier},
+            "active": {"BOOL": active},
+            "signup": {"S": "2024-0%d-1%dT09:30:00Z" % (i % 9 + 1, i)},
+            "tags": {"SS": sorted({tier, "customer"})},
+            "address": {"M": {"city": {"S": "City %d" % i}, "zip": {"N": str(10000 + i)}}},
+        })
+    put_items(ddb, "customers", items)
+    env["DDB_DEMO_CUSTOMERS"] = str(len(items))
+
+
+# ------------------------------------------------------------------ scan
+
+def scan_item(i):
+    # amounts without trailing zeros: DynamoDB would normalize "1.50" to "1.5"
+    amount = "%d.%02d" % (i % 1000, i % 9 + 1)
+    return {
+        "pk": {"S": "item-%06d" % i},
+        "n": {"N": str(i)},
+        "amount": {"N": amount},
+        "label": {"S": "label %d" % (i % 97)},
+        "payload": {"S": "x" * (i % 50)},
+        "flag": {"BOOL": i % 2 == 0},
+        "tags": {"SS": ["t%d" % (i % 5), "u%d" % (i % 7)]},
+        "attrs": {"M": {"depth": {"N": str(i % 3)}, "name": {"S": "n%d" % i}}},
+    }
+
+
+def load_scan(ddb, env, count):
+    create_table(ddb, "scan_items", [("pk", "S")])
+    items = [scan_item(i) for i in range(count)]
+    put_items(ddb, "scan_items", items)
+    # checksums the scan suite must reproduce through the extension
+    rows = sorted(
+        "%s:%s:%s:%s" % (it["pk"]["S"], it["n"]["N"], it["amount"]["N"], it["label"]["S"])
+        for it in items
+    )
+    env["DDB_SCAN_COUNT"] = str(count)
+    env["DDB_SCAN_SUM"] = str(sum(int(it["n"]["N"]) for it in items))
+    env["DDB_SCAN_AMOUNT_SUM"] = str(sum(int(it["amount"]["N"].replace(".", "")) for it in items))
+    env["DDB_SCAN_MD5"] = hashlib.md5(",".join(rows).encode()).hexdigest()
+    names = sorted(it["attrs"]["M"]["name"]["S"] for it in items)
+    env["DDB_SCAN_NAMES_MD5"] = hashlib.md5(",".join(names).encode()).hexdigest()
+
+
+# ------------------------------------------------------------------ types
+
+def b(data):
+    return data if isinstance(data, bytes) else data.encode()
+
+
+def load_types(ddb, env):
+    create_table(ddb, "types_items", [("id", "S")])
+    nested = {"S": "bottom"}
+    for depth in range(10):
+        nested = {"M": {"level": {"N": str(depth)}, "next": nested}}
+    items = [
+        {
+            "id": {"S": "full"},
+            "s": {"S": "hello"},
+            "n_int": {"N": "42"},
+            "n_neg": {"N": "-7"},
+            "n_frac": {"N": "3.14159"},
+            "b": {"B": b("\x00\x01binary\xff".encode("latin-1"))},
+            "bool_t": {"BOOL": True},
+            "bool_f": {"BOOL": False},
+            "null_attr": {"NULL": True},
+            "m": {"M": {"a": {"N": "1"}, "b": {"S": "two"}, "c": {"L": [{"BOOL": True}, {"NULL": True}]}}},
+            "l": {"L": [{"S": "x"}, {"N": "1.5"}, {"BOOL": False}, {"NULL": True},
+                        {"M": {"k": {"S": "v"}}}, {"L": []}, {"SS": ["p", "q"]}]},
+            "ss": {"SS": ["a", "b", "c"]},
+            "ns": {"NS": ["1", "2.5", "-3"]},
+            "bs": {"BS": [b"\x01\x02", b"\xff"]},
+            "ts": {"S": "2024-01-02T03:04:05.123456Z"},
+            "day": {"S": "2024-02-29"},
+            "uid": {"S": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+            "epoch": {"N": "1700000000.123456"},
+            "n_text": {"S": "12.50"},
+            "int_list": {"L": [{"N": "1"}, {"N": "2"}, {"N": "3"}]},
+            "empty_m": {"M": {}},
+            "empty_l": {"L": []},
+        },
+        {"id": {"S": "missing"}},
+        {
+            "id": {"S": "edge"},
+            "n38": {"N": "99999999999999999999999999999999999999"},
+            "n38_neg": {"N": "-12345678901234567890123456789012345678"},
+            "n38_frac": {"N": "1234567890123456789.0123456789012345678"},
+            "n_tiny": {"N": "1E-130"},
+            "n_tiny_neg": {"N": "-1E-130"},
+            "n_huge": {"N": "9.9999999999999999999999999999999999999E+125"},
+            "n_zero": {"N": "0"},
+            "n_int64": {"N": "9223372036854775807"},
+            "n_exp": {"N": "1E+2"},
+            "s_empty": {"S": ""},
+        },
+        {
+            "id": {"S": "unicode"},
+            "s": {"S": "héllo wörld ✓ 𝄞 日本語"},
+            "s_escapes": {"S": "line1\nline2\t\"quoted\" back\\slash \x01 /"},
+            "ключ": {"S": "значение"},
+            "with space": {"S": "spaced"},
+            "a.b": {"S": "dotted"},
+            "select": {"S": "reserved"},
+            "m": {"M": {"ünï": {"S": "çødé"}, "emoji": {"S": "🎉"}}},
+        },
+        {
+            "id": {"S": "big"},
+            "payload": {"S": "".join(chr(ord("a") + (i % 26)) for i in range(390 * 1024))},
+        },
+        {
+            "id": {"S": "deep"},
+            "m": nested,
+        },
+    ]
+    put_items(ddb, "types_items", items)
+    env["DDB_TYPES_BIG_MD5"] = hashlib.md5(items[4]["payload"]["S"].encode()).hexdigest()
+
+
+# ------------------------------------------------------------------ import
+
+IMPORT_PLAIN = 105  # more than one ListTables page (100 names)
+
+
+def load_import(ddb, env):
+    for i in range(IMPORT_PLAIN):
+        create_table(ddb, "imp_%03d" % i, [("id", "S")])
+    # composite key with awkward attribute names
+    create_table(ddb, "Orders.2024-v1", [("Customer ID", "S"), ("order#", "N")])
+    put_items(ddb, "Orders.2024-v1", [
+        {"Customer ID": {"S": "c-1"}, "order#": {"N": "1"}, "total": {"N": "9.99"}},
+        {"Customer ID": {"S": "c-1"}, "order#": {"N": "2"}, "total": {"N": "20"}},
+        {"Customer ID": {"S": "c-2"}, "order#": {"N": "1"}, "total": {"N": "0.5"}},
+    ])
+    # binary partition and sort keys
+    create_table(ddb, "bin_keys", [("k", "B"), ("s", "B")])
+    put_items(ddb, "bin_keys", [
+        {"k": {"B": b"\x00\x01"}, "s": {"B": b"\xff"}, "v": {"S": "one"}},
+        {"k": {"B": b"abc"}, "s": {"B": b"\x10\x20"}, "v": {"S": "two"}},
+    ])
+    # an SQL reserved word as table and key name, a number key
+    create_table(ddb, "select", [("from", "N")])
+    put_items(ddb, "select", [{"from": {"N": "1"}, "where": {"S": "here"}}])
+    # unicode key attribute
+    create_table(ddb, "unicode_key", [("ключ", "S")])
+    put_items(ddb, "unicode_key", [{"ключ": {"S": "да"}}])
+    # an attribute name longer than PostgreSQL's 63-byte identifiers
+    long_attr = "attribute_" + "x" * 70
+    create_table(ddb, "long_attr", [(long_attr, "S")])
+    put_items(ddb, "long_attr", [{long_attr: {"S": "long"}}])
+    # two table names longer than 63 bytes that share their first 63
+    prefix = "t" * 63
+    create_table(ddb, prefix + "_first", [("id", "S")])
+    create_table(ddb, prefix + "_second", [("id", "S")])
+    # a key attribute called like the default whole-item column
+    create_table(ddb, "item_named", [("item", "S")])
+    put_items(ddb, "item_named", [{"item": {"S": "i-1"}, "x": {"N": "1"}}])
+
+
+# ------------------------------------------------------------------ errors
+
+def load_errors(ddb, env):
+    create_table(ddb, "bad_values", [("pk", "S")])
+    put_items(ddb, "bad_values", [
+        {"pk": {"S": "ok"}, "qty": {"N": "5"}, "price": {"S": "1.5"}, "flag": {"BOOL": True}},
+        {"pk": {"S": "too-big"}, "qty": {"N": "99999999999"}},
+        {"pk": {"S": "not-int"}, "qty": {"N": "2.5"}},
+        {"pk": {"S": "bad-number"}, "price": {"S": "twelve " + "y" * 100}},
+        {"pk": {"S": "wrong-type"}, "flag": {"S": "maybe"}},
+        {"pk": {"S": "map-in-int"}, "qty": {"M": {"a": {"N": "1"}}}},
+    ])
+    create_table(ddb, "drop_me", [("pk", "S")])
+    put_items(ddb, "drop_me", [{"pk": {"S": "here today"}}])
+    create_table(ddb, "slow_items", [("pk", "S")])
+    put_items(ddb, "slow_items", [{"pk": {"S": "s-%d" % i}} for i in range(50)])
+
+
+def table_count(ddb):
+    names, start = [], None
+    while True:
+        args = {"Limit": 100}
+        if start:
+            args["ExclusiveStartTableName"] = start
+        resp = ddb.list_tables(**args)
+        names += resp["TableNames"]
+        start = resp.get("LastEvaluatedTableName")
+        if not start:
+            return len(names)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--endpoint", required=True)
+    ap.add_argument("--env-file")
+    ap.add_argument("--scan-items", type=int, default=20000)
+    ap.add_argument("sets", nargs="+",
+                    choices=["demo", "scan", "types", "import", "errors", "all"])
+    args = ap.parse_args()
+    ddb = client(args.endpoint)
+    sets = {"demo", "scan", "types", "import", "errors"} if "all" in args.sets else set(args.sets)
+    env = {}
+    if "demo" in sets:
+        load_demo(ddb, env)
+    if "scan" in sets:
+        load_scan(ddb, env, args.scan_items)
+    if "types" in sets:
+        load_types(ddb, env)
+    if "import" in sets:
+        load_import(ddb, env)
+    if "errors" in sets:
+        load_errors(ddb, env)
+    env["DDB_TABLE_COUNT"] = str(table_count(ddb))
+    if args.env_file:
+        with open(args.env_file, "w") as f:
+            for k, v in sorted(env.items()):
+                f.write("%s=%s\n" % (k, v))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
