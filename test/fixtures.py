@@ -268,14 +268,20 @@ def load_import(ddb, env):
 # ------------------------------------------------------------------ errors
 
 def load_errors(ddb, env):
+    # each bad value sits in an attribute of its own, so that a column
+    # mapped to that attribute fails on exactly one item
     create_table(ddb, "bad_values", [("pk", "S")])
     put_items(ddb, "bad_values", [
         {"pk": {"S": "ok"}, "qty": {"N": "5"}, "price": {"S": "1.5"}, "flag": {"BOOL": True}},
-        {"pk": {"S": "too-big"}, "qty": {"N": "99999999999"}},
-        {"pk": {"S": "not-int"}, "qty": {"N": "2.5"}},
-        {"pk": {"S": "bad-number"}, "price": {"S": "twelve " + "y" * 100}},
-        {"pk": {"S": "wrong-type"}, "flag": {"S": "maybe"}},
-        {"pk": {"S": "map-in-int"}, "qty": {"M": {"a": {"N": "1"}}}},
+        {"pk": {"S": "too-big"}, "qty_big": {"N": "99999999999"}},
+        {"pk": {"S": "not-int"}, "qty_frac": {"N": "2.5"}},
+        {"pk": {"S": "bad-number"}, "price_text": {"S": "twelve " + "y" * 100}},
+        {"pk": {"S": "wrong-type"}, "flag_text": {"S": "maybe"}},
+        {"pk": {"S": "map-in-int"}, "qty_map": {"M": {"a": {"N": "1"}}}},
+        {"pk": {"S": "nul-char"}, "with_nul": {"S": "before\x00after"}},
+        {"pk": {"S": "long-varchar"}, "code": {"S": "ABCDEFGHIJ"}},
+        {"pk": {"S": "float-overflow"}, "tiny_real": {"N": "1E-130"}},
+        {"pk": {"S": "ns-frac"}, "ns_frac": {"NS": ["1", "2.5"]}},
     ])
     create_table(ddb, "drop_me", [("pk", "S")])
     put_items(ddb, "drop_me", [{"pk": {"S": "here today"}}])

@@ -493,6 +493,18 @@ ddb_endpoint_parse(const char *url, DdbEndpoint *ep, DdbAwsError *err)
 		return false;
 	}
 
+	/* user information ("user:pass@host") would put secrets in a URL */
+	{
+		size_t		authority = strcspn(p, "/?#");
+
+		if (memchr(p, '@', authority) != NULL)
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+							  "endpoint must not contain user information");
+			return false;
+		}
+	}
+
 	host = p;
 	if (*p == '[')
 	{
@@ -541,12 +553,6 @@ ddb_endpoint_parse(const char *url, DdbEndpoint *ep, DdbAwsError *err)
 			return false;
 		}
 		p = end;
-	}
-	if (*p == '@')
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
-						  "endpoint must not contain user information");
-		return false;
 	}
 	if (*p != '\0' && *p != '/')
 	{

@@ -96,6 +96,7 @@ typedef struct DdbColumn
 	AttrNumber	attnum;
 	char	   *name;			/* column name */
 	char	   *attr_name;		/* attribute; NULL for the whole item */
+	bool		whole_item;
 	bool		needed;
 	DdbConv		conv;
 	int			next_same;		/* next column of the same attribute, or -1 */
@@ -135,7 +136,7 @@ struct DdbDecoder
 	int			natts;
 	int			ncols;
 	DdbColumn  *cols;
-	int			item_col;		/* needed whole_item column, or -1 */
+	int			item_col;		/* first needed whole_item column, or -1 */
 	bool		need_any;		/* some column must be produced */
 	const char *key_names[2];
 
@@ -332,15 +333,9 @@ ddb_decoder_create(Relation rel, const bool *needed,
 						 errmsg("whole_item column \"%s\" of foreign table \"%s\" must be of type jsonb, json or text",
 								col->name, d->relname)));
 			col->attr_name = NULL;
-			if (col->needed)
-			{
-				if (d->item_col >= 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
-							 errmsg("foreign table \"%s\" has more than one whole_item column",
-									d->relname)));
+			col->whole_item = true;
+			if (col->needed && d->item_col < 0)
 				d->item_col = d->ncols;
-			}
 		}
 		else
 		{
@@ -1223,14 +1218,18 @@ parse_tag(DdbJsonStr *name, DdbTag *tag)
 }
 
 static void
-page_error(DdbJson *j, const char *operation, size_t len)
+page_error(DdbDecoder *d, const char *operation, size_t len)
 {
+	DdbJson    *j = &d->json;
+
 	ereport(ERROR,
 			(errcode(ERRCODE_PROTOCOL_VIOLATION),
 			 errmsg("malformed DynamoDB %s response", operation),
 			 errdetail_internal("%s at byte %zu of %zu.",
 								j->error ? j->error : "unexpected input",
-								j->error_offset, len)));
+								j->error_offset, len),
+			 errcontext("DynamoDB %s response for foreign table \"%s\"",
+						operation, d->relname)));
 }
 
 /* Reads one attribute value (the reader is after the name). */
@@ -1280,21 +1279,21 @@ decode_item(DdbDecoder *d, const char *operation, size_t len,
 	/* step 1: read the attributes */
 	d->nattrs = 0;
 	if (!ddb_json_enter_object(j))
-		page_error(j, operation, len);
+		page_error(d, operation, len);
 	for (;;)
 	{
 		AttrSlot   *slot;
 		AttrVal    *av;
 
 		if (!ddb_json_next_member(j, &name, &done))
-			page_error(j, operation, len);
+			page_error(d, operation, len);
 		if (done)
 			break;
 		slot = slot_find(d, name.ptr, name.len, false);
 		if (slot == NULL && d->item_col < 0)
 		{
 			if (!ddb_json_skip_value(j))
-				page_error(j, operation, len);
+				page_error(d, operation, len);
 			continue;
 		}
 		if (d->nattrs == d->maxattrs)
@@ -1308,7 +1307,7 @@ decode_item(DdbDecoder *d, const char *operation, size_t len,
 		av->key_index = slot ? slot->key_index : -1;
 		av->boolval = false;
 		if (!read_attr_value(j, av))
-			page_error(j, operation, len);
+			page_error(d, operation, len);
 	}
 
 	/* step 2: convert */
@@ -1338,6 +1337,7 @@ decode_item(DdbDecoder *d, const char *operation, size_t len,
 		JsonbValue *res;
 		MemoryContext old = MemoryContextSwitchTo(d->temp_cxt);
 		Jsonb	   *jb;
+		Datum		text_datum = (Datum) 0;
 
 		d->loc.col = d->item_col;
 		pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
@@ -1368,13 +1368,24 @@ decode_item(DdbDecoder *d, const char *operation, size_t len,
 		res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
 		MemoryContextSwitchTo(old);
 		jb = JsonbValueToJsonb(res);
-		nulls[col->attnum - 1] = false;
-		if (col->conv.kind == CONV_JSONB)
-			values[col->attnum - 1] = JsonbPGetDatum(jb);
-		else
-			values[col->attnum - 1] =
-				PointerGetDatum(cstring_to_text(JsonbToCString(NULL, &jb->root,
-															   VARSIZE(jb))));
+
+		/* every whole_item column shares the one jsonb (and its text) */
+		for (i = d->item_col; i < d->ncols; i++)
+		{
+			col = &d->cols[i];
+			if (!col->whole_item || !col->needed)
+				continue;
+			nulls[col->attnum - 1] = false;
+			if (col->conv.kind == CONV_JSONB)
+				values[col->attnum - 1] = JsonbPGetDatum(jb);
+			else
+			{
+				if (text_datum == (Datum) 0)
+					text_datum = PointerGetDatum(cstring_to_text(JsonbToCString(NULL, &jb->root,
+																				VARSIZE(jb))));
+				values[col->attnum - 1] = text_datum;
+			}
+		}
 	}
 	d->loc.col = -1;
 	d->loc.attr = NULL;
@@ -1382,34 +1393,36 @@ decode_item(DdbDecoder *d, const char *operation, size_t len,
 }
 
 static int64
-read_count(DdbJson *j, const char *operation, size_t len)
+read_count(DdbDecoder *d, const char *operation, size_t len)
 {
+	DdbJson    *j = &d->json;
 	DdbJsonStr	s;
 	int64		v;
 
 	if (!ddb_json_read_number(j, &s))
-		page_error(j, operation, len);
+		page_error(d, operation, len);
 	if (!parse_plain_int64(s.ptr, s.len, &v) || v < 0)
 	{
 		ddb_json_fail(j, "count is not a non-negative integer");
-		page_error(j, operation, len);
+		page_error(d, operation, len);
 	}
 	return v;
 }
 
 static double
-read_capacity(DdbJson *j, const char *operation, size_t len)
+read_capacity(DdbDecoder *d, const char *operation, size_t len)
 {
+	DdbJson    *j = &d->json;
 	DdbJsonStr	name;
 	bool		done;
 	double		units = 0;
 
 	if (!ddb_json_enter_object(j))
-		page_error(j, operation, len);
+		page_error(d, operation, len);
 	for (;;)
 	{
 		if (!ddb_json_next_member(j, &name, &done))
-			page_error(j, operation, len);
+			page_error(d, operation, len);
 		if (done)
 			break;
 		if (ddb_json_str_eq(&name, "CapacityUnits") &&
@@ -1419,7 +1432,7 @@ read_capacity(DdbJson *j, const char *operation, size_t len)
 			char		tmp[64];
 
 			if (!ddb_json_read_number(j, &s))
-				page_error(j, operation, len);
+				page_error(d, operation, len);
 			if (s.len < sizeof(tmp))
 			{
 				memcpy(tmp, s.ptr, s.len);
@@ -1428,7 +1441,7 @@ read_capacity(DdbJson *j, const char *operation, size_t len)
 			}
 		}
 		else if (!ddb_json_skip_value(j))
-			page_error(j, operation, len);
+			page_error(d, operation, len);
 	}
 	return units;
 }
@@ -1457,21 +1470,21 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 	d->loc.attr = NULL;
 
 	if (!ddb_json_enter_object(j))
-		page_error(j, operation, len);
+		page_error(d, operation, len);
 	for (;;)
 	{
 		if (!ddb_json_next_member(j, &name, &done))
-			page_error(j, operation, len);
+			page_error(d, operation, len);
 		if (done)
 			break;
 		if (ddb_json_str_eq(&name, "Items"))
 		{
 			if (!ddb_json_enter_array(j))
-				page_error(j, operation, len);
+				page_error(d, operation, len);
 			for (;;)
 			{
 				if (!ddb_json_next_element(j, &done))
-					page_error(j, operation, len);
+					page_error(d, operation, len);
 				if (done)
 					break;
 				if (!d->need_any)
@@ -1480,7 +1493,7 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 					if (ddb_json_peek(j) != DDB_JSON_OBJECT)
 						ddb_json_fail(j, "item is not an object");
 					if (!ddb_json_skip_value(j))
-						page_error(j, operation, len);
+						page_error(d, operation, len);
 					page->nitems++;
 					continue;
 				}
@@ -1508,11 +1521,11 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 		}
 		else if (ddb_json_str_eq(&name, "Count"))
 		{
-			page->count = read_count(j, operation, len);
+			page->count = read_count(d, operation, len);
 			have_count = true;
 		}
 		else if (ddb_json_str_eq(&name, "ScannedCount"))
-			page->scanned_count = read_count(j, operation, len);
+			page->scanned_count = read_count(d, operation, len);
 		else if (ddb_json_str_eq(&name, "LastEvaluatedKey"))
 		{
 			DdbJsonStr	raw;
@@ -1520,17 +1533,17 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 			if (ddb_json_peek(j) != DDB_JSON_OBJECT)
 				ddb_json_fail(j, "LastEvaluatedKey is not an object");
 			if (!ddb_json_capture_value(j, &raw))
-				page_error(j, operation, len);
+				page_error(d, operation, len);
 			page->last_key = pnstrdup(raw.ptr, raw.len);
 		}
 		else if (ddb_json_str_eq(&name, "ConsumedCapacity") &&
 				 ddb_json_peek(j) == DDB_JSON_OBJECT)
-			page->capacity_units = read_capacity(j, operation, len);
+			page->capacity_units = read_capacity(d, operation, len);
 		else if (!ddb_json_skip_value(j))
-			page_error(j, operation, len);
+			page_error(d, operation, len);
 	}
 	if (!ddb_json_finish(j))
-		page_error(j, operation, len);
+		page_error(d, operation, len);
 	/* a page whose Count disagrees with its Items lost items on the way */
 	if (have_count && page->count != page->nitems)
 		ereport(ERROR,

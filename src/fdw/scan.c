@@ -208,7 +208,10 @@ build_projection(DdbScanState *st)
 		}
 		appendStringInfo(&expr, "%s#a%d", n > 0 ? "," : "", n);
 		appendStringInfo(&eav, "%s\"#a%d\":%s", n > 0 ? "," : "", n, quoted.data);
-		appendStringInfo(&shown, "%s%s", n > 0 ? ", " : "", name);
+		/* EXPLAIN shows plain names bare, others quoted as JSON strings */
+		appendStringInfo(&shown, "%s%s", n > 0 ? ", " : "",
+						 strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(name) ?
+						 name : quoted.data);
 		n++;
 	}
 	appendStringInfoChar(&eav, '}');

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# make test: the same set-up as make demo, then every test suite.
+# Ends with the line "N passed, N failed" and exits non-zero on any failure.
+#
+# Suites, in order:
+#   unit/*           C unit tests of src/aws under AddressSanitizer
+#   gateway          the test gateway's own self-test (its verifier is what
+#                    proves our signatures in every later suite)
+#   regress/<name>   pg_regress suites in sql/ and expected/ (REGRESS below)
+#
+# DDB_TESTS="options import" limits the pg_regress suites run.
+source "$(dirname "$0")/lib.sh"
+
+REGRESS=(setup options import types scan errors cancel)
+
+trap 'ddb_stop_all' EXIT
+trap 'exit 130' INT TERM
+
+started=$(date +%s)
+ddb_setup
+ddb_start_all
+
+passed=0
+failed=0
+failures=()
+record() { # name, ok|FAIL
+	if [ "$2" = ok ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures+=("$1")
+	fi
+	printf '%-28s %s\n' "$1" "$2"
+}
+
+# ---------------------------------------------------------------- unit tests
+ddb_log "C unit tests (AddressSanitizer)"
+unit_out="$DDB_RUN/unit.log"
+make -s -C "$DDB_ROOT" -f test/unit/Makefile check \
+	SIGV4_DIR="$DDB_ROOT/../shared/testdata/sigv4" >"$unit_out" 2>&1 || true
+unit_seen=0
+while read -r status name; do
+	case "$status" in
+	ok) record "unit/$name" ok; unit_seen=$((unit_seen + 1)) ;;
+	FAIL) record "unit/$name" FAIL; unit_seen=$((unit_seen + 1)) ;;
+	esac
+done < <(grep -E '^(ok|FAIL) test_' "$unit_out")
+if [ "$unit_seen" -eq 0 ]; then
+	record "unit (build)" FAIL
+	tail -20 "$unit_out" >&2
+fi
+
+# ---------------------------------------------------------------- fixtures
+ddb_log "loading fixtures into DynamoDB Local"
+"$DDB_PY" "$DDB_ROOT/test/fixtures.py" --endpoint "$DDB_LOCAL_ENDPOINT" \
+	--env-file "$DDB_RUN/fixtures.env" all >"$DDB_RUN/fixtures.log" 2>&1 ||
+	{
+		cat "$DDB_RUN/fixtures.log" >&2
+		ddb_die "loading fixtures failed"
+	}
+set -a
+# shellcheck disable=SC1091
+source "$DDB_RUN/fixtures.env"
+set +a
+
+# ---------------------------------------------------------------- gateway self-test
+# It reconfigures its gateway, so it gets one of its own.
+ddb_log "gateway self-test"
+(
+	DDB_RUN_SAVED=$DDB_RUN
+	mkdir -p "$DDB_RUN/selftest"
+	DDB_RUN="$DDB_RUN/selftest"
+	ddb_start_gateway >/dev/null 2>&1
+	rc=0
+	"$DDB_PY" "$DDB_ROOT/test/gateway_selftest.py" --gateway "$DDB_GATEWAY" \
+		--keys "$DDB_RUN/keys.json" >"$DDB_RUN_SAVED/gateway-selftest.log" 2>&1 || rc=$?
+	ddb_kill_pidfile "$DDB_RUN/gateway.pid"
+	exit $rc
+) && record gateway ok || record gateway FAIL
+
+# ---------------------------------------------------------------- pg_regress
+suites=("${REGRESS[@]}")
+if [ -n "${DDB_TESTS:-}" ]; then
+	read -r -a suites <<<"setup $DDB_TESTS"
+fi
+ddb_log "pg_regress: ${suites[*]}"
+regress_out="$DDB_RUN/regress"
+mkdir -p "$regress_out"
+pg_regress=$("$DDB_PG_BIN/pg_config" --pgxs | sed 's|src/makefiles/pgxs.mk|src/test/regress/pg_regress|')
+export DDB_GATEWAY DDB_LOCAL_ENDPOINT DDB_TEST_ACCESS_KEY DDB_TEST_SECRET_KEY
+(
+	cd "$DDB_ROOT"
+	"$pg_regress" --inputdir=. --outputdir="$regress_out" --bindir="$DDB_PG_BIN" \
+		--host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=ddb_regress \
+		"${suites[@]}"
+) >"$regress_out/pg_regress.log" 2>&1 || true
+cat "$regress_out/pg_regress.log" >"$DDB_RUN/pg_regress.log"
+for s in "${suites[@]}"; do
+	# PG 15 prints "test <name> ... ok|FAILED|failed (ignored)  <n> ms"
+	line=$(grep -E "^(test| )+ *$s +\.\.\. " "$regress_out/pg_regress.log" | head -n 1 || true)
+	if echo "$line" | grep -qE '\.\.\. ok'; then
+		record "regress/$s" ok
+	else
+		record "regress/$s" FAIL
+	fi
+done
+if [ -s "$regress_out/regression.diffs" ]; then
+	ddb_log "differences: $regress_out/regression.diffs"
+	head -c 6000 "$regress_out/regression.diffs" >&2
+fi
+
+elapsed=$(($(date +%s) - started))
+if [ ${#failures[@]} -gt 0 ]; then
+	ddb_log "failed: ${failures[*]} (logs under $DDB_RUN)"
+fi
+ddb_log "finished in ${elapsed}s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
