@@ -152,21 +152,23 @@ copy_clean(char *dst, size_t dstlen, const char *s, size_t len)
 }
 
 /*
- * Error code as the SDKs derive it: everything up to the last '#' and from
- * the first ':' on is dropped ("com.amazonaws.dynamodb.v20120810#Foo" and
- * "Foo:http://internal..." both give "Foo").
+ * Error code as the SDKs derive it: everything from the first ':' on, then
+ * everything up to the last '#' is dropped ("com.amazonaws.dynamodb.v20120810#Foo"
+ * and "ns#Foo:http://internal..." both give "Foo").  The ':' goes first,
+ * as in the SDKs: the URL after it may hold a '#' of its own.
  */
 static void
 set_error_code(DdbAwsError *err, const char *raw)
 {
-	const char *s = strrchr(raw, '#');
-	const char *colon;
-	size_t		len;
+	const char *colon = strchr(raw, ':');
+	size_t		len = colon ? (size_t) (colon - raw) : strlen(raw);
+	const char *s = raw;
+	size_t		i;
 
-	s = s ? s + 1 : raw;
-	colon = strchr(s, ':');
-	len = colon ? (size_t) (colon - s) : strlen(s);
-	copy_clean(err->code, sizeof(err->code), s, len);
+	for (i = 0; i < len; i++)
+		if (raw[i] == '#')
+			s = raw + i + 1;
+	copy_clean(err->code, sizeof(err->code), s, len - (size_t) (s - raw));
 }
 
 void
@@ -537,9 +539,15 @@ parse_key_schema(struct json_object *schema, struct json_object *defs,
 	return key->partition_key != NULL;
 }
 
+/*
+ * Appends the indexes described by arr to desc.  Returns false with err set
+ * when an index has no name or no usable KeySchema (malformed), or when
+ * memory runs out; what was appended so far stays in desc for the caller
+ * to free.
+ */
 static bool
 parse_indexes(struct json_object *arr, struct json_object *defs, bool global,
-			  DdbTableDesc *desc)
+			  DdbTableDesc *desc, DdbAwsError *err)
 {
 	size_t		i;
 	size_t		n;
@@ -554,7 +562,7 @@ parse_indexes(struct json_object *arr, struct json_object *defs, bool global,
 								  sizeof(DdbIndexDesc) * ((size_t) desc->nindexes + n));
 
 		if (p == NULL)
-			return false;
+			goto oom;
 		desc->indexes = p;
 	}
 	for (i = 0; i < n; i++)
@@ -568,10 +576,16 @@ parse_indexes(struct json_object *arr, struct json_object *defs, bool global,
 		memset(d, 0, sizeof(*d));
 		desc->nindexes++;
 		d->global = global;
-		if (name == NULL || (d->name = strdup(name)) == NULL)
+		if (name == NULL ||
+			!parse_key_schema(get_typed(ix, "KeySchema", json_type_array), defs, &d->key))
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+							  "DescribeTable response has a %s secondary index \"%.200s\" without a valid KeySchema",
+							  global ? "global" : "local", name ? name : "");
 			return false;
-		if (!parse_key_schema(get_typed(ix, "KeySchema", json_type_array), defs, &d->key))
-			return false;
+		}
+		if ((d->name = strdup(name)) == NULL)
+			goto oom;
 		d->projection_type = dup_or_null(get_string(proj, "ProjectionType"));
 		if (nk)
 		{
@@ -585,13 +599,17 @@ parse_indexes(struct json_object *arr, struct json_object *defs, bool global,
 					!ddb_string_list_add(&d->non_key_attributes,
 										 json_object_get_string(a),
 										 (size_t) json_object_get_string_len(a)))
-					return false;
+					goto oom;
 			}
 		}
 		d->item_count = get_int64(ix, "ItemCount", -1);
 		d->size_bytes = get_int64(ix, "IndexSizeBytes", -1);
 	}
 	return true;
+
+oom:
+	ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+	return false;
 }
 
 bool
@@ -624,18 +642,23 @@ ddb_dynamodb_parse_describe_table(const char *body, size_t len,
 	desc->arn = dup_or_null(get_string(t, "TableArn"));
 	if (!parse_key_schema(get_typed(t, "KeySchema", json_type_array), defs, &desc->key))
 	{
-		json_object_put(obj);
-		ddb_table_desc_free(desc);
+		/* name points into obj: report before releasing it */
 		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
 						  "DescribeTable response has no valid KeySchema for table \"%.200s\"",
 						  name);
+		json_object_put(obj);
+		ddb_table_desc_free(desc);
 		return false;
 	}
 	desc->item_count = get_int64(t, "ItemCount", -1);
 	desc->size_bytes = get_int64(t, "TableSizeBytes", -1);
-	if (!parse_indexes(get_typed(t, "GlobalSecondaryIndexes", json_type_array), defs, true, desc) ||
-		!parse_indexes(get_typed(t, "LocalSecondaryIndexes", json_type_array), defs, false, desc))
-		goto oom;
+	if (!parse_indexes(get_typed(t, "GlobalSecondaryIndexes", json_type_array), defs, true, desc, err) ||
+		!parse_indexes(get_typed(t, "LocalSecondaryIndexes", json_type_array), defs, false, desc, err))
+	{
+		json_object_put(obj);
+		ddb_table_desc_free(desc);
+		return false;
+	}
 	stream = get_typed(t, "StreamSpecification", json_type_object);
 	if (stream)
 	{

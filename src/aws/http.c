@@ -336,7 +336,13 @@ ddb_http_request(DdbHttpClient *client, const char *method, const char *url,
 	int			running = 0;
 	long		nconn = 0;
 
-	ddb_http_response_free(resp);
+	/* reuse the body buffer's memory: a scan's pages are all about 1 MB */
+	ddb_buf_reset(&resp->body);
+	resp->status = 0;
+	resp->has_crc32 = false;
+	resp->crc32_invalid = false;
+	resp->crc32 = 0;
+	resp->request_id[0] = resp->error_type[0] = resp->content_type[0] = '\0';
 	if (client->cfg.abort_hook &&
 		client->cfg.abort_hook(client->cfg.abort_arg))
 	{
@@ -508,10 +514,11 @@ ddb_endpoint_parse(const char *url, DdbEndpoint *ep, DdbAwsError *err)
 	host = p;
 	if (*p == '[')
 	{
-		/* IPv6 literal */
+		/* IPv6 literal: hex digits, ':' and '.' between the brackets */
+		p++;
 		while (*p && *p != ']')
 		{
-			if (!isxdigit((unsigned char) *p) && *p != ':' && *p != '.' && *p != '[')
+			if (!isxdigit((unsigned char) *p) && *p != ':' && *p != '.')
 			{
 				ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
 								  "endpoint has an invalid IPv6 address");
@@ -523,6 +530,12 @@ ddb_endpoint_parse(const char *url, DdbEndpoint *ep, DdbAwsError *err)
 		{
 			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
 							  "endpoint has an unterminated IPv6 address");
+			return false;
+		}
+		if (p == host + 1)
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+							  "endpoint has an empty IPv6 address");
 			return false;
 		}
 		p++;

@@ -147,7 +147,11 @@ struct DdbDecoder
 	int			nattrs;
 	int			maxattrs;
 
+	MemoryContext cxt;			/* the decoder's own, lives as long as it */
 	MemoryContext temp_cxt;		/* reset per item */
+	Datum	   *vbuf;			/* page values, reused from page to page */
+	bool	   *nbuf;
+	int			vcap;			/* items vbuf and nbuf hold */
 	DdbJson		json;			/* page reader; its arena is malloc'd */
 	DdbJson		sub;			/* reader of nested spans */
 	StringInfoData scratch;		/* NUL-terminated copies of values */
@@ -297,6 +301,7 @@ ddb_decoder_create(Relation rel, const bool *needed,
 	d->slots = palloc0(sizeof(AttrSlot) * d->nslots);
 	d->maxattrs = 32;
 	d->attrs = palloc(sizeof(AttrVal) * d->maxattrs);
+	d->cxt = CurrentMemoryContext;
 	d->temp_cxt = AllocSetContextCreate(CurrentMemoryContext,
 										"ddb_fdw decode temp",
 										ALLOCSET_DEFAULT_SIZES);
@@ -1454,7 +1459,6 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 	ErrorContextCallback errcb;
 	DdbJsonStr	name;
 	bool		done;
-	int			cap = 0;
 	bool		have_count = false;
 
 	memset(page, 0, sizeof(*page));
@@ -1497,20 +1501,24 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 					page->nitems++;
 					continue;
 				}
-				if (page->nitems == cap)
+				if (page->nitems == d->vcap)
 				{
-					cap = cap ? cap * 2 : 256;
-					if (page->values == NULL)
+					size_t		natts = Max(d->natts, 1);
+
+					d->vcap = d->vcap ? d->vcap * 2 : 1024;
+					if (d->vbuf == NULL)
 					{
-						page->values = palloc(sizeof(Datum) * cap * Max(d->natts, 1));
-						page->nulls = palloc(sizeof(bool) * cap * Max(d->natts, 1));
+						d->vbuf = MemoryContextAlloc(d->cxt, sizeof(Datum) * d->vcap * natts);
+						d->nbuf = MemoryContextAlloc(d->cxt, sizeof(bool) * d->vcap * natts);
 					}
 					else
 					{
-						page->values = repalloc(page->values, sizeof(Datum) * cap * Max(d->natts, 1));
-						page->nulls = repalloc(page->nulls, sizeof(bool) * cap * Max(d->natts, 1));
+						d->vbuf = repalloc(d->vbuf, sizeof(Datum) * d->vcap * natts);
+						d->nbuf = repalloc(d->nbuf, sizeof(bool) * d->vcap * natts);
 					}
 				}
+				page->values = d->vbuf;
+				page->nulls = d->nbuf;
 				d->loc.item = page->nitems;
 				decode_item(d, operation, len,
 							page->values + (size_t) page->nitems * d->natts,

@@ -22,7 +22,8 @@ typedef struct DdbPage
 {
 	int			nitems;
 	int			natts;
-	Datum	   *values;			/* nitems * natts */
+	Datum	   *values;			/* nitems * natts; the decoder's buffers,
+								 * valid until it decodes the next page */
 	bool	   *nulls;
 	char	   *last_key;		/* LastEvaluatedKey as raw JSON; NULL at end */
 	int64		count;			/* Count as DynamoDB reported it */
@@ -42,8 +43,8 @@ extern DdbDecoder *ddb_decoder_create(Relation rel, const bool *needed,
 									  const char *sort_key);
 
 /*
- * Decodes one Scan/Query response body.  The page's arrays and values are
- * allocated in the current memory context.  Raises an ERROR for a malformed
+ * Decodes one Scan/Query response body.  The values are allocated in the
+ * current memory context; the arrays holding them belong to the decoder.  Raises an ERROR for a malformed
  * body or a value that does not fit its column.
  */
 extern void ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
