@@ -38,6 +38,6 @@ test:
 bench:
 	bash bench/run.sh
 
-# C unit tests of src/aws (no PostgreSQL needed); UNIT_SANITIZE=0 for valgrind
+# C unit tests of src/aws (no PostgreSQL needed); UNIT_VALGRIND=1 for valgrind
 unit:
 	$(MAKE) -f test/unit/Makefile

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "dynamodb.h"
+#include "json.h"
 #include "sigv4.h"
 
 /* ----------------------------------------------------------------
@@ -138,17 +139,45 @@ get_int64(struct json_object *obj, const char *key, long long dflt)
 	return (long long) json_object_get_int64(v);
 }
 
-/* Copies s into a fixed buffer, replacing control characters. */
+/*
+ * Copies s into a fixed buffer for a message: control characters become
+ * spaces, bytes that are not UTF-8 become '?', and a multi-byte character is
+ * never cut in half, so the result is always valid UTF-8 text.
+ */
 static void
 copy_clean(char *dst, size_t dstlen, const char *s, size_t len)
 {
-	size_t		i;
+	const unsigned char *p = (const unsigned char *) s;
+	const unsigned char *end = p + len;
+	size_t		o = 0;
 
-	if (len >= dstlen)
-		len = dstlen - 1;
-	for (i = 0; i < len; i++)
-		dst[i] = ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) ? ' ' : s[i];
-	dst[len] = '\0';
+	while (p < end && o + 1 < dstlen)
+	{
+		if (*p < 0x80)
+		{
+			dst[o++] = (*p < 0x20 || *p == 0x7f) ? ' ' : (char) *p;
+			p++;
+			continue;
+		}
+		{
+			int			n = ddb_utf8_sequence(p, end);
+
+			if (n == 0)
+			{
+				dst[o++] = '?';
+				p++;
+			}
+			else if (o + (size_t) n + 1 <= dstlen)
+			{
+				memcpy(dst + o, p, (size_t) n);
+				o += (size_t) n;
+				p += n;
+			}
+			else
+				break;
+		}
+	}
+	dst[o] = '\0';
 }
 
 /*

@@ -76,7 +76,7 @@ ddb_json_reset_arena(DdbJson *j)
 
 	if (j->arena.head == NULL)
 		return;
-	/* keep the newest (largest) chunk */
+	/* keep the newest chunk for reuse, free the others */
 	c = j->arena.head->next;
 	while (c)
 	{
@@ -194,8 +194,8 @@ expect_char(DdbJson *j, char c, const char *msg)
  * its length, or 0 if it is not well formed (overlong forms, surrogates and
  * code points above U+10FFFF are rejected).
  */
-static int
-utf8_sequence(const unsigned char *p, const unsigned char *end)
+int
+ddb_utf8_sequence(const unsigned char *p, const unsigned char *end)
 {
 	unsigned char c = p[0];
 	int			n;
@@ -378,7 +378,7 @@ scan_string(DdbJson *j, const char **body, const char **body_end,
 		}
 		/* *p >= 0x80 */
 		{
-			int			n = utf8_sequence(p, end);
+			int			n = ddb_utf8_sequence(p, end);
 
 			if (n == 0)
 			{
