@@ -74,6 +74,7 @@ SELECT ddb_test.dynamodb('CreateTable', '{"TableName": "drop_me",
   "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
   "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
   "BillingMode": "PAY_PER_REQUEST"}') #>> '{TableDescription,TableStatus}' AS status;
+SELECT ddb_test.dynamodb('PutItem', '{"TableName": "drop_me", "Item": {"pk": {"S": "here today"}}}');
 
 -- ===================================================================
 -- DynamoDB unreachable, and credentials it refuses
