@@ -112,6 +112,9 @@ extern size_t ddb_base64_decoded_maxlen(size_t len);
 /* Appends the padded base64 encoding of data to buf. */
 extern void ddb_base64_encode(DdbBuf *buf, const void *data, size_t len);
 
+/* Lower-case hex of len bytes; out needs 2 * len + 1 bytes. */
+extern void ddb_hex_encode(const unsigned char *data, size_t len, char *out);
+
 /* Hex SHA-256 of data; out gets 64 hex digits and a NUL. */
 extern void ddb_sha256_hex(const void *data, size_t len, char out[65]);
 

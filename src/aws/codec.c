@@ -192,19 +192,26 @@ ddb_base64_encode(DdbBuf *buf, const void *data, size_t len)
  * ----------------------------------------------------------------
  */
 void
-ddb_sha256_hex(const void *data, size_t len, char out[65])
+ddb_hex_encode(const unsigned char *data, size_t len, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+	{
+		out[i * 2] = hex[data[i] >> 4];
+		out[i * 2 + 1] = hex[data[i] & 15];
+	}
+	out[len * 2] = '\0';
+}
+
+void
+ddb_sha256_hex(const void *data, size_t len, char out[65])
+{
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	int			i;
 
 	SHA256(data, len, md);
-	for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
-	{
-		out[i * 2] = hex[md[i] >> 4];
-		out[i * 2 + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	ddb_hex_encode(md, SHA256_DIGEST_LENGTH, out);
 }
 
 void

@@ -84,7 +84,6 @@ typedef struct PathSegment
 } PathSegment;
 
 static const char hex_upper[] = "0123456789ABCDEF";
-static const char hex_lower[] = "0123456789abcdef";
 
 
 /* ----------------------------------------------------------------
@@ -122,29 +121,6 @@ dup_bytes(const char *s, size_t len)
 	return p;
 }
 
-/* Wipes a NUL-terminated string of known provenance, then frees it. */
-static void
-free_wiped(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
-
-/* Lower-case hex of len bytes; out needs 2*len+1 bytes. */
-static void
-hex_encode(const unsigned char *data, size_t len, char *out)
-{
-	size_t		i;
-
-	for (i = 0; i < len; i++)
-	{
-		out[i * 2] = hex_lower[data[i] >> 4];
-		out[i * 2 + 1] = hex_lower[data[i] & 15];
-	}
-	out[len * 2] = '\0';
-}
 
 static int
 hex_value(unsigned char c)
@@ -718,7 +694,7 @@ free_sig_headers(SigHeader *hdrs, int n)
 	for (i = 0; i < n; i++)
 	{
 		free(hdrs[i].name);
-		free_wiped(hdrs[i].value);	/* may be the session token */
+		ddb_free_secret(hdrs[i].value);	/* may be the session token */
 	}
 	free(hdrs);
 }
@@ -922,11 +898,11 @@ ddb_sigv4_output_free(DdbSigv4Output *out)
 	if (out == NULL)
 		return;
 	/* the canonical request may hold the session token */
-	free_wiped(out->canonical_request);
+	ddb_free_secret(out->canonical_request);
 	free(out->string_to_sign);
 	free(out->authorization);
 	for (i = 0; i < out->nadded && i < 3; i++)
-		free_wiped((char *) out->added[i].value);
+		ddb_free_secret((char *) out->added[i].value);
 	memset(out, 0, sizeof(*out));
 }
 
@@ -1146,7 +1122,7 @@ ddb_sigv4_sign(const DdbSigv4Input *in, DdbSigv4Output *out, DdbAwsError *err)
 		goto done;
 	}
 	OPENSSL_cleanse(key, sizeof(key));
-	hex_encode(sig, sizeof(sig), out->signature);
+	ddb_hex_encode(sig, sizeof(sig), out->signature);
 
 	ddb_buf_printf(&authz, "%s Credential=%s/%s, SignedHeaders=%s, Signature=%s",
 				   SIGV4_ALGORITHM, in->access_key_id, scope.data,

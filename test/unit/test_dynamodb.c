@@ -29,29 +29,7 @@ UNIT_DEFINE_COUNTERS;
  * ----------------------------------------------------------------
  */
 
-static void *
-xmalloc(size_t n)
-{
-	void	   *p = malloc(n ? n : 1);
 
-	if (p == NULL)
-	{
-		fprintf(stderr, "out of memory\n");
-		exit(2);
-	}
-	return p;
-}
-
-/* A heap copy of exactly len bytes: ASan flags any read past its end. */
-static char *
-exact_copy(const char *s, size_t len)
-{
-	char	   *p = xmalloc(len);
-
-	if (len > 0)
-		memcpy(p, s, len);
-	return p;
-}
 
 /* An error struct full of junk, to see that parsers set what they own. */
 static void

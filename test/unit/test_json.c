@@ -41,29 +41,7 @@ static unsigned touched = 0;
  * ----------------------------------------------------------------
  */
 
-static void *
-xmalloc(size_t n)
-{
-	void	   *p = malloc(n ? n : 1);
 
-	if (p == NULL)
-	{
-		fprintf(stderr, "out of memory\n");
-		exit(2);
-	}
-	return p;
-}
-
-/* A heap copy of exactly len bytes: ASan flags any read past its end. */
-static char *
-exact_copy(const char *s, size_t len)
-{
-	char	   *p = xmalloc(len);
-
-	if (len > 0)
-		memcpy(p, s, len);
-	return p;
-}
 
 /* A printable, shortened form of a document for failure messages. */
 static const char *

@@ -87,18 +87,6 @@ static int	cases_failed = 0;
  * ----------------------------------------------------------------
  */
 
-static void *
-xmalloc(size_t n)
-{
-	void	   *p = malloc(n ? n : 1);
-
-	if (p == NULL)
-	{
-		fprintf(stderr, "out of memory\n");
-		exit(2);
-	}
-	return p;
-}
 
 static char *
 xstrndup(const char *s, size_t len)

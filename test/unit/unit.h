@@ -56,6 +56,31 @@ unit_check_str(const char *got, const char *want, const char *what,
 
 #define CHECK_STR(got, want) unit_check_str((got), (want), #got " == " #want, __FILE__, __LINE__)
 
+/* malloc that never returns NULL: a test has no use for recovery. */
+static inline void *
+xmalloc(size_t n)
+{
+	void	   *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+	{
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	return p;
+}
+
+/* A heap copy of exactly len bytes: ASan flags any read past its end. */
+static inline char *
+exact_copy(const char *s, size_t len)
+{
+	char	   *p = xmalloc(len);
+
+	if (len > 0)
+		memcpy(p, s, len);
+	return p;
+}
+
 static inline int
 unit_report(const char *name)
 {
