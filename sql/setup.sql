@@ -86,6 +86,19 @@ AS $$
                                           ddb_test.getenv('gateway')))
 $$;
 
+-- Calls the gateway's control API: POST path with a JSON body, or GET.
+CREATE FUNCTION ddb_test.gateway(path text, body jsonb DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql
+AS $$
+  SELECT string_agg(line, E'\n')::jsonb FROM ddb_test.sh(
+    CASE WHEN body IS NULL
+         THEN format('curl -sS %s/__gw/%s', ddb_test.getenv('gateway'), path)
+         ELSE format('curl -sS -X POST -H %s --data-binary %s %s/__gw/%s',
+                     ddb_test.shq('Content-Type: application/json'),
+                     ddb_test.shq(body::text), ddb_test.getenv('gateway'), path)
+    END) AS line
+$$;
+
 -- The server every suite reads through, and the current user's keys.
 CREATE SERVER ddb FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'us-east-1', endpoint :'gateway');

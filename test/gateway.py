@@ -11,6 +11,9 @@ suite talks to this gateway instead.  It
   * serves STS AssumeRole / AssumeRoleWithWebIdentity (and GetCallerIdentity)
     from a configured set of roles and issues temporary credentials that it
     then accepts (and expires);
+  * serves the database host's "ambient" credential sources -- EC2 IMDSv2
+    and the ECS/EKS container credential endpoint -- whose credentials it
+    then accepts too;
   * forwards verified DynamoDB requests to DynamoDB Local;
   * logs every request (so tests can prove what the FDW pushed down);
   * injects faults on demand (throttling, 5xx, resets, delays, truncated or
@@ -39,6 +42,10 @@ Exits 0 on SIGTERM/SIGINT.
 Request classification
 ----------------------
   /__gw/...                               control API (no signature)
+  /latest/...                             EC2 IMDSv2 (no signature; see
+                                          "Ambient credentials")
+  /ecs, /ecs/...                          container credential endpoint (no
+                                          signature; see "Ambient credentials")
   header X-Amz-Target: DynamoDB_20120810.<Op> or DynamoDBStreams_20120810.<Op>
                                           DynamoDB: verified (service
                                           "dynamodb"), forwarded upstream
@@ -47,23 +54,27 @@ Request classification
                                           Action
   anything else                           400 UnknownOperationException
 
-A request may use any path; a path starting with /fault/<spec>/ selects faults
-(below).  The signature is verified against the path the client used.  Note the
-SigV4 rule for non-S3 services: the canonical URI is the wire path URI-encoded
-once more, so "/fault/delay=5/" is signed as "/fault/delay%3D5/".
+A DynamoDB/STS request may use any other path; a path starting with
+/fault/<spec>/ selects faults (below).  The signature is verified against the
+path the client used.  Note the SigV4 rule for non-S3 services: the canonical
+URI is the wire path URI-encoded once more, so "/fault/delay=5/" is signed as
+"/fault/delay%3D5/".
 
 Request log (GET /__gw/log[?since=SEQ])
 ---------------------------------------
-text/plain, one line per handled DynamoDB/STS request (rejected and faulted
-ones included, control calls not), fields separated by TAB, "-" when absent:
+text/plain, one line per handled DynamoDB/STS/IMDS/container request
+(rejected and faulted ones included, control calls not), fields separated by
+TAB, "-" when absent:
 
    1 seq        1, 2, ... (restarts at 1 after POST /__gw/log/reset)
    2 op         X-Amz-Target operation (Scan, Query, GetItem, BatchGetItem,
                 DescribeTable, GetRecords, ...), the STS Action (AssumeRole,
-                ...), or "Unknown"
+                ...), IMDSToken / IMDSRoleName / IMDSCredentials / IMDS
+                (any other /latest/ path), ContainerCredentials, or "Unknown"
    3 table      TableName; first table of RequestItems for BatchGetItem /
                 BatchWriteItem, first item's table for Transact*; the table of
-                StreamArn / ShardIterator for Streams; "-" for STS
+                StreamArn / ShardIterator for Streams; "-" for STS, IMDS and
+                container requests
    4 segment    "Segment/TotalSegments" (e.g. 2/4) or "-"
    5 limit      Limit; for BatchGetItem the number of keys requested, for
                 BatchWriteItem the number of write requests, for Transact* the
@@ -71,14 +82,21 @@ ones included, control calls not), fields separated by TAB, "-" when absent:
    6 start_key  1 if ExclusiveStartKey (or ExclusiveStartTableName /
                 ExclusiveStartShardId) is present, else 0
    7 status     HTTP status sent to the client (0 = connection reset)
+                (entries are recorded just before the answer is written, so
+                a client that has its answer finds its entry in the log)
    8 fault      injected fault label (throttle, status=500, errorbody=Code,
                 html, reset, truncate, truncate_json, malformed, badcrc,
                 notjson, delay=MS, or "delay=MS+kind"), "-" if none
-   9 akid       access key id of the signer ("-" if unsigned/unknown)
+   9 akid       access key id of the signer ("-" if unsigned/unknown); for
+                IMDSCredentials / ContainerCredentials the access key id of
+                the credentials issued ("-" if none were)
   10 index      IndexName or "-"
   11 select     Select or "-"
   12 error      error code returned (e.g. InvalidSignatureException,
-                ResourceNotFoundException, Throttling) or "-"
+                ResourceNotFoundException, Throttling; IMDS: BadRequest,
+                Unauthorized, Forbidden, NotFound, MethodNotAllowed,
+                ServiceUnavailable; container: AccessDenied,
+                InternalServerError, MethodNotAllowed) or "-"
   13 items      Count of the response (Scan/Query) or "-"
 
 Tab, CR, LF and backslash inside values are replaced by "_" so the text can be
@@ -87,8 +105,11 @@ loaded with COPY ... (FORMAT text).
 GET /__gw/log.jsonl[?since=SEQ] gives one JSON object per request with all the
 above (keys seq, op, table, segment, total_segments, limit, has_start_key,
 status, fault, access_key_id, index, select, error, items) plus service
-("dynamodb", "streams", "sts", "unknown"), time, elapsed_ms, path,
-signed_headers, keys (BatchGetItem), role_arn (STS), error_message, detail
+("dynamodb", "streams", "sts", "imds", "container", "unknown"), time,
+elapsed_ms (until the answer was ready to send), path, signed_headers, keys
+(BatchGetItem), role_arn (STS, and the role of ambient credentials),
+issued_access_key_id (STS, IMDS, container), imds_token_ttl (IMDSToken),
+error_message, detail
 (diagnostics, e.g. the expected canonical request on a signature mismatch, with
 any session token redacted), response {bytes, count, scanned, last_key} and
 request {the request's TableName, IndexName, Select, Limit, Segment,
@@ -96,7 +117,8 @@ TotalSegments, ExclusiveStartKey, ProjectionExpression, FilterExpression,
 KeyConditionExpression, ConsistentRead, ExpressionAttributeNames,
 ExpressionAttributeValues, ScanIndexForward, ReturnConsumedCapacity, Key,
 RequestItems (BatchGetItem), StreamArn, ShardId, ShardIteratorType, ...}.
-Never credentials: neither secrets nor session tokens are logged or echoed.
+Never credentials: neither secrets nor session tokens are logged or echoed,
+nor IMDS tokens, web identity tokens or the container authorization token.
 
 Control API (under /__gw/, loopback only, no signature)
 -------------------------------------------------------
@@ -107,17 +129,26 @@ Control API (under /__gw/, loopback only, no signature)
   GET  /__gw/stats                {"requests", "by_op", "by_status",
                                    "by_fault", "by_error", "by_access_key"}
   GET  /__gw/config               current configuration (web identity tokens
-                                   redacted)
+                                   and container_token redacted)
   POST /__gw/config               JSON body merged into the configuration
   POST /__gw/reset                start-up configuration, fault counters and
-                                   RNGs restored, temporary credentials dropped
+                                   RNGs restored, temporary credentials (STS,
+                                   IMDS, container) and IMDS tokens dropped
                                    (the log is kept)
   POST /__gw/faults/reset         fault counters and RNGs only
   POST /__gw/expire-credentials   mark issued temporary credentials expired;
                                    body {"access_key_id": "ASIA..."} for one
                                    (default: all); answers {"expired": n}
+  POST /__gw/imds/expire-tokens   invalidate every IMDS token (the next GET
+                                   with one gets 401); answers {"expired": n}
   GET  /__gw/credentials          issued temporary credentials: access key id,
-                                   role, expiry, expired flag (no secrets)
+                                   role, session name, source ("sts", "imds",
+                                   "container"), expiry, expired flag (no
+                                   secrets)
+  GET  /__gw/issued-secrets       TEST-ONLY: {"secrets": [[secret, session
+                                   token], ...]} of every credential issued
+                                   since start-up, so a suite can prove none
+                                   of them reached a log
   POST /__gw/keys/reload          re-read the --keys file
 
 Configuration (--config file, POST /__gw/config)
@@ -125,8 +156,23 @@ Configuration (--config file, POST /__gw/config)
   roles                {"<role arn>": {"external_id": "<id>" | null,
                          "principals": ["AKID" | "<caller arn>", ...] | null,
                          "max_duration": 900..43200 (default 43200)}}
-                       principals null = any known key; a temporary caller
-                       also matches by the ARN of the role it assumed.
+                       Who may AssumeRole (signed with any known key, static
+                       or temporary -- role chaining included):
+                         principals null: any known, unexpired identity;
+                         else the caller must match one entry by
+                         - its access key id (static "AKID..." or a
+                           temporary "ASIA..."), or
+                         - its caller ARN (GetCallerIdentity's Arn: static
+                           "arn:aws:iam::<account>:user/<AKID>", temporary
+                           "arn:aws:sts::<account>:assumed-role/<role name>/
+                           <session>"), or
+                         - for temporary credentials, the ARN of the role
+                           they were issued for, whoever issued them: STS
+                           AssumeRole / AssumeRoleWithWebIdentity (the
+                           RoleArn), IMDS ("arn:aws:iam::<account>:role/
+                           <imds_role>"), the container endpoint
+                           ("arn:aws:iam::<account>:role/<container_role>").
+                       Exact string comparison; no wildcards.
   web_identity_tokens  {"<token>": "<role arn>"}
   sts_lifetime_seconds int | null: overrides DurationSeconds for the lifetime
                        of issued credentials (e.g. 320 for refresh tests)
@@ -147,8 +193,75 @@ Configuration (--config file, POST /__gw/config)
   account_id           account used in ARNs (default "123456789012")
   clock_skew_seconds   added to the gateway's clock (default 0)
   max_skew_seconds     allowed X-Amz-Date skew (default 300)
+  imds_role            IMDS instance role name (default
+                       "ddb-fdw-instance-role"); null = an instance without a
+                       role (the role listing and credential GETs answer 404)
+  imds_down            true: every IMDS request answers 503
+  container_token      the Authorization value the container endpoint requires
+                       (default "ddb-fdw-container-token"); null = none needed
+  container_role       container role name (default "ddb-fdw-task-role")
+  container_down       true: every container endpoint request answers 500
+  ambient_lifetime_seconds
+                       lifetime of IMDS and container credentials, 1..43200
+                       (default 3600); sts_lifetime_seconds does not apply
 Merging: top-level keys replace, except roles, web_identity_tokens and faults,
 which merge key by key (a null value deletes the key; a null map clears it).
+
+Ambient credentials (the database host's own AWS identity)
+----------------------------------------------------------
+Point the PostgreSQL server's environment here:
+  AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:PORT/
+  AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:PORT/ecs/credentials
+  AWS_CONTAINER_AUTHORIZATION_TOKEN=<container_token> (or a file with it in
+  AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: the client reads it, the gateway
+  only sees the Authorization header)
+These requests are unsigned (no SigV4 check), never faulted (neither /fault/
+paths -- which they cannot use -- nor global faults; only imds_down and
+container_down), and logged (ops IMDSToken, IMDSRoleName, IMDSCredentials,
+IMDS, ContainerCredentials; table "-"; akid = the issued access key id).
+Credentials issued here are temporary credentials like STS's: registered in
+the credential store (so DynamoDB/STS requests signed with them verify),
+session token required, listed by GET /__gw/credentials, expired by
+POST /__gw/expire-credentials, dropped by POST /__gw/reset; each request
+issues fresh ones, lifetime ambient_lifetime_seconds.
+
+EC2 IMDSv2 (tokens required: IMDSv1 is disabled)
+  PUT /latest/api/token, header X-aws-ec2-metadata-token-ttl-seconds: 1..21600
+        200 text/plain: a fresh random token, valid for that many seconds
+        (the TTL header is echoed); TTL missing/invalid -> 400; a request
+        carrying X-Forwarded-For -> 403; another method -> 405
+  GET /latest/meta-data/iam/security-credentials/   (trailing "/" optional)
+        header X-aws-ec2-metadata-token: <token>
+        200 text/plain: imds_role (no newline); 404 if imds_role is null
+  GET /latest/meta-data/iam/security-credentials/<imds_role>
+        200 text/plain, EC2's JSON layout:
+        {"Code" : "Success", "LastUpdated" : "...Z", "Type" : "AWS-HMAC",
+         "AccessKeyId" : "ASIA...", "SecretAccessKey" : "...",
+         "Token" : "...", "Expiration" : "...Z"}
+        role ARN arn:aws:iam::<account_id>:role/<imds_role>, session name
+        (for the assumed-role caller ARN) the instance id i-0dd8f0000000000a1;
+        another role name -> 404
+  any other /latest/ path: 404 (op IMDS)
+  A GET without a token, or with an unknown or expired one, -> 401; another
+  method than GET on these paths -> 405.  Errors are EC2's small HTML pages
+  ("401 - Unauthorized").  imds_down: every IMDS request -> 503 first.
+  POST /__gw/imds/expire-tokens invalidates the tokens handed out.
+
+ECS/EKS container endpoint
+  GET /ecs/credentials (any path under /ecs/, any query string)
+        header Authorization: <container_token> (verbatim, no scheme)
+        200 application/json:
+        {"AccessKeyId": "ASIA...", "Expiration": "...Z",
+         "RoleArn": "arn:aws:iam::<account_id>:role/<container_role>",
+         "SecretAccessKey": "...", "Token": "..."}
+        session name: a random 32-hex task id
+  Authorization missing or wrong -> 401 {"code": "AccessDenied",
+  "message": ...}; another method -> 405 {"code": "MethodNotAllowed", ...};
+  container_down -> 500 {"code": "InternalServerError", ...} first.
+
+Environment-variable credentials need no endpoint: put their key in the
+--keys file (with AWS_SESSION_TOKEN they cannot be checked: only issued
+temporary credentials carry tokens the gateway knows).
 
 Faults by path: /fault/<spec>/...
 ---------------------------------
@@ -426,8 +539,15 @@ DEFAULT_CONFIG = {
     "account_id": "123456789012",
     "clock_skew_seconds": 0,
     "max_skew_seconds": 300,
+    "imds_role": "ddb-fdw-instance-role",
+    "imds_down": False,
+    "container_token": "ddb-fdw-container-token",
+    "container_role": "ddb-fdw-task-role",
+    "container_down": False,
+    "ambient_lifetime_seconds": 3600,
 }
 MAP_KEYS = ("roles", "web_identity_tokens", "faults")
+ROLE_NAME_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 ROLE_KEYS = ("external_id", "principals", "max_duration")
 
 
@@ -499,6 +619,25 @@ def validate_config(cfg):
         raise ValueError("clock_skew_seconds must be a number")
     if not is_int(cfg["max_skew_seconds"]) or cfg["max_skew_seconds"] < 0:
         raise ValueError("max_skew_seconds must be a non-negative integer")
+    for key in ("imds_role", "container_role"):
+        name = cfg[key]
+        if name is None and key == "imds_role":
+            continue                    # an instance without a role
+        if not isinstance(name, str) or not ROLE_NAME_RE.fullmatch(name):
+            raise ValueError(f"{key} must be an IAM role name "
+                             "([\\w+=,.@-], 1..64 characters)"
+                             + (" or null" if key == "imds_role" else ""))
+    for key in ("imds_down", "container_down"):
+        if not isinstance(cfg[key], bool):
+            raise ValueError(f"{key} must be a boolean")
+    token = cfg["container_token"]
+    if token is not None and (not isinstance(token, str) or not token or
+                              any(c in token for c in "\r\n\0")):
+        raise ValueError("container_token must be a non-empty one-line "
+                         "string or null")
+    life = cfg["ambient_lifetime_seconds"]
+    if not is_int(life) or not 1 <= life <= 43200:
+        raise ValueError("ambient_lifetime_seconds must be 1..43200")
     GlobalFaultPlan.compile(cfg["faults"])  # raises ValueError if bad
 
 
@@ -526,6 +665,9 @@ class ConfigSnapshot:
         doc["web_identity_tokens"] = {
             f"<redacted {len(t)} chars #{i}>": arn for i, (t, arn) in
             enumerate(self.data["web_identity_tokens"].items())}
+        if doc["container_token"] is not None:
+            doc["container_token"] = \
+                f"<redacted {len(doc['container_token'])} chars>"
         return doc
 
 
@@ -573,6 +715,7 @@ class Identity:
     session_name: str = None
     arn: str = None
     forced_expired: bool = False
+    source: str = None          # "sts", "imds" or "container" (temporary)
 
     def is_expired(self, now):
         return self.temporary and (self.forced_expired or now >= self.expires)
@@ -586,6 +729,9 @@ class CredentialStore:
         self._keys_path = keys_path
         self._static = {}
         self._temporary = {}
+        # every secret and session token ever issued (never cleared): the
+        # auth suite greps the server log for them
+        self._issued = []
         self.reload_keys()
 
     def reload_keys(self):
@@ -613,8 +759,12 @@ class CredentialStore:
         return Identity(akid, secret,
                         arn=f"arn:aws:iam::{account_id}:user/{akid}")
 
-    def issue(self, role_arn, session_name, lifetime, now, account_id):
-        """Create, register and return fresh temporary credentials."""
+    def issue(self, role_arn, session_name, lifetime, now, account_id,
+              source="sts"):
+        """Create, register and return fresh temporary credentials.
+
+        source says who issued them ("sts", "imds", "container"); they are
+        verified alike."""
         alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
         akid = "ASIA" + "".join(secrets.choice(alphabet) for _ in range(16))
         secret = base64.b64encode(secrets.token_bytes(30)).decode()  # 40 chars
@@ -627,9 +777,10 @@ class CredentialStore:
             akid, secret, temporary=True, token=token, expires=now + lifetime,
             role_arn=role_arn, session_name=session_name,
             arn=f"arn:aws:sts::{account_id}:assumed-role/{role_name}/"
-                f"{session_name}")
+                f"{session_name}", source=source)
         with self._lock:
             self._temporary[akid] = ident
+            self._issued.append([secret, token])
         return ident
 
     def expire(self, akid=None):
@@ -641,6 +792,11 @@ class CredentialStore:
                 ident.forced_expired = True
             return len(targets)
 
+    def issued_secrets(self):
+        """[secret, token] of every credential issued so far (test-only)."""
+        with self._lock:
+            return [list(pair) for pair in self._issued]
+
     def clear_temporary(self):
         """Forget all issued temporary credentials."""
         with self._lock:
@@ -650,7 +806,7 @@ class CredentialStore:
         """Public description of issued credentials (no secrets/tokens)."""
         with self._lock:
             return [{"access_key_id": i.access_key_id, "role_arn": i.role_arn,
-                     "session_name": i.session_name,
+                     "session_name": i.session_name, "source": i.source,
                      "expiration": iso8601(i.expires),
                      "expired": i.is_expired(now)}
                     for i in self._temporary.values()]
@@ -995,6 +1151,9 @@ class StsService:
         if role is None:
             raise GatewayError(403, denied.code, denied.message,
                                detail="unknown role")
+        # principals (module doc, "roles"): null = any verified caller; else
+        # its access key id, its caller ARN, or -- temporary credentials from
+        # STS, IMDS or the container endpoint -- the ARN of their role.
         principals = role.get("principals")
         if principals is not None and not {
                 caller.access_key_id, caller.arn, caller.role_arn} & set(
@@ -1048,6 +1207,218 @@ class StsService:
             f"  </AssumeRoleWithWebIdentityResult>\n"
             f"  <ResponseMetadata>\n    <RequestId>@REQUEST_ID@</RequestId>\n"
             f"  </ResponseMetadata>\n</AssumeRoleWithWebIdentityResponse>\n"))
+
+
+# --------------------------------------------------------------------------
+# Ambient credentials: EC2 IMDSv2 and the ECS/EKS container endpoint
+# --------------------------------------------------------------------------
+
+IMDS_PREFIX = "/latest/"
+IMDS_TOKEN_PATH = "/latest/api/token"
+IMDS_CREDS_PATH = "/latest/meta-data/iam/security-credentials"
+IMDS_TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds"
+IMDS_TOKEN_HEADER = "X-aws-ec2-metadata-token"
+IMDS_MAX_TTL = 21600
+IMDS_INSTANCE_ID = "i-0dd8f0000000000a1"   # the session name IMDS roles get
+MAX_IMDS_TOKENS = 10000
+CONTAINER_PREFIX = "/ecs"
+IMDS_STATUS_TEXT = {400: "Bad Request", 401: "Unauthorized",
+                    403: "Forbidden", 404: "Not Found",
+                    405: "Method Not Allowed", 503: "Service Unavailable"}
+
+
+def imds_error_reply(status, log, error):
+    """An IMDS error: the small HTML page EC2's metadata service sends."""
+    text = f"{status} - {IMDS_STATUS_TEXT[status]}"
+    log["error"] = error
+    log["error_message"] = text
+    body = ('<?xml version="1.0" encoding="iso-8859-1"?>\n'
+            '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
+            '\t"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+            '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" '
+            'lang="en">\n <head>\n'
+            f'  <title>{text}</title>\n </head>\n <body>\n'
+            f'  <h1>{text}</h1>\n </body>\n</html>\n').encode()
+    reply = Reply(status, body, [("Content-Type", "text/html")])
+    if status == 405:
+        reply.headers.append(("Allow", "PUT" if log.get("op") == "IMDSToken"
+                              else "GET"))
+    return reply
+
+
+def imds_text_reply(text, extra_headers=()):
+    """An IMDS 200 answer (EC2 sends even the credential JSON as text)."""
+    return Reply(200, text.encode(), [("Content-Type", "text/plain")] +
+                 list(extra_headers))
+
+
+def container_error_reply(status, code, message, log):
+    """An ECS/EKS container endpoint error {"code": ..., "message": ...}."""
+    log["error"] = code
+    log["error_message"] = message
+    body = json.dumps({"code": code, "message": message}).encode()
+    return Reply(status, body, [("Content-Type", "application/json")])
+
+
+class AmbientService:
+    """The credential sources of the database host itself (see module doc):
+    EC2 IMDSv2 under /latest/ and the container endpoint under /ecs/.
+
+    Unsigned, never faulted (except imds_down / container_down); credentials
+    issued here are registered in the CredentialStore like STS's.
+    """
+
+    def __init__(self, credentials):
+        self._credentials = credentials
+        self._lock = threading.Lock()
+        self._tokens = {}       # IMDS token -> expiry (time.monotonic())
+
+    @staticmethod
+    def route(path):
+        """"imds", "container" or None for a request path."""
+        if path.startswith(IMDS_PREFIX):
+            return "imds"
+        if path == CONTAINER_PREFIX or path.startswith(CONTAINER_PREFIX +
+                                                       "/"):
+            return "container"
+        return None
+
+    # -- IMDS tokens ---------------------------------------------------------
+
+    def _new_token(self, ttl):
+        token = "AQAEA" + base64.urlsafe_b64encode(
+            secrets.token_bytes(39)).decode()
+        now = time.monotonic()
+        with self._lock:
+            if len(self._tokens) >= MAX_IMDS_TOKENS:
+                self._tokens = {t: e for t, e in self._tokens.items()
+                                if e > now}
+                while len(self._tokens) >= MAX_IMDS_TOKENS:
+                    del self._tokens[next(iter(self._tokens))]
+            self._tokens[token] = now + ttl
+        return token
+
+    def _token_valid(self, token):
+        if not token:
+            return False
+        with self._lock:
+            expires = self._tokens.get(token)
+        return expires is not None and time.monotonic() < expires
+
+    def expire_tokens(self):
+        """Invalidate every IMDS token (clients must fetch a new one);
+        returns how many were live."""
+        now = time.monotonic()
+        with self._lock:
+            live = sum(1 for e in self._tokens.values() if e > now)
+            self._tokens.clear()
+        return live
+
+    # -- requests ------------------------------------------------------------
+
+    def handle(self, kind, req, cfg, log):
+        """Serve one ambient-credential request; returns a Reply."""
+        if kind == "imds":
+            log["service"] = "imds"
+            return self._imds(req, cfg, log)
+        log["service"] = "container"
+        log["op"] = "ContainerCredentials"
+        return self._container(req, cfg, log)
+
+    def _issue(self, role_name, session, source, cfg, log):
+        arn = f"arn:aws:iam::{cfg['account_id']}:role/{role_name}"
+        now = cfg.now()
+        ident = self._credentials.issue(arn, session,
+                                        cfg["ambient_lifetime_seconds"], now,
+                                        cfg["account_id"], source=source)
+        log["access_key_id"] = ident.access_key_id
+        log["issued_access_key_id"] = ident.access_key_id
+        log["role_arn"] = arn
+        return ident, now
+
+    def _imds(self, req, cfg, log):
+        path = req.path
+        if path == IMDS_TOKEN_PATH:
+            log["op"] = "IMDSToken"
+        elif path in (IMDS_CREDS_PATH, IMDS_CREDS_PATH + "/"):
+            log["op"] = "IMDSRoleName"
+        elif path.startswith(IMDS_CREDS_PATH + "/"):
+            log["op"] = "IMDSCredentials"
+        else:
+            log["op"] = "IMDS"
+        if cfg["imds_down"]:
+            return imds_error_reply(503, log, "ServiceUnavailable")
+
+        if log["op"] == "IMDSToken":
+            if req.method != "PUT":
+                return imds_error_reply(405, log, "MethodNotAllowed")
+            if req.headers.get("X-Forwarded-For") is not None:
+                return imds_error_reply(403, log, "Forbidden")
+            ttl = (req.headers.get(IMDS_TTL_HEADER) or "").strip()
+            if not re.fullmatch(r"[0-9]{1,6}", ttl) or \
+                    not 1 <= int(ttl) <= IMDS_MAX_TTL:
+                log["detail"] = (f"{IMDS_TTL_HEADER} missing or not "
+                                 f"1..{IMDS_MAX_TTL}")
+                return imds_error_reply(400, log, "BadRequest")
+            log["imds_token_ttl"] = int(ttl)
+            return imds_text_reply(self._new_token(int(ttl)),
+                                   [(IMDS_TTL_HEADER, ttl)])
+
+        if req.method != "GET":
+            return imds_error_reply(405, log, "MethodNotAllowed")
+        # IMDSv1 is disabled (HttpTokens=required): a token is needed.
+        if not self._token_valid(req.headers.get(IMDS_TOKEN_HEADER)):
+            log["detail"] = "IMDS token missing, unknown or expired"
+            return imds_error_reply(401, log, "Unauthorized")
+        role = cfg["imds_role"]
+        if log["op"] == "IMDSRoleName":
+            if role is None:
+                return imds_error_reply(404, log, "NotFound")
+            return imds_text_reply(role)
+        if log["op"] != "IMDSCredentials":
+            return imds_error_reply(404, log, "NotFound")
+        asked = path[len(IMDS_CREDS_PATH) + 1:]
+        if role is None or asked != role:
+            log["detail"] = "no such role on this instance"
+            return imds_error_reply(404, log, "NotFound")
+        ident, now = self._issue(role, IMDS_INSTANCE_ID, "imds", cfg, log)
+        # EC2's own layout (two-space indent, " : ") exercises the client's
+        # JSON reader more than a compact document would.
+        doc = {"Code": "Success", "LastUpdated": iso8601(now),
+               "Type": "AWS-HMAC", "AccessKeyId": ident.access_key_id,
+               "SecretAccessKey": ident.secret, "Token": ident.token,
+               "Expiration": iso8601(ident.expires)}
+        return imds_text_reply(json.dumps(doc, indent=2,
+                                          separators=(",", " : ")))
+
+    def _container(self, req, cfg, log):
+        if cfg["container_down"]:
+            return container_error_reply(
+                500, "InternalServerError",
+                "gateway: container credential endpoint is down "
+                "(container_down)", log)
+        if req.method != "GET":
+            return container_error_reply(405, "MethodNotAllowed",
+                                         f"{req.method} is not supported",
+                                         log)
+        want = cfg["container_token"]
+        if want is not None:
+            got = req.headers.get("Authorization")
+            if got is None or not hmac.compare_digest(got.encode(),
+                                                      want.encode()):
+                log["detail"] = ("Authorization header missing" if got is None
+                                 else "Authorization header wrong")
+                return container_error_reply(
+                    401, "AccessDenied",
+                    "Authorization token missing or invalid", log)
+        role = cfg["container_role"]
+        ident, _ = self._issue(role, uuid.uuid4().hex, "container", cfg, log)
+        doc = {"AccessKeyId": ident.access_key_id,
+               "Expiration": iso8601(ident.expires),
+               "RoleArn": ident.role_arn,
+               "SecretAccessKey": ident.secret, "Token": ident.token}
+        return Reply(200, json.dumps(doc, indent=4).encode(),
+                     [("Content-Type", "application/json")])
 
 
 # --------------------------------------------------------------------------
@@ -1420,6 +1791,17 @@ class RequestLog:
                 self._file.write(line + "\n")
                 self._file.flush()
 
+    def annotate(self, seq, **fields):
+        """Add fields to the stored entry seq (JSON-lines view only; the
+        text line is kept).  The entry is replaced by an updated copy, so
+        a concurrent jsonl() never sees a dict change while dumping it."""
+        with self._lock:
+            idx = seq - self._first_seq
+            if 0 <= idx < len(self._entries):
+                entry = dict(self._entries[idx])
+                entry.update(fields)
+                self._entries[idx] = entry
+
     def _since(self, since):
         start = max(0, since + 1 - self._first_seq)
         return self._entries[start:]
@@ -1628,6 +2010,7 @@ class Gateway:
         self.credentials = CredentialStore(keys_path)
         self.verifier = SigV4Verifier(self.credentials)
         self.sts = StsService(self.credentials)
+        self.ambient = AmbientService(self.credentials)
         self.faults = FaultEngine(self.config.snapshot()["seed"])
         self.log = RequestLog(log_path)
         self.control = ControlApi(self)
@@ -1667,6 +2050,11 @@ class Gateway:
         leaves the log entry in req.log (the caller adds the status)."""
         cfg = self.config.snapshot()
         log = req.log
+        ambient = self.ambient.route(req.path)
+        if ambient is not None:
+            # IMDS / container endpoint: unsigned, no faults (module doc).
+            log["path"] = req.path
+            return self.ambient.handle(ambient, req, cfg, log)
         spec_text = self.fault_spec_of(req.path)
         service, op = self.classify(req)
         protocol = "sts" if service == "sts" else "dynamodb"
@@ -1827,6 +2215,7 @@ class ControlApi:
             snap = gw.config.reset()
             gw.faults.reset(snap["seed"])
             gw.credentials.clear_temporary()
+            gw.ambient.expire_tokens()
             return control_json(200, {"ok": True})
         if route == ("POST", "/__gw/faults/reset"):
             gw.faults.reset(gw.config.snapshot()["seed"])
@@ -1834,6 +2223,11 @@ class ControlApi:
         if route == ("POST", "/__gw/expire-credentials"):
             akid = doc.get("access_key_id") if isinstance(doc, dict) else None
             return control_json(200, {"expired": gw.credentials.expire(akid)})
+        if route == ("POST", "/__gw/imds/expire-tokens"):
+            return control_json(200, {"expired": gw.ambient.expire_tokens()})
+        if route == ("GET", "/__gw/issued-secrets"):
+            # test-only: lets a suite prove no issued secret reached a log
+            return control_json(200, {"secrets": gw.credentials.issued_secrets()})
         if route == ("GET", "/__gw/credentials"):
             return control_json(200, gw.credentials.list_temporary(
                 gw.config.snapshot().now()))
@@ -1945,13 +2339,15 @@ class GatewayHandler(BaseHTTPRequestHandler):
                                          f"gateway bug: {e!r}", NS_CORAL)
         summarize_response(reply, req.log)
         req.log["status"] = reply.status
+        req.log["elapsed_ms"] = round((time.monotonic() - started) * 1000, 1)
+        # Log before answering: a client that reads the log right after
+        # receiving an answer must find that answer's entry.
+        gw.log.add(req.log)
         try:
             self._write(reply)
         except OSError as e:
-            req.log["detail"] = f"client went away: {e}"
+            gw.log.annotate(req.log["seq"], detail=f"client went away: {e}")
             self.close_connection = True
-        req.log["elapsed_ms"] = round((time.monotonic() - started) * 1000, 1)
-        gw.log.add(req.log)
 
     def _write(self, reply):
         """Send reply, honouring its reset/truncate/close flags."""

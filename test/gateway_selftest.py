@@ -4,8 +4,9 @@ gateway_selftest.py -- proves that test/gateway.py behaves as specified
 
 Talks to a running gateway (which must sit in front of DynamoDB Local) with
 boto3 clients and with raw http.client requests signed by botocore, and checks
-signature verification, STS, every fault kind, the request log and the control
-API.  It reconfigures the gateway through /__gw/ and restores it with
+signature verification, STS, the ambient credential endpoints (IMDSv2, the
+container endpoint), every fault kind, the request log and the control API.
+It reconfigures the gateway through /__gw/ and restores it with
 POST /__gw/reset at the end, so run it against a gateway of its own.
 
 Prints "ok <name>" or "FAIL <name>: reason" per check; exits 0 only if all
@@ -54,6 +55,15 @@ ROLE_B = "arn:aws:iam::123456789012:role/gw-selftest-external"
 ROLE_C = "arn:aws:iam::123456789012:role/gw-selftest-restricted"
 ROLE_X = "arn:aws:iam::123456789012:role/gw-selftest-unknown"
 WEB_TOKEN = "gw-selftest-web-identity-token-0123456789"
+ROLE_FROM_INSTANCE = "arn:aws:iam::123456789012:role/gw-selftest-from-instance"
+ROLE_FROM_TASK = "arn:aws:iam::123456789012:role/gw-selftest-from-task"
+ROLE_FROM_AKID = "arn:aws:iam::123456789012:role/gw-selftest-from-akid"
+INSTANCE_ROLE = "ddb-fdw-instance-role"
+INSTANCE_ROLE_ARN = "arn:aws:iam::123456789012:role/" + INSTANCE_ROLE
+TASK_ROLE_ARN = "arn:aws:iam::123456789012:role/ddb-fdw-task-role"
+CONTAINER_TOKEN = "ddb-fdw-container-token"
+IMDS_TOKEN_PATH = "/latest/api/token"
+IMDS_CREDS_PATH = "/latest/meta-data/iam/security-credentials"
 
 
 class SelfTestFailure(Exception):
@@ -230,6 +240,7 @@ class SelfTest:
         self.passed = 0
         self.failed = 0
         self.table = f"gw_selftest_{os.getpid()}"
+        self.imds_tokens = []
 
     def check(self, name, fn):
         """Run one check; print ok/FAIL."""
@@ -708,6 +719,356 @@ class SelfTest:
                 expect(secret not in blob, "a secret leaked into the log, "
                        "config or credential list")
 
+    # -- ambient credentials: IMDSv2 and the container endpoint --------------
+
+    def imds(self, method, path, token=None, ttl=None, extra=None):
+        """One raw IMDS request; returns a Response."""
+        headers = dict(extra or {})
+        if token is not None:
+            headers["X-aws-ec2-metadata-token"] = token
+        if ttl is not None:
+            headers["X-aws-ec2-metadata-token-ttl-seconds"] = str(ttl)
+        return self.c.send(method, path, b"" if method == "PUT" else None,
+                           headers)
+
+    def imds_token(self, ttl=21600):
+        resp = self.imds("PUT", IMDS_TOKEN_PATH, ttl=ttl)
+        expect(resp.status == 200, f"token PUT: {resp}")
+        token = resp.body.decode()
+        self.imds_tokens.append(token)
+        return token
+
+    def container(self, authorization=CONTAINER_TOKEN, path="/ecs/credentials",
+                  method="GET"):
+        headers = {}
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        return self.c.send(method, path, None, headers)
+
+    def ddb_with(self, creds):
+        return self.c.ddb(creds["AccessKeyId"], creds["SecretAccessKey"],
+                          creds["Token"])
+
+    @staticmethod
+    def expect_lifetime(creds, low, high):
+        exp = datetime.datetime.strptime(creds["Expiration"],
+                                         "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc)
+        left = (exp - datetime.datetime.now(
+            datetime.timezone.utc)).total_seconds()
+        expect(low < left <= high, f"lifetime {left}")
+
+    def t_imds_token_flow(self):
+        seq = self.c.last_seq()
+        resp = self.imds("PUT", IMDS_TOKEN_PATH, ttl=21600)
+        expect(resp.status == 200, f"token PUT: {resp}")
+        token = resp.body.decode()
+        self.imds_tokens.append(token)
+        expect(len(token) >= 40 and "\n" not in token, f"token {token!r}")
+        expect(resp.header("x-aws-ec2-metadata-token-ttl-seconds") == "21600",
+               "TTL not echoed")
+        expect(self.imds_token() != token, "tokens are not random")
+        resp = self.imds("GET", IMDS_CREDS_PATH + "/", token)
+        expect(resp.status == 200 and resp.body == INSTANCE_ROLE.encode(),
+               f"role name: {resp}")
+        resp = self.imds("GET", IMDS_CREDS_PATH, token)
+        expect(resp.status == 200 and resp.body == INSTANCE_ROLE.encode(),
+               f"role name without trailing slash: {resp}")
+        # sts_lifetime_seconds must not shorten IMDS credentials.
+        self.c.configure({"sts_lifetime_seconds": 320})
+        try:
+            resp = self.imds("GET", f"{IMDS_CREDS_PATH}/{INSTANCE_ROLE}",
+                             token)
+        finally:
+            self.c.configure({"sts_lifetime_seconds": None})
+        expect(resp.status == 200, f"credentials: {resp}")
+        creds = resp.json()
+        expect(set(creds) == {"Code", "LastUpdated", "Type", "AccessKeyId",
+                              "SecretAccessKey", "Token", "Expiration"},
+               f"keys {sorted(creds)}")
+        expect(creds["Code"] == "Success" and creds["Type"] == "AWS-HMAC" and
+               creds["AccessKeyId"].startswith("ASIA") and
+               creds["Expiration"].endswith("Z") and
+               creds["LastUpdated"].endswith("Z"), f"{creds}")
+        self.expect_lifetime(creds, 3590, 3601)
+        expect(self.table in self.ddb_with(creds).list_tables()["TableNames"],
+               "ListTables with IMDS credentials")
+        # A second GET issues fresh credentials; both stay valid.
+        again = self.imds("GET", f"{IMDS_CREDS_PATH}/{INSTANCE_ROLE}",
+                          token).json()
+        expect(again["AccessKeyId"] != creds["AccessKeyId"], "not fresh")
+        self.ddb_with(creds).list_tables()
+        self.c.configure({"ambient_lifetime_seconds": 900})
+        try:
+            short = self.imds("GET", f"{IMDS_CREDS_PATH}/{INSTANCE_ROLE}",
+                              token).json()
+        finally:
+            self.c.configure({"ambient_lifetime_seconds": 3600})
+        self.expect_lifetime(short, 890, 901)
+        _, text = self.c.control("GET", "credentials")
+        listed = {c["access_key_id"]: c for c in json.loads(text)}
+        mine = listed.get(creds["AccessKeyId"])
+        expect(mine and mine["source"] == "imds" and
+               mine["role_arn"] == INSTANCE_ROLE_ARN, f"listed {mine}")
+        lines = self.c.log_lines(since=seq)
+        ops = [line[1] for line in lines]
+        expect(ops == ["IMDSToken", "IMDSToken", "IMDSRoleName",
+                       "IMDSRoleName", "IMDSCredentials", "ListTables",
+                       "IMDSCredentials", "ListTables", "IMDSCredentials"],
+               f"ops {ops}")
+        cred_line = lines[4]
+        expect(cred_line[2] == "-" and cred_line[6] == "200" and
+               cred_line[8] == creds["AccessKeyId"] and cred_line[7] == "-",
+               f"credentials line {cred_line}")
+        expect(lines[0][8] == "-" and lines[2][8] == "-",
+               "akid on token/role lines")
+        expect(lines[5][8] == creds["AccessKeyId"] and lines[5][6] == "200",
+               f"ListTables line {lines[5]}")
+        rec = self.c.log_jsonl(since=seq)[4]
+        expect(rec["service"] == "imds" and
+               rec["role_arn"] == INSTANCE_ROLE_ARN, f"jsonl {rec}")
+        self.imds_creds = creds
+
+    def t_imds_no_token(self):
+        role_path = f"{IMDS_CREDS_PATH}/{INSTANCE_ROLE}"
+        for path in (IMDS_CREDS_PATH + "/", role_path):
+            resp = self.imds("GET", path)
+            expect(resp.status == 401, f"no token {path}: {resp}")
+            resp = self.imds("GET", path, "AQAEAbogus-token-never-issued")
+            expect(resp.status == 401, f"unknown token {path}: {resp}")
+        token = self.imds_token(ttl=1)
+        expect(self.imds("GET", role_path, token).status == 200,
+               "fresh 1 s token")
+        time.sleep(1.1)
+        resp = self.imds("GET", role_path, token)
+        expect(resp.status == 401, f"expired token: {resp}")
+        token = self.imds_token()
+        status, text = self.c.control("POST", "imds/expire-tokens")
+        expect(status == 200 and json.loads(text)["expired"] >= 1, text)
+        resp = self.imds("GET", role_path, token)
+        expect(resp.status == 401, f"token after expire-tokens: {resp}")
+        lines = self.c.log_lines(since=self.c.last_seq() - 1)
+        expect(lines[-1][1] == "IMDSCredentials" and lines[-1][6] == "401" and
+               lines[-1][8] == "-" and lines[-1][11] == "Unauthorized",
+               f"log {lines[-1]}")
+
+    def t_imds_forwarded_for(self):
+        resp = self.imds("PUT", IMDS_TOKEN_PATH, ttl=60,
+                         extra={"X-Forwarded-For": "203.0.113.9"})
+        expect(resp.status == 403 and not resp.body.startswith(b"AQAE"),
+               f"{resp}")
+
+    def t_imds_bad_ttl(self):
+        for ttl in (None, "0", "21601", "abc", "-5", "", "1.5"):
+            resp = self.imds("PUT", IMDS_TOKEN_PATH, ttl=ttl)
+            expect(resp.status == 400, f"TTL {ttl!r}: {resp}")
+        for ttl in (1, 21600):
+            expect(self.imds("PUT", IMDS_TOKEN_PATH, ttl=ttl).status == 200,
+                   f"TTL {ttl} refused")
+        resp = self.imds("GET", IMDS_TOKEN_PATH, ttl=60)
+        expect(resp.status == 405, f"GET token: {resp}")
+
+    def t_imds_wrong_role(self):
+        token = self.imds_token()
+        resp = self.imds("GET", IMDS_CREDS_PATH + "/some-other-role", token)
+        expect(resp.status == 404, f"wrong role: {resp}")
+        resp = self.imds("GET", IMDS_CREDS_PATH + "/" + INSTANCE_ROLE + "/",
+                         token)
+        expect(resp.status == 404, f"role with trailing slash: {resp}")
+        resp = self.imds("GET", "/latest/meta-data/instance-id", token)
+        expect(resp.status == 404, f"other path: {resp}")
+        self.c.configure({"imds_role": "other-instance-role"})
+        try:
+            resp = self.imds("GET", IMDS_CREDS_PATH + "/", token)
+            expect(resp.status == 200 and resp.body == b"other-instance-role",
+                   f"configured role: {resp}")
+            resp = self.imds("GET", IMDS_CREDS_PATH + "/" + INSTANCE_ROLE,
+                             token)
+            expect(resp.status == 404, f"old role name: {resp}")
+            self.c.configure({"imds_role": None})
+            resp = self.imds("GET", IMDS_CREDS_PATH + "/", token)
+            expect(resp.status == 404, f"no instance role: {resp}")
+        finally:
+            self.c.configure({"imds_role": INSTANCE_ROLE})
+
+    def t_imds_down(self):
+        token = self.imds_token()
+        self.c.configure({"imds_down": True})
+        try:
+            resp = self.imds("PUT", IMDS_TOKEN_PATH, ttl=60)
+            expect(resp.status == 503, f"token PUT: {resp}")
+            for path in (IMDS_CREDS_PATH + "/",
+                         f"{IMDS_CREDS_PATH}/{INSTANCE_ROLE}"):
+                resp = self.imds("GET", path, token)
+                expect(resp.status == 503, f"GET {path}: {resp}")
+        finally:
+            self.c.configure({"imds_down": False})
+        resp = self.imds("GET", f"{IMDS_CREDS_PATH}/{INSTANCE_ROLE}", token)
+        expect(resp.status == 200, f"after imds_down: {resp}")
+
+    def t_container_credentials(self):
+        seq = self.c.last_seq()
+        self.c.configure({"sts_lifetime_seconds": 320})
+        try:
+            resp = self.container()
+        finally:
+            self.c.configure({"sts_lifetime_seconds": None})
+        expect(resp.status == 200 and
+               resp.header("content-type") == "application/json", f"{resp}")
+        creds = resp.json()
+        expect(set(creds) == {"AccessKeyId", "SecretAccessKey", "Token",
+                              "Expiration", "RoleArn"}, f"{sorted(creds)}")
+        expect(creds["RoleArn"] == TASK_ROLE_ARN and
+               creds["AccessKeyId"].startswith("ASIA") and
+               creds["Expiration"].endswith("Z"), f"{creds}")
+        self.expect_lifetime(creds, 3590, 3601)
+        expect(self.table in self.ddb_with(creds).list_tables()["TableNames"],
+               "ListTables with container credentials")
+        lines = self.c.log_lines(since=seq)
+        expect([line[1] for line in lines] == ["ContainerCredentials",
+                                               "ListTables"], f"{lines}")
+        expect(lines[0][2] == "-" and lines[0][6] == "200" and
+               lines[0][8] == creds["AccessKeyId"], f"log {lines[0]}")
+        # Any path under /ecs/, with a query string (ECS relative URIs).
+        resp = self.container(path="/ecs/v2/credentials?id=task-1234")
+        expect(resp.status == 200, f"other path: {resp}")
+        # A configured token; and none at all.
+        self.c.configure({"container_token": "Bearer other-token"})
+        try:
+            expect(self.container().status == 401, "old token accepted")
+            expect(self.container("Bearer other-token").status == 200,
+                   "configured token refused")
+            self.c.configure({"container_token": None,
+                              "container_role": "another-task-role"})
+            resp = self.container(None)
+            expect(resp.status == 200 and resp.json()["RoleArn"].endswith(
+                ":role/another-task-role"), f"no token needed: {resp}")
+        finally:
+            self.c.configure({"container_token": CONTAINER_TOKEN,
+                              "container_role": "ddb-fdw-task-role"})
+        self.container_creds = creds
+
+    def t_container_unauthorized(self):
+        for auth in (None, "wrong-token", CONTAINER_TOKEN + "x",
+                     "Bearer " + CONTAINER_TOKEN):
+            resp = self.container(auth)
+            expect(resp.status == 401, f"Authorization {auth!r}: {resp}")
+            doc = resp.json()
+            expect(doc.get("code") == "AccessDenied" and doc.get("message"),
+                   f"body {doc}")
+        lines = self.c.log_lines(since=self.c.last_seq() - 1)
+        expect(lines[-1][1] == "ContainerCredentials" and
+               lines[-1][6] == "401" and lines[-1][8] == "-" and
+               lines[-1][11] == "AccessDenied", f"log {lines[-1]}")
+        resp = self.container(method="POST")
+        expect(resp.status == 405, f"POST: {resp}")
+
+    def t_container_down(self):
+        self.c.configure({"container_down": True})
+        try:
+            resp = self.container()
+            expect(resp.status == 500, f"{resp}")
+            doc = resp.json()
+            expect(doc.get("code") and doc.get("message"), f"body {doc}")
+        finally:
+            self.c.configure({"container_down": False})
+        expect(self.container().status == 200, "after container_down")
+
+    def t_ambient_role_chaining(self):
+        imds, task = self.imds_creds, self.container_creds
+        self.c.configure({"roles": {
+            ROLE_FROM_INSTANCE: {"external_id": None,
+                                 "principals": [INSTANCE_ROLE_ARN]},
+            ROLE_FROM_TASK: {"external_id": None,
+                             "principals": [TASK_ROLE_ARN]},
+            ROLE_FROM_AKID: {"external_id": None,
+                             "principals": [imds["AccessKeyId"]]},
+            ROLE_A: {"external_id": None, "principals": None}}})
+
+        def assume(creds, role):
+            return self.c.sts(creds["AccessKeyId"], creds["SecretAccessKey"],
+                              creds["Token"]).assume_role(
+                RoleArn=role, RoleSessionName="chained")
+
+        out = assume(imds, ROLE_FROM_INSTANCE)
+        chained = out["Credentials"]
+        expect(out["AssumedRoleUser"]["Arn"].endswith(
+            ":assumed-role/gw-selftest-from-instance/chained"), f"{out}")
+        self.c.ddb(chained["AccessKeyId"], chained["SecretAccessKey"],
+                   chained["SessionToken"]).list_tables()
+        assume(task, ROLE_FROM_TASK)
+        assume(imds, ROLE_FROM_AKID)
+        assume(imds, ROLE_A)
+        assume(task, ROLE_A)
+        self.expect_client_error(lambda: assume(task, ROLE_FROM_INSTANCE),
+                                 "AccessDenied")
+        self.expect_client_error(lambda: assume(imds, ROLE_FROM_TASK),
+                                 "AccessDenied")
+        self.expect_client_error(
+            lambda: self.c.sts().assume_role(RoleArn=ROLE_FROM_INSTANCE,
+                                             RoleSessionName="static"),
+            "AccessDenied")
+        # The caller ARN GetCallerIdentity reports matches too.
+        ident = self.c.sts(imds["AccessKeyId"], imds["SecretAccessKey"],
+                           imds["Token"]).get_caller_identity()
+        expect(ident["Arn"] == "arn:aws:sts::123456789012:assumed-role/"
+               f"{INSTANCE_ROLE}/i-0dd8f0000000000a1", f"{ident}")
+        self.c.configure({"roles": {ROLE_FROM_AKID: {
+            "external_id": None, "principals": [ident["Arn"]]}}})
+        assume(imds, ROLE_FROM_AKID)
+        # Expired ambient credentials cannot chain.
+        self.c.control("POST", "expire-credentials",
+                       {"access_key_id": imds["AccessKeyId"]})
+        self.expect_client_error(lambda: assume(imds, ROLE_FROM_INSTANCE),
+                                 "ExpiredToken")
+
+    def t_ambient_no_secret_in_log(self):
+        blobs = [self.c.control("GET", p)[1] for p in
+                 ("log.jsonl", "log", "config", "credentials", "stats")]
+        secrets_ = list(self.imds_tokens) + [CONTAINER_TOKEN]
+        for creds in (self.imds_creds, self.container_creds):
+            secrets_ += [creds["SecretAccessKey"], creds["Token"]]
+        for blob in blobs:
+            for secret in secrets_:
+                expect(secret not in blob, "a token or secret leaked into "
+                       "the log, stats, config or credential list")
+        expect(self.imds_creds["AccessKeyId"] in blobs[1], "akid not logged")
+
+    def t_ambient_config(self):
+        bad = [{"imds_role": ""}, {"imds_role": "a/b"}, {"imds_role": 5},
+               {"imds_down": "yes"}, {"container_down": 1},
+               {"container_token": ""}, {"container_token": "a\nb"},
+               {"container_role": None}, {"ambient_lifetime_seconds": 0},
+               {"ambient_lifetime_seconds": "60"},
+               {"ambient_lifetime_seconds": 50000}, {"imds_token": "x"}]
+        for doc in bad:
+            status, text = self.c.control("POST", "config", doc)
+            expect(status == 400, f"{doc} accepted: {text}")
+        token = self.imds_token()
+        self.c.configure({"imds_role": "r2", "imds_down": True,
+                          "container_token": "t2", "container_role": "c2",
+                          "container_down": True,
+                          "ambient_lifetime_seconds": 60})
+        _, text = self.c.control("GET", "config")
+        cfg = json.loads(text)
+        expect("t2" not in text and cfg["container_token"].startswith(
+            "<redacted"), "container_token not redacted")
+        status, _ = self.c.control("POST", "reset")
+        _, text = self.c.control("GET", "config")
+        cfg = json.loads(text)
+        expect(status == 200 and cfg["imds_role"] == INSTANCE_ROLE and
+               cfg["imds_down"] is False and cfg["container_down"] is False and
+               cfg["container_role"] == "ddb-fdw-task-role" and
+               cfg["ambient_lifetime_seconds"] == 3600, f"reset: {cfg}")
+        resp = self.imds("GET", IMDS_CREDS_PATH + "/", token)
+        expect(resp.status == 401, f"IMDS token survived reset: {resp}")
+        expect(self.container().status == 200, "container token not restored")
+        resp = self.imds("GET", IMDS_CREDS_PATH + "/", self.imds_token())
+        expect(resp.status == 200, f"new token after reset: {resp}")
+        status, text = self.c.control("GET", "credentials")
+        expect(all(c["source"] == "container" for c in json.loads(text)),
+               "credentials survive reset")
+
     # -- faults ------------------------------------------------------------
 
     def scan_doc(self, **extra):
@@ -1034,6 +1395,11 @@ class SelfTest:
                 "web_identity", "lifetime_override",
                 "expire_credentials_control", "short_lifetime_expires",
                 "sts_down", "no_secret_in_log",
+                "imds_token_flow", "imds_no_token", "imds_forwarded_for",
+                "imds_bad_ttl", "imds_wrong_role", "imds_down",
+                "container_credentials", "container_unauthorized",
+                "container_down", "ambient_role_chaining",
+                "ambient_no_secret_in_log",
                 "fault_throttle", "fault_status", "fault_errorbody",
                 "fault_html", "fault_reset", "fault_truncate",
                 "fault_truncate_json", "fault_malformed", "fault_badcrc",
@@ -1041,7 +1407,7 @@ class SelfTest:
                 "fault_skip_count", "fault_rate_deterministic",
                 "fault_round_robin", "fault_percent_encoded_path",
                 "fault_bad_spec", "fault_on_sts", "global_faults",
-                "log", "stats", "control_config",
+                "log", "stats", "control_config", "ambient_config",
             ]
             missing = {n[2:] for n in dir(self) if n.startswith("t_")} - \
                 set(order)

@@ -24,6 +24,14 @@ DDB_PACKAGES=(build-essential pkg-config curl ca-certificates
 # Test credentials the gateway knows (never real AWS keys).
 DDB_TEST_ACCESS_KEY=AKIDDDBFDWTEST0001
 DDB_TEST_SECRET_KEY=ddbFdwTestSecretKey0001/NotARealSecret+xyz
+# The "database host's identity" the PostgreSQL server process sees
+# (environment variables, web identity token, container and IMDS endpoints):
+# used only where a test server sets use_ambient_credentials.
+DDB_AMBIENT_ACCESS_KEY=AKIDAMBIENTENV00001
+DDB_AMBIENT_SECRET_KEY=ambientEnvSecret0001/HostIdentity+NotReal
+DDB_WEB_IDENTITY_TOKEN=eyJhbGciOiJSUzI1NiJ9.ddb-fdw-test-web-identity.c2lnbmF0dXJl
+DDB_WEB_IDENTITY_ROLE=arn:aws:iam::123456789012:role/ddb-fdw-web-reader
+DDB_CONTAINER_TOKEN=ddb-fdw-container-token
 
 ddb_log() { printf '==> %s\n' "$*" >&2; }
 ddb_die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -162,7 +170,8 @@ ddb_start_dynamodb_local() {
 }
 
 ddb_start_gateway() {
-	printf '{"%s": "%s"}\n' "$DDB_TEST_ACCESS_KEY" "$DDB_TEST_SECRET_KEY" >"$DDB_RUN/keys.json"
+	printf '{"%s": "%s", "%s": "%s"}\n' "$DDB_TEST_ACCESS_KEY" "$DDB_TEST_SECRET_KEY" \
+		"$DDB_AMBIENT_ACCESS_KEY" "$DDB_AMBIENT_SECRET_KEY" >"$DDB_RUN/keys.json"
 	chmod 600 "$DDB_RUN/keys.json"
 	"$DDB_PY" "$DDB_ROOT/test/gateway.py" --upstream "$DDB_LOCAL_ENDPOINT" \
 		--keys "$DDB_RUN/keys.json" --port 0 --port-file "$DDB_RUN/gateway.port" \
@@ -177,7 +186,8 @@ ddb_start_gateway() {
 	done
 	[ -s "$DDB_RUN/gateway.port" ] || ddb_die "the gateway did not start"
 	DDB_GATEWAY="http://127.0.0.1:$(cat "$DDB_RUN/gateway.port")"
-	export DDB_GATEWAY DDB_TEST_ACCESS_KEY DDB_TEST_SECRET_KEY
+	export DDB_GATEWAY DDB_TEST_ACCESS_KEY DDB_TEST_SECRET_KEY DDB_AMBIENT_ACCESS_KEY \
+		DDB_AMBIENT_SECRET_KEY DDB_WEB_IDENTITY_TOKEN DDB_WEB_IDENTITY_ROLE DDB_CONTAINER_TOKEN
 	ddb_wait_http "$DDB_GATEWAY/__gw/health" 10 "the gateway"
 }
 
@@ -219,10 +229,27 @@ synchronous_commit = off
 full_page_writes = off
 log_min_messages = warning
 log_line_prefix = '%m [%p] %q%u@%d '
-log_statement = 'all'
+# statements are not logged: CREATE USER MAPPING carries secrets, and the
+# auth suite proves that nothing else puts one in this log
+log_statement = 'none'
+log_min_error_statement = 'panic'
 lc_messages = 'C'
 EOF
-	"${DDB_PG_RUNAS[@]}" "$DDB_PG_BIN/pg_ctl" -D "$DDB_PGDATA/data" \
+	# the host identity the ambient credential sources find
+	printf '%s\n' "$DDB_WEB_IDENTITY_TOKEN" >"$DDB_PGDATA/web-identity-token"
+	chmod 600 "$DDB_PGDATA/web-identity-token"
+	[ "$(id -u)" -ne 0 ] || chown postgres:postgres "$DDB_PGDATA/web-identity-token"
+	local ambient_env=(
+		AWS_ACCESS_KEY_ID="$DDB_AMBIENT_ACCESS_KEY"
+		AWS_SECRET_ACCESS_KEY="$DDB_AMBIENT_SECRET_KEY"
+		AWS_WEB_IDENTITY_TOKEN_FILE="$DDB_PGDATA/web-identity-token"
+		AWS_ROLE_ARN="$DDB_WEB_IDENTITY_ROLE"
+		AWS_ROLE_SESSION_NAME=ddb-fdw-web-session
+		AWS_CONTAINER_CREDENTIALS_FULL_URI="$DDB_GATEWAY/ecs/credentials"
+		AWS_CONTAINER_AUTHORIZATION_TOKEN="$DDB_CONTAINER_TOKEN"
+		AWS_EC2_METADATA_SERVICE_ENDPOINT="$DDB_GATEWAY/"
+	)
+	"${DDB_PG_RUNAS[@]}" env "${ambient_env[@]}" "$DDB_PG_BIN/pg_ctl" -D "$DDB_PGDATA/data" \
 		-l "$DDB_PGDATA/server.log" -w -t 60 start >"$DDB_RUN/pg_ctl.log" 2>&1 ||
 		{
 			cat "$DDB_PGDATA/server.log" >&2 || true
@@ -232,7 +259,8 @@ EOF
 	PGPORT=$port
 	PGUSER=postgres
 	PGDATABASE=postgres
-	export PGHOST PGPORT PGUSER PGDATABASE DDB_PGDATA
+	DDB_PG_LOG="$DDB_PGDATA/server.log"
+	export PGHOST PGPORT PGUSER PGDATABASE DDB_PGDATA DDB_PG_LOG
 	echo "$port" >"$DDB_RUN/postgres.port"
 }
 

@@ -11,7 +11,7 @@
 # DDB_TESTS="options import" limits the pg_regress suites run.
 source "$(dirname "$0")/lib.sh"
 
-REGRESS=(setup options import types scan errors cancel)
+REGRESS=(setup options import types scan errors cancel auth)
 
 trap 'ddb_stop_all' EXIT
 trap 'exit 130' INT TERM

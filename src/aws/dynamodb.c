@@ -22,51 +22,6 @@
 
 #include "dynamodb.h"
 #include "json.h"
-#include "sigv4.h"
-
-/* ----------------------------------------------------------------
- * Service handle
- * ----------------------------------------------------------------
- */
-bool
-ddb_aws_service_init(DdbAwsService *svc, DdbHttpClient *http,
-					 const char *endpoint_url, const char *region,
-					 const char *service, DdbAwsError *err)
-{
-	memset(svc, 0, sizeof(*svc));
-	if (strlen(region) >= sizeof(svc->region) ||
-		strlen(service) >= sizeof(svc->service))
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "region or service name too long");
-		return false;
-	}
-	if (!ddb_endpoint_parse(endpoint_url, &svc->endpoint, err))
-		return false;
-	svc->http = http;
-	strcpy(svc->region, region);
-	strcpy(svc->service, service);
-	return true;
-}
-
-void
-ddb_aws_service_free(DdbAwsService *svc)
-{
-	ddb_endpoint_free(&svc->endpoint);
-}
-
-char *
-ddb_dynamodb_default_endpoint(const char *region)
-{
-	DdbBuf		b;
-
-	ddb_buf_init(&b);
-	/* the China partition has its own DNS suffix */
-	if (strncmp(region, "cn-", 3) == 0)
-		ddb_buf_printf(&b, "https://dynamodb.%s.amazonaws.com.cn/", region);
-	else
-		ddb_buf_printf(&b, "https://dynamodb.%s.amazonaws.com/", region);
-	return ddb_buf_steal(&b);
-}
 
 /* ----------------------------------------------------------------
  * JSON helpers (json-c)
@@ -140,47 +95,6 @@ get_int64(struct json_object *obj, const char *key, long long dflt)
 }
 
 /*
- * Copies s into a fixed buffer for a message: control characters become
- * spaces, bytes that are not UTF-8 become '?', and a multi-byte character is
- * never cut in half, so the result is always valid UTF-8 text.
- */
-static void
-copy_clean(char *dst, size_t dstlen, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *) s;
-	const unsigned char *end = p + len;
-	size_t		o = 0;
-
-	while (p < end && o + 1 < dstlen)
-	{
-		if (*p < 0x80)
-		{
-			dst[o++] = (*p < 0x20 || *p == 0x7f) ? ' ' : (char) *p;
-			p++;
-			continue;
-		}
-		{
-			int			n = ddb_utf8_sequence(p, end);
-
-			if (n == 0)
-			{
-				dst[o++] = '?';
-				p++;
-			}
-			else if (o + (size_t) n + 1 <= dstlen)
-			{
-				memcpy(dst + o, p, (size_t) n);
-				o += (size_t) n;
-				p += n;
-			}
-			else
-				break;
-		}
-	}
-	dst[o] = '\0';
-}
-
-/*
  * Error code as the SDKs derive it: everything from the first ':' on, then
  * everything up to the last '#' is dropped ("com.amazonaws.dynamodb.v20120810#Foo"
  * and "ns#Foo:http://internal..." both give "Foo").  The ':' goes first,
@@ -197,7 +111,7 @@ set_error_code(DdbAwsError *err, const char *raw)
 	for (i = 0; i < len; i++)
 		if (raw[i] == '#')
 			s = raw + i + 1;
-	copy_clean(err->code, sizeof(err->code), s, len - (size_t) (s - raw));
+	ddb_copy_clean(err->code, sizeof(err->code), s, len - (size_t) (s - raw));
 }
 
 void
@@ -209,7 +123,7 @@ ddb_dynamodb_parse_error(const DdbHttpResponse *resp, DdbAwsError *err)
 	const char *msg = NULL;
 
 	err->http_status = resp->status;
-	copy_clean(err->request_id, sizeof(err->request_id), resp->request_id,
+	ddb_copy_clean(err->request_id, sizeof(err->request_id), resp->request_id,
 			   strlen(resp->request_id));
 	if (resp->error_type[0])
 		code = resp->error_type;
@@ -226,7 +140,7 @@ ddb_dynamodb_parse_error(const DdbHttpResponse *resp, DdbAwsError *err)
 		err->kind = DDB_AWS_ERR_SERVICE;
 		set_error_code(err, code);
 		if (msg)
-			copy_clean(err->message, sizeof(err->message), msg, strlen(msg));
+			ddb_copy_clean(err->message, sizeof(err->message), msg, strlen(msg));
 		else
 			snprintf(err->message, sizeof(err->message), "%s", err->code);
 	}
@@ -237,7 +151,7 @@ ddb_dynamodb_parse_error(const DdbHttpResponse *resp, DdbAwsError *err)
 
 		err->kind = DDB_AWS_ERR_HTTP;
 		err->code[0] = '\0';
-		copy_clean(snippet, sizeof(snippet),
+		ddb_copy_clean(snippet, sizeof(snippet),
 				   resp->body.data ? resp->body.data : "", resp->body.len);
 		if (snippet[0])
 			snprintf(err->message, sizeof(err->message),
@@ -259,76 +173,24 @@ ddb_dynamodb_call(DdbAwsService *svc, const DdbAwsCredentials *creds,
 				  const char *operation, const char *body, size_t body_len,
 				  DdbHttpResponse *resp, DdbAwsError *err)
 {
-	char		amz_date[17];
 	char		target[128];
-	DdbHeader	hdrs[8];
-	int			nhdrs = 0;
-	DdbSigv4Input in;
-	DdbSigv4Output out;
-	bool		ok = false;
-	int			i;
+	DdbHeader	hdr;
 
 	ddb_aws_error_clear(err);
-	if (creds == NULL || creds->access_key_id == NULL ||
-		creds->secret_access_key == NULL)
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "no credentials to sign with");
-		return false;
-	}
 	if (strchr(operation, '.'))
 		snprintf(target, sizeof(target), "%s", operation);
 	else
 		snprintf(target, sizeof(target), DDB_TARGET_PREFIX "%s", operation);
-	ddb_aws_format_amz_date(svc->clock ? svc->clock() : time(NULL), amz_date);
+	hdr.name = "X-Amz-Target";
+	hdr.value = target;
 
-	hdrs[nhdrs++] = (DdbHeader)
-	{
-		"Host", svc->endpoint.host_header
-	};
-	hdrs[nhdrs++] = (DdbHeader)
-	{
-		"Content-Type", "application/x-amz-json-1.0"
-	};
-	hdrs[nhdrs++] = (DdbHeader)
-	{
-		"X-Amz-Target", target
-	};
-
-	memset(&in, 0, sizeof(in));
-	memset(&out, 0, sizeof(out));
-	in.method = "POST";
-	in.path = svc->endpoint.path;
-	in.query = NULL;
-	in.headers = hdrs;
-	in.nheaders = nhdrs;
-	in.payload = body;
-	in.payload_len = body_len;
-	in.access_key_id = creds->access_key_id;
-	in.secret_access_key = creds->secret_access_key;
-	in.session_token = creds->session_token;
-	in.region = svc->region;
-	in.service = svc->service;
-	in.amz_date = amz_date;
-	in.normalize_path = true;
-	in.double_encode = true;
-	if (!ddb_sigv4_sign(&in, &out, err))
-		goto done;
-
-	for (i = 0; i < out.nadded; i++)
-		hdrs[nhdrs++] = out.added[i];
-	hdrs[nhdrs++] = (DdbHeader)
-	{
-		"Authorization", out.authorization
-	};
-
-	if (!ddb_http_request(svc->http, "POST", svc->endpoint.url, hdrs, nhdrs,
-						  body, body_len, resp, err))
-		goto done;
-
+	if (!ddb_aws_send_signed(svc, creds, "application/x-amz-json-1.0", &hdr, 1,
+							 body, body_len, resp, err))
+		return false;
 	if (resp->status != 200)
 	{
 		ddb_dynamodb_parse_error(resp, err);
-		goto done;
+		return false;
 	}
 	if (resp->has_crc32)
 	{
@@ -337,20 +199,15 @@ ddb_dynamodb_call(DdbAwsService *svc, const DdbAwsCredentials *creds,
 		if (resp->crc32_invalid || crc != resp->crc32)
 		{
 			err->http_status = resp->status;
+			ddb_copy_clean(err->request_id, sizeof(err->request_id),
+						   resp->request_id, strlen(resp->request_id));
 			ddb_aws_error_set(err, DDB_AWS_ERR_CHECKSUM,
 							  "x-amz-crc32 of the response does not match its body (%zu bytes)",
 							  resp->body.len);
-			goto done;
+			return false;
 		}
 	}
-	ok = true;
-
-done:
-	if (!ok && err->request_id[0] == '\0' && resp->request_id[0])
-		copy_clean(err->request_id, sizeof(err->request_id), resp->request_id,
-				   strlen(resp->request_id));
-	ddb_sigv4_output_free(&out);
-	return ok;
+	return true;
 }
 
 /* ----------------------------------------------------------------

@@ -18,28 +18,10 @@
 
 #include "aws.h"
 #include "http.h"
+#include "service.h"
 
 #define DDB_TARGET_PREFIX "DynamoDB_20120810."
 #define DDB_STREAMS_TARGET_PREFIX "DynamoDBStreams_20120810."
-
-/* Where and how to reach one AWS service. */
-typedef struct DdbAwsService
-{
-	DdbHttpClient *http;		/* not owned */
-	DdbEndpoint endpoint;		/* owned */
-	char		region[64];
-	char		service[32];	/* SigV4 signing name, e.g. "dynamodb" */
-	time_t		(*clock) (void);	/* NULL: time() */
-} DdbAwsService;
-
-/* Fills svc for endpoint_url (parsed and checked); http stays the caller's. */
-extern bool ddb_aws_service_init(DdbAwsService *svc, DdbHttpClient *http,
-								 const char *endpoint_url, const char *region,
-								 const char *service, DdbAwsError *err);
-extern void ddb_aws_service_free(DdbAwsService *svc);
-
-/* Default endpoint URL for a region: malloc'd. */
-extern char *ddb_dynamodb_default_endpoint(const char *region);
 
 /*
  * Sends one signed DynamoDB call (target = operation name, e.g. "Scan"),

@@ -349,6 +349,9 @@ ddb_http_request(DdbHttpClient *client, const char *method, const char *url,
 		ddb_aws_error_set(err, DDB_AWS_ERR_ABORTED, "request canceled");
 		return false;
 	}
+	if (client->cfg.transport)
+		return client->cfg.transport(client->cfg.transport_arg, method, url,
+									 headers, nheaders, body, body_len, resp, err);
 	if (!build_headers(headers, nheaders, &hdrs))
 	{
 		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");

@@ -25,6 +25,18 @@
 /* Returns true when the current request must stop now. */
 typedef bool (*DdbAbortHook) (void *arg);
 
+typedef struct DdbHttpResponse DdbHttpResponse;
+
+/*
+ * A transport that replaces libcurl, for unit tests of the code above the
+ * HTTP client (credential providers, STS): same contract as
+ * ddb_http_request().
+ */
+typedef bool (*DdbHttpTransport) (void *arg, const char *method, const char *url,
+								  const DdbHeader *headers, int nheaders,
+								  const void *body, size_t body_len,
+								  DdbHttpResponse *resp, DdbAwsError *err);
+
 typedef struct DdbHttpConfig
 {
 	long		connect_timeout_ms; /* 0: libcurl's default */
@@ -33,9 +45,11 @@ typedef struct DdbHttpConfig
 	DdbAbortHook abort_hook;	/* may be NULL */
 	void	   *abort_arg;
 	const char *user_agent;		/* copied */
+	DdbHttpTransport transport; /* NULL: libcurl */
+	void	   *transport_arg;
 } DdbHttpConfig;
 
-typedef struct DdbHttpResponse
+struct DdbHttpResponse
 {
 	long		status;
 	DdbBuf		body;
@@ -45,7 +59,7 @@ typedef struct DdbHttpResponse
 	char		request_id[128];	/* x-amzn-RequestId */
 	char		error_type[128];	/* X-Amzn-ErrorType */
 	char		content_type[128];
-} DdbHttpResponse;
+};
 
 /* Parsed http(s) endpoint URL. */
 typedef struct DdbEndpoint

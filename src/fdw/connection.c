@@ -19,7 +19,9 @@
 #include "ddb_fdw.h"
 
 #include "access/xact.h"
+#include "pgstat.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -40,6 +42,11 @@ static HTAB *ConnectionHash = NULL;
 static List *retired_connections = NIL;
 
 static void free_connection(DdbConnection *conn);
+static void report_error(const DdbAwsError *err, const char *service,
+						 const char *operation, const char *context, bool sts)
+			pg_attribute_noreturn();
+static void ddb_report_sts_error(const DdbAwsError *err, const char *role_arn)
+			pg_attribute_noreturn();
 
 /*
  * Abort hook of every HTTP client: a pending cancel or termination stops
@@ -58,7 +65,28 @@ free_connection(DdbConnection *conn)
 		return;
 	ddb_aws_service_free(&conn->svc);
 	ddb_http_client_destroy(conn->http);
-	ddb_aws_credentials_clear(&conn->creds);
+	ddb_http_client_destroy(conn->sts_http);
+	ddb_http_client_destroy(conn->metadata_http);
+	ddb_cred_state_clear(&conn->cred_state);
+	/* the configuration holds the user mapping's secret: wipe it */
+	if (conn->cred_config.secret_access_key)
+	{
+		explicit_bzero((char *) conn->cred_config.secret_access_key,
+					   strlen(conn->cred_config.secret_access_key));
+		pfree((char *) conn->cred_config.secret_access_key);
+	}
+	if (conn->cred_config.session_token)
+	{
+		explicit_bzero((char *) conn->cred_config.session_token,
+					   strlen(conn->cred_config.session_token));
+		pfree((char *) conn->cred_config.session_token);
+	}
+	if (conn->cred_config.external_id)
+	{
+		explicit_bzero((char *) conn->cred_config.external_id,
+					   strlen(conn->cred_config.external_id));
+		pfree((char *) conn->cred_config.external_id);
+	}
 	pfree(conn);
 }
 
@@ -119,20 +147,50 @@ init_cache(void)
 	RegisterXactCallback(ddb_xact_callback, NULL);
 }
 
-/* Copies a palloc'd option string into malloc'd memory, or ereports. */
+/* A TopMemoryContext copy of s (NULL stays NULL). */
 static char *
-malloc_strdup(const char *s)
+top_strdup(const char *s)
 {
-	char	   *p;
+	return s ? MemoryContextStrdup(TopMemoryContext, s) : NULL;
+}
 
-	if (s == NULL)
-		return NULL;
-	p = strdup(s);
-	if (p == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-	return p;
+/*
+ * STS RoleSessionName from the database user name: characters STS refuses
+ * become '_', and the result is cut to 64 characters.
+ */
+static char *
+default_session_name(UserMapping *user)
+{
+	const char *name = GetUserNameFromId(OidIsValid(user->userid) ?
+										 user->userid : GetUserId(), true);
+	StringInfoData buf;
+	const char *p;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "ddb_fdw-");
+	for (p = name ? name : "unknown"; *p && buf.len < 64; p++)
+		appendStringInfoChar(&buf, (isalnum((unsigned char) *p) ||
+									strchr("_+=,.@-", *p)) ? *p : '_');
+	return buf.data;
+}
+
+static DdbHttpClient *
+make_client(long connect_ms, long request_ms)
+{
+	DdbHttpConfig cfg;
+	DdbAwsError err;
+	DdbHttpClient *client;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.connect_timeout_ms = connect_ms;
+	cfg.request_timeout_ms = request_ms;
+	cfg.abort_hook = ddb_abort_requested;
+	cfg.user_agent = "ddb_fdw/1.0";
+	ddb_aws_error_clear(&err);
+	client = ddb_http_client_create(&cfg, &err);
+	if (client == NULL)
+		ddb_report_aws_error(&err, "client setup", NULL);
+	return client;
 }
 
 static DdbConnection *
@@ -140,35 +198,39 @@ build_connection(ForeignServer *server, UserMapping *user, const DdbOptions *opt
 {
 	DdbUserCredentials uc;
 	DdbConnection *conn;
-	DdbHttpConfig cfg;
+	DdbCredConfig *cc;
 	DdbAwsError err;
 	char	   *endpoint;
 	bool		ok;
 
 	ddb_get_user_credentials(user, &uc);
-	if (uc.access_key_id == NULL || uc.secret_access_key == NULL)
+	if ((uc.access_key_id == NULL || uc.secret_access_key == NULL) &&
+		!opts->use_ambient_credentials)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("user mapping for server \"%s\" has no AWS credentials",
 						server->servername),
-				 errhint("Add the options \"access_key_id\" and \"secret_access_key\" to the user mapping.")));
+				 errhint("Add the options \"access_key_id\" and \"secret_access_key\" to the user mapping, or have a superuser allow the database host's own AWS identity with the server option \"use_ambient_credentials\".")));
 
 	conn = MemoryContextAllocZero(TopMemoryContext, sizeof(DdbConnection));
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.connect_timeout_ms = opts->connect_timeout_ms;
-	cfg.request_timeout_ms = opts->request_timeout_ms;
-	cfg.abort_hook = ddb_abort_requested;
-	cfg.user_agent = "ddb_fdw/1.0";
-	ddb_aws_error_clear(&err);
-	conn->http = ddb_http_client_create(&cfg, &err);
-	if (conn->http == NULL)
+	conn->servername = top_strdup(server->servername);
+	PG_TRY();
 	{
-		pfree(conn);
-		ddb_report_aws_error(&err, "client setup", NULL);
+		conn->http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms);
+		conn->sts_http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms);
+		/* metadata endpoints are local: off EC2 or ECS, fail fast */
+		conn->metadata_http = make_client(1000, 5000);
 	}
+	PG_CATCH();
+	{
+		free_connection(conn);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 
-	endpoint = opts->endpoint ? malloc_strdup(opts->endpoint) :
-		ddb_dynamodb_default_endpoint(opts->region);
+	endpoint = opts->endpoint ? strdup(opts->endpoint) :
+		ddb_aws_default_endpoint("dynamodb", opts->region);
+	ddb_aws_error_clear(&err);
 	ok = endpoint != NULL &&
 		ddb_aws_service_init(&conn->svc, conn->http, endpoint, opts->region,
 							 "dynamodb", &err);
@@ -179,17 +241,22 @@ build_connection(ForeignServer *server, UserMapping *user, const DdbOptions *opt
 		ddb_report_aws_error(&err, "client setup", NULL);
 	}
 
-	conn->creds.access_key_id = strdup(uc.access_key_id);
-	conn->creds.secret_access_key = strdup(uc.secret_access_key);
-	conn->creds.session_token = uc.session_token ? strdup(uc.session_token) : NULL;
-	if (conn->creds.access_key_id == NULL || conn->creds.secret_access_key == NULL ||
-		(uc.session_token && conn->creds.session_token == NULL))
+	cc = &conn->cred_config;
+	if (uc.access_key_id && uc.secret_access_key)
 	{
-		free_connection(conn);
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
+		cc->access_key_id = top_strdup(uc.access_key_id);
+		cc->secret_access_key = top_strdup(uc.secret_access_key);
+		cc->session_token = top_strdup(uc.session_token);
 	}
+	cc->ambient = opts->use_ambient_credentials ? opts->ambient_sources : 0;
+	cc->region = top_strdup(opts->region);
+	cc->sts_endpoint = top_strdup(opts->sts_endpoint);
+	cc->role_arn = top_strdup(opts->role_arn);
+	cc->external_id = top_strdup(opts->external_id);
+	cc->role_session_name = opts->role_session_name ?
+		top_strdup(opts->role_session_name) :
+		MemoryContextStrdup(TopMemoryContext, default_session_name(user));
+	cc->session_duration = opts->session_duration;
 	return conn;
 }
 
@@ -227,6 +294,45 @@ ddb_get_connection(ForeignServer *server, UserMapping *user,
 	return entry->conn;
 }
 
+/*
+ * Credentials to sign the next request with: cached, or resolved and
+ * refreshed (AssumeRole) when missing or within five minutes of expiry.
+ * Raises an ERROR naming the source or STS call that failed.
+ */
+const DdbAwsCredentials *
+ddb_connection_credentials(DdbConnection *conn)
+{
+	const DdbAwsCredentials *creds;
+	DdbCredHost host;
+	DdbAwsError err;
+	bool		ok;
+
+	memset(&host, 0, sizeof(host));
+	host.http = conn->sts_http;
+	host.metadata_http = conn->metadata_http;
+	ddb_aws_error_clear(&err);
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	ok = ddb_credentials_get(&conn->cred_state, &conn->cred_config, &host,
+							 &creds, &err);
+	pgstat_report_wait_end();
+	if (ok)
+		return creds;
+
+	if (err.kind == DDB_AWS_ERR_INVALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+				 errmsg("could not get AWS credentials for server \"%s\"",
+						conn->servername),
+				 errdetail_internal("%s", err.message)));
+	if (conn->cred_state.assume_role_failed)
+		ddb_report_sts_error(&err, conn->cred_config.role_arn);
+	report_error(&err, "AWS", "credential lookup",
+				 psprintf("credentials of server \"%s\" from %s", conn->servername,
+						  ddb_cred_source_name(conn->cred_state.failed_source)),
+				 true);
+	return NULL;				/* not reached */
+}
+
 /* ----------------------------------------------------------------
  * Errors
  * ----------------------------------------------------------------
@@ -244,7 +350,8 @@ static const char *const auth_codes[] = {
 	"UnrecognizedClientException", "InvalidSignatureException",
 	"MissingAuthenticationTokenException", "MissingAuthenticationToken",
 	"IncompleteSignatureException", "ExpiredTokenException", "ExpiredToken",
-	"InvalidClientTokenId", "SignatureDoesNotMatch", NULL
+	"InvalidClientTokenId", "SignatureDoesNotMatch", "InvalidIdentityToken",
+	"IDPRejectedClaim", NULL
 };
 
 static const char *const denied_codes[] = {
@@ -257,13 +364,14 @@ static const char *const throttle_codes[] = {
 };
 
 /*
- * Raises the ERROR that describes a failed AWS-layer call.  operation names
- * the DynamoDB call ("Scan"), table_name the table (may be NULL).  Remote
- * text goes into errdetail_internal, never into the format string.
+ * Raises the ERROR that describes a failed AWS-layer call to service
+ * ("DynamoDB", "STS"): operation names the call, context (may be NULL) the
+ * CONTEXT line.  Remote text goes into errdetail_internal, never into the
+ * format string; it never holds a secret (the AWS layer's messages do not).
  */
-void
-ddb_report_aws_error(const DdbAwsError *err, const char *operation,
-					 const char *table_name)
+static void
+report_error(const DdbAwsError *err, const char *service, const char *operation,
+			 const char *context, bool sts)
 {
 	int			sqlstate = ERRCODE_FDW_ERROR;
 	const char *hint = NULL;
@@ -274,7 +382,7 @@ ddb_report_aws_error(const DdbAwsError *err, const char *operation,
 		CHECK_FOR_INTERRUPTS();
 		ereport(ERROR,
 				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("canceling DynamoDB request")));
+				 errmsg("canceling %s request", service)));
 	}
 
 	switch (err->kind)
@@ -288,44 +396,46 @@ ddb_report_aws_error(const DdbAwsError *err, const char *operation,
 			else if (code_in(err->code, auth_codes))
 			{
 				sqlstate = ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
-				hint = "Check the access_key_id, secret_access_key and session_token options of the user mapping.";
+				hint = sts ?
+					"Check the credentials that sign the AssumeRole call: the user mapping's keys, or the database host's identity." :
+					"Check the access_key_id, secret_access_key and session_token options of the user mapping.";
 			}
 			else if (code_in(err->code, denied_codes))
 			{
 				sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
-				hint = "The AWS identity in use lacks a permission that this operation needs.";
+				hint = sts ?
+					"The role's trust policy must allow this identity to assume it, and the external_id option must match the one the policy requires." :
+					"The AWS identity in use lacks a permission that this operation needs.";
 			}
 			else if (code_in(err->code, throttle_codes))
 			{
 				sqlstate = ERRCODE_FDW_ERROR;
-				hint = "DynamoDB is throttling requests; retry later or raise the table's capacity.";
+				hint = "AWS is throttling requests; retry later or raise the table's capacity.";
 			}
 			ereport(ERROR,
 					(errcode(sqlstate),
-					 errmsg("DynamoDB %s failed: %s", operation, err->code),
+					 errmsg("%s %s failed: %s", service, operation, err->code),
 					 errdetail_internal("%s", err->message),
 					 hint ? errhint("%s", hint) : 0,
-					 table_name ? errcontext("DynamoDB request: %s on table \"%s\"",
-											 operation, table_name) : 0));
+					 context ? errcontext("%s", context) : 0));
 			break;
 		case DDB_AWS_ERR_HTTP:
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("DynamoDB %s failed with HTTP status %ld",
-							operation, err->http_status),
+					 errmsg("%s %s failed with HTTP status %ld",
+							service, operation, err->http_status),
 					 errdetail_internal("%s", err->message),
-					 table_name ? errcontext("DynamoDB request: %s on table \"%s\"",
-											 operation, table_name) : 0));
+					 context ? errcontext("%s", context) : 0));
 			break;
 		case DDB_AWS_ERR_CONNECT:
 			CHECK_FOR_INTERRUPTS();
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
-					 errmsg("could not connect to DynamoDB"),
+					 errmsg("could not connect to %s", service),
 					 errdetail_internal("%s", err->message),
+					 sts ? errhint("Check the sts_endpoint and region options of the foreign server and the network.") :
 					 errhint("Check the endpoint and region options of the foreign server and the network."),
-					 table_name ? errcontext("DynamoDB request: %s on table \"%s\"",
-											 operation, table_name) : 0));
+					 context ? errcontext("%s", context) : 0));
 			break;
 		case DDB_AWS_ERR_TIMEOUT:
 		case DDB_AWS_ERR_TRANSPORT:
@@ -333,29 +443,27 @@ ddb_report_aws_error(const DdbAwsError *err, const char *operation,
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 err->kind == DDB_AWS_ERR_TIMEOUT ?
-					 errmsg("DynamoDB %s timed out", operation) :
-					 errmsg("DynamoDB %s failed: connection error", operation),
+					 errmsg("%s %s timed out", service, operation) :
+					 errmsg("%s %s failed: connection error", service, operation),
 					 errdetail_internal("%s", err->message),
 					 err->kind == DDB_AWS_ERR_TIMEOUT ?
-					 errhint("Raise the connect_timeout or request_timeout option of the foreign server if DynamoDB is just slow.") : 0,
-					 table_name ? errcontext("DynamoDB request: %s on table \"%s\"",
-											 operation, table_name) : 0));
+					 errhint("Raise the connect_timeout or request_timeout option of the foreign server if AWS is just slow.") : 0,
+					 context ? errcontext("%s", context) : 0));
 			break;
 		case DDB_AWS_ERR_MALFORMED:
 		case DDB_AWS_ERR_CHECKSUM:
 			ereport(ERROR,
 					(errcode(ERRCODE_PROTOCOL_VIOLATION),
 					 err->kind == DDB_AWS_ERR_CHECKSUM ?
-					 errmsg("DynamoDB %s response failed its checksum", operation) :
-					 errmsg("malformed DynamoDB %s response", operation),
+					 errmsg("%s %s response failed its checksum", service, operation) :
+					 errmsg("malformed %s %s response", service, operation),
 					 errdetail_internal("%s", err->message),
-					 table_name ? errcontext("DynamoDB request: %s on table \"%s\"",
-											 operation, table_name) : 0));
+					 context ? errcontext("%s", context) : 0));
 			break;
 		case DDB_AWS_ERR_TOO_LARGE:
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("DynamoDB %s response is too large", operation),
+					 errmsg("%s %s response is too large", service, operation),
 					 errdetail_internal("%s", err->message)));
 			break;
 		case DDB_AWS_ERR_OOM:
@@ -367,9 +475,32 @@ ddb_report_aws_error(const DdbAwsError *err, const char *operation,
 		default:
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("DynamoDB %s failed", operation),
+					 errmsg("%s %s failed", service, operation),
 					 errdetail_internal("%s", err->message)));
 			break;
 	}
 	pg_unreachable();
+}
+
+/*
+ * Raises the ERROR for a failed DynamoDB call.  operation names the call
+ * ("Scan"), table_name the table (may be NULL).
+ */
+void
+ddb_report_aws_error(const DdbAwsError *err, const char *operation,
+					 const char *table_name)
+{
+	report_error(err, "DynamoDB", operation,
+				 table_name ? psprintf("DynamoDB request: %s on table \"%s\"",
+									   operation, table_name) : NULL,
+				 false);
+}
+
+/* Raises the ERROR for a failed STS AssumeRole of role_arn. */
+static void
+ddb_report_sts_error(const DdbAwsError *err, const char *role_arn)
+{
+	report_error(err, "STS", "AssumeRole",
+				 psprintf("STS request: AssumeRole of role \"%s\"", role_arn),
+				 true);
 }

@@ -22,6 +22,7 @@
 #include "utils/relcache.h"
 
 #include "aws/aws.h"
+#include "aws/credentials.h"
 #include "aws/dynamodb.h"
 #include "aws/http.h"
 #include "aws/json.h"
@@ -46,6 +47,13 @@ typedef struct DdbOptions
 	char	   *endpoint;		/* NULL: the region's AWS endpoint */
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
+	char	   *role_arn;
+	char	   *external_id;
+	char	   *role_session_name;	/* NULL: derived from the user name */
+	int			session_duration;	/* seconds */
+	char	   *sts_endpoint;	/* NULL: the region's STS endpoint */
+	bool		use_ambient_credentials;
+	unsigned	ambient_sources;	/* DDB_AMBIENT_* bits */
 
 	/* table (page_size may come from the server) */
 	char	   *table_name;
@@ -72,9 +80,13 @@ typedef struct DdbColumnOptions
 /* A live client for one (server, user mapping) pair (connection.c). */
 typedef struct DdbConnection
 {
-	DdbHttpClient *http;
+	DdbHttpClient *http;		/* DynamoDB */
 	DdbAwsService svc;
-	DdbAwsCredentials creds;
+	DdbHttpClient *sts_http;	/* STS */
+	DdbHttpClient *metadata_http;	/* IMDS and container endpoint */
+	DdbCredConfig cred_config;	/* strings in TopMemoryContext */
+	DdbCredState cred_state;	/* the credential cache */
+	char	   *servername;
 } DdbConnection;
 
 /* in option.c */
@@ -90,6 +102,7 @@ extern const char *ddb_page_size_name(int page_size, char *buf, size_t len);
 extern DdbConnection *ddb_get_connection(ForeignServer *server,
 										 UserMapping *user,
 										 const DdbOptions *opts);
+extern const DdbAwsCredentials *ddb_connection_credentials(DdbConnection *conn);
 extern void ddb_report_aws_error(const DdbAwsError *err, const char *operation,
 								 const char *table_name) pg_attribute_noreturn();
 extern bool ddb_abort_requested(void *arg);

@@ -251,7 +251,8 @@ ddbImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	conn = ddb_get_connection(server, user, &opts);
 
 	ddb_aws_error_clear(&err);
-	if (!ddb_dynamodb_list_all_tables(&conn->svc, &conn->creds, &tables, &err))
+	if (!ddb_dynamodb_list_all_tables(&conn->svc, ddb_connection_credentials(conn),
+									  &tables, &err))
 	{
 		ddb_string_list_free(&tables);
 		ddb_report_aws_error(&err, "ListTables", NULL);
@@ -268,7 +269,7 @@ ddbImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 		if (!table_wanted(stmt, relname))
 			continue;
 		CHECK_FOR_INTERRUPTS();
-		if (!ddb_dynamodb_describe_table(&conn->svc, &conn->creds, table,
+		if (!ddb_dynamodb_describe_table(&conn->svc, ddb_connection_credentials(conn), table,
 										 &desc, &err))
 		{
 			/* dropped between ListTables and DescribeTable: nothing to import */

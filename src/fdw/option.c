@@ -17,9 +17,12 @@
 #include "catalog/pg_foreign_table.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+
+#include "aws/credentials.h"
 
 typedef enum DdbOptionKind
 {
@@ -31,7 +34,12 @@ typedef enum DdbOptionKind
 	OPT_ATTRIBUTE_NAME,
 	OPT_BOOL,
 	OPT_ACCESS_KEY,
-	OPT_SECRET
+	OPT_SECRET,
+	OPT_ROLE_ARN,
+	OPT_EXTERNAL_ID,
+	OPT_SESSION_NAME,
+	OPT_SESSION_DURATION,
+	OPT_AMBIENT_SOURCES
 } DdbOptionKind;
 
 typedef struct DdbOption
@@ -39,30 +47,40 @@ typedef struct DdbOption
 	const char *name;
 	Oid			context;		/* catalog the option belongs to */
 	DdbOptionKind kind;
+	bool		superuser_only; /* it decides where requests go or whose
+								 * identity signs them */
 } DdbOption;
 
 static const DdbOption ddb_options[] = {
 	/* server */
-	{"region", ForeignServerRelationId, OPT_REGION},
-	{"endpoint", ForeignServerRelationId, OPT_ENDPOINT},
-	{"connect_timeout", ForeignServerRelationId, OPT_DURATION},
-	{"request_timeout", ForeignServerRelationId, OPT_DURATION},
-	{"page_size", ForeignServerRelationId, OPT_PAGE_SIZE},
+	{"region", ForeignServerRelationId, OPT_REGION, false},
+	{"endpoint", ForeignServerRelationId, OPT_ENDPOINT, true},
+	{"connect_timeout", ForeignServerRelationId, OPT_DURATION, false},
+	{"request_timeout", ForeignServerRelationId, OPT_DURATION, false},
+	{"page_size", ForeignServerRelationId, OPT_PAGE_SIZE, false},
+	{"role_arn", ForeignServerRelationId, OPT_ROLE_ARN, false},
+	{"external_id", ForeignServerRelationId, OPT_EXTERNAL_ID, false},
+	{"role_session_name", ForeignServerRelationId, OPT_SESSION_NAME, false},
+	{"session_duration", ForeignServerRelationId, OPT_SESSION_DURATION, false},
+	{"sts_endpoint", ForeignServerRelationId, OPT_ENDPOINT, true},
+	{"use_ambient_credentials", ForeignServerRelationId, OPT_BOOL, true},
+	{"ambient_sources", ForeignServerRelationId, OPT_AMBIENT_SOURCES, true},
 	/* user mapping */
-	{"access_key_id", UserMappingRelationId, OPT_ACCESS_KEY},
-	{"secret_access_key", UserMappingRelationId, OPT_SECRET},
-	{"session_token", UserMappingRelationId, OPT_SECRET},
+	{"access_key_id", UserMappingRelationId, OPT_ACCESS_KEY, false},
+	{"secret_access_key", UserMappingRelationId, OPT_SECRET, false},
+	{"session_token", UserMappingRelationId, OPT_SECRET, false},
 	/* foreign table */
-	{"table_name", ForeignTableRelationId, OPT_TABLE_NAME},
-	{"partition_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME},
-	{"sort_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME},
-	{"page_size", ForeignTableRelationId, OPT_PAGE_SIZE},
+	{"table_name", ForeignTableRelationId, OPT_TABLE_NAME, false},
+	{"partition_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME, false},
+	{"sort_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME, false},
+	{"page_size", ForeignTableRelationId, OPT_PAGE_SIZE, false},
 	/* column */
-	{"attribute_name", AttributeRelationId, OPT_ATTRIBUTE_NAME},
-	{"whole_item", AttributeRelationId, OPT_BOOL},
+	{"attribute_name", AttributeRelationId, OPT_ATTRIBUTE_NAME, false},
+	{"whole_item", AttributeRelationId, OPT_BOOL, false},
 };
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define DEFAULT_SESSION_DURATION 3600
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000
 
 PG_FUNCTION_INFO_V1(ddb_fdw_validator);
@@ -126,6 +144,13 @@ static bool
 parse_duration(const char *value, int *result, const char **hint)
 {
 	return parse_int(value, result, GUC_UNIT_MS, hint) && *result >= 0;
+}
+
+static bool
+parse_session_duration(const char *value, int *result, const char **hint)
+{
+	return parse_int(value, result, GUC_UNIT_S, hint) &&
+		*result >= 900 && *result <= 43200;
 }
 
 static bool
@@ -223,6 +248,54 @@ check_option_value(const DdbOption *opt, DefElem *def)
 						 errmsg("invalid value for option \"access_key_id\""),
 						 errhint("An AWS access key id is 16 to 128 letters and digits.")));
 			break;
+		case OPT_ROLE_ARN:
+			/* arn:<partition>:iam::<account>:role/<path and name> */
+			if (len < 20 || len > 2048 || strncmp(value, "arn:", 4) != 0 ||
+				strstr(value, ":iam::") == NULL || strstr(value, ":role/") == NULL ||
+				!all_chars_in(value, "_+=,.@:/-"))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"role_arn\": \"%s\"", value),
+						 errhint("Use an IAM role ARN such as \"arn:aws:iam::123456789012:role/reader\".")));
+			break;
+		case OPT_EXTERNAL_ID:
+			/* like a secret: not echoed */
+			if (len < 2 || len > 1224 || !all_chars_in(value, "_+=,.@:/-"))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"external_id\""),
+						 errhint("An external id is 2 to 1224 letters, digits and the characters _+=,.@:/-.")));
+			break;
+		case OPT_SESSION_NAME:
+			if (!ddb_valid_session_name(value))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"role_session_name\": \"%s\"", value),
+						 errhint("A role session name is 2 to 64 letters, digits and the characters _+=,.@-.")));
+			break;
+		case OPT_SESSION_DURATION:
+			{
+				int			secs;
+				const char *hint = NULL;
+
+				if (!parse_session_duration(value, &secs, &hint))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"session_duration\": \"%s\"", value),
+							 errhint("Use a duration between 900 seconds (15min) and 43200 seconds (12h); a number without a unit is seconds.")));
+				break;
+			}
+		case OPT_AMBIENT_SOURCES:
+			{
+				unsigned	bits;
+
+				if (!ddb_parse_ambient_sources(value, &bits))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"ambient_sources\": \"%s\"", value),
+							 errhint("Use a comma-separated list of environment, web_identity, container and imds, or all.")));
+				break;
+			}
 		case OPT_SECRET:
 			/* never echo a secret back, not even a malformed one */
 			if (len == 0 || strpbrk(value, "\r\n") != NULL)
@@ -262,6 +335,11 @@ ddb_fdw_validator(PG_FUNCTION_ARGS)
 					 valid[0] ? errhint("Valid options in this context are: %s", valid) :
 					 errhint("There are no valid options in this context.")));
 		}
+		if (opt->superuser_only && !superuser())
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("only superusers can set option \"%s\"", opt->name),
+					 errdetail("The option decides where requests go or which AWS identity of the database host signs them.")));
 		check_option_value(opt, def);
 		if (strcmp(opt->name, "attribute_name") == 0)
 			has_attribute_name = true;
@@ -295,6 +373,20 @@ apply_server_option(DefElem *def, DdbOptions *opts)
 		(void) parse_duration(defGetString(def), &opts->request_timeout_ms, &hint);
 	else if (strcmp(def->defname, "page_size") == 0)
 		(void) parse_page_size(defGetString(def), &opts->page_size);
+	else if (strcmp(def->defname, "role_arn") == 0)
+		opts->role_arn = defGetString(def);
+	else if (strcmp(def->defname, "external_id") == 0)
+		opts->external_id = defGetString(def);
+	else if (strcmp(def->defname, "role_session_name") == 0)
+		opts->role_session_name = defGetString(def);
+	else if (strcmp(def->defname, "session_duration") == 0)
+		(void) parse_session_duration(defGetString(def), &opts->session_duration, &hint);
+	else if (strcmp(def->defname, "sts_endpoint") == 0)
+		opts->sts_endpoint = defGetString(def);
+	else if (strcmp(def->defname, "use_ambient_credentials") == 0)
+		opts->use_ambient_credentials = defGetBoolean(def);
+	else if (strcmp(def->defname, "ambient_sources") == 0)
+		(void) ddb_parse_ambient_sources(defGetString(def), &opts->ambient_sources);
 }
 
 void
@@ -306,6 +398,8 @@ ddb_get_server_options(ForeignServer *server, DdbOptions *opts)
 	opts->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	opts->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
 	opts->page_size = DDB_PAGE_SIZE_AUTO;
+	opts->session_duration = DEFAULT_SESSION_DURATION;
+	opts->ambient_sources = DDB_AMBIENT_ALL;
 	foreach(lc, server->options)
 		apply_server_option((DefElem *) lfirst(lc), opts);
 	if (opts->region == NULL)

@@ -313,6 +313,7 @@ fetch_page(DdbScanState *st)
 	DdbAwsError err;
 	MemoryContext old;
 	char	   *last_key;
+	const DdbAwsCredentials *creds;
 
 	CHECK_FOR_INTERRUPTS();
 	next_limit(st, st->resp.body.len);
@@ -332,9 +333,11 @@ fetch_page(DdbScanState *st)
 	st->page.nitems = 0;
 	st->next = 0;
 
+	/* refreshed here, so a long scan outlives its temporary credentials */
+	creds = ddb_connection_credentials(st->conn);
 	ddb_aws_error_clear(&err);
 	pgstat_report_wait_start(PG_WAIT_EXTENSION);
-	if (!ddb_dynamodb_call(&st->conn->svc, &st->conn->creds, "Scan",
+	if (!ddb_dynamodb_call(&st->conn->svc, creds, "Scan",
 						   st->body.data, st->body.len, &st->resp, &err))
 	{
 		pgstat_report_wait_end();

@@ -940,10 +940,10 @@ test_service(void)
 	CHECK(!ddb_aws_service_init(&svc, NULL, "ftp://h", "us-east-1", "dynamodb", &err));
 	CHECK(err.kind == DDB_AWS_ERR_INVALID);
 
-	url = ddb_dynamodb_default_endpoint("eu-central-1");
+	url = ddb_aws_default_endpoint("dynamodb", "eu-central-1");
 	CHECK_STR(url, "https://dynamodb.eu-central-1.amazonaws.com/");
 	free(url);
-	url = ddb_dynamodb_default_endpoint("cn-north-1");
+	url = ddb_aws_default_endpoint("dynamodb", "cn-north-1");
 	CHECK_STR(url, "https://dynamodb.cn-north-1.amazonaws.com.cn/");
 	free(url);
 }

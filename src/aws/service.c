@@ -1,0 +1,168 @@
+/*-------------------------------------------------------------------------
+ *
+ * service.c
+ *		One AWS service endpoint, and SigV4-signed requests to it.
+ *
+ * IDENTIFICATION
+ *		src/aws/service.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "service.h"
+#include "sigv4.h"
+
+/* ----------------------------------------------------------------
+ * Service handle
+ * ----------------------------------------------------------------
+ */
+bool
+ddb_aws_service_init(DdbAwsService *svc, DdbHttpClient *http,
+					 const char *endpoint_url, const char *region,
+					 const char *service, DdbAwsError *err)
+{
+	memset(svc, 0, sizeof(*svc));
+	if (strlen(region) >= sizeof(svc->region) ||
+		strlen(service) >= sizeof(svc->service))
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "region or service name too long");
+		return false;
+	}
+	if (!ddb_endpoint_parse(endpoint_url, &svc->endpoint, err))
+		return false;
+	svc->http = http;
+	strcpy(svc->region, region);
+	strcpy(svc->service, service);
+	return true;
+}
+
+void
+ddb_aws_service_free(DdbAwsService *svc)
+{
+	ddb_endpoint_free(&svc->endpoint);
+}
+
+char *
+ddb_aws_default_endpoint(const char *prefix, const char *region)
+{
+	DdbBuf		b;
+
+	ddb_buf_init(&b);
+	/* the China partition has its own DNS suffix */
+	if (strncmp(region, "cn-", 3) == 0)
+		ddb_buf_printf(&b, "https://%s.%s.amazonaws.com.cn/", prefix, region);
+	else
+		ddb_buf_printf(&b, "https://%s.%s.amazonaws.com/", prefix, region);
+	return ddb_buf_steal(&b);
+}
+
+bool
+ddb_aws_send_signed(DdbAwsService *svc, const DdbAwsCredentials *creds,
+					const char *content_type, const DdbHeader *extra, int nextra,
+					const char *body, size_t body_len, DdbHttpResponse *resp,
+					DdbAwsError *err)
+{
+	char		amz_date[17];
+	DdbHeader	hdrs[12];
+	int			nhdrs = 0;
+	DdbSigv4Input in;
+	DdbSigv4Output out;
+	bool		ok;
+	int			i;
+
+	if (creds == NULL || creds->access_key_id == NULL ||
+		creds->secret_access_key == NULL)
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "no credentials to sign with");
+		return false;
+	}
+	if (nextra > 6)
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "too many headers");
+		return false;
+	}
+	ddb_aws_format_amz_date(svc->clock ? svc->clock() : time(NULL), amz_date);
+	hdrs[nhdrs].name = "Host";
+	hdrs[nhdrs++].value = svc->endpoint.host_header;
+	hdrs[nhdrs].name = "Content-Type";
+	hdrs[nhdrs++].value = content_type;
+	for (i = 0; i < nextra; i++)
+		hdrs[nhdrs++] = extra[i];
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	in.method = "POST";
+	in.path = svc->endpoint.path;
+	in.headers = hdrs;
+	in.nheaders = nhdrs;
+	in.payload = body;
+	in.payload_len = body_len;
+	in.access_key_id = creds->access_key_id;
+	in.secret_access_key = creds->secret_access_key;
+	in.session_token = creds->session_token;
+	in.region = svc->region;
+	in.service = svc->service;
+	in.amz_date = amz_date;
+	in.normalize_path = true;
+	in.double_encode = true;
+	if (!ddb_sigv4_sign(&in, &out, err))
+	{
+		ddb_sigv4_output_free(&out);
+		return false;
+	}
+	for (i = 0; i < out.nadded; i++)
+		hdrs[nhdrs++] = out.added[i];
+	hdrs[nhdrs].name = "Authorization";
+	hdrs[nhdrs++].value = out.authorization;
+
+	ok = ddb_http_request(svc->http, "POST", svc->endpoint.url, hdrs, nhdrs,
+						  body, body_len, resp, err);
+	ddb_sigv4_output_free(&out);
+	return ok;
+}
+
+/*
+ * Copies s into a fixed buffer for a message: control characters become
+ * spaces, bytes that are not UTF-8 become '?', and a multi-byte character is
+ * never cut in half, so the result is always valid UTF-8 text.
+ */
+void
+ddb_copy_clean(char *dst, size_t dstlen, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	const unsigned char *end = p + len;
+	size_t		o = 0;
+
+	while (p < end && o + 1 < dstlen)
+	{
+		if (*p < 0x80)
+		{
+			dst[o++] = (*p < 0x20 || *p == 0x7f) ? ' ' : (char) *p;
+			p++;
+			continue;
+		}
+		{
+			int			n = ddb_utf8_sequence(p, end);
+
+			if (n == 0)
+			{
+				dst[o++] = '?';
+				p++;
+			}
+			else if (o + (size_t) n + 1 <= dstlen)
+			{
+				memcpy(dst + o, p, (size_t) n);
+				o += (size_t) n;
+				p += n;
+			}
+			else
+				break;
+		}
+	}
+	dst[o] = '\0';
+}
+
