@@ -71,11 +71,14 @@ AS $$
    ORDER BY 1
 $$;
 
+-- Clears the request log, after waiting for requests still being served
+-- (a canceled query's request is answered and logged later).
 CREATE FUNCTION ddb_test.reset_requests() RETURNS void
 LANGUAGE sql
 AS $$
-  SELECT count(*) FROM ddb_test.sh(format('curl -sS -X POST %s/__gw/log/reset',
-                                          ddb_test.getenv('gateway')))
+  SELECT count(*) FROM ddb_test.sh(format(
+    'curl -sS -X POST %1$s/__gw/drain && curl -sS -X POST %1$s/__gw/log/reset',
+    ddb_test.getenv('gateway')))
 $$;
 
 -- Restarts the gateway's fault counters (skip=, count=) and random streams.

@@ -126,6 +126,10 @@ Control API (under /__gw/, loopback only, no signature)
   GET  /__gw/log[?since=N]        text log (above)
   GET  /__gw/log.jsonl[?since=N]  JSON-lines log
   POST /__gw/log/reset            clear log and stats; seq restarts at 1
+  POST /__gw/drain[?timeout=S]    wait (default 30 s) until no request is
+                                   being served, so answers to requests a
+                                   client gave up on are logged; 504 if
+                                   the timeout passed
   GET  /__gw/stats                {"requests", "by_op", "by_status",
                                    "by_fault", "by_error", "by_access_key"}
   GET  /__gw/config               current configuration (web identity tokens
@@ -1994,6 +1998,31 @@ class IncomingRequest:
     log: dict = field(default_factory=dict)
 
 
+class InFlight:
+    """Counts DynamoDB/STS/metadata requests being served, so a test can
+    wait until the answers to requests its client gave up on (cancel,
+    timeout) have been logged before it reads the log."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._count = 0
+
+    def enter(self):
+        with self._cond:
+            self._count += 1
+
+    def leave(self):
+        with self._cond:
+            self._count -= 1
+            if self._count == 0:
+                self._cond.notify_all()
+
+    def drain(self, timeout):
+        """Waits until nothing is in flight; True unless timeout passed."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._count == 0, timeout)
+
+
 class Gateway:
     """Ties configuration, credentials, verification, STS, faults and the
     log together; process() turns an IncomingRequest into a Reply."""
@@ -2013,6 +2042,7 @@ class Gateway:
         self.ambient = AmbientService(self.credentials)
         self.faults = FaultEngine(self.config.snapshot()["seed"])
         self.log = RequestLog(log_path)
+        self.inflight = InFlight()
         self.control = ControlApi(self)
 
     def new_upstream(self):
@@ -2194,6 +2224,13 @@ class ControlApi:
         if route == ("GET", "/__gw/log.jsonl"):
             return text_reply(200, gw.log.jsonl(since),
                               "application/x-ndjson")
+        if route == ("POST", "/__gw/drain"):
+            try:
+                timeout = float(params.get("timeout", "30"))
+            except ValueError:
+                return text_reply(400, "timeout must be a number\n")
+            drained = gw.inflight.drain(timeout)
+            return control_json(200 if drained else 504, {"drained": drained})
         if route == ("POST", "/__gw/log/reset"):
             gw.log.reset()
             return control_json(200, {"ok": True})
@@ -2329,6 +2366,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
                               split.query, self.headers, body, self.upstream)
         req.log["time"] = datetime.datetime.now(
             datetime.timezone.utc).isoformat(timespec="milliseconds")
+        gw.inflight.enter()
         try:
             reply = gw.process(req)
         except Exception as e:  # a gateway bug must not kill the connection
@@ -2343,6 +2381,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
         # Log before answering: a client that reads the log right after
         # receiving an answer must find that answer's entry.
         gw.log.add(req.log)
+        gw.inflight.leave()
         try:
             self._write(reply)
         except OSError as e:

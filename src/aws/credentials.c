@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 
 #include <json-c/json.h>
 
@@ -352,10 +353,11 @@ metadata_request(const DdbCredHost *host, const char *method, const char *url,
 	if (!ddb_http_request(host->metadata_http, method, url, hdrs, nhdrs,
 						  method[0] == 'P' ? "" : NULL, 0, resp, err))
 	{
-		char		msg[sizeof(err->message)];
+		char		msg[sizeof(err->message) + 128];
 
+		/* cut at a character boundary: the message must stay UTF-8 */
 		snprintf(msg, sizeof(msg), "%s: %s", what, err->message);
-		snprintf(err->message, sizeof(err->message), "%s", msg);
+		ddb_copy_clean(err->message, sizeof(err->message), msg, strlen(msg));
 		return false;
 	}
 	if (resp->status != 200)
@@ -390,8 +392,14 @@ container_host_allowed(const DdbEndpoint *ep)
 		return false;
 	memcpy(host, h, hl);
 	host[hl] = '\0';
-	if (strncmp(host, "127.", 4) == 0)
-		return true;
+	/* 127.0.0.0/8 as an address: "127.example.com" could be anywhere */
+	{
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, host, &a) == 1 &&
+			(ntohl(a.s_addr) >> 24) == 127)
+			return true;
+	}
 	for (i = 0; allowed[i]; i++)
 		if (strcasecmp(host, allowed[i]) == 0)
 			return true;
@@ -512,7 +520,9 @@ source_imds(const DdbCredHost *host, DdbAwsCredentials *out, DdbAwsError *err)
 		!metadata_request(host, "PUT", url.data, &hdr, 1, &resp,
 						  "instance metadata service (token)", err))
 		goto done;
-	token = strndup(resp.body.data, resp.body.len);
+	/* an empty body leaves no buffer at all */
+	if (resp.body.len > 0)
+		token = strndup(resp.body.data, resp.body.len);
 	if (token == NULL || token[0] == '\0' || strlen(token) != resp.body.len)
 	{
 		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
@@ -596,7 +606,7 @@ resolve_base(DdbCredState *st, const DdbCredConfig *cfg, const DdbCredHost *host
 	for (i = 0; i < sizeof(chain) / sizeof(chain[0]); i++)
 	{
 		SourceResult r;
-		char		msg[sizeof(err->message)];
+		char		msg[sizeof(err->message) + 64];
 
 		if ((cfg->ambient & chain[i].bit) == 0)
 			continue;
@@ -628,7 +638,8 @@ resolve_base(DdbCredState *st, const DdbCredConfig *cfg, const DdbCredHost *host
 			{
 				snprintf(msg, sizeof(msg), "%s credentials: %s",
 						 ddb_cred_source_name(chain[i].source), err->message);
-				snprintf(err->message, sizeof(err->message), "%s", msg);
+				/* cut at a character boundary: the message must stay UTF-8 */
+				ddb_copy_clean(err->message, sizeof(err->message), msg, strlen(msg));
 			}
 			return false;
 		}
