@@ -31,6 +31,50 @@
 #endif
 
 /* ----------------------------------------------------------------
+ * ASCII character classes
+ *
+ * <ctype.h> depends on the locale, and inside PostgreSQL that is the
+ * database's: in a LATIN1 database isalnum(0xE9) is true.  Wire formats are
+ * ASCII, so the AWS layer classifies bytes with these instead.
+ * ----------------------------------------------------------------
+ */
+static inline bool
+ddb_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool
+ddb_isalpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool
+ddb_isalnum(int c)
+{
+	return ddb_isdigit(c) || ddb_isalpha(c);
+}
+
+static inline bool
+ddb_isxdigit(int c)
+{
+	return ddb_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static inline bool
+ddb_isspace(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static inline int
+ddb_tolower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/* ----------------------------------------------------------------
  * Growable byte buffer (buf.c)
  *
  * Always NUL-terminated once anything was appended.  Allocation failure is

@@ -8,7 +8,6 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -231,7 +230,7 @@ parse_digits(const char **p, int n, int *value)
 
 	for (i = 0; i < n; i++)
 	{
-		if (!isdigit((unsigned char) (*p)[i]))
+		if (!ddb_isdigit((unsigned char) (*p)[i]))
 			return false;
 		v = v * 10 + ((*p)[i] - '0');
 	}
@@ -272,7 +271,7 @@ ddb_aws_parse_iso8601(const char *str, time_t *result)
 				mi,
 				s;
 
-	while (isspace((unsigned char) *p))
+	while (ddb_isspace((unsigned char) *p))
 		p++;
 	if (!parse_digits(&p, 4, &y) || *p++ != '-' ||
 		!parse_digits(&p, 2, &mo) || *p++ != '-' ||
@@ -286,9 +285,9 @@ ddb_aws_parse_iso8601(const char *str, time_t *result)
 	if (*p == '.')
 	{
 		p++;
-		if (!isdigit((unsigned char) *p))
+		if (!ddb_isdigit((unsigned char) *p))
 			return false;
-		while (isdigit((unsigned char) *p))
+		while (ddb_isdigit((unsigned char) *p))
 			p++;
 	}
 	if (*p == 'Z' || *p == 'z')
@@ -297,7 +296,7 @@ ddb_aws_parse_iso8601(const char *str, time_t *result)
 		p += 6;
 	else
 		return false;
-	while (isspace((unsigned char) *p))
+	while (ddb_isspace((unsigned char) *p))
 		p++;
 	if (*p != '\0')
 		return false;

@@ -12,7 +12,6 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +124,7 @@ ddb_valid_session_name(const char *s)
 	if (n < 2 || n > 64)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char) s[i]) && strchr("_+=,.@-", s[i]) == NULL)
+		if (!ddb_isalnum((unsigned char) s[i]) && strchr("_+=,.@-", s[i]) == NULL)
 			return false;
 	return true;
 }
@@ -162,7 +161,8 @@ read_token_file(const char *path, DdbAwsError *err)
 						  "could not read token file \"%.200s\"", path);
 		return NULL;
 	}
-	buf = malloc(MAX_TOKEN_FILE + 1);
+	/* one byte more than read: ddb_free_secret needs a NUL to stop at */
+	buf = malloc(MAX_TOKEN_FILE + 2);
 	if (buf == NULL)
 	{
 		fclose(f);
@@ -171,6 +171,7 @@ read_token_file(const char *path, DdbAwsError *err)
 	}
 	n = fread(buf, 1, MAX_TOKEN_FILE + 1, f);
 	fclose(f);
+	buf[n] = '\0';
 	if (n > MAX_TOKEN_FILE)
 	{
 		ddb_free_secret(buf);
@@ -178,7 +179,7 @@ read_token_file(const char *path, DdbAwsError *err)
 						  "token file \"%.200s\" is too large", path);
 		return NULL;
 	}
-	while (n > 0 && isspace((unsigned char) buf[n - 1]))
+	while (n > 0 && ddb_isspace((unsigned char) buf[n - 1]))
 		n--;
 	buf[n] = '\0';
 	if (n == 0 || strlen(buf) != n)
@@ -606,7 +607,6 @@ resolve_base(DdbCredState *st, const DdbCredConfig *cfg, const DdbCredHost *host
 	for (i = 0; i < sizeof(chain) / sizeof(chain[0]); i++)
 	{
 		SourceResult r;
-		char		msg[sizeof(err->message) + 64];
 
 		if ((cfg->ambient & chain[i].bit) == 0)
 			continue;
@@ -636,6 +636,8 @@ resolve_base(DdbCredState *st, const DdbCredConfig *cfg, const DdbCredHost *host
 			/* name the source: the message reaches the user */
 			if (err->kind != DDB_AWS_ERR_ABORTED)
 			{
+				char		msg[sizeof(err->message) + 64];
+
 				snprintf(msg, sizeof(msg), "%s credentials: %s",
 						 ddb_cred_source_name(chain[i].source), err->message);
 				/* cut at a character boundary: the message must stay UTF-8 */

@@ -84,8 +84,10 @@ typedef struct DdbCredState
 } DdbCredState;
 
 /*
- * Returns credentials valid for at least DDB_CRED_REFRESH_MARGIN seconds in
- * *out (owned by st), resolving or refreshing what is needed.  On failure
+ * Returns credentials in *out (owned by st), resolving or refreshing them
+ * when they are missing or within DDB_CRED_REFRESH_MARGIN seconds of expiry;
+ * a source that only has credentials closer to expiry gives those (and is
+ * asked again on the next call).  On failure
  * err says what failed; a source that is configured but fails stops the
  * chain (it never falls through to another identity).
  */

@@ -13,7 +13,6 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +49,7 @@ parse_json(const char *body, size_t len)
 		return NULL;
 	}
 	end = json_tokener_get_parse_end(tok);
-	while (end < len && isspace((unsigned char) body[end]))
+	while (end < len && ddb_isspace((unsigned char) body[end]))
 		end++;
 	json_tokener_free(tok);
 	if (end != len)

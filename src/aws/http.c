@@ -13,7 +13,6 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,12 +156,12 @@ write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 static void
 copy_header_value(char *dst, size_t dstlen, const char *v, size_t len)
 {
-	while (len > 0 && isspace((unsigned char) *v))
+	while (len > 0 && ddb_isspace((unsigned char) *v))
 	{
 		v++;
 		len--;
 	}
-	while (len > 0 && isspace((unsigned char) v[len - 1]))
+	while (len > 0 && ddb_isspace((unsigned char) v[len - 1]))
 		len--;
 	if (len >= dstlen)
 		len = dstlen - 1;
@@ -207,7 +206,7 @@ header_cb(char *line, size_t size, size_t nmemb, void *userdata)
 		r->has_crc32 = true;
 		val = strtoull(tmp, &end, 10);
 		if (tmp[0] == '\0' || *end != '\0' || val > 0xFFFFFFFFULL ||
-			!isdigit((unsigned char) tmp[0]))
+			!ddb_isdigit((unsigned char) tmp[0]))
 			r->crc32_invalid = true;
 		else
 			r->crc32 = (uint32_t) val;
@@ -349,6 +348,19 @@ ddb_http_request(DdbHttpClient *client, const char *method, const char *url,
 		ddb_aws_error_set(err, DDB_AWS_ERR_ABORTED, "request canceled");
 		return false;
 	}
+	/* a line break in a value (a token read from a file) would inject headers */
+	{
+		int			i;
+
+		for (i = 0; i < nheaders; i++)
+			if (strpbrk(headers[i].value, "\r\n") != NULL ||
+				strpbrk(headers[i].name, "\r\n:") != NULL)
+			{
+				ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+								  "HTTP header \"%.64s\" contains a line break", headers[i].name);
+				return false;
+			}
+	}
 	if (client->cfg.transport)
 		return client->cfg.transport(client->cfg.transport_arg, method, url,
 									 headers, nheaders, body, body_len, resp, err);
@@ -467,14 +479,14 @@ ddb_endpoint_free(DdbEndpoint *ep)
 static bool
 valid_host_char(char c)
 {
-	return isalnum((unsigned char) c) || c == '.' || c == '-' || c == '_';
+	return ddb_isalnum((unsigned char) c) || c == '.' || c == '-' || c == '_';
 }
 
 static bool
 valid_path_char(char c)
 {
 	/* RFC 3986 pchar plus '/', percent escapes checked separately */
-	return isalnum((unsigned char) c) || strchr("-._~!$&'()*+,;=:@/%", c) != NULL;
+	return ddb_isalnum((unsigned char) c) || strchr("-._~!$&'()*+,;=:@/%", c) != NULL;
 }
 
 bool
@@ -521,7 +533,7 @@ ddb_endpoint_parse(const char *url, DdbEndpoint *ep, DdbAwsError *err)
 		p++;
 		while (*p && *p != ']')
 		{
-			if (!isxdigit((unsigned char) *p) && *p != ':' && *p != '.')
+			if (!ddb_isxdigit((unsigned char) *p) && *p != ':' && *p != '.')
 			{
 				ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
 								  "endpoint has an invalid IPv6 address");
@@ -557,7 +569,7 @@ ddb_endpoint_parse(const char *url, DdbEndpoint *ep, DdbAwsError *err)
 		char	   *end;
 
 		p++;
-		if (!isdigit((unsigned char) *p))
+		if (!ddb_isdigit((unsigned char) *p))
 		{
 			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "endpoint has an invalid port");
 			return false;
@@ -591,7 +603,7 @@ ddb_endpoint_parse(const char *url, DdbEndpoint *ep, DdbAwsError *err)
 							  "endpoint path has an invalid character");
 			return false;
 		}
-		if (*p == '%' && (!isxdigit((unsigned char) p[1]) || !isxdigit((unsigned char) p[2])))
+		if (*p == '%' && (!ddb_isxdigit((unsigned char) p[1]) || !ddb_isxdigit((unsigned char) p[2])))
 		{
 			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
 							  "endpoint path has an invalid percent escape");
@@ -604,7 +616,7 @@ ddb_endpoint_parse(const char *url, DdbEndpoint *ep, DdbAwsError *err)
 		size_t		i;
 
 		for (i = 0; i < hostlen; i++)
-			ddb_buf_append_char(&b, (char) tolower((unsigned char) host[i]));
+			ddb_buf_append_char(&b, (char) ddb_tolower((unsigned char) host[i]));
 	}
 	if (port > 0 && port != (ep->https ? 443 : 80))
 		ddb_buf_printf(&b, ":%ld", port);

@@ -14,7 +14,6 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,9 +131,9 @@ trimmed_copy(DdbBuf *text)
 	size_t		e = text->len;
 	char	   *r;
 
-	while (s < e && isspace((unsigned char) text->data[s]))
+	while (s < e && ddb_isspace((unsigned char) text->data[s]))
 		s++;
-	while (e > s && isspace((unsigned char) text->data[e - 1]))
+	while (e > s && ddb_isspace((unsigned char) text->data[e - 1]))
 		e--;
 	r = malloc(e - s + 1);
 	if (r == NULL)
@@ -153,7 +152,7 @@ scan_name(const char *p, const char *end, XmlName *name)
 	const char *start = p;
 	const char *local = p;
 
-	while (p < end && (isalnum((unsigned char) *p) || *p == '_' || *p == '-' ||
+	while (p < end && (ddb_isalnum((unsigned char) *p) || *p == '_' || *p == '-' ||
 					   *p == '.' || *p == ':'))
 	{
 		if (*p == ':')
@@ -209,7 +208,7 @@ xml_scan(const char *doc, size_t len, XmlWanted *wanted, int nwanted,
 				const char *q;
 
 				for (q = p; q < lt; q++)
-					if (!isspace((unsigned char) *q))
+					if (!ddb_isspace((unsigned char) *q))
 						goto malformed;
 			}
 			else if (!append_text(&text, p, lt))
@@ -263,7 +262,7 @@ xml_scan(const char *doc, size_t len, XmlWanted *wanted, int nwanted,
 
 			if (q == NULL || depth == 0)
 				goto malformed;
-			while (q < end && isspace((unsigned char) *q))
+			while (q < end && ddb_isspace((unsigned char) *q))
 				q++;
 			if (q >= end || *q != '>')
 				goto malformed;
@@ -473,7 +472,7 @@ ddb_form_encode(DdbBuf *buf, const char *value)
 
 	for (p = (const unsigned char *) value; *p; p++)
 	{
-		if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~')
+		if (ddb_isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~')
 			ddb_buf_append_char(buf, (char) *p);
 		else
 		{

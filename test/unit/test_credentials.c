@@ -289,17 +289,17 @@ req_body(const Mock *m, int i)
 static DdbHttpClient *
 mock_client(Mock *m)
 {
-	DdbHttpConfig cfg;
-	DdbAwsError err;
+	DdbHttpConfig hcfg;
+	DdbAwsError herr;
 	DdbHttpClient *c;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.transport = mock_transport;
-	cfg.transport_arg = m;
-	c = ddb_http_client_create(&cfg, &err);
+	memset(&hcfg, 0, sizeof(hcfg));
+	hcfg.transport = mock_transport;
+	hcfg.transport_arg = m;
+	c = ddb_http_client_create(&hcfg, &herr);
 	if (c == NULL)
 	{
-		fprintf(stderr, "could not create an HTTP client: %s\n", err.message);
+		fprintf(stderr, "could not create an HTTP client: %s\n", herr.message);
 		exit(2);
 	}
 	return c;
@@ -876,6 +876,22 @@ test_web_identity(void)
 	CHECK(sts_mock.nreq == 0);
 	remove_temp_file(token_file);
 
+	/* a token file over the 64 kB limit */
+	{
+		char	   *big = xmalloc(70001);
+
+		memset(big, 'x', 70000);
+		big[70000] = '\0';
+		token_file = temp_file(big);
+		free(big);
+		env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
+		CHECK(!get());
+		CHECK(contains(err.message, "too large"));
+		CHECK(st.failed_source == DDB_CRED_WEB_IDENTITY);
+		CHECK(sts_mock.nreq == 0);
+		remove_temp_file(token_file);
+	}
+
 	/* a token file that is no text */
 	{
 		char		p2[] = "/tmp/ddb_fdw_cred_test_XXXXXX";
@@ -1306,6 +1322,13 @@ test_imds(void)
  * A configured source that fails stops the chain
  * ----------------------------------------------------------------
  */
+static bool
+always_abort(void *arg)
+{
+	(void) arg;
+	return true;
+}
+
 static void
 test_failure_stops_chain(void)
 {
@@ -1372,6 +1395,16 @@ test_failure_stops_chain(void)
 	CHECK(!st.assume_role_failed);
 	CHECK(st.assume_role_calls == 0);
 	CHECK(sts_mock.nreq == 0 && meta_mock.nreq == 0);
+
+	/* a canceled request stops the chain too, and keeps its kind */
+	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds");
+	ddb_http_client_set_abort_hook(meta_http, always_abort, NULL);
+	CHECK(!get());
+	CHECK(err.kind == DDB_AWS_ERR_ABORTED);
+	CHECK(contains(err.message, "canceled"));
+	CHECK(st.failed_source == DDB_CRED_CONTAINER);
+	CHECK(meta_mock.nreq == 0);
+	ddb_http_client_set_abort_hook(meta_http, NULL, NULL);
 
 	/* fixed: the failure marker is reset by the next success */
 	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", NULL);

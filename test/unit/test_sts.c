@@ -940,6 +940,15 @@ mock_transport(void *arg, const char *method, const char *url,
 	return true;
 }
 
+/* Sets the reply to the next requests. */
+static void
+mock_answer(Mock *m, long status, const char *body, const char *request_id)
+{
+	m->status = status;
+	m->body = body;
+	m->request_id = request_id;
+}
+
 /* The value of the last request's header name, or NULL; repeated: "DUP". */
 static const char *
 mock_header(const Mock *m, const char *name)
@@ -1008,9 +1017,7 @@ test_assume_role_signed(void)
 	req.session_name = "test_session";
 	req.external_id = "externalId123_+=,.@:\\/-";
 	req.duration = 900;
-	m.status = 200;
-	m.body = ar_success;
-	m.request_id = "c6104cbe-af31-11e0-8154-cbc7ccf896c7";
+	mock_answer(&m, 200, ar_success, "c6104cbe-af31-11e0-8154-cbc7ccf896c7");
 	dirty_error(&err);
 	CHECK(ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
 	CHECK(m.nrequests == 1);
@@ -1119,8 +1126,7 @@ test_assume_role_web_identity(void)
 	req.session_name = "9876543210";
 	req.web_identity_token = "my-test-token-contents-123-abc-xyz";
 	req.external_id = "ignored";	/* not a member of this action */
-	m.status = 200;
-	m.body = wi_success;
+	mock_answer(&m, 200, wi_success, NULL);
 	dirty_error(&err);
 	/* a signer given by mistake is not used either */
 	CHECK(ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
@@ -1153,11 +1159,11 @@ test_assume_role_web_identity(void)
 	ddb_aws_credentials_clear(&out);
 
 	/* STS rejects the token */
-	m.status = 400;
-	m.body = "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code>"
-		"<Message>Couldn't retrieve verification key from your identity provider</Message></Error>"
-		"<RequestId>r</RequestId></ErrorResponse>";
-	m.request_id = "RID-WI";
+	mock_answer(&m, 400,
+				"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code>"
+				"<Message>Couldn't retrieve verification key from your identity provider</Message></Error>"
+				"<RequestId>r</RequestId></ErrorResponse>",
+				"RID-WI");
 	memset(&out, 'j', sizeof(out));
 	dirty_error(&err);
 	CHECK(!ddb_sts_assume_role(&svc, NULL, &req, &out, &err));
@@ -1191,12 +1197,12 @@ test_assume_role_failures(void)
 	req.session_name = "test_session";
 
 	/* 403 AccessDenied */
-	m.status = 403;
-	m.body = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n"
-		"  <Error>\n    <Type>Sender</Type>\n    <Code>AccessDenied</Code>\n"
-		"    <Message>User: arn:aws:iam::123456789012:user/x is not authorized to perform: sts:AssumeRole on resource: "
-		CA_ROLE_ARN "</Message>\n  </Error>\n  <RequestId>4d1a3e0e-0000</RequestId>\n</ErrorResponse>\n";
-	m.request_id = "4d1a3e0e-0000";
+	mock_answer(&m, 403,
+				"<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n"
+				"  <Error>\n    <Type>Sender</Type>\n    <Code>AccessDenied</Code>\n"
+				"    <Message>User: arn:aws:iam::123456789012:user/x is not authorized to perform: sts:AssumeRole on resource: "
+				CA_ROLE_ARN "</Message>\n  </Error>\n  <RequestId>4d1a3e0e-0000</RequestId>\n</ErrorResponse>\n",
+				"4d1a3e0e-0000");
 	memset(&out, 'j', sizeof(out));
 	dirty_error(&err);
 	CHECK(!ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
@@ -1208,9 +1214,7 @@ test_assume_role_failures(void)
 	CHECK(creds_empty(&out));
 
 	/* a gateway's page */
-	m.status = 504;
-	m.body = "<html><body><h1>504 Gateway Time-out</h1>\n</body></html>";
-	m.request_id = NULL;
+	mock_answer(&m, 504, "<html><body><h1>504 Gateway Time-out</h1>\n</body></html>", NULL);
 	dirty_error(&err);
 	CHECK(!ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
 	CHECK(err.kind == DDB_AWS_ERR_HTTP);
@@ -1219,19 +1223,18 @@ test_assume_role_failures(void)
 	CHECK(creds_empty(&out));
 
 	/* 200 with something that is not credentials */
-	m.status = 200;
-	m.body = "<AssumeRoleResponse><AssumeRoleResult/></AssumeRoleResponse>";
+	mock_answer(&m, 200, "<AssumeRoleResponse><AssumeRoleResult/></AssumeRoleResponse>", NULL);
 	dirty_error(&err);
 	CHECK(!ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
 	CHECK(err.kind == DDB_AWS_ERR_MALFORMED);
 	CHECK(creds_empty(&out));
-	m.body = "";
+	mock_answer(&m, 200, "", NULL);
 	CHECK(!ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
 	CHECK(err.kind == DDB_AWS_ERR_MALFORMED);
-	m.body = NULL;
+	mock_answer(&m, 200, NULL, NULL);
 	CHECK(!ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
 	CHECK(err.kind == DDB_AWS_ERR_MALFORMED);
-	m.body = "{\"AccessKeyId\":\"A\"}";
+	mock_answer(&m, 200, "{\"AccessKeyId\":\"A\"}", NULL);
 	CHECK(!ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
 	CHECK(err.kind == DDB_AWS_ERR_MALFORMED);
 

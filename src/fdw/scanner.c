@@ -1,0 +1,249 @@
+/*-------------------------------------------------------------------------
+ *
+ * scanner.c
+ *		Reads a DynamoDB table page by page (see scanner.h).
+ *
+ * Each page is fetched into a batch memory context that is reset before the
+ * next one, so memory stays flat however large the table.  Only the
+ * needed attributes are requested (ProjectionExpression, every name through
+ * a placeholder so reserved words and odd characters are safe), and the page
+ * size follows the page_size option.
+ *
+ * IDENTIFICATION
+ *		src/fdw/scanner.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "scanner.h"
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+static void
+scanner_reset_callback(void *arg)
+{
+	DdbScanner *st = arg;
+
+	ddb_http_response_free(&st->resp);
+	ddb_buf_free(&st->body);
+}
+
+/*
+ * Builds the ProjectionExpression for the attributes the decoder needs.
+ * Every name goes through a placeholder (#a0, #a1, ...).
+ */
+static void
+build_projection(DdbScanner *st)
+{
+	bool		whole_item;
+	List	   *names = ddb_decoder_needed_attributes(st->decoder, &whole_item);
+	StringInfoData expr;
+	StringInfoData eav;
+	StringInfoData shown;
+	DdbBuf		quoted;
+	ListCell   *lc;
+	int			n = 0;
+
+	if (whole_item)
+		return;
+	/* nothing needed at all (count(*)): the partition key is the least */
+	if (names == NIL && st->opts.partition_key)
+		names = list_make1(st->opts.partition_key);
+	if (names == NIL)
+		return;
+
+	initStringInfo(&expr);
+	initStringInfo(&eav);
+	initStringInfo(&shown);
+	ddb_buf_init(&quoted);
+	appendStringInfoChar(&eav, '{');
+	foreach(lc, names)
+	{
+		const char *name = lfirst(lc);
+
+		ddb_buf_reset(&quoted);
+		ddb_buf_append_json_string(&quoted, name, strlen(name));
+		if (!ddb_buf_ok(&quoted))
+		{
+			ddb_buf_free(&quoted);
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		}
+		appendStringInfo(&expr, "%s#a%d", n > 0 ? "," : "", n);
+		appendStringInfo(&eav, "%s\"#a%d\":%s", n > 0 ? "," : "", n, quoted.data);
+		/* EXPLAIN shows plain names bare, others quoted as JSON strings */
+		appendStringInfo(&shown, "%s%s", n > 0 ? ", " : "",
+						 strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(name) ?
+						 name : quoted.data);
+		n++;
+	}
+	appendStringInfoChar(&eav, '}');
+	ddb_buf_free(&quoted);
+	st->projection = expr.data;
+	st->attribute_names = eav.data;
+	st->projected_list = shown.data;
+	st->projecting = true;
+}
+
+DdbScanner *
+ddb_scanner_create(Relation rel, const bool *needed, MemoryContext parent)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "ddb_fdw scanner",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	DdbScanner *st = palloc0(sizeof(DdbScanner));
+	MemoryContextCallback *cb;
+
+	st->cxt = cxt;
+	st->relid = RelationGetRelid(rel);
+	st->batch_cxt = AllocSetContextCreate(cxt, "ddb_fdw page",
+										  ALLOCSET_DEFAULT_SIZES);
+	ddb_http_response_init(&st->resp);
+	ddb_buf_init(&st->body);
+	cb = palloc(sizeof(MemoryContextCallback));
+	cb->func = scanner_reset_callback;
+	cb->arg = st;
+	MemoryContextRegisterResetCallback(cxt, cb);
+
+	ddb_get_options(RelationGetRelid(rel), &st->opts);
+	st->decoder = ddb_decoder_create(rel, needed, st->opts.partition_key,
+									 st->opts.sort_key);
+	build_projection(st);
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+/* Gets the client for the table's server and userid's user mapping. */
+void
+ddb_scanner_connect(DdbScanner *st, Oid userid)
+{
+	ForeignTable *table = GetForeignTable(st->relid);
+	ForeignServer *server = GetForeignServer(table->serverid);
+	UserMapping *user = GetUserMapping(userid, server->serverid);
+
+	st->conn = ddb_get_connection(server, user, &st->opts);
+}
+
+void
+ddb_scanner_free(DdbScanner *st)
+{
+	if (st)
+		MemoryContextDelete(st->cxt);
+}
+
+void
+ddb_scanner_restart(DdbScanner *st, int segment, int total_segments,
+					const char *start_key)
+{
+	if (st->start_key)
+		pfree(st->start_key);
+	st->start_key = start_key ? MemoryContextStrdup(st->cxt, start_key) : NULL;
+	st->segment = segment;
+	st->total_segments = total_segments;
+	st->started = false;
+	st->eof = false;
+	memset(&st->page, 0, sizeof(st->page));
+	MemoryContextReset(st->batch_cxt);
+}
+
+/* Limit for the next page (see README "page_size"). */
+static void
+next_limit(DdbScanner *st, size_t body_len)
+{
+	if (st->opts.page_size == DDB_PAGE_SIZE_MAX)
+		st->limit = 0;
+	else if (st->opts.page_size > 0)
+		st->limit = st->opts.page_size;
+	else if (!st->started)
+		st->limit = DDB_AUTO_FIRST_LIMIT;
+	else if (st->page.last_key && st->page.scanned_count < st->limit)
+	{
+		/* DynamoDB cut the page at 1 MB: that many items is what fits */
+		if (st->page.scanned_count > 0)
+			st->limit = (long) st->page.scanned_count;
+	}
+	else if (st->page.scanned_count > 0)
+	{
+		/*
+		 * The Limit ended the page before 1 MB.  Without projection the body
+		 * tells the item size; with projection it understates it, so grow
+		 * by at most a factor of two.
+		 */
+		double		grow = 2.0;
+
+		if (!st->projecting && body_len > 0)
+			grow = Min(grow, (double) DDB_MAX_PAGE_BYTES / (double) body_len);
+		if (grow > 1.0)
+			st->limit = (long) Min((double) DDB_AUTO_MAX_LIMIT, st->limit * grow);
+	}
+}
+
+static void
+fetch_page(DdbScanner *st)
+{
+	DdbScanRequest req;
+	DdbAwsError err;
+	MemoryContext old;
+	char	   *last_key;
+	const DdbAwsCredentials *creds;
+
+	CHECK_FOR_INTERRUPTS();
+	next_limit(st, st->resp.body.len);
+	memset(&req, 0, sizeof(req));
+	req.table_name = st->opts.table_name;
+	req.segment = st->segment;
+	req.total_segments = st->total_segments;
+	req.limit = st->limit;
+	req.exclusive_start_key = st->start_key;
+	req.projection_expression = st->projection;
+	req.expression_attribute_names = st->attribute_names;
+	req.return_consumed_capacity = true;
+	ddb_buf_reset(&st->body);
+	ddb_dynamodb_build_scan(&req, &st->body);
+	if (!ddb_buf_ok(&st->body))
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+
+	MemoryContextReset(st->batch_cxt);
+	st->page.nitems = 0;
+
+	/* refreshed here, so a long scan outlives its temporary credentials */
+	creds = ddb_connection_credentials(st->conn);
+	ddb_aws_error_clear(&err);
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	if (!ddb_dynamodb_call(&st->conn->svc, creds, "Scan",
+						   st->body.data, st->body.len, &st->resp, &err))
+	{
+		pgstat_report_wait_end();
+		ddb_report_aws_error(&err, "Scan", st->opts.table_name);
+	}
+	pgstat_report_wait_end();
+
+	old = MemoryContextSwitchTo(st->batch_cxt);
+	ddb_decode_page(st->decoder, st->resp.body.data, st->resp.body.len,
+					"Scan", &st->page);
+	MemoryContextSwitchTo(old);
+
+	st->started = true;
+	st->stats.pages++;
+	st->stats.items += st->page.nitems;
+	st->stats.scanned += st->page.scanned_count;
+	st->stats.capacity += st->page.capacity_units;
+
+	last_key = st->page.last_key ?
+		MemoryContextStrdup(st->cxt, st->page.last_key) : NULL;
+	if (st->start_key)
+		pfree(st->start_key);
+	st->start_key = last_key;
+	if (last_key == NULL)
+		st->eof = true;
+}
+
+bool
+ddb_scanner_next_page(DdbScanner *st)
+{
+	if (st->eof)
+		return false;
+	fetch_page(st);
+	return true;
+}

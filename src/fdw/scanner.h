@@ -1,0 +1,73 @@
+/*-------------------------------------------------------------------------
+ *
+ * scanner.h
+ *		Reads a DynamoDB table page by page: one Scan request per call, the
+ *		answer decoded into Datums.  Used by the executor (scan.c) and by
+ *		the sync procedures (sync.c).
+ *
+ * IDENTIFICATION
+ *		src/fdw/scanner.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DDB_SCANNER_H
+#define DDB_SCANNER_H
+
+#include "ddb_fdw.h"
+#include "decode.h"
+
+typedef struct DdbScanStats
+{
+	int64		pages;
+	int64		items;
+	int64		scanned;
+	double		capacity;
+} DdbScanStats;
+
+typedef struct DdbScanner
+{
+	Oid			relid;			/* the foreign table */
+	DdbOptions	opts;
+	DdbConnection *conn;		/* NULL until ddb_scanner_connect() */
+	DdbDecoder *decoder;
+	MemoryContext cxt;			/* the scanner's own */
+	MemoryContext batch_cxt;	/* reset before each page */
+	char	   *projection;		/* ProjectionExpression, or NULL */
+	char	   *attribute_names;	/* ExpressionAttributeNames JSON */
+	char	   *projected_list; /* for EXPLAIN */
+	bool		projecting;		/* responses hold only projected attributes */
+	int			segment;
+	int			total_segments; /* 0: not a parallel scan */
+	char	   *start_key;		/* ExclusiveStartKey of the next page */
+	long		limit;			/* Limit of the next request, 0 for none */
+	bool		started;
+	bool		eof;
+	DdbPage		page;			/* the current page */
+	DdbHttpResponse resp;
+	DdbBuf		body;
+	DdbScanStats stats;
+} DdbScanner;
+
+/*
+ * Creates a scanner for the foreign table rel, producing the attributes
+ * needed[] (by attnum - 1).  Everything lives in a new context under
+ * parent; deleting that context (ddb_scanner_free) releases it all,
+ * including malloc'd buffers.
+ */
+extern DdbScanner *ddb_scanner_create(Relation rel, const bool *needed,
+									  MemoryContext parent);
+extern void ddb_scanner_connect(DdbScanner *s, Oid userid);
+extern void ddb_scanner_free(DdbScanner *s);
+
+/* Starts over at start_key (NULL: the beginning) of a segment. */
+extern void ddb_scanner_restart(DdbScanner *s, int segment, int total_segments,
+								const char *start_key);
+
+/*
+ * Fetches and decodes the next page into s->page (valid until the next
+ * call).  Returns false when the scan had already ended.  After it returns,
+ * s->start_key is the page's LastEvaluatedKey (NULL at the end).
+ */
+extern bool ddb_scanner_next_page(DdbScanner *s);
+
+#endif							/* DDB_SCANNER_H */
