@@ -18,3 +18,112 @@ CREATE FOREIGN DATA WRAPPER ddb_fdw
   VALIDATOR ddb_fdw.ddb_fdw_validator;
 
 COMMENT ON FOREIGN DATA WRAPPER ddb_fdw IS 'Amazon DynamoDB';
+
+-- ===================================================================
+-- sync: copy DynamoDB tables into ordinary tables, resumably
+-- ===================================================================
+
+-- One row per sync target: where its current snapshot stands.
+CREATE TABLE ddb_fdw.sync_state (
+    target            regclass PRIMARY KEY,
+    foreign_table     regclass NOT NULL,
+    status            text NOT NULL DEFAULT 'new'
+                      CHECK (status IN ('new', 'running', 'succeeded', 'failed', 'canceled')),
+    snapshot          bigint NOT NULL DEFAULT 0,   -- number of the current snapshot
+    snapshot_started  timestamptz,
+    snapshot_complete boolean NOT NULL DEFAULT false,
+    total_segments    integer NOT NULL DEFAULT 1,
+    items_done        bigint NOT NULL DEFAULT 0,   -- in the current snapshot
+    items_per_second  double precision,            -- of the current run
+    rows              bigint,                      -- items in the last complete snapshot
+    last_run          bigint,
+    last_success      timestamptz,
+    last_error        text,
+    updated_at        timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE ddb_fdw.sync_state IS 'ddb_fdw: one row per sync target';
+
+-- Per segment of the current snapshot: the last fully applied page.
+CREATE TABLE ddb_fdw.sync_checkpoint (
+    target      regclass NOT NULL REFERENCES ddb_fdw.sync_state ON DELETE CASCADE,
+    segment     integer NOT NULL,
+    last_key    jsonb,                 -- LastEvaluatedKey after the last applied page
+    done        boolean NOT NULL DEFAULT false,
+    items       bigint NOT NULL DEFAULT 0,
+    pages       bigint NOT NULL DEFAULT 0,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (target, segment)
+);
+COMMENT ON TABLE ddb_fdw.sync_checkpoint IS 'ddb_fdw: where each segment of a snapshot got to';
+
+-- Every run of a sync.
+CREATE TABLE ddb_fdw.sync_run (
+    run_id             bigserial PRIMARY KEY,
+    foreign_table      regclass NOT NULL,
+    target             regclass NOT NULL,
+    started            timestamptz NOT NULL DEFAULT now(),
+    finished           timestamptz,
+    status             text NOT NULL
+                       CHECK (status IN ('running', 'succeeded', 'failed', 'canceled', 'interrupted')),
+    mode               text NOT NULL CHECK (mode IN ('snapshot', 'resume')),
+    snapshot           bigint,
+    rows_upserted      bigint NOT NULL DEFAULT 0,
+    rows_deleted       bigint NOT NULL DEFAULT 0,
+    pages              bigint NOT NULL DEFAULT 0,
+    retries            bigint NOT NULL DEFAULT 0,
+    consumed_capacity  double precision NOT NULL DEFAULT 0,
+    error              text
+);
+CREATE INDEX ON ddb_fdw.sync_run (target, run_id);
+COMMENT ON TABLE ddb_fdw.sync_run IS 'ddb_fdw: history of sync runs';
+
+-- One row per target: how its syncs are doing.
+CREATE VIEW ddb_fdw.sync_status AS
+SELECT s.target, s.foreign_table, s.status, s.last_success, s.rows,
+       s.items_done, s.items_per_second, s.snapshot, s.snapshot_complete,
+       s.last_error, r.started AS last_run_started, r.finished AS last_run_finished,
+       r.mode AS last_run_mode, r.rows_upserted AS last_run_rows_upserted,
+       r.rows_deleted AS last_run_rows_deleted
+  FROM ddb_fdw.sync_state s
+  LEFT JOIN ddb_fdw.sync_run r ON r.run_id = s.last_run;
+
+-- The catalog is written by the procedures with the extension owner's
+-- rights; everyone may read it, and call the procedures (which check the
+-- caller's privileges on the foreign table and the target).
+GRANT USAGE ON SCHEMA ddb_fdw TO PUBLIC;
+REVOKE ALL ON ddb_fdw.sync_state, ddb_fdw.sync_checkpoint, ddb_fdw.sync_run FROM PUBLIC;
+GRANT SELECT ON ddb_fdw.sync_state, ddb_fdw.sync_checkpoint, ddb_fdw.sync_run,
+                ddb_fdw.sync_status TO PUBLIC;
+
+-- pg_dump keeps the sync state with the extension
+SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_state', '');
+SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_checkpoint', '');
+SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_run', '');
+SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_run_run_id_seq', '');
+
+CREATE PROCEDURE ddb_fdw.sync(
+    foreign_table regclass,
+    target        text DEFAULT NULL,
+    restart       boolean DEFAULT false,
+    wait          boolean DEFAULT false,
+    soft_delete   boolean DEFAULT false,
+    synced_at     boolean DEFAULT false,
+    progress      integer DEFAULT 0)
+AS 'MODULE_PATHNAME', 'ddb_fdw_sync'
+LANGUAGE C;
+COMMENT ON PROCEDURE ddb_fdw.sync(regclass, text, boolean, boolean, boolean, boolean, integer)
+  IS 'copy a DynamoDB foreign table into a local table, resumably';
+
+CREATE PROCEDURE ddb_fdw.sync_server(
+    server         name,
+    target_schema  name,
+    foreign_schema name DEFAULT NULL,
+    restart        boolean DEFAULT false,
+    wait           boolean DEFAULT false,
+    soft_delete    boolean DEFAULT false,
+    synced_at      boolean DEFAULT false,
+    progress       integer DEFAULT 0)
+AS 'MODULE_PATHNAME', 'ddb_fdw_sync_server'
+LANGUAGE C;
+COMMENT ON PROCEDURE ddb_fdw.sync_server(name, name, name, boolean, boolean, boolean, boolean, integer)
+  IS 'import and sync every table of a ddb_fdw server';

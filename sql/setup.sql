@@ -11,6 +11,7 @@
 \getenv secret_key DDB_TEST_SECRET_KEY
 \getenv pghost PGHOST
 \getenv pgport PGPORT
+\getenv tools DDB_TOOLS
 
 CREATE EXTENSION ddb_fdw;
 \dx ddb_fdw
@@ -20,7 +21,7 @@ CREATE SCHEMA ddb_test;
 CREATE TABLE ddb_test.env (name text PRIMARY KEY, value text NOT NULL);
 INSERT INTO ddb_test.env VALUES
   ('gateway', :'gateway'), ('local', :'local_endpoint'),
-  ('pghost', :'pghost'), ('pgport', :'pgport');
+  ('pghost', :'pghost'), ('pgport', :'pgport'), ('tools', :'tools');
 
 -- A value as one shell word.
 CREATE FUNCTION ddb_test.shq(s text) RETURNS text
@@ -56,6 +57,16 @@ AS $$
     ddb_test.shq('Authorization: AWS4-HMAC-SHA256 Credential=AKIDTESTHELPER01/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0'),
     ddb_test.shq(body::text),
     ddb_test.getenv('local'))) AS line
+$$;
+
+-- Every item of a DynamoDB table as natural JSON, read by boto3 (not by
+-- ddb_fdw): the independent reader sync results are compared with.
+CREATE FUNCTION ddb_test.dynamodb_items(tbl text) RETURNS SETOF jsonb
+LANGUAGE sql
+AS $$
+  SELECT line::jsonb FROM ddb_test.sh(format(
+    '/usr/bin/python3 %s/ddb_dump.py --endpoint %s --table %s',
+    ddb_test.getenv('tools'), ddb_test.getenv('local'), ddb_test.shq(tbl))) AS line
 $$;
 
 -- The gateway's request log (see test/gateway.py for the columns).
@@ -107,6 +118,20 @@ CREATE SERVER ddb FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'us-east-1', endpoint :'gateway');
 CREATE USER MAPPING FOR CURRENT_USER SERVER ddb
   OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+
+-- pg_cron (in database postgres) syncs a table of this database once, at
+-- the next full minute; the cron suite, last, checks the result.  Scheduled
+-- here so that the minute passes while the other suites run.
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT dblink_connect('cron', format('host=%s port=%s dbname=postgres user=%s',
+                                     ddb_test.getenv('pghost'), ddb_test.getenv('pgport'), current_user));
+SELECT dblink_exec('cron', 'CREATE EXTENSION IF NOT EXISTS pg_cron');
+CREATE FOREIGN TABLE ddb_test.cron_items (pk text NOT NULL, item jsonb OPTIONS (whole_item 'true'))
+  SERVER ddb OPTIONS (table_name 'cron_items', partition_key 'pk');
+SELECT jobid > 0 AS scheduled FROM dblink('cron', format(
+  'SELECT cron.schedule_in_database(%L, %L, %L, %L)', 'ddb_fdw_cron_test', '* * * * *',
+  $$CALL ddb_fdw.sync('ddb_test.cron_items', 'public.cron_copy')$$, current_database())) AS t(jobid bigint);
+SELECT dblink_disconnect('cron');
 
 -- The helpers work: DynamoDB Local answers, the gateway logs.
 SELECT ddb_test.reset_requests();

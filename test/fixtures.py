@@ -8,7 +8,7 @@ scan table this program also computes the checksums the `scan` suite must
 reproduce through the extension, and writes them to an env file.
 
 Usage: fixtures.py --endpoint URL [--env-file FILE] [--scan-items N] SET...
-where SET is one of: demo, scan, types, import, errors, all.
+where SET is one of: demo, scan, types, import, errors, sync, all.
 """
 
 import argparse
@@ -289,6 +289,35 @@ def load_errors(ddb, env):
     put_items(ddb, "slow_items", [{"pk": {"S": "s-%d" % i}} for i in range(50)])
 
 
+# ------------------------------------------------------------------ sync
+
+def sync_item(i):
+    return {
+        "pk": {"S": "s-%04d" % i},
+        "n": {"N": str(i)},
+        "amount": {"N": "%d.%02d" % (i * 37 % 10000, i % 9 + 1) if i % 100 else
+                   "12345678901234567890.123456789012345678"},
+        "label": {"S": "item %d ✓" % i},
+        "tags": {"SS": ["t%d" % (i % 3), "u%d" % (i % 4)]},
+        "data": {"M": {"x": {"N": str(i % 7)}, "y": {"L": [{"S": "a"}, {"BOOL": i % 2 == 0}]}}},
+        "blob": {"B": bytes([i % 256, (i * 7) % 256])},
+    }
+
+
+def load_sync(ddb, env):
+    create_table(ddb, "sync_items", [("pk", "S")])
+    put_items(ddb, "sync_items", [sync_item(i) for i in range(1000)])
+    # what the pg_cron job syncs
+    create_table(ddb, "cron_items", [("pk", "S")])
+    put_items(ddb, "cron_items", [{"pk": {"S": "cron-%03d" % i}, "v": {"N": str(i)}}
+                                  for i in range(100)])
+    # a composite-key table for sync_server and typed targets
+    create_table(ddb, "sync_orders", [("customer", "S"), ("order_no", "N")])
+    put_items(ddb, "sync_orders", [
+        {"customer": {"S": "c-%d" % (i % 10)}, "order_no": {"N": str(i)},
+         "total": {"N": "%d.%02d" % (i, i % 100)}} for i in range(200)])
+
+
 def table_count(ddb):
     names, start = [], None
     while True:
@@ -308,10 +337,11 @@ def main():
     ap.add_argument("--env-file")
     ap.add_argument("--scan-items", type=int, default=20000)
     ap.add_argument("sets", nargs="+",
-                    choices=["demo", "scan", "types", "import", "errors", "all"])
+                    choices=["demo", "scan", "types", "import", "errors", "sync", "all"])
     args = ap.parse_args()
     ddb = client(args.endpoint)
-    sets = {"demo", "scan", "types", "import", "errors"} if "all" in args.sets else set(args.sets)
+    sets = ({"demo", "scan", "types", "import", "errors", "sync"}
+            if "all" in args.sets else set(args.sets))
     env = {}
     if "demo" in sets:
         load_demo(ddb, env)
@@ -323,6 +353,8 @@ def main():
         load_import(ddb, env)
     if "errors" in sets:
         load_errors(ddb, env)
+    if "sync" in sets:
+        load_sync(ddb, env)
     env["DDB_TABLE_COUNT"] = str(table_count(ddb))
     if args.env_file:
         with open(args.env_file, "w") as f:

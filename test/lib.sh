@@ -225,7 +225,6 @@ cron.use_background_workers = on
 max_worker_processes = 32
 max_connections = 50
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 log_min_messages = warning
 log_line_prefix = '%m [%p] %q%u@%d '
@@ -235,6 +234,10 @@ log_statement = 'none'
 log_min_error_statement = 'panic'
 lc_messages = 'C'
 EOF
+	# test tools the server runs (COPY FROM PROGRAM), where it can read them
+	mkdir -p "$DDB_PGDATA/tools"
+	cp "$DDB_ROOT"/test/tools/*.py "$DDB_PGDATA/tools/"
+	[ "$(id -u)" -ne 0 ] || chown -R postgres:postgres "$DDB_PGDATA/tools"
 	# the host identity the ambient credential sources find
 	printf '%s\n' "$DDB_WEB_IDENTITY_TOKEN" >"$DDB_PGDATA/web-identity-token"
 	chmod 600 "$DDB_PGDATA/web-identity-token"
@@ -260,7 +263,8 @@ EOF
 	PGUSER=postgres
 	PGDATABASE=postgres
 	DDB_PG_LOG="$DDB_PGDATA/server.log"
-	export PGHOST PGPORT PGUSER PGDATABASE DDB_PGDATA DDB_PG_LOG
+	DDB_TOOLS="$DDB_PGDATA/tools"
+	export PGHOST PGPORT PGUSER PGDATABASE DDB_PGDATA DDB_PG_LOG DDB_TOOLS
 	echo "$port" >"$DDB_RUN/postgres.port"
 }
 

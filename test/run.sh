@@ -7,11 +7,12 @@
 #   gateway          the test gateway's own self-test (its verifier is what
 #                    proves our signatures in every later suite)
 #   regress/<name>   pg_regress suites in sql/ and expected/ (REGRESS below)
+#   sync_crash       kill -9 of a syncing backend, then resume (test/sync_crash.py)
 #
 # DDB_TESTS="options import" limits the pg_regress suites run.
 source "$(dirname "$0")/lib.sh"
 
-REGRESS=(setup options import types scan errors cancel auth)
+REGRESS=(setup options import types scan errors cancel auth sync cron)
 
 trap 'ddb_stop_all' EXIT
 trap 'exit 130' INT TERM
@@ -104,6 +105,14 @@ for s in "${suites[@]}"; do
 		record "regress/$s" FAIL
 	fi
 done
+# ---------------------------------------------------------------- scripted tests
+ddb_log "sync crash test (kill -9 mid-run, resume)"
+"$DDB_PY" "$DDB_ROOT/test/sync_crash.py" >"$DDB_RUN/sync_crash.log" 2>&1 &&
+	record sync_crash ok || {
+	record sync_crash FAIL
+	tail -20 "$DDB_RUN/sync_crash.log" >&2
+}
+
 if [ -s "$regress_out/regression.diffs" ]; then
 	ddb_log "differences: $regress_out/regression.diffs"
 	head -c 6000 "$regress_out/regression.diffs" >&2
