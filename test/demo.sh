@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# make demo: from a fresh Debian 12 machine to an imported, queried DynamoDB
-# table.  Installs what is missing, builds, starts a throwaway PostgreSQL,
+# make demo: from a fresh Debian 12 machine to an imported, queried and
+# synced DynamoDB table.  Installs what is missing, builds, starts a throwaway PostgreSQL,
 # DynamoDB Local and the AWS gateway under ./.run/, loads the sample
-# `customers` table, imports it and queries it.  Stops everything at the end,
+# `customers` table, imports it, queries it, syncs it into a local table and
+# shows the sync catalog.  Stops everything at the end,
 # also on failure or Ctrl-C.
 source "$(dirname "$0")/lib.sh"
 
@@ -36,5 +37,12 @@ SELECT customer_id, item->>'name' AS name, (item->>'balance')::numeric AS balanc
   FROM ddb.customers ORDER BY customer_id;
 \echo '-- one item as natural JSON'
 SELECT jsonb_pretty(item) FROM ddb.customers WHERE customer_id = 'c-042';
+\echo '-- CALL ddb_fdw.sync(''ddb.customers'', ''public.customers''): a local copy, with checkpoints'
+CALL ddb_fdw.sync('ddb.customers', 'public.customers');
+SELECT customer_id, item->>'name' AS name, _ddb_snapshot FROM public.customers ORDER BY 1;
+SELECT target, status, rows, last_success IS NOT NULL AS succeeded_once, last_run_mode,
+       last_run_rows_upserted AS upserted, last_run_rows_deleted AS deleted
+  FROM ddb_fdw.sync_status;
+SELECT segment, done, items, pages FROM ddb_fdw.sync_checkpoint;
 SQL
 ddb_log "demo finished"

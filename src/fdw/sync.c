@@ -780,9 +780,10 @@ copy_pages(SyncJob *job, DdbScanner *sc, List *checkpoints)
 							sc->page.capacity_units, rate);
 				if (job->opts.progress > 0 && job->pages % job->opts.progress == 0)
 					ereport(NOTICE,
-							(errmsg("sync of %s: %lld items in %lld pages, %.0f items/s",
+							(errmsg("sync of %s: %lld items in %lld pages",
 									job->foreign_name, (long long) job->rows_upserted,
-									(long long) job->pages, rate)));
+									(long long) job->pages),
+							 errdetail("%.0f items per second.", rate)));
 			}
 			commit_step(job);
 			if (!more || sc->start_key == NULL)
