@@ -121,9 +121,6 @@ ddb_dynamodb_parse_error(const DdbHttpResponse *resp, DdbAwsError *err)
 	const char *code = NULL;
 	const char *msg = NULL;
 
-	err->http_status = resp->status;
-	ddb_copy_clean(err->request_id, sizeof(err->request_id), resp->request_id,
-			   strlen(resp->request_id));
 	if (resp->error_type[0])
 		code = resp->error_type;
 	if (code == NULL)
@@ -133,33 +130,9 @@ ddb_dynamodb_parse_error(const DdbHttpResponse *resp, DdbAwsError *err)
 	msg = get_string(obj, "message");
 	if (msg == NULL)
 		msg = get_string(obj, "Message");
-
 	if (code != NULL)
-	{
-		err->kind = DDB_AWS_ERR_SERVICE;
 		set_error_code(err, code);
-		if (msg)
-			ddb_copy_clean(err->message, sizeof(err->message), msg, strlen(msg));
-		else
-			snprintf(err->message, sizeof(err->message), "%s", err->code);
-	}
-	else
-	{
-		/* not an AWS error body: a proxy page, an empty 5xx, ... */
-		char		snippet[201];
-
-		err->kind = DDB_AWS_ERR_HTTP;
-		err->code[0] = '\0';
-		ddb_copy_clean(snippet, sizeof(snippet),
-				   resp->body.data ? resp->body.data : "", resp->body.len);
-		if (snippet[0])
-			snprintf(err->message, sizeof(err->message),
-					 "HTTP status %ld with an unrecognized body: %s%s",
-					 resp->status, snippet, resp->body.len > 200 ? "..." : "");
-		else
-			snprintf(err->message, sizeof(err->message),
-					 "HTTP status %ld with an empty body", resp->status);
-	}
+	ddb_aws_error_from_response(err, resp, code, msg);
 	json_object_put(obj);
 }
 

@@ -166,3 +166,37 @@ ddb_copy_clean(char *dst, size_t dstlen, const char *s, size_t len)
 	dst[o] = '\0';
 }
 
+
+void
+ddb_aws_error_from_response(DdbAwsError *err, const DdbHttpResponse *resp,
+							const char *code, const char *message)
+{
+	err->http_status = resp->status;
+	ddb_copy_clean(err->request_id, sizeof(err->request_id), resp->request_id,
+				   strlen(resp->request_id));
+	if (code != NULL)
+	{
+		err->kind = DDB_AWS_ERR_SERVICE;
+		if (message)
+			ddb_copy_clean(err->message, sizeof(err->message), message, strlen(message));
+		else
+			snprintf(err->message, sizeof(err->message), "%s", err->code);
+	}
+	else
+	{
+		/* not an AWS error body: a proxy page, an empty 5xx, ... */
+		char		snippet[201];
+
+		err->kind = DDB_AWS_ERR_HTTP;
+		err->code[0] = '\0';
+		ddb_copy_clean(snippet, sizeof(snippet),
+					   resp->body.data ? resp->body.data : "", resp->body.len);
+		if (snippet[0])
+			snprintf(err->message, sizeof(err->message),
+					 "HTTP status %ld with an unrecognized body: %s%s",
+					 resp->status, snippet, resp->body.len > 200 ? "..." : "");
+		else
+			snprintf(err->message, sizeof(err->message),
+					 "HTTP status %ld with an empty body", resp->status);
+	}
+}

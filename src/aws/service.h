@@ -53,6 +53,15 @@ extern bool ddb_aws_send_signed(DdbAwsService *svc, const DdbAwsCredentials *cre
 								DdbHttpResponse *resp, DdbAwsError *err);
 
 /*
+ * Fills err from a failed response: a service error when code is not NULL
+ * (message may be NULL), else an HTTP error quoting the start of the body.
+ * Also records the status and request id.
+ */
+extern void ddb_aws_error_from_response(DdbAwsError *err,
+										const DdbHttpResponse *resp,
+										const char *code, const char *message);
+
+/*
  * Copies s into a fixed buffer for a message: control characters become
  * spaces, bytes that are not UTF-8 become '?', and a multi-byte character is
  * never cut, so the result is valid UTF-8 text.

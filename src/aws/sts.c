@@ -425,38 +425,16 @@ ddb_sts_parse_error(const DdbHttpResponse *resp, DdbAwsError *err)
 	};
 	DdbAwsError scratch;
 
-	err->http_status = resp->status;
-	ddb_copy_clean(err->request_id, sizeof(err->request_id), resp->request_id,
-				   strlen(resp->request_id));
 	ddb_aws_error_clear(&scratch);
 	if (resp->body.len > 0 &&
 		xml_scan(resp->body.data, resp->body.len, w, 2, &scratch) &&
 		w[0].value != NULL && w[0].value[0] != '\0')
 	{
-		err->kind = DDB_AWS_ERR_SERVICE;
 		ddb_copy_clean(err->code, sizeof(err->code), w[0].value, strlen(w[0].value));
-		if (w[1].value)
-			ddb_copy_clean(err->message, sizeof(err->message), w[1].value,
-						   strlen(w[1].value));
-		else
-			snprintf(err->message, sizeof(err->message), "%s", err->code);
+		ddb_aws_error_from_response(err, resp, err->code, w[1].value);
 	}
 	else
-	{
-		char		snippet[201];
-
-		err->kind = DDB_AWS_ERR_HTTP;
-		err->code[0] = '\0';
-		ddb_copy_clean(snippet, sizeof(snippet),
-					   resp->body.data ? resp->body.data : "", resp->body.len);
-		if (snippet[0])
-			snprintf(err->message, sizeof(err->message),
-					 "HTTP status %ld with an unrecognized body: %s%s",
-					 resp->status, snippet, resp->body.len > 200 ? "..." : "");
-		else
-			snprintf(err->message, sizeof(err->message),
-					 "HTTP status %ld with an empty body", resp->status);
-	}
+		ddb_aws_error_from_response(err, resp, NULL, NULL);
 	free_wanted(w, 2);
 }
 
