@@ -58,6 +58,16 @@ ddb_abort_requested(void *arg)
 	return QueryCancelPending || ProcDiePending;
 }
 
+/* Wipes a palloc'd secret and frees it (NULL is fine). */
+static void
+wipe_and_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	pfree(s);
+}
+
 static void
 free_connection(DdbConnection *conn)
 {
@@ -69,24 +79,9 @@ free_connection(DdbConnection *conn)
 	ddb_http_client_destroy(conn->metadata_http);
 	ddb_cred_state_clear(&conn->cred_state);
 	/* the configuration holds the user mapping's secret: wipe it */
-	if (conn->cred_config.secret_access_key)
-	{
-		explicit_bzero((char *) conn->cred_config.secret_access_key,
-					   strlen(conn->cred_config.secret_access_key));
-		pfree((char *) conn->cred_config.secret_access_key);
-	}
-	if (conn->cred_config.session_token)
-	{
-		explicit_bzero((char *) conn->cred_config.session_token,
-					   strlen(conn->cred_config.session_token));
-		pfree((char *) conn->cred_config.session_token);
-	}
-	if (conn->cred_config.external_id)
-	{
-		explicit_bzero((char *) conn->cred_config.external_id,
-					   strlen(conn->cred_config.external_id));
-		pfree((char *) conn->cred_config.external_id);
-	}
+	wipe_and_free((char *) conn->cred_config.secret_access_key);
+	wipe_and_free((char *) conn->cred_config.session_token);
+	wipe_and_free((char *) conn->cred_config.external_id);
 	pfree(conn);
 }
 
@@ -193,27 +188,20 @@ make_client(long connect_ms, long request_ms)
 	return client;
 }
 
+/*
+ * The clients and the DynamoDB service handle of a connection, in
+ * TopMemoryContext; credentials are the caller's business.
+ */
 static DdbConnection *
-build_connection(ForeignServer *server, UserMapping *user, const DdbOptions *opts)
+new_connection(const char *servername, const DdbOptions *opts)
 {
-	DdbUserCredentials uc;
 	DdbConnection *conn;
-	DdbCredConfig *cc;
 	DdbAwsError err;
 	char	   *endpoint;
 	bool		ok;
 
-	ddb_get_user_credentials(user, &uc);
-	if ((uc.access_key_id == NULL || uc.secret_access_key == NULL) &&
-		!opts->use_ambient_credentials)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("user mapping for server \"%s\" has no AWS credentials",
-						server->servername),
-				 errhint("Add the options \"access_key_id\" and \"secret_access_key\" to the user mapping, or have a superuser allow the database host's own AWS identity with the server option \"use_ambient_credentials\".")));
-
 	conn = MemoryContextAllocZero(TopMemoryContext, sizeof(DdbConnection));
-	conn->servername = top_strdup(server->servername);
+	conn->servername = top_strdup(servername);
 	PG_TRY();
 	{
 		conn->http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms);
@@ -240,16 +228,48 @@ build_connection(ForeignServer *server, UserMapping *user, const DdbOptions *opt
 		free_connection(conn);
 		ddb_report_aws_error(&err, "client setup", NULL);
 	}
+	conn->cred_config.region = top_strdup(opts->region);
+	return conn;
+}
 
+/* Replaces the static keys the connection signs with (wiping the old). */
+static void
+set_static_keys(DdbConnection *conn, const char *akid, const char *secret,
+				const char *token)
+{
+	DdbCredConfig *cc = &conn->cred_config;
+
+	if (cc->access_key_id)
+		pfree((char *) cc->access_key_id);
+	wipe_and_free((char *) cc->secret_access_key);
+	wipe_and_free((char *) cc->session_token);
+	cc->access_key_id = top_strdup(akid);
+	cc->secret_access_key = top_strdup(secret);
+	cc->session_token = top_strdup(token);
+	ddb_cred_state_clear(&conn->cred_state);
+}
+
+static DdbConnection *
+build_connection(ForeignServer *server, UserMapping *user, const DdbOptions *opts)
+{
+	DdbUserCredentials uc;
+	DdbConnection *conn;
+	DdbCredConfig *cc;
+
+	ddb_get_user_credentials(user, &uc);
+	if ((uc.access_key_id == NULL || uc.secret_access_key == NULL) &&
+		!opts->use_ambient_credentials)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("user mapping for server \"%s\" has no AWS credentials",
+						server->servername),
+				 errhint("Add the options \"access_key_id\" and \"secret_access_key\" to the user mapping, or have a superuser allow the database host's own AWS identity with the server option \"use_ambient_credentials\".")));
+
+	conn = new_connection(server->servername, opts);
 	cc = &conn->cred_config;
 	if (uc.access_key_id && uc.secret_access_key)
-	{
-		cc->access_key_id = top_strdup(uc.access_key_id);
-		cc->secret_access_key = top_strdup(uc.secret_access_key);
-		cc->session_token = top_strdup(uc.session_token);
-	}
+		set_static_keys(conn, uc.access_key_id, uc.secret_access_key, uc.session_token);
 	cc->ambient = opts->use_ambient_credentials ? opts->ambient_sources : 0;
-	cc->region = top_strdup(opts->region);
 	cc->sts_endpoint = top_strdup(opts->sts_endpoint);
 	cc->role_arn = top_strdup(opts->role_arn);
 	cc->external_id = top_strdup(opts->external_id);
@@ -258,6 +278,37 @@ build_connection(ForeignServer *server, UserMapping *user, const DdbOptions *opt
 		MemoryContextStrdup(TopMemoryContext, default_session_name(user));
 	cc->session_duration = opts->session_duration;
 	return conn;
+}
+
+/*
+ * A connection of a segment worker: it signs with the credentials the
+ * leader handed over (never resolving or assuming anything itself).  Not
+ * cached; free it with ddb_connection_free().
+ */
+DdbConnection *
+ddb_worker_connection(const char *servername, const DdbOptions *opts,
+					  const DdbAwsCredentials *creds)
+{
+	DdbConnection *conn = new_connection(servername, opts);
+
+	set_static_keys(conn, creds->access_key_id, creds->secret_access_key,
+					creds->session_token);
+	return conn;
+}
+
+/* Makes a worker connection sign with new credentials from the leader. */
+void
+ddb_connection_replace_credentials(DdbConnection *conn,
+								   const DdbAwsCredentials *creds)
+{
+	set_static_keys(conn, creds->access_key_id, creds->secret_access_key,
+					creds->session_token);
+}
+
+void
+ddb_connection_free(DdbConnection *conn)
+{
+	free_connection(conn);
 }
 
 /*

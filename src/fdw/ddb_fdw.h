@@ -103,6 +103,12 @@ extern DdbConnection *ddb_get_connection(ForeignServer *server,
 										 UserMapping *user,
 										 const DdbOptions *opts);
 extern const DdbAwsCredentials *ddb_connection_credentials(DdbConnection *conn);
+extern DdbConnection *ddb_worker_connection(const char *servername,
+											const DdbOptions *opts,
+											const DdbAwsCredentials *creds);
+extern void ddb_connection_replace_credentials(DdbConnection *conn,
+											   const DdbAwsCredentials *creds);
+extern void ddb_connection_free(DdbConnection *conn);
 extern void ddb_report_aws_error(const DdbAwsError *err, const char *operation,
 								 const char *table_name) pg_attribute_noreturn();
 extern bool ddb_abort_requested(void *arg);
