@@ -11,7 +11,8 @@ AWS_OBJS = src/aws/buf.o src/aws/codec.o src/aws/json.o src/aws/http.o \
 	src/aws/sigv4.o src/aws/service.o src/aws/dynamodb.o \
 	src/aws/sts.o src/aws/credentials.o
 FDW_OBJS = src/fdw/ddb_fdw.o src/fdw/option.o src/fdw/connection.o \
-	src/fdw/import.o src/fdw/scan.o src/fdw/scanner.o src/fdw/decode.o src/fdw/sync.o
+	src/fdw/import.o src/fdw/scan.o src/fdw/scanner.o src/fdw/decode.o src/fdw/sync.o \
+	src/fdw/segments.o
 OBJS = $(AWS_OBJS) $(FDW_OBJS)
 
 EXTENSION = ddb_fdw

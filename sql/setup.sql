@@ -117,7 +117,7 @@ $$;
 
 -- The server every suite reads through, and the current user's keys.
 CREATE SERVER ddb FOREIGN DATA WRAPPER ddb_fdw
-  OPTIONS (region 'us-east-1', endpoint :'gateway');
+  OPTIONS (region 'us-east-1', endpoint :'gateway', segments '1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER ddb
   OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
 

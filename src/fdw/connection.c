@@ -26,6 +26,7 @@
 #include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 typedef struct ConnCacheEntry
 {
@@ -68,9 +69,38 @@ wipe_and_free(char *s)
 	pfree(s);
 }
 
+/* How long a table's size from DescribeTable is reused (AWS refreshes it
+ * only every six hours or so). */
+#define TABLE_SIZE_TTL_MS (5 * 60 * 1000)
+
+typedef struct TableSize
+{
+	char	   *table;
+	int64		bytes;
+	int64		items;
+	TimestampTz fetched;
+} TableSize;
+
+static void
+free_table_sizes(DdbConnection *conn)
+{
+	ListCell   *lc;
+
+	foreach(lc, conn->table_sizes)
+	{
+		TableSize  *ts = lfirst(lc);
+
+		pfree(ts->table);
+		pfree(ts);
+	}
+	list_free(conn->table_sizes);
+	conn->table_sizes = NIL;
+}
+
 static void
 free_connection(DdbConnection *conn)
 {
+	free_table_sizes(conn);
 	if (conn == NULL)
 		return;
 	ddb_aws_service_free(&conn->svc);
@@ -554,4 +584,67 @@ ddb_report_sts_error(const DdbAwsError *err, const char *role_arn)
 	report_error(err, "STS", "AssumeRole",
 				 psprintf("STS request: AssumeRole of role \"%s\"", role_arn),
 				 true);
+}
+
+/*
+ * TableSizeBytes and ItemCount of a table, from DescribeTable, cached for a
+ * few minutes.  False when DynamoDB would not tell (no permission to
+ * describe, throttling...): callers then do without.
+ */
+bool
+ddb_connection_table_size(DdbConnection *conn, const char *table,
+						  int64 *bytes, int64 *items)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	DdbTableDesc *desc = NULL;
+	DdbAwsError err;
+	TableSize  *ts = NULL;
+	ListCell   *lc;
+	MemoryContext old;
+
+	foreach(lc, conn->table_sizes)
+	{
+		TableSize  *t = lfirst(lc);
+
+		if (strcmp(t->table, table) == 0)
+		{
+			ts = t;
+			break;
+		}
+	}
+	if (ts && !TimestampDifferenceExceeds(ts->fetched, now, TABLE_SIZE_TTL_MS))
+	{
+		*bytes = ts->bytes;
+		*items = ts->items;
+		return true;
+	}
+
+	ddb_aws_error_clear(&err);
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	if (!ddb_dynamodb_describe_table(&conn->svc, ddb_connection_credentials(conn),
+									 table, &desc, &err))
+	{
+		pgstat_report_wait_end();
+		CHECK_FOR_INTERRUPTS();
+		ereport(DEBUG1,
+				(errmsg_internal("ddb_fdw: DescribeTable of \"%s\" failed, its size is unknown: %s",
+								 table, err.message)));
+		return false;
+	}
+	pgstat_report_wait_end();
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	if (ts == NULL)
+	{
+		ts = palloc0(sizeof(TableSize));
+		ts->table = pstrdup(table);
+		conn->table_sizes = lappend(conn->table_sizes, ts);
+	}
+	MemoryContextSwitchTo(old);
+	ts->bytes = desc->size_bytes;
+	ts->items = desc->item_count;
+	ts->fetched = now;
+	ddb_table_desc_free(desc);
+	*bytes = ts->bytes;
+	*items = ts->items;
+	return true;
 }

@@ -14,6 +14,7 @@
 #include "utils/guc.h"
 
 #include "compat.h"
+#include "segments.h"
 
 PG_MODULE_MAGIC;
 
@@ -33,6 +34,20 @@ _PG_init(void)
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
 				 errmsg("could not initialize ddb_fdw"),
 				 errdetail_internal("%s", err.message)));
+	DefineCustomIntVariable("ddb_fdw.max_workers_per_scan",
+							"Maximum number of segment workers one scan starts.",
+							"0 scans in the backend alone. Workers are background workers: "
+							"max_worker_processes bounds them all.",
+							&ddb_max_workers_per_scan,
+							4, 0, 1024,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ddb_fdw.max_segments",
+							"Maximum TotalSegments of a scan.",
+							"Caps the segments option and what segments 'auto' derives "
+							"from the table's size.",
+							&ddb_max_segments,
+							64, 1, DDB_MAX_TOTAL_SEGMENTS,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ddb_fdw");
 }
 

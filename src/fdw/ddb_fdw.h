@@ -36,6 +36,10 @@
 #define DDB_AUTO_MAX_LIMIT 100000
 #define DDB_MAX_PAGE_BYTES (1024 * 1024)
 
+/* segments option: a count of TotalSegments, or from the table's size */
+#define DDB_SEGMENTS_AUTO	0
+#define DDB_MAX_TOTAL_SEGMENTS 1000000	/* DynamoDB's limit */
+
 /*
  * Everything the options of a foreign table, its server and the current
  * user's mapping say, resolved with defaults (option.c).
@@ -60,6 +64,7 @@ typedef struct DdbOptions
 	char	   *partition_key;
 	char	   *sort_key;
 	int			page_size;		/* DDB_PAGE_SIZE_AUTO, _MAX or > 0 */
+	int			segments;		/* DDB_SEGMENTS_AUTO or > 0 */
 } DdbOptions;
 
 /* Static credentials from a user mapping (palloc'd; secrets). */
@@ -87,6 +92,7 @@ typedef struct DdbConnection
 	DdbCredConfig cred_config;	/* strings in TopMemoryContext */
 	DdbCredState cred_state;	/* the credential cache */
 	char	   *servername;
+	List	   *table_sizes;	/* DescribeTable answers (TopMemoryContext) */
 } DdbConnection;
 
 /* in option.c */
@@ -97,6 +103,7 @@ extern void ddb_get_column_options(Oid relid, AttrNumber attnum,
 extern void ddb_get_user_credentials(UserMapping *user,
 									 DdbUserCredentials *creds);
 extern const char *ddb_page_size_name(int page_size, char *buf, size_t len);
+extern const char *ddb_segments_name(int segments, char *buf, size_t len);
 
 /* in connection.c */
 extern DdbConnection *ddb_get_connection(ForeignServer *server,
@@ -109,6 +116,8 @@ extern DdbConnection *ddb_worker_connection(const char *servername,
 extern void ddb_connection_replace_credentials(DdbConnection *conn,
 											   const DdbAwsCredentials *creds);
 extern void ddb_connection_free(DdbConnection *conn);
+extern bool ddb_connection_table_size(DdbConnection *conn, const char *table,
+									  int64 *bytes, int64 *items);
 extern void ddb_report_aws_error(const DdbAwsError *err, const char *operation,
 								 const char *table_name) pg_attribute_noreturn();
 extern bool ddb_abort_requested(void *arg);

@@ -30,6 +30,7 @@ typedef enum DdbOptionKind
 	OPT_ENDPOINT,
 	OPT_DURATION,				/* milliseconds, with optional unit */
 	OPT_PAGE_SIZE,
+	OPT_SEGMENTS,
 	OPT_TABLE_NAME,
 	OPT_ATTRIBUTE_NAME,
 	OPT_BOOL,
@@ -58,6 +59,7 @@ static const DdbOption ddb_options[] = {
 	{"connect_timeout", ForeignServerRelationId, OPT_DURATION, false},
 	{"request_timeout", ForeignServerRelationId, OPT_DURATION, false},
 	{"page_size", ForeignServerRelationId, OPT_PAGE_SIZE, false},
+	{"segments", ForeignServerRelationId, OPT_SEGMENTS, false},
 	{"role_arn", ForeignServerRelationId, OPT_ROLE_ARN, false},
 	{"external_id", ForeignServerRelationId, OPT_EXTERNAL_ID, false},
 	{"role_session_name", ForeignServerRelationId, OPT_SESSION_NAME, false},
@@ -74,6 +76,7 @@ static const DdbOption ddb_options[] = {
 	{"partition_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME, false},
 	{"sort_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME, false},
 	{"page_size", ForeignTableRelationId, OPT_PAGE_SIZE, false},
+	{"segments", ForeignTableRelationId, OPT_SEGMENTS, false},
 	/* column */
 	{"attribute_name", AttributeRelationId, OPT_ATTRIBUTE_NAME, false},
 	{"whole_item", AttributeRelationId, OPT_BOOL, false},
@@ -135,6 +138,27 @@ parse_page_size(const char *value, int *result)
 	errno = 0;
 	v = strtol(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 1000000)
+		return false;
+	*result = (int) v;
+	return true;
+}
+
+/* Parses "auto" or a TotalSegments count. */
+static bool
+parse_segments(const char *value, int *result)
+{
+	char	   *end;
+	long		v;
+
+	if (pg_strcasecmp(value, "auto") == 0)
+	{
+		*result = DDB_SEGMENTS_AUTO;
+		return true;
+	}
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < 1 ||
+		v > DDB_MAX_TOTAL_SEGMENTS)
 		return false;
 	*result = (int) v;
 	return true;
@@ -218,6 +242,19 @@ check_option_value(const DdbOption *opt, DefElem *def)
 							 errmsg("invalid value for option \"page_size\": \"%s\"",
 									value),
 							 errhint("Use \"auto\", \"max\" or a number of items between 1 and 1000000.")));
+				break;
+			}
+		case OPT_SEGMENTS:
+			{
+				int			n;
+
+				if (!parse_segments(value, &n))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"segments\": \"%s\"",
+									value),
+							 errhint("Use \"auto\" or a number of segments between 1 and %d.",
+									 DDB_MAX_TOTAL_SEGMENTS)));
 				break;
 			}
 		case OPT_TABLE_NAME:
@@ -373,6 +410,8 @@ apply_server_option(DefElem *def, DdbOptions *opts)
 		(void) parse_duration(defGetString(def), &opts->request_timeout_ms, &hint);
 	else if (strcmp(def->defname, "page_size") == 0)
 		(void) parse_page_size(defGetString(def), &opts->page_size);
+	else if (strcmp(def->defname, "segments") == 0)
+		(void) parse_segments(defGetString(def), &opts->segments);
 	else if (strcmp(def->defname, "role_arn") == 0)
 		opts->role_arn = defGetString(def);
 	else if (strcmp(def->defname, "external_id") == 0)
@@ -398,6 +437,7 @@ ddb_get_server_options(ForeignServer *server, DdbOptions *opts)
 	opts->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	opts->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
 	opts->page_size = DDB_PAGE_SIZE_AUTO;
+	opts->segments = DDB_SEGMENTS_AUTO;
 	opts->session_duration = DEFAULT_SESSION_DURATION;
 	opts->ambient_sources = DDB_AMBIENT_ALL;
 	foreach(lc, server->options)
@@ -435,6 +475,8 @@ ddb_get_options(Oid foreigntableid, DdbOptions *opts)
 			opts->sort_key = defGetString(def);
 		else if (strcmp(def->defname, "page_size") == 0)
 			(void) parse_page_size(defGetString(def), &opts->page_size);
+		else if (strcmp(def->defname, "segments") == 0)
+			(void) parse_segments(defGetString(def), &opts->segments);
 	}
 	/* without table_name, the foreign table's own name is the table's */
 	if (opts->table_name == NULL)
@@ -491,5 +533,14 @@ ddb_page_size_name(int page_size, char *buf, size_t len)
 	if (page_size == DDB_PAGE_SIZE_MAX)
 		return "max";
 	snprintf(buf, len, "%d", page_size);
+	return buf;
+}
+
+const char *
+ddb_segments_name(int segments, char *buf, size_t len)
+{
+	if (segments == DDB_SEGMENTS_AUTO)
+		return "auto";
+	snprintf(buf, len, "%d", segments);
 	return buf;
 }

@@ -34,6 +34,7 @@
 
 #include "compat.h"
 #include "scanner.h"
+#include "segments.h"
 
 /* fdw_private of the ForeignScan plan node */
 enum DdbScanPrivateIndex
@@ -50,7 +51,15 @@ enum DdbScanPrivateIndex
 typedef struct DdbScanState
 {
 	DdbScanner *scanner;
+	bool	   *needed;			/* attributes to produce, by attnum - 1 */
 	int			next;			/* next item of the page to return */
+	bool		started;		/* segments decided, workers launched */
+	int			segments;		/* TotalSegments (1: not segmented) */
+	int			segment;		/* the leader's, when it scans alone */
+	int			workers_planned;
+	DdbParallelScan *parallel;	/* NULL: the leader scans */
+	int			workers_launched;
+	DdbScanStats par_stats;		/* what the workers read */
 } DdbScanState;
 
 /* ----------------------------------------------------------------
@@ -142,18 +151,62 @@ ddbBeginForeignScan(ForeignScanState *node, int eflags)
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	DdbScanState *st;
 	List	   *retrieved = linitial(fsplan->fdw_private);
-	bool	   *needed;
 	ListCell   *lc;
 
 	st = palloc0(sizeof(DdbScanState));
 	node->fdw_state = st;
-	needed = palloc0(sizeof(bool) * Max(tupdesc->natts, 1));
+	st->needed = palloc0(sizeof(bool) * Max(tupdesc->natts, 1));
 	foreach(lc, retrieved)
-		needed[lfirst_int(lc) - 1] = true;
-	st->scanner = ddb_scanner_create(rel, needed, estate->es_query_cxt);
+		st->needed[lfirst_int(lc) - 1] = true;
+	st->scanner = ddb_scanner_create(rel, st->needed, estate->es_query_cxt);
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 	ddb_scanner_connect(st->scanner, ddb_scan_user(fsplan, estate));
+}
+
+/*
+ * Decides the segments and launches the workers, at the first row asked
+ * for (not at executor start: EXPLAIN and plans never run cost nothing).
+ */
+static void
+start_scan(ForeignScanState *node, DdbScanState *st)
+{
+	DdbScanner *sc = st->scanner;
+	int			nworkers;
+
+	st->started = true;
+	st->segments = ddb_segment_count(&sc->opts, sc->conn);
+	st->segment = 0;
+	nworkers = Min(ddb_max_workers_per_scan, st->segments);
+	st->workers_planned = st->segments > 1 ? nworkers : 0;
+	if (st->segments > 1 && nworkers > 0)
+		st->parallel = ddb_parallel_begin(node->ss.ss_currentRelation, st->needed,
+										  sc->conn, st->segments, nworkers, NULL,
+										  node->ss.ps.state->es_query_cxt);
+	st->workers_launched = ddb_parallel_workers(st->parallel);
+	if (st->parallel == NULL)
+		ddb_scanner_restart(sc, 0, st->segments > 1 ? st->segments : 0, NULL);
+}
+
+/* The next row from the workers, or an empty slot at the end. */
+static TupleTableSlot *
+iterate_parallel(DdbScanState *st, TupleTableSlot *slot)
+{
+	DdbParMessage msg;
+
+	while (ddb_parallel_next(st->parallel, &msg))
+	{
+		if (msg.kind == DDB_PAR_TUPLE)
+		{
+			ExecForceStoreMinimalTuple(msg.tuple, slot, false);
+			return slot;
+		}
+		st->par_stats.pages++;
+		st->par_stats.items += msg.nitems;
+		st->par_stats.scanned += msg.scanned;
+		st->par_stats.capacity += msg.capacity;
+	}
+	return ExecClearTuple(slot);
 }
 
 static TupleTableSlot *
@@ -164,10 +217,22 @@ ddbIterateForeignScan(ForeignScanState *node)
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	int			natts = slot->tts_tupleDescriptor->natts;
 
+	if (!st->started)
+		start_scan(node, st);
+	if (st->parallel)
+		return iterate_parallel(st, slot);
+
+	/* the leader alone: the segments one after another */
 	while (st->next >= sc->page.nitems)
 	{
 		if (!ddb_scanner_next_page(sc))
-			return ExecClearTuple(slot);
+		{
+			if (st->segment + 1 >= st->segments)
+				return ExecClearTuple(slot);
+			st->segment++;
+			ddb_scanner_restart(sc, st->segment, st->segments, NULL);
+			continue;
+		}
 		st->next = 0;
 	}
 
@@ -190,8 +255,11 @@ ddbReScanForeignScan(ForeignScanState *node)
 {
 	DdbScanState *st = node->fdw_state;
 
-	ddb_scanner_restart(st->scanner, 0, 0, NULL);
+	ddb_parallel_end(st->parallel);
+	st->parallel = NULL;
+	st->started = false;
 	st->next = 0;
+	ddb_scanner_restart(st->scanner, 0, 0, NULL);
 }
 
 static void
@@ -201,6 +269,8 @@ ddbEndForeignScan(ForeignScanState *node)
 
 	if (st == NULL)
 		return;
+	ddb_parallel_end(st->parallel);
+	st->parallel = NULL;
 	ddb_scanner_free(st->scanner);
 	node->fdw_state = NULL;
 }
@@ -208,27 +278,64 @@ ddbEndForeignScan(ForeignScanState *node)
 static void
 ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
-	DdbScanner *st = ((DdbScanState *) node->fdw_state)->scanner;
+	DdbScanState *st = node->fdw_state;
+	DdbScanner *sc = st->scanner;
+	DdbScanStats stats = sc->stats;
 	char		buf[32];
 
 	ExplainPropertyText("DynamoDB Operation", "Scan", es);
-	ExplainPropertyText("DynamoDB Table", st->opts.table_name, es);
+	ExplainPropertyText("DynamoDB Table", sc->opts.table_name, es);
 	if (es->verbose)
 	{
 		ExplainPropertyText("DynamoDB Projection",
-							st->projected_list ? st->projected_list : "all attributes",
+							sc->projected_list ? sc->projected_list : "all attributes",
 							es);
 		ExplainPropertyText("Page Size",
-							ddb_page_size_name(st->opts.page_size, buf, sizeof(buf)),
+							ddb_page_size_name(sc->opts.page_size, buf, sizeof(buf)),
 							es);
 	}
+
+	/*
+	 * Segments: what the option says before the scan ran ("auto" is decided
+	 * from the table's size when it starts), what was used after.
+	 */
+	if (st->started)
+	{
+		if (st->segments > 1 || es->verbose)
+		{
+			ExplainPropertyInteger("DynamoDB Segments", NULL, st->segments, es);
+			ExplainPropertyInteger("Workers Planned", NULL, st->workers_planned, es);
+			ExplainPropertyInteger("Workers Launched", NULL, st->workers_launched, es);
+		}
+	}
+	else
+	{
+		int			segments = sc->opts.segments;
+
+		if (segments != DDB_SEGMENTS_AUTO)
+			segments = Min(segments, ddb_max_segments);
+		if (segments != 1 || es->verbose)
+		{
+			ExplainPropertyText("DynamoDB Segments",
+								ddb_segments_name(segments, buf, sizeof(buf)), es);
+			ExplainPropertyInteger("Workers Planned", NULL,
+								   segments == 1 ? 0 :
+								   segments == DDB_SEGMENTS_AUTO ? ddb_max_workers_per_scan :
+								   Min(ddb_max_workers_per_scan, segments), es);
+		}
+	}
+
 	if (es->analyze)
 	{
-		ExplainPropertyInteger("DynamoDB Pages", NULL, st->stats.pages, es);
-		ExplainPropertyInteger("DynamoDB Items Returned", NULL, st->stats.items, es);
-		ExplainPropertyInteger("DynamoDB Items Scanned", NULL, st->stats.scanned, es);
+		stats.pages += st->par_stats.pages;
+		stats.items += st->par_stats.items;
+		stats.scanned += st->par_stats.scanned;
+		stats.capacity += st->par_stats.capacity;
+		ExplainPropertyInteger("DynamoDB Pages", NULL, stats.pages, es);
+		ExplainPropertyInteger("DynamoDB Items Returned", NULL, stats.items, es);
+		ExplainPropertyInteger("DynamoDB Items Scanned", NULL, stats.scanned, es);
 		ExplainPropertyFloat("DynamoDB Consumed Capacity", NULL,
-							 st->stats.capacity, 1, es);
+							 stats.capacity, 1, es);
 	}
 }
 

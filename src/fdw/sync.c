@@ -52,6 +52,7 @@
 #include "utils/timestamp.h"
 
 #include "scanner.h"
+#include "segments.h"
 
 PG_FUNCTION_INFO_V1(ddb_fdw_sync);
 PG_FUNCTION_INFO_V1(ddb_fdw_sync_server);
@@ -466,7 +467,7 @@ typedef struct Checkpoint
  * to read.
  */
 static List *
-begin_run(SyncJob *job)
+begin_run(SyncJob *job, int new_segments)
 {
 	Oid			types[3] = {REGCLASSOID, REGCLASSOID, INT8OID};
 	Datum		values[3];
@@ -506,7 +507,7 @@ begin_run(SyncJob *job)
 		int			seg;
 
 		job->snapshot = snapshot + 1;
-		job->total_segments = 1;
+		job->total_segments = new_segments;
 		values[2] = Int64GetDatum(job->snapshot);
 		catalog_exec(job, "DELETE FROM ddb_fdw.sync_checkpoint WHERE target = $1",
 					 1, types, values, nulls);
@@ -519,11 +520,17 @@ begin_run(SyncJob *job)
 						 "INSERT INTO ddb_fdw.sync_checkpoint (target, segment) VALUES ($1, $2)",
 						 2, t, v, "  ");
 		}
-		catalog_exec(job,
-					 "UPDATE ddb_fdw.sync_state SET snapshot = $3, snapshot_complete = false, "
-					 "snapshot_started = now(), total_segments = 1, items_done = 0, "
-					 "items_per_second = NULL WHERE target = $1",
-					 3, types, values, nulls);
+		{
+			Oid			t[3] = {REGCLASSOID, INT8OID, INT4OID};
+			Datum		v[3] = {ObjectIdGetDatum(job->target_oid),
+				Int64GetDatum(job->snapshot), Int32GetDatum(job->total_segments)};
+
+			catalog_exec(job,
+						 "UPDATE ddb_fdw.sync_state SET snapshot = $2, snapshot_complete = false, "
+						 "snapshot_started = now(), total_segments = $3, items_done = 0, "
+						 "items_per_second = NULL WHERE target = $1",
+						 3, t, v, "   ");
+		}
 	}
 	else
 		job->snapshot = snapshot;
@@ -625,11 +632,14 @@ record_setup_failure(SyncJob *job, const char *error)
  * ----------------------------------------------------------------
  */
 
-/* Upserts the scanner's current page; returns the number of rows. */
+/*
+ * Upserts nrows rows of the foreign table (natts values each, row after
+ * row); returns the number of rows.
+ */
 static int64
-upsert_page(SyncJob *job, DdbScanner *sc, TimestampTz now)
+upsert_rows(SyncJob *job, int nrows, const Datum *values, const bool *nulls,
+			int natts, TimestampTz now)
 {
-	DdbPage    *page = &sc->page;
 	TupleDesc	tdesc = job->target_desc;
 	int			tnatts = tdesc->natts;
 	Datum	   *rows;
@@ -642,15 +652,15 @@ upsert_page(SyncJob *job, DdbScanner *sc, TimestampTz now)
 	int			r;
 	int			rc;
 
-	if (page->nitems == 0)
+	if (nrows == 0)
 		return 0;
-	rows = palloc(sizeof(Datum) * page->nitems);
+	rows = palloc(sizeof(Datum) * nrows);
 	tvalues = palloc(sizeof(Datum) * tnatts);
 	tnulls = palloc(sizeof(bool) * tnatts);
-	for (r = 0; r < page->nitems; r++)
+	for (r = 0; r < nrows; r++)
 	{
-		const Datum *fvalues = page->values + (size_t) r * page->natts;
-		const bool *fnulls = page->nulls + (size_t) r * page->natts;
+		const Datum *fvalues = values + (size_t) r * natts;
+		const bool *fnulls = nulls + (size_t) r * natts;
 		int			f;
 		HeapTuple	tuple;
 
@@ -676,7 +686,7 @@ upsert_page(SyncJob *job, DdbScanner *sc, TimestampTz now)
 		rows[r] = heap_copy_tuple_as_datum(tuple, tdesc);
 		heap_freetuple(tuple);
 	}
-	dims[0] = page->nitems;
+	dims[0] = nrows;
 	array = construct_md_array(rows, NULL, 1, dims, lbs, job->target_rowtype,
 							   -1, false, TYPALIGN_DOUBLE);
 	arg = PointerGetDatum(array);
@@ -741,12 +751,34 @@ remove_unseen(SyncJob *job)
 	job->rows_deleted = (int64) SPI_processed;
 }
 
+/* Counts a page that was upserted and checkpointed; NOTICE on progress. */
+static void
+page_done(SyncJob *job, int segment, const char *last_key, int64 rows,
+		  double capacity)
+{
+	double		secs;
+	double		rate;
+
+	job->rows_upserted += rows;
+	job->pages++;
+	job->capacity += capacity;
+	secs = (double) (GetCurrentTimestamp() - job->started) / USECS_PER_SEC;
+	rate = secs > 0 ? (double) job->rows_upserted / secs : 0;
+	record_page(job, segment, last_key, rows, capacity, rate);
+	if (job->opts.progress > 0 && job->pages % job->opts.progress == 0)
+		ereport(NOTICE,
+				(errmsg("sync of %s: %lld items in %lld pages",
+						job->foreign_name, (long long) job->rows_upserted,
+						(long long) job->pages),
+				 errdetail("%.0f items per second.", rate)));
+}
+
 /*
- * Reads every segment from its checkpoint and upserts page by page, each
- * page in its own transaction with its checkpoint.
+ * Reads every segment from its checkpoint, in this backend, and upserts page
+ * by page, each page in its own transaction with its checkpoint.
  */
 static void
-copy_pages(SyncJob *job, DdbScanner *sc, List *checkpoints)
+copy_pages_serial(SyncJob *job, DdbScanner *sc, List *checkpoints)
 {
 	ListCell   *lc;
 
@@ -761,35 +793,150 @@ copy_pages(SyncJob *job, DdbScanner *sc, List *checkpoints)
 							cp->last_key);
 		for (;;)
 		{
-			int64		n;
-			double		secs;
-			double		rate;
 			bool		more;
 
 			CHECK_FOR_INTERRUPTS();
 			more = ddb_scanner_next_page(sc);
 			if (more)
-			{
-				n = upsert_page(job, sc, GetCurrentTransactionStartTimestamp());
-				job->rows_upserted += n;
-				job->pages++;
-				job->capacity += sc->page.capacity_units;
-				secs = (double) (GetCurrentTimestamp() - job->started) / USECS_PER_SEC;
-				rate = secs > 0 ? (double) job->rows_upserted / secs : 0;
-				record_page(job, cp->segment, sc->start_key, n,
-							sc->page.capacity_units, rate);
-				if (job->opts.progress > 0 && job->pages % job->opts.progress == 0)
-					ereport(NOTICE,
-							(errmsg("sync of %s: %lld items in %lld pages",
-									job->foreign_name, (long long) job->rows_upserted,
-									(long long) job->pages),
-							 errdetail("%.0f items per second.", rate)));
-			}
+				page_done(job, cp->segment, sc->start_key,
+						  upsert_rows(job, sc->page.nitems, sc->page.values,
+									  sc->page.nulls, sc->page.natts,
+									  GetCurrentTransactionStartTimestamp()),
+						  sc->page.capacity_units);
 			commit_step(job);
 			if (!more || sc->start_key == NULL)
 				break;
 		}
 	}
+}
+
+/* Rows a segment worker sent since its last page marker. */
+typedef struct WorkerRows
+{
+	MemoryContext cxt;
+	MinimalTuple *tuples;
+	int			n;
+	int			cap;
+} WorkerRows;
+
+/* Upserts a worker's rows of one page; returns the count. */
+static int64
+upsert_worker_rows(SyncJob *job, WorkerRows *wr, TupleDesc fdesc)
+{
+	int			natts = fdesc->natts;
+	Datum	   *values;
+	bool	   *nulls;
+	int64		n;
+	int			r;
+
+	if (wr->n == 0)
+		return 0;
+	values = MemoryContextAlloc(wr->cxt, sizeof(Datum) * wr->n * Max(natts, 1));
+	nulls = MemoryContextAlloc(wr->cxt, sizeof(bool) * wr->n * Max(natts, 1));
+	for (r = 0; r < wr->n; r++)
+	{
+		HeapTupleData htup;
+
+		htup.t_len = wr->tuples[r]->t_len + MINIMAL_TUPLE_OFFSET;
+		htup.t_data = (HeapTupleHeader) ((char *) wr->tuples[r] - MINIMAL_TUPLE_OFFSET);
+		heap_deform_tuple(&htup, fdesc, values + (size_t) r * natts,
+						  nulls + (size_t) r * natts);
+	}
+	n = upsert_rows(job, wr->n, values, nulls, natts,
+					GetCurrentTransactionStartTimestamp());
+	MemoryContextReset(wr->cxt);
+	wr->tuples = NULL;
+	wr->n = 0;
+	wr->cap = 0;
+	return n;
+}
+
+/*
+ * The same with segment workers: rows arrive from several workers at once;
+ * each worker's rows are kept until its page marker, then upserted and
+ * checkpointed together.  Returns false when no worker could be started.
+ */
+static bool
+copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
+					List *checkpoints)
+{
+	Relation	frel;
+	TupleDesc	fdesc;
+	DdbSegmentStart *starts;
+	DdbParallelScan *par;
+	DdbParMessage msg;
+	WorkerRows *rows;
+	ListCell   *lc;
+	int			nworkers = Min(ddb_max_workers_per_scan, job->total_segments);
+	int			i;
+
+	starts = MemoryContextAllocZero(job->cxt, sizeof(DdbSegmentStart) * job->total_segments);
+	foreach(lc, checkpoints)
+	{
+		Checkpoint *cp = lfirst(lc);
+
+		if (cp->segment < 0 || cp->segment >= job->total_segments)
+			elog(ERROR, "checkpoint of segment %d outside 0..%d", cp->segment,
+				 job->total_segments - 1);
+		starts[cp->segment].done = cp->done;
+		starts[cp->segment].start_key = cp->last_key;
+	}
+	frel = table_open(job->foreign_oid, AccessShareLock);
+	{
+		MemoryContext old = MemoryContextSwitchTo(job->cxt);
+
+		fdesc = CreateTupleDescCopy(RelationGetDescr(frel));
+		MemoryContextSwitchTo(old);
+	}
+	par = ddb_parallel_begin(frel, needed, sc->conn, job->total_segments,
+							 nworkers, starts, job->cxt);
+	table_close(frel, NoLock);
+	if (par == NULL)
+		return false;
+
+	rows = MemoryContextAllocZero(job->cxt, sizeof(WorkerRows) * ddb_parallel_workers(par));
+	for (i = 0; i < ddb_parallel_workers(par); i++)
+		rows[i].cxt = AllocSetContextCreate(job->cxt, "ddb_fdw sync rows",
+											ALLOCSET_DEFAULT_SIZES);
+	while (ddb_parallel_next(par, &msg))
+	{
+		WorkerRows *wr = &rows[msg.worker];
+
+		if (msg.kind == DDB_PAR_TUPLE)
+		{
+			if (wr->n == wr->cap)
+			{
+				int			cap = Max(wr->cap * 2, 256);
+
+				wr->tuples = wr->tuples ?
+					repalloc(wr->tuples, sizeof(MinimalTuple) * cap) :
+					MemoryContextAlloc(wr->cxt, sizeof(MinimalTuple) * cap);
+				wr->cap = cap;
+			}
+			{
+				MemoryContext old = MemoryContextSwitchTo(wr->cxt);
+
+				wr->tuples[wr->n++] = heap_copy_minimal_tuple(msg.tuple);
+				MemoryContextSwitchTo(old);
+			}
+			continue;
+		}
+		page_done(job, msg.segment, msg.last_key,
+				  upsert_worker_rows(job, wr, fdesc), msg.capacity);
+		commit_step(job);
+	}
+	ddb_parallel_end(par);
+	return true;
+}
+
+/* Reads what is left of the snapshot: with segment workers when it can. */
+static void
+copy_pages(SyncJob *job, DdbScanner *sc, const bool *needed, List *checkpoints)
+{
+	if (job->total_segments > 1 && ddb_max_workers_per_scan > 0 &&
+		copy_pages_parallel(job, sc, needed, checkpoints))
+		return;
+	copy_pages_serial(job, sc, checkpoints);
 }
 
 /* ----------------------------------------------------------------
@@ -935,18 +1082,18 @@ sync_table(Oid foreign_oid, const char *target, const SyncOptions *opts,
 		map_columns(job, frel, trel);
 		table_close(trel, NoLock);
 		prepare_plans(job, keys);
-		needed = palloc(sizeof(bool) * Max(RelationGetDescr(frel)->natts, 1));
+		needed = MemoryContextAlloc(cxt, sizeof(bool) * Max(RelationGetDescr(frel)->natts, 1));
 		for (i = 0; i < RelationGetDescr(frel)->natts; i++)
 			needed[i] = !TupleDescAttr(RelationGetDescr(frel), i)->attisdropped;
 		sc = ddb_scanner_create(frel, needed, cxt);
 		ddb_scanner_connect(sc, GetUserId());
 		table_close(frel, NoLock);
-		checkpoints = begin_run(job);
+		checkpoints = begin_run(job, ddb_segment_count(&fopts, sc->conn));
 		run_started = true;
 		commit_step(job);
 
 		/* the pages, each in its transaction */
-		copy_pages(job, sc, checkpoints);
+		copy_pages(job, sc, needed, checkpoints);
 
 		/* the snapshot is complete: what it did not see is gone */
 		remove_unseen(job);

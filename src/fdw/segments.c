@@ -1,0 +1,1080 @@
+/*-------------------------------------------------------------------------
+ *
+ * segments.c
+ *		Segmented parallel scans run by background workers.
+ *
+ * A full scan of T segments launches up to N dynamic background workers
+ * ("ddb_fdw segment worker").  They share one dynamic shared memory segment
+ * with the leader:
+ *
+ *	- a header: who the leader is, the table, the segment count, an atomic
+ *	  counter the workers claim segments from, and the credentials to sign
+ *	  with (the leader's, refreshed by the leader: workers never resolve or
+ *	  assume anything themselves);
+ *	- per segment: done already (a sync resuming), and the ExclusiveStartKey
+ *	  to continue from;
+ *	- the settings that change how values are read (DateStyle, TimeZone...);
+ *	- per worker: a tuple queue (worker -> leader) and an error queue, on
+ *	  which the worker's ereports travel as protocol messages, as a parallel
+ *	  worker's do.
+ *
+ * A worker claims segments one at a time, fetches and decodes pages with the
+ * same DdbScanner the leader would use, and sends each row as a
+ * MinimalTuple, then a page marker (segment, items, LastEvaluatedKey): all
+ * rows of a page precede its marker, so a sync can checkpoint exactly.
+ * When no segment is left it sends "done" and exits.
+ *
+ * Stopping: the leader sets "stopping" and sends SIGTERM; a worker then
+ * cancels what it does (an HTTP request is aborted within 50 ms) and exits
+ * quietly.  A SIGTERM without "stopping" (an administrator's) terminates it
+ * like any backend, and the leader reports that.  The scan's memory context
+ * owns everything: deleting it, also during an abort, stops the workers and
+ * detaches the segment, so none outlives its scan.
+ *
+ * Workers read the foreign table's definition from their own catalog
+ * snapshot.  A leader that altered the table or its server in its
+ * uncommitted transaction sees another one: it then scans alone.  As a
+ * safety net both sides hash what they use, and a worker that sees a
+ * different definition refuses to run.
+ *
+ * IDENTIFICATION
+ *		src/fdw/segments.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ddb_fdw.h"
+
+#include <signal.h>
+
+#include "access/htup_details.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_foreign_table.h"
+#include "common/hashfn.h"
+#include "libpq/pqformat.h"
+#include "libpq/pqmq.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "port/atomics.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/shm_mq.h"
+#include "storage/shm_toc.h"
+#include "storage/spin.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "compat.h"
+#include "scanner.h"
+#include "segments.h"
+
+/* GUCs */
+int			ddb_max_workers_per_scan = 4;
+int			ddb_max_segments = 64;
+
+#define PAR_MAGIC			0x64646273	/* "ddbs" */
+#define KEY_SHARED			1
+#define KEY_NEEDED			2
+#define KEY_SEGMENTS		3
+#define KEY_START_KEYS		4
+#define KEY_SETTINGS		5
+#define KEY_TUPLE_QUEUES	6
+#define KEY_ERROR_QUEUES	7
+
+#define TUPLE_QUEUE_SIZE	(1024 * 1024)
+#define ERROR_QUEUE_SIZE	16384
+
+/* room for credentials in the segment */
+#define MAX_ACCESS_KEY_ID	256
+#define MAX_SECRET_KEY		256
+#define MAX_SESSION_TOKEN	16384
+
+/* how often the leader checks whether its credentials were refreshed */
+#define CREDENTIAL_CHECK_MS 1000
+
+/* messages on a tuple queue: a MAXALIGN'd header, then the payload */
+#define MSG_HEADER_SIZE		MAXALIGN(1)
+#define MSG_TUPLE			'T'
+#define MSG_PAGE			'P'
+#define MSG_DONE			'X'
+
+/* Settings that change how a value is read; the leader's apply. */
+static const char *const reading_settings[] = {
+	"DateStyle", "IntervalStyle", "TimeZone", "xmloption", "lc_monetary",
+	"search_path", NULL
+};
+
+typedef struct ParShared
+{
+	Oid			database;
+	Oid			auth_user;		/* the leader's authenticated user */
+	Oid			current_user;	/* and its current user ... */
+	int			sec_context;	/* ... and security context */
+	Oid			relid;
+	uint64		fingerprint;	/* of what the workers read of the catalog */
+	int			total_segments;
+	int			nworkers;
+	pg_atomic_uint32 next_segment;
+	pg_atomic_uint32 stopping;
+
+	/* credentials: the leader writes, workers copy, under the mutex */
+	slock_t		mutex;
+	uint32		cred_generation;
+	char		access_key_id[MAX_ACCESS_KEY_ID];
+	char		secret_access_key[MAX_SECRET_KEY];
+	char		session_token[MAX_SESSION_TOKEN];	/* "" for none */
+} ParShared;
+
+typedef struct ParSegment
+{
+	bool		done;
+	Size		key_offset;		/* into the start key area */
+	Size		key_len;		/* 0: from the beginning */
+} ParSegment;
+
+/* A page marker on a tuple queue (after the header; the key follows). */
+typedef struct ParPageMarker
+{
+	int32		segment;
+	int32		nitems;
+	int64		scanned;
+	double		capacity;
+	int32		key_len;		/* -1: the segment is done */
+} ParPageMarker;
+
+struct DdbParallelScan
+{
+	MemoryContext cxt;
+	dsm_segment *seg;
+	ParShared  *shared;
+	DdbConnection *conn;		/* the leader's, for refreshed credentials */
+	char	   *relname;
+	int			nworkers;		/* launched */
+	BackgroundWorkerHandle **handles;
+	shm_mq_handle **tuple_queues;
+	shm_mq_handle **error_queues;
+	bool	   *finished;
+	int			nfinished;
+	int			current;		/* the queue read last */
+	TimestampTz last_cred_check;
+	char	   *key_buf;		/* last page marker's key */
+	Size		key_buf_size;
+};
+
+/* ----------------------------------------------------------------
+ * Both sides
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * A hash of everything a worker takes from the catalog: the options and,
+ * per column, its name, type and column options.
+ */
+static uint64
+definition_fingerprint(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	DdbOptions	opts;
+	StringInfoData buf;
+	uint64		result;
+	int			i;
+
+	ddb_get_options(RelationGetRelid(rel), &opts);
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s|%s|%s|%d|%d|%s|%s|%s|%d|%d|",
+					 opts.region, opts.endpoint ? opts.endpoint : "",
+					 opts.table_name, opts.connect_timeout_ms,
+					 opts.request_timeout_ms,
+					 opts.partition_key ? opts.partition_key : "",
+					 opts.sort_key ? opts.sort_key : "",
+					 get_namespace_name(RelationGetNamespace(rel)),
+					 opts.page_size, desc->natts);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		DdbColumnOptions col;
+
+		appendStringInfo(&buf, "%s:%u:%d:%d:", NameStr(att->attname),
+						 att->atttypid, att->atttypmod, att->attisdropped);
+		if (att->attisdropped)
+			continue;
+		ddb_get_column_options(RelationGetRelid(rel), att->attnum, &col);
+		appendStringInfo(&buf, "%s:%d|", col.attribute_name ? col.attribute_name : "",
+						 col.whole_item);
+	}
+	result = hash_bytes_extended((const unsigned char *) buf.data, buf.len, 0);
+	pfree(buf.data);
+	return result;
+}
+
+/* Whether this transaction wrote the catalog row (a syscache entry). */
+static bool
+written_here(HeapTuple tup)
+{
+	return HeapTupleIsValid(tup) &&
+		TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
+}
+
+/*
+ * Whether the current transaction changed the definition of the foreign
+ * table or its server: workers, with their own snapshots, would not see it.
+ */
+static bool
+altered_in_this_transaction(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	TupleDesc	desc = RelationGetDescr(rel);
+	HeapTuple	tup;
+	bool		written;
+	int			i;
+
+	if (!TransactionIdIsValid(GetTopTransactionIdIfAny()))
+		return false;			/* it wrote nothing at all */
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	written = written_here(tup);
+	if (HeapTupleIsValid(tup))
+		ReleaseSysCache(tup);
+	tup = SearchSysCache1(FOREIGNTABLEREL, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tup))
+	{
+		Oid			server = ((Form_pg_foreign_table) GETSTRUCT(tup))->ftserver;
+		HeapTuple	stup;
+
+		written |= written_here(tup);
+		ReleaseSysCache(tup);
+		stup = SearchSysCache1(FOREIGNSERVEROID, ObjectIdGetDatum(server));
+		written |= written_here(stup);
+		if (HeapTupleIsValid(stup))
+			ReleaseSysCache(stup);
+	}
+	for (i = 0; i < desc->natts && !written; i++)
+	{
+		tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+							  Int16GetDatum(TupleDescAttr(desc, i)->attnum));
+		written |= written_here(tup);
+		if (HeapTupleIsValid(tup))
+			ReleaseSysCache(tup);
+	}
+	return written;
+}
+
+/* PG15 can postpone waking the receiver until a message says so. */
+static shm_mq_result
+send_message(shm_mq_handle *mqh, char kind, const void *payload, Size len,
+			 const void *extra, Size extra_len, bool flush)
+{
+	char		header[MSG_HEADER_SIZE];
+	shm_mq_iovec iov[3];
+	int			n = 0;
+
+	memset(header, 0, sizeof(header));
+	header[0] = kind;
+	iov[n].data = header;
+	iov[n++].len = sizeof(header);
+	if (len > 0)
+	{
+		iov[n].data = payload;
+		iov[n++].len = len;
+	}
+	if (extra_len > 0)
+	{
+		iov[n].data = extra;
+		iov[n++].len = extra_len;
+	}
+#if PG_VERSION_NUM >= 150000
+	return shm_mq_sendv(mqh, iov, n, false, flush);
+#else
+	return shm_mq_sendv(mqh, iov, n, false);
+#endif
+}
+
+/* ----------------------------------------------------------------
+ * Leader
+ * ----------------------------------------------------------------
+ */
+
+/* Copies the leader's credentials into the segment (generation + 1). */
+static void
+publish_credentials(ParShared *shared, const DdbAwsCredentials *creds)
+{
+	const char *token = creds->session_token ? creds->session_token : "";
+
+	if (strlen(creds->access_key_id) >= MAX_ACCESS_KEY_ID ||
+		strlen(creds->secret_access_key) >= MAX_SECRET_KEY ||
+		strlen(token) >= MAX_SESSION_TOKEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("AWS credentials too long to hand to ddb_fdw segment workers"),
+				 errhint("Set ddb_fdw.max_workers_per_scan = 0 to scan without workers.")));
+	SpinLockAcquire(&shared->mutex);
+	strlcpy(shared->access_key_id, creds->access_key_id, MAX_ACCESS_KEY_ID);
+	strlcpy(shared->secret_access_key, creds->secret_access_key, MAX_SECRET_KEY);
+	strlcpy(shared->session_token, token, MAX_SESSION_TOKEN);
+	shared->cred_generation++;
+	SpinLockRelease(&shared->mutex);
+}
+
+/*
+ * Republishes the credentials when the leader's were refreshed (the
+ * connection refreshes them five minutes before they expire).
+ */
+static void
+check_credentials(DdbParallelScan *p)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	const DdbAwsCredentials *creds;
+	bool		same;
+
+	if (!TimestampDifferenceExceeds(p->last_cred_check, now, CREDENTIAL_CHECK_MS))
+		return;
+	p->last_cred_check = now;
+	creds = ddb_connection_credentials(p->conn);
+	SpinLockAcquire(&p->shared->mutex);
+	same = strcmp(p->shared->access_key_id, creds->access_key_id) == 0 &&
+		strcmp(p->shared->secret_access_key, creds->secret_access_key) == 0 &&
+		strcmp(p->shared->session_token,
+			   creds->session_token ? creds->session_token : "") == 0;
+	SpinLockRelease(&p->shared->mutex);
+	if (!same)
+		publish_credentials(p->shared, creds);
+}
+
+/* Stops the workers and releases the segment; safe to call twice. */
+static void
+stop_workers(DdbParallelScan *p, bool wait)
+{
+	int			i;
+
+	if (p->seg == NULL)
+		return;
+	if (p->shared == NULL)
+	{
+		/* failed while being set up: no worker was started */
+		dsm_detach(p->seg);
+		p->seg = NULL;
+		return;
+	}
+	pg_atomic_write_u32(&p->shared->stopping, 1);
+	for (i = 0; i < p->nworkers; i++)
+		TerminateBackgroundWorker(p->handles[i]);
+	if (wait)
+	{
+		for (i = 0; i < p->nworkers; i++)
+			(void) WaitForBackgroundWorkerShutdown(p->handles[i]);
+	}
+	/* the secret does not stay in shared memory */
+	SpinLockAcquire(&p->shared->mutex);
+	explicit_bzero(p->shared->secret_access_key, MAX_SECRET_KEY);
+	explicit_bzero(p->shared->session_token, MAX_SESSION_TOKEN);
+	SpinLockRelease(&p->shared->mutex);
+	dsm_detach(p->seg);
+	p->seg = NULL;
+	p->shared = NULL;
+}
+
+/* The scan's context goes away (also during an abort): stop everything. */
+static void
+parallel_reset_callback(void *arg)
+{
+	stop_workers((DdbParallelScan *) arg, false);
+}
+
+/* The settings that change how values are read, as "name\0value\0"... */
+static char *
+serialize_settings(Size *len)
+{
+	StringInfoData buf;
+	const char *const *s;
+
+	initStringInfo(&buf);
+	for (s = reading_settings; *s; s++)
+	{
+		const char *value = GetConfigOption(*s, true, false);
+
+		if (value == NULL)
+			continue;
+		appendBinaryStringInfo(&buf, *s, strlen(*s) + 1);
+		appendBinaryStringInfo(&buf, value, strlen(value) + 1);
+	}
+	appendStringInfoChar(&buf, '\0');
+	*len = buf.len;
+	return buf.data;
+}
+
+DdbParallelScan *
+ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
+				   int total_segments, int nworkers,
+				   const DdbSegmentStart *starts, MemoryContext parent)
+{
+	MemoryContext cxt;
+	MemoryContext old;
+	DdbParallelScan *p;
+	MemoryContextCallback *cb;
+	shm_toc_estimator e;
+	shm_toc    *toc;
+	Size		keys_len = 0;
+	Size		settings_len;
+	char	   *settings;
+	int			natts = RelationGetDescr(rel)->natts;
+	ParShared  *shared;
+	ParSegment *segs;
+	char	   *keys;
+	char	   *tq_base;
+	char	   *eq_base;
+	int			i;
+
+	Assert(total_segments > 0 && nworkers > 0);
+	if (altered_in_this_transaction(rel))
+	{
+		ereport(DEBUG1,
+				(errmsg_internal("ddb_fdw: \"%s\" was altered in this transaction; scanning it in the leader",
+								 RelationGetRelationName(rel))));
+		return NULL;
+	}
+	nworkers = Min(nworkers, total_segments);
+	cxt = AllocSetContextCreate(parent, "ddb_fdw parallel scan",
+								ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	p = palloc0(sizeof(DdbParallelScan));
+	p->cxt = cxt;
+	p->conn = conn;
+	p->relname = pstrdup(RelationGetRelationName(rel));
+	p->handles = palloc0(sizeof(BackgroundWorkerHandle *) * nworkers);
+	p->tuple_queues = palloc0(sizeof(shm_mq_handle *) * nworkers);
+	p->error_queues = palloc0(sizeof(shm_mq_handle *) * nworkers);
+	p->finished = palloc0(sizeof(bool) * nworkers);
+
+	for (i = 0; starts && i < total_segments; i++)
+		if (starts[i].start_key && !starts[i].done)
+			keys_len += strlen(starts[i].start_key);
+	settings = serialize_settings(&settings_len);
+
+	shm_toc_initialize_estimator(&e);
+	shm_toc_estimate_chunk(&e, sizeof(ParShared));
+	shm_toc_estimate_chunk(&e, sizeof(bool) * Max(natts, 1));
+	shm_toc_estimate_chunk(&e, sizeof(ParSegment) * total_segments);
+	shm_toc_estimate_chunk(&e, Max(keys_len, 1));
+	shm_toc_estimate_chunk(&e, settings_len);
+	shm_toc_estimate_chunk(&e, mul_size(TUPLE_QUEUE_SIZE, nworkers));
+	shm_toc_estimate_chunk(&e, mul_size(ERROR_QUEUE_SIZE, nworkers));
+	shm_toc_estimate_keys(&e, 7);
+
+	p->seg = dsm_create(shm_toc_estimate(&e), 0);
+	/* the scan's memory context decides when it goes, not the resowner */
+	dsm_pin_mapping(p->seg);
+	cb = palloc(sizeof(MemoryContextCallback));
+	cb->func = parallel_reset_callback;
+	cb->arg = p;
+	MemoryContextRegisterResetCallback(cxt, cb);
+
+	toc = shm_toc_create(PAR_MAGIC, dsm_segment_address(p->seg),
+						 dsm_segment_map_length(p->seg));
+	shared = shm_toc_allocate(toc, sizeof(ParShared));
+	memset(shared, 0, sizeof(ParShared));
+	shared->database = MyDatabaseId;
+	shared->auth_user = GetAuthenticatedUserId();
+	GetUserIdAndSecContext(&shared->current_user, &shared->sec_context);
+	shared->relid = RelationGetRelid(rel);
+	shared->fingerprint = definition_fingerprint(rel);
+	shared->total_segments = total_segments;
+	shared->nworkers = nworkers;
+	pg_atomic_init_u32(&shared->next_segment, 0);
+	pg_atomic_init_u32(&shared->stopping, 0);
+	SpinLockInit(&shared->mutex);
+	shm_toc_insert(toc, KEY_SHARED, shared);
+	p->shared = shared;
+	publish_credentials(shared, ddb_connection_credentials(conn));
+	p->last_cred_check = GetCurrentTimestamp();
+
+	{
+		bool	   *n = shm_toc_allocate(toc, sizeof(bool) * Max(natts, 1));
+
+		memcpy(n, needed, sizeof(bool) * natts);
+		shm_toc_insert(toc, KEY_NEEDED, n);
+	}
+
+	segs = shm_toc_allocate(toc, sizeof(ParSegment) * total_segments);
+	keys = shm_toc_allocate(toc, Max(keys_len, 1));
+	keys_len = 0;
+	for (i = 0; i < total_segments; i++)
+	{
+		segs[i].done = starts && starts[i].done;
+		segs[i].key_offset = keys_len;
+		segs[i].key_len = 0;
+		if (starts && !starts[i].done && starts[i].start_key)
+		{
+			segs[i].key_len = strlen(starts[i].start_key);
+			memcpy(keys + keys_len, starts[i].start_key, segs[i].key_len);
+			keys_len += segs[i].key_len;
+		}
+	}
+	shm_toc_insert(toc, KEY_SEGMENTS, segs);
+	shm_toc_insert(toc, KEY_START_KEYS, keys);
+	{
+		char	   *s = shm_toc_allocate(toc, settings_len);
+
+		memcpy(s, settings, settings_len);
+		shm_toc_insert(toc, KEY_SETTINGS, s);
+	}
+
+	tq_base = shm_toc_allocate(toc, mul_size(TUPLE_QUEUE_SIZE, nworkers));
+	eq_base = shm_toc_allocate(toc, mul_size(ERROR_QUEUE_SIZE, nworkers));
+	shm_toc_insert(toc, KEY_TUPLE_QUEUES, tq_base);
+	shm_toc_insert(toc, KEY_ERROR_QUEUES, eq_base);
+
+	for (i = 0; i < nworkers; i++)
+	{
+		BackgroundWorker worker;
+		shm_mq	   *tq;
+		shm_mq	   *eq;
+
+		tq = shm_mq_create(tq_base + (Size) i * TUPLE_QUEUE_SIZE, TUPLE_QUEUE_SIZE);
+		eq = shm_mq_create(eq_base + (Size) i * ERROR_QUEUE_SIZE, ERROR_QUEUE_SIZE);
+		shm_mq_set_receiver(tq, MyProc);
+		shm_mq_set_receiver(eq, MyProc);
+
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+			BGWORKER_BACKEND_DATABASE_CONNECTION;
+		worker.bgw_start_time = BgWorkerStart_ConsistentState;
+		worker.bgw_restart_time = BGW_NEVER_RESTART;
+		snprintf(worker.bgw_library_name, BGW_MAXLEN, "ddb_fdw");
+		snprintf(worker.bgw_function_name, BGW_MAXLEN, "ddb_segment_worker_main");
+		snprintf(worker.bgw_type, BGW_MAXLEN, "ddb_fdw segment worker");
+		snprintf(worker.bgw_name, BGW_MAXLEN,
+				 "ddb_fdw segment worker %d for PID %d", i + 1, MyProcPid);
+		worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(p->seg));
+		worker.bgw_notify_pid = MyProcPid;
+		memcpy(worker.bgw_extra, &i, sizeof(int));
+		if (!RegisterDynamicBackgroundWorker(&worker, &p->handles[i]))
+			break;				/* no free slot: make do with fewer */
+		p->tuple_queues[i] = shm_mq_attach(tq, p->seg, p->handles[i]);
+		p->error_queues[i] = shm_mq_attach(eq, p->seg, p->handles[i]);
+		p->nworkers++;
+	}
+	shared->nworkers = p->nworkers;
+	MemoryContextSwitchTo(old);
+
+	if (p->nworkers == 0)
+	{
+		ereport(DEBUG1,
+				(errmsg_internal("ddb_fdw: no background worker slot free; scanning \"%s\" in the leader",
+								 p->relname)));
+		MemoryContextDelete(cxt);
+		return NULL;
+	}
+	return p;
+}
+
+int
+ddb_parallel_workers(DdbParallelScan *p)
+{
+	return p ? p->nworkers : 0;
+}
+
+/*
+ * Relays what a worker reported (errors, notices) as if it happened here.
+ * An error ends the scan.
+ */
+static void
+relay_reports(DdbParallelScan *p, int w)
+{
+	for (;;)
+	{
+		Size		nbytes;
+		void	   *data;
+		shm_mq_result res;
+		StringInfoData msg;
+		char		type;
+
+		if (p->error_queues[w] == NULL)
+			return;
+		res = shm_mq_receive(p->error_queues[w], &nbytes, &data, true);
+		if (res != SHM_MQ_SUCCESS)
+			return;
+		initStringInfo(&msg);
+		appendBinaryStringInfo(&msg, data, nbytes);
+		type = pq_getmsgbyte(&msg);
+		if (type == 'E' || type == 'N')
+		{
+			ErrorData	edata;
+
+			pq_parse_errornotice(&msg, &edata);
+			/* a worker's FATAL is this query's ERROR */
+			edata.elevel = Min(edata.elevel, ERROR);
+			ThrowErrorData(&edata);
+		}
+		pfree(msg.data);
+	}
+}
+
+static void pg_attribute_noreturn()
+worker_died(DdbParallelScan *p, int w)
+{
+	relay_reports(p, w);
+	ereport(ERROR,
+			(errcode(ERRCODE_INTERNAL_ERROR),
+			 errmsg("ddb_fdw segment worker %d of a scan of \"%s\" exited unexpectedly",
+					w + 1, p->relname),
+			 errhint("The server log may tell why.")));
+}
+
+/* Decodes a message of worker w into msg; false for "done". */
+static bool
+read_message(DdbParallelScan *p, int w, const char *data, Size nbytes,
+			 DdbParMessage *msg)
+{
+	char		kind;
+
+	if (nbytes < MSG_HEADER_SIZE)
+		elog(ERROR, "ddb_fdw segment worker %d sent a malformed message", w + 1);
+	kind = data[0];
+	memset(msg, 0, sizeof(*msg));
+	msg->worker = w;
+	if (kind == MSG_TUPLE)
+	{
+		msg->kind = DDB_PAR_TUPLE;
+		msg->tuple = (MinimalTuple) (data + MSG_HEADER_SIZE);
+		return true;
+	}
+	if (kind == MSG_PAGE)
+	{
+		ParPageMarker m;
+
+		if (nbytes < MSG_HEADER_SIZE + sizeof(m))
+			elog(ERROR, "ddb_fdw segment worker %d sent a malformed page marker", w + 1);
+		memcpy(&m, data + MSG_HEADER_SIZE, sizeof(m));
+		msg->kind = DDB_PAR_PAGE;
+		msg->segment = m.segment;
+		msg->nitems = m.nitems;
+		msg->scanned = m.scanned;
+		msg->capacity = m.capacity;
+		if (m.key_len >= 0)
+		{
+			if (nbytes < MSG_HEADER_SIZE + sizeof(m) + m.key_len)
+				elog(ERROR, "ddb_fdw segment worker %d sent a malformed page marker", w + 1);
+			if (p->key_buf_size < (Size) m.key_len + 1)
+			{
+				if (p->key_buf)
+					pfree(p->key_buf);
+				p->key_buf_size = Max((Size) m.key_len + 1, 256);
+				p->key_buf = MemoryContextAlloc(p->cxt, p->key_buf_size);
+			}
+			memcpy(p->key_buf, data + MSG_HEADER_SIZE + sizeof(m), m.key_len);
+			p->key_buf[m.key_len] = '\0';
+			msg->last_key = p->key_buf;
+		}
+		return true;
+	}
+	if (kind == MSG_DONE)
+		return false;
+	elog(ERROR, "ddb_fdw segment worker %d sent an unknown message \"%c\"", w + 1, kind);
+	return false;				/* not reached */
+}
+
+bool
+ddb_parallel_next(DdbParallelScan *p, DdbParMessage *msg)
+{
+	for (;;)
+	{
+		int			tries;
+
+		CHECK_FOR_INTERRUPTS();
+		if (p->nfinished == p->nworkers)
+			return false;
+		check_credentials(p);
+
+		/* stay on a queue while it has messages, then move on */
+		for (tries = 0; tries < p->nworkers; tries++)
+		{
+			int			w = p->current;
+			Size		nbytes;
+			void	   *data;
+			shm_mq_result res;
+
+			if (!p->finished[w])
+			{
+				res = shm_mq_receive(p->tuple_queues[w], &nbytes, &data, true);
+				if (res == SHM_MQ_SUCCESS)
+				{
+					if (read_message(p, w, data, nbytes, msg))
+						return true;
+					p->finished[w] = true;
+					p->nfinished++;
+					if (p->nfinished == p->nworkers)
+						return false;
+				}
+				else if (res == SHM_MQ_DETACHED)
+					worker_died(p, w);
+			}
+			/* notices, and errors of a worker that has not exited yet */
+			relay_reports(p, w);
+			p->current = (p->current + 1) % p->nworkers;
+		}
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 100, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+void
+ddb_parallel_end(DdbParallelScan *p)
+{
+	if (p == NULL)
+		return;
+	stop_workers(p, true);
+	MemoryContextDelete(p->cxt);
+}
+
+/* ----------------------------------------------------------------
+ * How many segments
+ * ----------------------------------------------------------------
+ */
+
+/* a segment per this much data, as AWS advises */
+#define BYTES_PER_SEGMENT	(INT64CONST(2) * 1024 * 1024 * 1024)
+/* below this, one request or two: not worth a worker */
+#define MIN_PARALLEL_BYTES	(1024 * 1024)
+
+int
+ddb_segment_count(const DdbOptions *opts, DdbConnection *conn)
+{
+	int64		bytes;
+	int64		items;
+	int64		n;
+
+	if (opts->segments > 0)
+		return Min(opts->segments, ddb_max_segments);
+	if (ddb_max_workers_per_scan == 0)
+		return 1;
+	if (!ddb_connection_table_size(conn, opts->table_name, &bytes, &items))
+		n = ddb_max_workers_per_scan;
+	else if (bytes < MIN_PARALLEL_BYTES)
+		n = 1;
+	else
+		n = Max(ddb_max_workers_per_scan, (bytes + BYTES_PER_SEGMENT - 1) / BYTES_PER_SEGMENT);
+	return (int) Min(n, ddb_max_segments);
+}
+
+/* ----------------------------------------------------------------
+ * Worker
+ * ----------------------------------------------------------------
+ */
+typedef struct WorkerState
+{
+	int			index;
+	int			segment;		/* -1 before the first */
+	int			total_segments;
+	const char *relname;
+} WorkerState;
+
+static ParShared *volatile worker_shared = NULL;
+static volatile sig_atomic_t worker_stopping = false;
+
+/* Before the segment is unmapped (at exit): the handler must not look. */
+static void
+forget_shared(dsm_segment *seg, Datum arg)
+{
+	worker_shared = NULL;
+}
+
+/* Whether the leader has given up on this scan. */
+static bool
+leader_stopping(void)
+{
+	ParShared  *shared = worker_shared;
+
+	return worker_stopping ||
+		(shared != NULL && pg_atomic_read_u32(&shared->stopping) != 0);
+}
+
+/*
+ * SIGTERM: from the leader (it set "stopping"), a request to cancel and
+ * exit quietly; from anyone else, termination as in any backend.
+ */
+static void
+worker_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+	ParShared  *shared = worker_shared;
+
+	if (shared != NULL && pg_atomic_read_u32(&shared->stopping))
+	{
+		worker_stopping = true;
+		InterruptPending = true;
+		QueryCancelPending = true;
+		SetLatch(MyLatch);
+	}
+	else
+		die(postgres_signal_arg);
+	errno = save_errno;
+}
+
+static void
+worker_error_context(void *arg)
+{
+	WorkerState *ws = arg;
+
+	if (ws->segment >= 0)
+		errcontext("ddb_fdw segment worker %d reading segment %d of %d of foreign table \"%s\"",
+				   ws->index + 1, ws->segment, ws->total_segments, ws->relname);
+	else
+		errcontext("ddb_fdw segment worker %d of a scan of foreign table \"%s\"",
+				   ws->index + 1, ws->relname ? ws->relname : "?");
+}
+
+static void
+apply_settings(const char *s)
+{
+	while (*s)
+	{
+		const char *name = s;
+		const char *value = name + strlen(name) + 1;
+
+		(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SET, true, 0, false);
+		s = value + strlen(value) + 1;
+	}
+}
+
+/* The leader's credentials, when they changed since *generation. */
+static void
+take_credentials(DdbConnection **conn, const char *servername,
+				 const DdbOptions *opts, uint32 *generation)
+{
+	ParShared  *shared = worker_shared;
+	DdbAwsCredentials creds;
+	char		akid[MAX_ACCESS_KEY_ID];
+	char		secret[MAX_SECRET_KEY];
+	char	   *token = palloc(MAX_SESSION_TOKEN);
+	bool		changed;
+
+	SpinLockAcquire(&shared->mutex);
+	changed = *conn == NULL || shared->cred_generation != *generation;
+	if (changed)
+	{
+		*generation = shared->cred_generation;
+		memcpy(akid, shared->access_key_id, MAX_ACCESS_KEY_ID);
+		memcpy(secret, shared->secret_access_key, MAX_SECRET_KEY);
+		memcpy(token, shared->session_token, MAX_SESSION_TOKEN);
+	}
+	SpinLockRelease(&shared->mutex);
+	if (changed)
+	{
+		memset(&creds, 0, sizeof(creds));
+		creds.access_key_id = akid;
+		creds.secret_access_key = secret;
+		creds.session_token = token[0] ? token : NULL;
+		if (*conn == NULL)
+			*conn = ddb_worker_connection(servername, opts, &creds);
+		else
+			ddb_connection_replace_credentials(*conn, &creds);
+		explicit_bzero(secret, sizeof(secret));
+		explicit_bzero(token, MAX_SESSION_TOKEN);
+	}
+	pfree(token);
+}
+
+/* Sends the scanner's page, then its marker. */
+static void
+send_page(shm_mq_handle *mqh, DdbScanner *sc, TupleDesc desc, int segment)
+{
+	DdbPage    *page = &sc->page;
+	ParPageMarker m;
+	int			r;
+
+	for (r = 0; r < page->nitems; r++)
+	{
+		MinimalTuple tup;
+
+		if (page->values)
+			tup = heap_form_minimal_tuple(desc, page->values + (size_t) r * page->natts,
+										  page->nulls + (size_t) r * page->natts);
+		else
+		{
+			Datum	   *values = palloc0(sizeof(Datum) * Max(desc->natts, 1));
+			bool	   *nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
+
+			memset(nulls, true, sizeof(bool) * desc->natts);
+			tup = heap_form_minimal_tuple(desc, values, nulls);
+			pfree(values);
+			pfree(nulls);
+		}
+		if (send_message(mqh, MSG_TUPLE, tup, tup->t_len, NULL, 0, false) != SHM_MQ_SUCCESS)
+			proc_exit(0);		/* the leader is gone */
+		pfree(tup);
+	}
+	m.segment = segment;
+	m.nitems = page->nitems;
+	m.scanned = page->scanned_count;
+	m.capacity = page->capacity_units;
+	m.key_len = sc->start_key ? (int32) strlen(sc->start_key) : -1;
+	if (send_message(mqh, MSG_PAGE, &m, sizeof(m), sc->start_key,
+					 sc->start_key ? strlen(sc->start_key) : 0, true) != SHM_MQ_SUCCESS)
+		proc_exit(0);
+}
+
+/* Claims segments and sends their pages until none is left. */
+static void
+worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
+{
+	ParShared  *shared = worker_shared;
+	ParSegment *segs = shm_toc_lookup(toc, KEY_SEGMENTS, false);
+	const char *keys = shm_toc_lookup(toc, KEY_START_KEYS, false);
+	const bool *needed = shm_toc_lookup(toc, KEY_NEEDED, false);
+	Relation	rel;
+	DdbScanner *sc;
+	DdbConnection *conn = NULL;
+	ForeignServer *server;
+	uint32		generation = 0;
+
+	/*
+	 * No lock: the leader holds AccessShareLock on the table for as long as
+	 * this worker lives (except between a sync's pages, where it is the
+	 * definition seen at the start that counts).  Taking a lock here could
+	 * wait forever behind a request queued after the leader's.
+	 */
+	rel = RelationIdGetRelation(shared->relid);
+	if (!RelationIsValid(rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("foreign table with OID %u does not exist", shared->relid)));
+	ws->relname = pstrdup(RelationGetRelationName(rel));
+	if (definition_fingerprint(rel) != shared->fingerprint)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("foreign table \"%s\" was altered in the current transaction; segment workers cannot read it",
+						ws->relname),
+				 errhint("Commit the change first, or SET ddb_fdw.max_workers_per_scan = 0 to scan in this session alone.")));
+
+	sc = ddb_scanner_create(rel, needed, TopMemoryContext);
+	server = GetForeignServer(GetForeignTable(shared->relid)->serverid);
+	take_credentials(&conn, server->servername, &sc->opts, &generation);
+	sc->conn = conn;
+
+	for (;;)
+	{
+		uint32		s = pg_atomic_fetch_add_u32(&shared->next_segment, 1);
+		char	   *start = NULL;
+
+		if (s >= (uint32) shared->total_segments || leader_stopping())
+			break;
+		if (segs[s].done)
+			continue;
+		if (segs[s].key_len > 0)
+			start = pnstrdup(keys + segs[s].key_offset, segs[s].key_len);
+		ws->segment = (int) s;
+		pgstat_report_appname(psprintf("ddb_fdw segment worker: %s segment %u/%d",
+									   sc->opts.table_name, s, shared->total_segments));
+		pgstat_report_activity(STATE_RUNNING,
+							   psprintf("Scan of DynamoDB table %s, segment %u of %d",
+										sc->opts.table_name, s, shared->total_segments));
+		ddb_scanner_restart(sc, (int) s, shared->total_segments, start);
+		if (start)
+			pfree(start);
+		for (;;)
+		{
+			take_credentials(&conn, server->servername, &sc->opts, &generation);
+			if (!ddb_scanner_next_page(sc))
+				break;
+			send_page(mqh, sc, RelationGetDescr(rel), (int) s);
+			if (sc->start_key == NULL)
+				break;
+		}
+	}
+	if (send_message(mqh, MSG_DONE, NULL, 0, NULL, 0, true) != SHM_MQ_SUCCESS)
+		proc_exit(0);
+	ddb_scanner_free(sc);
+	ddb_connection_free(conn);
+	RelationClose(rel);
+}
+
+void
+ddb_segment_worker_main(Datum main_arg)
+{
+	dsm_segment *seg;
+	shm_toc    *toc;
+	ParShared  *shared;
+	shm_mq	   *tq;
+	shm_mq	   *eq;
+	shm_mq_handle *tqh;
+	shm_mq_handle *eqh;
+	WorkerState ws;
+	ErrorContextCallback errcallback;
+	int			index;
+
+	memcpy(&index, MyBgworkerEntry->bgw_extra, sizeof(int));
+	pqsignal(SIGTERM, worker_sigterm);
+	BackgroundWorkerUnblockSignals();
+
+	/* a session-lifetime mapping: no resource owner */
+	seg = dsm_attach(DatumGetUInt32(main_arg));
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("ddb_fdw segment worker could not map its shared memory")));
+	toc = shm_toc_attach(PAR_MAGIC, dsm_segment_address(seg));
+	if (toc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("ddb_fdw segment worker found bad shared memory")));
+	shared = shm_toc_lookup(toc, KEY_SHARED, false);
+	worker_shared = shared;
+	on_dsm_detach(seg, forget_shared, (Datum) 0);
+
+	/* from here on, reports go to the leader */
+	eq = (shm_mq *) ((char *) shm_toc_lookup(toc, KEY_ERROR_QUEUES, false) +
+					 (Size) index * ERROR_QUEUE_SIZE);
+	shm_mq_set_sender(eq, MyProc);
+	eqh = shm_mq_attach(eq, seg, NULL);
+	pq_redirect_to_shm_mq(seg, eqh);
+	tq = (shm_mq *) ((char *) shm_toc_lookup(toc, KEY_TUPLE_QUEUES, false) +
+					 (Size) index * TUPLE_QUEUE_SIZE);
+	shm_mq_set_sender(tq, MyProc);
+	tqh = shm_mq_attach(tq, seg, NULL);
+
+	ws.index = index;
+	ws.segment = -1;
+	ws.total_segments = shared->total_segments;
+	ws.relname = NULL;
+	errcallback.callback = worker_error_context;
+	errcallback.arg = &ws;
+	errcallback.previous = NULL;
+	error_context_stack = &errcallback;
+
+	PG_TRY();
+	{
+		BackgroundWorkerInitializeConnectionByOid(shared->database,
+												  shared->auth_user,
+												  BGWORKER_BYPASS_ALLOWCONN);
+		SetUserIdAndSecContext(shared->current_user, shared->sec_context);
+		StartTransactionCommand();
+		apply_settings(shm_toc_lookup(toc, KEY_SETTINGS, false));
+		worker_scan(&ws, toc, tqh);
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		/* stopped by the leader: nobody waits for a report */
+		if (leader_stopping())
+		{
+			error_context_stack = NULL;
+			FlushErrorState();
+			proc_exit(0);
+		}
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	proc_exit(0);
+}
