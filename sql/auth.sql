@@ -26,8 +26,8 @@ SELECT ddb_test.gateway('config', jsonb_build_object(
 CREATE FUNCTION role_server(name text, role text, extra text DEFAULT '') RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER ddb_fdw OPTIONS (region %L, endpoint %L, sts_endpoint %L%s%s)',
-                 name, 'us-east-1', ddb_test.getenv('gateway'), ddb_test.getenv('gateway'),
+  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER ddb_fdw OPTIONS (region %L, endpoint %L, sts_endpoint %L, segments %L%s%s)',
+                 name, 'us-east-1', ddb_test.getenv('gateway'), ddb_test.getenv('gateway'), '1',
                  CASE WHEN role IS NULL THEN '' ELSE format(', role_arn %L', role) END, extra);
   EXECUTE format('CREATE FOREIGN TABLE %I (customer_id text) SERVER %I OPTIONS (table_name %L)',
                  name || '_t', name, 'customers');

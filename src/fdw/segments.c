@@ -758,8 +758,12 @@ ddb_segment_count(const DdbOptions *opts, DdbConnection *conn)
 		return Min(opts->segments, ddb_max_segments);
 	if (ddb_max_workers_per_scan == 0)
 		return 1;
+	/*
+	 * Without its size (DescribeTable not allowed, say) the table may be
+	 * tiny: one segment.  An explicit count does not need DescribeTable.
+	 */
 	if (!ddb_connection_table_size(conn, opts->table_name, &bytes, &items))
-		n = ddb_max_workers_per_scan;
+		n = 1;
 	else if (bytes < MIN_PARALLEL_BYTES)
 		n = 1;
 	else
