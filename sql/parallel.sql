@@ -267,20 +267,36 @@ SELECT wait_for_no_workers() < '10 s' AS none_left;
 -- ===================================================================
 -- with every worker slot taken the leader scans alone, same result
 -- ===================================================================
--- pg_cron needs a slot for its first run (the cron suite checks it): let
--- that happen first
+-- pg_cron's job (scheduled by the setup suite) runs in a worker slot every
+-- minute: let its first run (the cron suite checks it) happen, then pause
+-- the job and wait until no run is going, so that no slot frees up below
 SELECT dblink_connect('cron', format('host=%s port=%s dbname=postgres user=%s',
                                      :'pghost', :'pgport', current_user));
+CREATE FUNCTION cron_runs(status text) RETURNS bigint
+LANGUAGE sql AS $$
+  SELECT n FROM dblink('cron', format($q$
+    SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+     WHERE j.jobname = 'ddb_fdw_cron_test' AND d.status = ANY (string_to_array(%L, ','))
+    $q$, status)) AS t(n bigint)
+$$;
 DO $$
 BEGIN
   FOR i IN 1..150 LOOP
-    EXIT WHEN EXISTS (SELECT 1 FROM dblink('cron', $q$
-      SELECT d.status FROM cron.job_run_details d JOIN cron.job j USING (jobid)
-       WHERE j.jobname = 'ddb_fdw_cron_test' AND d.status IN ('succeeded', 'failed') $q$) AS t(status text));
+    EXIT WHEN cron_runs('succeeded,failed') > 0;
     PERFORM pg_sleep(1);
   END LOOP;
 END $$;
-SELECT dblink_disconnect('cron');
+SELECT dblink_exec('cron', $$DO 'BEGIN PERFORM cron.alter_job(jobid, active => false)
+  FROM cron.job WHERE jobname = ''ddb_fdw_cron_test''; END'$$);
+SELECT active FROM dblink('cron', $$
+  SELECT active FROM cron.job WHERE jobname = 'ddb_fdw_cron_test' $$) AS t(active boolean);
+DO $$
+BEGIN
+  FOR i IN 1..300 LOOP
+    EXIT WHEN cron_runs('starting,running') = 0;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+END $$;
 ALTER FOREIGN TABLE par_slow_items OPTIONS (SET segments '64');
 SELECT dblink_exec('bg', 'SET ddb_fdw.max_workers_per_scan = 64');
 SELECT dblink_send_query('bg', 'SELECT count(*) FROM par_slow_items');
@@ -293,6 +309,12 @@ SELECT * FROM dblink_get_result('bg', false) AS t(n bigint);
 SELECT dblink_exec('bg', 'RESET ddb_fdw.max_workers_per_scan');
 SELECT dblink_disconnect('bg');
 SELECT wait_for_no_workers() < '10 s' AS none_left;
+SELECT dblink_exec('cron', $$DO 'BEGIN PERFORM cron.alter_job(jobid, active => true)
+  FROM cron.job WHERE jobname = ''ddb_fdw_cron_test''; END'$$);
+SELECT active FROM dblink('cron', $$
+  SELECT active FROM cron.job WHERE jobname = 'ddb_fdw_cron_test' $$) AS t(active boolean);
+SELECT dblink_disconnect('cron');
+DROP FUNCTION cron_runs(text);
 
 -- ===================================================================
 -- errors inside a worker reach the user: a value that does not fit, with
