@@ -7,7 +7,8 @@
 #   gateway          the test gateway's own self-test (its verifier is what
 #                    proves our signatures in every later suite)
 #   regress/<name>   pg_regress suites in sql/ and expected/ (REGRESS below)
-#   sync_crash       kill -9 of a syncing backend, then resume (test/sync_crash.py)
+#   sync_crash       kill -9 of a backend syncing with segment workers, then
+#                    resume (test/sync_crash.py)
 #
 # DDB_TESTS="options import" limits the pg_regress suites run.
 source "$(dirname "$0")/lib.sh"

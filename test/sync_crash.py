@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Crash test of ddb_fdw.sync: kill -9 the syncing backend mid-run.
 
-PostgreSQL then restarts every backend (crash recovery).  The next
+The sync reads 4 segments with segment workers.  PostgreSQL restarts every
+backend after the kill (crash recovery), the workers too.  The next
 CALL ddb_fdw.sync must resume from the last committed checkpoint -- the
 gateway's request log shows fewer Scan requests than a full scan -- and the
 target must end exactly equal to DynamoDB as boto3 reads it: nothing
@@ -28,6 +29,7 @@ import psycopg2
 DB = "ddb_crash"
 TABLE = "scan_items"            # 20,000 items from test/fixtures.py
 PAGE = 500                      # 40 pages
+SEGMENTS = 4
 failures = 0
 
 
@@ -113,8 +115,8 @@ def main():
     cur.execute("CREATE EXTENSION ddb_fdw")
     # every page takes 150 ms: the sync lasts seconds, time to kill it
     cur.execute("CREATE SERVER slow FOREIGN DATA WRAPPER ddb_fdw OPTIONS "
-                "(region 'us-east-1', endpoint %s, page_size %s)",
-                (gw + "/fault/delay=150,op=Scan/", str(PAGE)))
+                "(region 'us-east-1', endpoint %s, page_size %s, segments %s)",
+                (gw + "/fault/delay=600,op=Scan/", str(PAGE), str(SEGMENTS)))
     cur.execute("CREATE SERVER fast FOREIGN DATA WRAPPER ddb_fdw OPTIONS "
                 "(region 'us-east-1', endpoint %s, page_size %s)", (gw, str(PAGE)))
     for srv in ("slow", "fast"):
@@ -158,18 +160,24 @@ def main():
     # 2. the cluster restarts; the catalog still has the checkpoint
     conn = connect()
     cur = conn.cursor()
-    cur.execute("SELECT status, done, pages, last_key IS NOT NULL FROM ddb_fdw.sync_state s "
-                "JOIN ddb_fdw.sync_checkpoint c USING (target)")
-    status, done, pages, has_key = cur.fetchone()
-    check("checkpoint_survived_crash", status == "running" and not done and pages >= 10 and has_key,
-          "status %s done %s pages %s key %s" % (status, done, pages, has_key))
+    cur.execute("SELECT status, count(*), count(*) FILTER (WHERE done), sum(pages), "
+                "count(last_key) FROM ddb_fdw.sync_state s "
+                "JOIN ddb_fdw.sync_checkpoint c USING (target) GROUP BY status")
+    status, segments, done, pages, keys = cur.fetchone()
+    check("checkpoint_survived_crash",
+          status == "running" and segments == SEGMENTS and done < SEGMENTS and
+          pages >= 10 and keys > 0,
+          "status %s segments %s done %s pages %s keys %s" % (status, segments, done, pages, keys))
+    cur.execute("SELECT count(*) FROM pg_stat_activity "
+                "WHERE backend_type = 'ddb_fdw segment worker'")
+    check("no_worker_survived", cur.fetchone()[0] == 0)
 
     # 3. the next call resumes, reading only what was left
     cur.execute("ALTER SERVER slow OPTIONS (SET endpoint %s)", (gw,))
     gateway("log/reset", "POST")
     cur.execute("CALL ddb_fdw.sync('slow.%s', 'public.copy')" % TABLE)
     scans_resume = scans_logged()
-    full = 20000 // PAGE + 1
+    full = 20000 // PAGE + SEGMENTS      # a last, short page per segment
     check("resumed_not_rescanned", scans_resume < full - 5,
           "resume took %d Scan requests, a full scan %d" % (scans_resume, full))
     cur.execute("SELECT status, mode FROM ddb_fdw.sync_run ORDER BY run_id")
