@@ -23,6 +23,9 @@ SELECT dblink_disconnect('cron');
 -- the catalog, and the copy equal to DynamoDB
 SELECT status, rows, last_error, last_run_mode FROM ddb_fdw.sync_status
  WHERE target = 'cron_copy'::regclass;
+-- pg_cron's background worker started segment workers
+SELECT segments, workers FROM ddb_fdw.sync_run WHERE target = 'cron_copy'::regclass
+ ORDER BY run_id LIMIT 1;
 SELECT count(*) AS items,
        count(*) FILTER (WHERE c.item = d.item) AS equal
   FROM ddb_test.dynamodb_items('cron_items') AS d(item)

@@ -72,6 +72,8 @@ CREATE TABLE ddb_fdw.sync_run (
     pages              bigint NOT NULL DEFAULT 0,
     retries            bigint NOT NULL DEFAULT 0,
     consumed_capacity  double precision NOT NULL DEFAULT 0,
+    segments           integer,
+    workers            integer NOT NULL DEFAULT 0,
     error              text
 );
 CREATE INDEX ON ddb_fdw.sync_run (target, run_id);

@@ -390,7 +390,8 @@ SELECT ddb_test.reset_faults();
 \set VERBOSITY terse
 CALL ddb_fdw.sync('par_sync', 'par_sync_copy');
 \set VERBOSITY default
-SELECT status, mode, rows_upserted > 0 AS some_rows, rows_upserted < :scan_count AS not_all
+SELECT status, mode, segments, workers, rows_upserted > 0 AS some_rows,
+       rows_upserted < :scan_count AS not_all
   FROM ddb_fdw.sync_run WHERE target = 'par_sync_copy'::regclass;
 SELECT total_segments FROM ddb_fdw.sync_state WHERE target = 'par_sync_copy'::regclass;
 -- what each segment committed is in the copy, no more
@@ -401,7 +402,7 @@ ALTER SERVER par_flaky OPTIONS (SET endpoint :'gateway');
 SELECT sum(items) AS items_before FROM ddb_fdw.sync_checkpoint
  WHERE target = 'par_sync_copy'::regclass \gset
 CALL ddb_fdw.sync('par_sync', 'par_sync_copy');
-SELECT status, mode, rows_upserted = :scan_count - :items_before AS read_only_the_rest
+SELECT status, mode, segments, workers, rows_upserted = :scan_count - :items_before AS read_only_the_rest
   FROM ddb_fdw.sync_run WHERE target = 'par_sync_copy'::regclass ORDER BY run_id;
 SELECT segment, done, last_key IS NULL AS at_end FROM ddb_fdw.sync_checkpoint
  WHERE target = 'par_sync_copy'::regclass ORDER BY segment;

@@ -122,14 +122,15 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER ddb
   OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
 
 -- pg_cron (in database postgres) syncs a table of this database once, at
--- the next full minute; the cron suite, last, checks the result.  Scheduled
--- here so that the minute passes while the other suites run.
+-- the next full minute, in two segments (so pg_cron's background worker
+-- starts segment workers); the cron suite, last, checks the result.
+-- Scheduled here so that the minute passes while the other suites run.
 CREATE EXTENSION IF NOT EXISTS dblink;
 SELECT dblink_connect('cron', format('host=%s port=%s dbname=postgres user=%s',
                                      ddb_test.getenv('pghost'), ddb_test.getenv('pgport'), current_user));
 SELECT dblink_exec('cron', 'CREATE EXTENSION IF NOT EXISTS pg_cron');
 CREATE FOREIGN TABLE ddb_test.cron_items (pk text NOT NULL, item jsonb OPTIONS (whole_item 'true'))
-  SERVER ddb OPTIONS (table_name 'cron_items', partition_key 'pk');
+  SERVER ddb OPTIONS (table_name 'cron_items', partition_key 'pk', segments '2');
 SELECT jobid > 0 AS scheduled FROM dblink('cron', format(
   'SELECT cron.schedule_in_database(%L, %L, %L, %L)', 'ddb_fdw_cron_test', '* * * * *',
   $$CALL ddb_fdw.sync('ddb_test.cron_items', 'public.cron_copy')$$, current_database())) AS t(jobid bigint);

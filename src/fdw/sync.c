@@ -557,18 +557,19 @@ begin_run(SyncJob *job, int new_segments)
 
 	/* the run */
 	{
-		Oid			t[4] = {REGCLASSOID, REGCLASSOID, TEXTOID, INT8OID};
-		Datum		v[4];
+		Oid			t[5] = {REGCLASSOID, REGCLASSOID, TEXTOID, INT8OID, INT4OID};
+		Datum		v[5];
 		bool		isnull;
 
 		v[0] = ObjectIdGetDatum(job->foreign_oid);
 		v[1] = ObjectIdGetDatum(job->target_oid);
 		v[2] = CStringGetTextDatum(job->resuming ? "resume" : "snapshot");
 		v[3] = Int64GetDatum(job->snapshot);
+		v[4] = Int32GetDatum(job->total_segments);
 		catalog_exec(job,
-					 "INSERT INTO ddb_fdw.sync_run (foreign_table, target, status, mode, snapshot) "
-					 "VALUES ($1, $2, 'running', $3, $4) RETURNING run_id",
-					 4, t, v, "    ");
+					 "INSERT INTO ddb_fdw.sync_run (foreign_table, target, status, mode, snapshot, segments) "
+					 "VALUES ($1, $2, 'running', $3, $4, $5) RETURNING run_id",
+					 5, t, v, "     ");
 		job->run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		values[2] = Int64GetDatum(job->run_id);
 		catalog_exec(job,
@@ -894,6 +895,14 @@ copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
 	if (par == NULL)
 		return false;
 
+	{
+		Oid			t[2] = {INT8OID, INT4OID};
+		Datum		v[2] = {Int64GetDatum(job->run_id),
+		Int32GetDatum(ddb_parallel_workers(par))};
+
+		catalog_exec(job, "UPDATE ddb_fdw.sync_run SET workers = $2 WHERE run_id = $1",
+					 2, t, v, "  ");
+	}
 	rows = MemoryContextAllocZero(job->cxt, sizeof(WorkerRows) * ddb_parallel_workers(par));
 	for (i = 0; i < ddb_parallel_workers(par); i++)
 		rows[i].cxt = AllocSetContextCreate(job->cxt, "ddb_fdw sync rows",
