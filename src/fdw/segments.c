@@ -441,7 +441,8 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 								 RelationGetRelationName(rel))));
 		return NULL;
 	}
-	nworkers = Min(nworkers, total_segments);
+	/* more could never start: do not size queues for them */
+	nworkers = Min(nworkers, Min(total_segments, max_worker_processes));
 	cxt = AllocSetContextCreate(parent, "ddb_fdw parallel scan",
 								ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(cxt);
