@@ -592,41 +592,41 @@ ddb_table_desc_free(DdbTableDesc *desc)
 }
 
 /* ----------------------------------------------------------------
- * Scan
+ * Read requests: Scan, Query, GetItem, BatchGetItem
  * ----------------------------------------------------------------
  */
-void
-ddb_dynamodb_build_scan(const DdbScanRequest *req, DdbBuf *out)
+static void
+append_json_member(DdbBuf *out, const char *name, const char *value)
+{
+	ddb_buf_append_char(out, ',');
+	ddb_buf_append_json_string(out, name, strlen(name));
+	ddb_buf_append_char(out, ':');
+	ddb_buf_append_json_string(out, value, strlen(value));
+}
+
+/* Scan and Query share every member but the key condition. */
+static void
+build_read(const DdbScanRequest *req, bool query, DdbBuf *out)
 {
 	ddb_buf_append_str(out, "{\"TableName\":");
 	ddb_buf_append_json_string(out, req->table_name, strlen(req->table_name));
 	if (req->index_name)
-	{
-		ddb_buf_append_str(out, ",\"IndexName\":");
-		ddb_buf_append_json_string(out, req->index_name, strlen(req->index_name));
-	}
-	if (req->total_segments > 0)
+		append_json_member(out, "IndexName", req->index_name);
+	if (query && req->key_condition_expression)
+		append_json_member(out, "KeyConditionExpression", req->key_condition_expression);
+	if (query && req->scan_backward)
+		ddb_buf_append_str(out, ",\"ScanIndexForward\":false");
+	if (!query && req->total_segments > 0)
 		ddb_buf_printf(out, ",\"Segment\":%d,\"TotalSegments\":%d",
 					   req->segment, req->total_segments);
 	if (req->limit > 0)
 		ddb_buf_printf(out, ",\"Limit\":%ld", req->limit);
 	if (req->select)
-	{
-		ddb_buf_append_str(out, ",\"Select\":");
-		ddb_buf_append_json_string(out, req->select, strlen(req->select));
-	}
+		append_json_member(out, "Select", req->select);
 	if (req->projection_expression)
-	{
-		ddb_buf_append_str(out, ",\"ProjectionExpression\":");
-		ddb_buf_append_json_string(out, req->projection_expression,
-								   strlen(req->projection_expression));
-	}
+		append_json_member(out, "ProjectionExpression", req->projection_expression);
 	if (req->filter_expression)
-	{
-		ddb_buf_append_str(out, ",\"FilterExpression\":");
-		ddb_buf_append_json_string(out, req->filter_expression,
-								   strlen(req->filter_expression));
-	}
+		append_json_member(out, "FilterExpression", req->filter_expression);
 	if (req->expression_attribute_names)
 	{
 		ddb_buf_append_str(out, ",\"ExpressionAttributeNames\":");
@@ -646,5 +646,70 @@ ddb_dynamodb_build_scan(const DdbScanRequest *req, DdbBuf *out)
 		ddb_buf_append_str(out, ",\"ExclusiveStartKey\":");
 		ddb_buf_append_str(out, req->exclusive_start_key);
 	}
+	ddb_buf_append_char(out, '}');
+}
+
+void
+ddb_dynamodb_build_scan(const DdbScanRequest *req, DdbBuf *out)
+{
+	build_read(req, false, out);
+}
+
+void
+ddb_dynamodb_build_query(const DdbScanRequest *req, DdbBuf *out)
+{
+	build_read(req, true, out);
+}
+
+/* Projection, names and consistency of GetItem and of a BatchGetItem table. */
+static void
+append_get_options(const DdbGetRequest *req, DdbBuf *out)
+{
+	if (req->projection_expression)
+		append_json_member(out, "ProjectionExpression", req->projection_expression);
+	if (req->expression_attribute_names)
+	{
+		ddb_buf_append_str(out, ",\"ExpressionAttributeNames\":");
+		ddb_buf_append_str(out, req->expression_attribute_names);
+	}
+	if (req->consistent_read)
+		ddb_buf_append_str(out, ",\"ConsistentRead\":true");
+}
+
+void
+ddb_dynamodb_build_get_item(const DdbGetRequest *req, DdbBuf *out)
+{
+	ddb_buf_append_str(out, "{\"TableName\":");
+	ddb_buf_append_json_string(out, req->table_name, strlen(req->table_name));
+	ddb_buf_append_str(out, ",\"Key\":");
+	ddb_buf_append_str(out, req->key);
+	append_get_options(req, out);
+	if (req->return_consumed_capacity)
+		ddb_buf_append_str(out, ",\"ReturnConsumedCapacity\":\"TOTAL\"");
+	ddb_buf_append_char(out, '}');
+}
+
+void
+ddb_dynamodb_build_batch_get(const DdbGetRequest *req, DdbBuf *out)
+{
+	ddb_buf_append_str(out, "{\"RequestItems\":{");
+	ddb_buf_append_json_string(out, req->table_name, strlen(req->table_name));
+	ddb_buf_append_str(out, ":{\"Keys\":");
+	ddb_buf_append_str(out, req->keys);
+	append_get_options(req, out);
+	ddb_buf_append_str(out, "}}");
+	if (req->return_consumed_capacity)
+		ddb_buf_append_str(out, ",\"ReturnConsumedCapacity\":\"TOTAL\"");
+	ddb_buf_append_char(out, '}');
+}
+
+void
+ddb_dynamodb_build_batch_get_retry(const char *unprocessed_keys,
+								   bool return_consumed_capacity, DdbBuf *out)
+{
+	ddb_buf_append_str(out, "{\"RequestItems\":");
+	ddb_buf_append_str(out, unprocessed_keys);
+	if (return_consumed_capacity)
+		ddb_buf_append_str(out, ",\"ReturnConsumedCapacity\":\"TOTAL\"");
 	ddb_buf_append_char(out, '}');
 }

@@ -122,9 +122,40 @@ typedef struct DdbScanRequest
 	bool		consistent_read;
 	bool		return_consumed_capacity;
 	const char *select;			/* e.g. "COUNT"; NULL: default */
+	/* Query only */
+	const char *key_condition_expression;
+	bool		scan_backward;	/* ScanIndexForward false */
 } DdbScanRequest;
 
-/* Appends the JSON body of a Scan request to out. */
+/* Appends the JSON body of a Scan, or a Query (the same members plus the
+ * key condition), to out. */
 extern void ddb_dynamodb_build_scan(const DdbScanRequest *req, DdbBuf *out);
+extern void ddb_dynamodb_build_query(const DdbScanRequest *req, DdbBuf *out);
+
+/*
+ * GetItem of one key, and BatchGetItem of up to 100 keys of one table.  key
+ * is a raw JSON object ({"pk":{"S":"a"}}), keys a raw JSON array of them;
+ * projection and names as for a Scan (NULL: every attribute).
+ */
+typedef struct DdbGetRequest
+{
+	const char *table_name;
+	const char *key;			/* GetItem */
+	const char *keys;			/* BatchGetItem */
+	const char *projection_expression;
+	const char *expression_attribute_names;
+	bool		consistent_read;
+	bool		return_consumed_capacity;
+} DdbGetRequest;
+
+extern void ddb_dynamodb_build_get_item(const DdbGetRequest *req, DdbBuf *out);
+extern void ddb_dynamodb_build_batch_get(const DdbGetRequest *req, DdbBuf *out);
+
+/* BatchGetItem again for the raw UnprocessedKeys of an answer. */
+extern void ddb_dynamodb_build_batch_get_retry(const char *unprocessed_keys,
+											   bool return_consumed_capacity,
+											   DdbBuf *out);
+
+#define DDB_BATCH_GET_MAX_KEYS 100
 
 #endif							/* DDB_DYNAMODB_H */

@@ -772,6 +772,116 @@ test_build_scan(void)
 	}
 }
 
+/* A built body, checked against want and for being JSON. */
+static void
+expect_body(DdbBuf *b, const char *want, int line)
+{
+	DdbJson		j;
+
+	unit_check(ddb_buf_ok(b), "body built", __FILE__, line, want);
+	unit_check_str(b->data, want, "body", __FILE__, line);
+	ddb_json_init(&j, b->data, b->len);
+	unit_check(ddb_json_skip_value(&j) && ddb_json_finish(&j),
+			   "body is JSON", __FILE__, line, want);
+	ddb_json_free(&j);
+	ddb_buf_free(b);
+}
+
+static void
+test_build_query_and_gets(void)
+{
+	DdbScanRequest r;
+	DdbGetRequest g;
+	DdbBuf		b;
+
+	/* Query: the key condition, ScanIndexForward; never Segment */
+	memset(&r, 0, sizeof(r));
+	r.table_name = "Music";
+	r.index_name = "ByGenre";
+	r.key_condition_expression = "#k0 = :k0 AND begins_with(#k1, :k1)";
+	r.scan_backward = true;
+	r.segment = 1;
+	r.total_segments = 4;
+	r.limit = 10;
+	r.filter_expression = "#f0 > :f0";
+	r.expression_attribute_names = "{\"#k0\":\"genre\",\"#k1\":\"title\",\"#f0\":\"year\"}";
+	r.expression_attribute_values = "{\":k0\":{\"S\":\"jazz\"},\":k1\":{\"S\":\"A\"},\":f0\":{\"N\":\"1960\"}}";
+	r.return_consumed_capacity = true;
+	r.exclusive_start_key = "{\"genre\":{\"S\":\"jazz\"}}";
+	ddb_buf_init(&b);
+	ddb_dynamodb_build_query(&r, &b);
+	expect_body(&b,
+				"{\"TableName\":\"Music\",\"IndexName\":\"ByGenre\","
+				"\"KeyConditionExpression\":\"#k0 = :k0 AND begins_with(#k1, :k1)\","
+				"\"ScanIndexForward\":false,\"Limit\":10,\"FilterExpression\":\"#f0 > :f0\","
+				"\"ExpressionAttributeNames\":{\"#k0\":\"genre\",\"#k1\":\"title\",\"#f0\":\"year\"},"
+				"\"ExpressionAttributeValues\":{\":k0\":{\"S\":\"jazz\"},\":k1\":{\"S\":\"A\"},\":f0\":{\"N\":\"1960\"}},"
+				"\"ReturnConsumedCapacity\":\"TOTAL\",\"ExclusiveStartKey\":{\"genre\":{\"S\":\"jazz\"}}}",
+				__LINE__);
+	/* a Scan ignores the Query members */
+	ddb_buf_init(&b);
+	r.index_name = NULL;
+	r.filter_expression = NULL;
+	r.expression_attribute_names = NULL;
+	r.expression_attribute_values = NULL;
+	r.exclusive_start_key = NULL;
+	r.return_consumed_capacity = false;
+	ddb_dynamodb_build_scan(&r, &b);
+	expect_body(&b, "{\"TableName\":\"Music\",\"Segment\":1,\"TotalSegments\":4,\"Limit\":10}",
+				__LINE__);
+
+	/* GetItem */
+	memset(&g, 0, sizeof(g));
+	g.table_name = "Music";
+	g.key = "{\"artist\":{\"S\":\"Mingus\"},\"title\":{\"S\":\"Haitian \\\"Fight\\\" Song\"}}";
+	ddb_buf_init(&b);
+	ddb_dynamodb_build_get_item(&g, &b);
+	expect_body(&b,
+				"{\"TableName\":\"Music\",\"Key\":{\"artist\":{\"S\":\"Mingus\"},"
+				"\"title\":{\"S\":\"Haitian \\\"Fight\\\" Song\"}}}",
+				__LINE__);
+	g.projection_expression = "#a0,#a1";
+	g.expression_attribute_names = "{\"#a0\":\"artist\",\"#a1\":\"year\"}";
+	g.consistent_read = true;
+	g.return_consumed_capacity = true;
+	ddb_buf_init(&b);
+	ddb_dynamodb_build_get_item(&g, &b);
+	expect_body(&b,
+				"{\"TableName\":\"Music\",\"Key\":{\"artist\":{\"S\":\"Mingus\"},"
+				"\"title\":{\"S\":\"Haitian \\\"Fight\\\" Song\"}},\"ProjectionExpression\":\"#a0,#a1\","
+				"\"ExpressionAttributeNames\":{\"#a0\":\"artist\",\"#a1\":\"year\"},"
+				"\"ConsistentRead\":true,\"ReturnConsumedCapacity\":\"TOTAL\"}",
+				__LINE__);
+
+	/* BatchGetItem: the options belong to the table's entry */
+	g.key = NULL;
+	g.table_name = "Mu\"sic";
+	g.keys = "[{\"id\":{\"N\":\"1\"}},{\"id\":{\"N\":\"2\"}}]";
+	ddb_buf_init(&b);
+	ddb_dynamodb_build_batch_get(&g, &b);
+	expect_body(&b,
+				"{\"RequestItems\":{\"Mu\\\"sic\":{\"Keys\":[{\"id\":{\"N\":\"1\"}},{\"id\":{\"N\":\"2\"}}],"
+				"\"ProjectionExpression\":\"#a0,#a1\","
+				"\"ExpressionAttributeNames\":{\"#a0\":\"artist\",\"#a1\":\"year\"},"
+				"\"ConsistentRead\":true}},\"ReturnConsumedCapacity\":\"TOTAL\"}",
+				__LINE__);
+	memset(&g, 0, sizeof(g));
+	g.table_name = "T";
+	g.keys = "[{\"id\":{\"S\":\"x\"}}]";
+	ddb_buf_init(&b);
+	ddb_dynamodb_build_batch_get(&g, &b);
+	expect_body(&b, "{\"RequestItems\":{\"T\":{\"Keys\":[{\"id\":{\"S\":\"x\"}}]}}}", __LINE__);
+
+	/* the retry sends UnprocessedKeys back as they came */
+	ddb_buf_init(&b);
+	ddb_dynamodb_build_batch_get_retry("{\"T\":{\"Keys\":[{\"id\":{\"S\":\"x\"}}],\"ConsistentRead\":true}}",
+									   true, &b);
+	expect_body(&b,
+				"{\"RequestItems\":{\"T\":{\"Keys\":[{\"id\":{\"S\":\"x\"}}],\"ConsistentRead\":true}},"
+				"\"ReturnConsumedCapacity\":\"TOTAL\"}",
+				__LINE__);
+}
+
 /* ----------------------------------------------------------------
  * Endpoints and service handles
  * ----------------------------------------------------------------
@@ -1233,6 +1343,7 @@ main(void)
 	test_describe_full();
 	test_describe_malformed();
 	test_build_scan();
+	test_build_query_and_gets();
 	test_endpoint();
 	test_service();
 	test_crc32();
