@@ -8,7 +8,7 @@ scan table this program also computes the checksums the `scan` suite must
 reproduce through the extension, and writes them to an env file.
 
 Usage: fixtures.py --endpoint URL [--env-file FILE] [--scan-items N] SET...
-where SET is one of: demo, scan, types, import, errors, sync, all.
+where SET is one of: demo, scan, types, import, errors, sync, pushdown, all.
 """
 
 import argparse
@@ -34,8 +34,10 @@ def client(endpoint):
     )
 
 
-def create_table(ddb, name, keys, gsis=None, stream=None):
-    """keys: list of (attribute, type) — the first is the partition key."""
+def create_table(ddb, name, keys, gsis=None, stream=None, lsis=None):
+    """keys: list of (attribute, type) — the first is the partition key.
+    gsis, lsis: [{"name", "keys": [(attribute, type), ...], "projection",
+    "include": [attributes]}] (an LSI's keys: its sort key only)."""
     defs = {a: t for a, t in keys}
     schema = [{"AttributeName": keys[0][0], "KeyType": "HASH"}]
     if len(keys) > 1:
@@ -45,9 +47,15 @@ def create_table(ddb, name, keys, gsis=None, stream=None):
         "KeySchema": schema,
         "BillingMode": "PAY_PER_REQUEST",
     }
-    for gsi in gsis or []:
-        for a, t in gsi["keys"]:
+    for ix in (gsis or []) + (lsis or []):
+        for a, t in ix["keys"]:
             defs[a] = t
+
+    def projection(ix):
+        p = {"ProjectionType": ix.get("projection", "ALL")}
+        if ix.get("include"):
+            p["NonKeyAttributes"] = ix["include"]
+        return p
     args["AttributeDefinitions"] = [
         {"AttributeName": a, "AttributeType": t} for a, t in defs.items()
     ]
@@ -61,9 +69,19 @@ def create_table(ddb, name, keys, gsis=None, stream=None):
                     if len(g["keys"]) > 1
                     else []
                 ),
-                "Projection": {"ProjectionType": g.get("projection", "ALL")},
+                "Projection": projection(g),
             }
             for g in gsis
+        ]
+    if lsis:
+        args["LocalSecondaryIndexes"] = [
+            {
+                "IndexName": ix["name"],
+                "KeySchema": [{"AttributeName": keys[0][0], "KeyType": "HASH"},
+                              {"AttributeName": ix["keys"][0][0], "KeyType": "RANGE"}],
+                "Projection": projection(ix),
+            }
+            for ix in lsis
         ]
     if stream:
         args["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream}
@@ -318,6 +336,52 @@ def load_sync(ddb, env):
          "total": {"N": "%d.%02d" % (i, i % 100)}} for i in range(200)])
 
 
+# ------------------------------------------------------------------ pushdown
+
+STATUSES = ["new", "paid", "shipped", "cancelled"]
+
+
+def pd_order(c, o):
+    """Order o of customer c: every kind of value the pushdown suite compares."""
+    i = c * 40 + o
+    item = {
+        "customer": {"S": "c-%03d" % c},
+        "order_no": {"N": str(o)},
+        "status": {"S": STATUSES[i % 4]},
+        "email": {"S": "c%03d@example.com" % c},
+        "total": {"N": "%d.%02d" % (i % 500, i % 100)},
+        "created": {"N": str(1700000000 + i * 3600)},
+        "flag": {"BOOL": i % 3 == 0},
+        "select": {"S": "reserved %d" % (i % 5)},
+        "with space": {"N": str(i % 7)},
+        "bin": {"B": bytes([i % 256, (i // 256) % 256])},
+    }
+    # code: mostly S, sometimes N, sometimes NULL, sometimes absent
+    if i % 10 == 0:
+        item["code"] = {"N": str(i % 100)}
+    elif i % 10 == 1:
+        item["code"] = {"NULL": True}
+    elif i % 10 != 2:
+        item["code"] = {"S": "%02d" % (i % 100)}
+    # note: text with collation-sensitive case and accents
+    item["note"] = {"S": ["apple", "Banana", "cherry", "Émile", "zeta", "Zeta", "éclair"][i % 7]}
+    return item
+
+
+def load_pushdown(ddb, env):
+    create_table(ddb, "pd_orders", [("customer", "S"), ("order_no", "N")],
+                 gsis=[{"name": "by_status", "keys": [("status", "S"), ("created", "N")]},
+                       {"name": "by_email", "keys": [("email", "S")], "projection": "KEYS_ONLY"}],
+                 lsis=[{"name": "by_total", "keys": [("total", "N")],
+                        "projection": "INCLUDE", "include": ["status"]}])
+    put_items(ddb, "pd_orders", [pd_order(c, o) for c in range(50) for o in range(40)])
+    create_table(ddb, "pd_accounts", [("id", "N")])
+    put_items(ddb, "pd_accounts", [
+        {"id": {"N": str(i)}, "name": {"S": "account %d" % i},
+         "balance": {"N": "%d.%02d" % (i * 3, i % 100)}} for i in range(1, 501)])
+    env["DDB_PD_ORDERS"] = "2000"
+
+
 def table_count(ddb):
     names, start = [], None
     while True:
@@ -337,10 +401,11 @@ def main():
     ap.add_argument("--env-file")
     ap.add_argument("--scan-items", type=int, default=20000)
     ap.add_argument("sets", nargs="+",
-                    choices=["demo", "scan", "types", "import", "errors", "sync", "all"])
+                    choices=["demo", "scan", "types", "import", "errors", "sync", "pushdown",
+                             "all"])
     args = ap.parse_args()
     ddb = client(args.endpoint)
-    sets = ({"demo", "scan", "types", "import", "errors", "sync"}
+    sets = ({"demo", "scan", "types", "import", "errors", "sync", "pushdown"}
             if "all" in args.sets else set(args.sets))
     env = {}
     if "demo" in sets:
@@ -355,6 +420,8 @@ def main():
         load_errors(ddb, env)
     if "sync" in sets:
         load_sync(ddb, env)
+    if "pushdown" in sets:
+        load_pushdown(ddb, env)
     env["DDB_TABLE_COUNT"] = str(table_count(ddb))
     if args.env_file:
         with open(args.env_file, "w") as f:

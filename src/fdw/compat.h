@@ -58,4 +58,16 @@ ddb_scan_user(ForeignScan *fsplan, EState *estate)
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
+/* PG15 made the sampler's random state a pg_prng_state */
+#include "utils/sampling.h"
+static inline double
+ddb_sampler_random(ReservoirState rs)
+{
+#if PG_VERSION_NUM >= 150000
+	return sampler_random_fract(&rs->randstate);
+#else
+	return sampler_random_fract(rs->randstate);
+#endif
+}
+
 #endif							/* DDB_COMPAT_H */

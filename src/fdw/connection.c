@@ -69,38 +69,52 @@ wipe_and_free(char *s)
 	pfree(s);
 }
 
-/* How long a table's size from DescribeTable is reused (AWS refreshes it
- * only every six hours or so). */
-#define TABLE_SIZE_TTL_MS (5 * 60 * 1000)
+/*
+ * How long a DescribeTable answer is reused (AWS refreshes ItemCount and
+ * TableSizeBytes only every six hours or so; keys and indexes rarely
+ * change), and how long a failed one is not retried.
+ */
+#define TABLE_DESC_TTL_MS (5 * 60 * 1000)
+#define TABLE_DESC_FAILED_TTL_MS (60 * 1000)
 
-typedef struct TableSize
+typedef struct CachedDesc
 {
 	char	   *table;
-	int64		bytes;
-	int64		items;
+	DdbTableDesc *desc;			/* malloc'd; NULL: DescribeTable failed */
 	TimestampTz fetched;
-} TableSize;
+} CachedDesc;
+
+static List *
+lappend_in_top(List *list, void *datum)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+	list = lappend(list, datum);
+	MemoryContextSwitchTo(old);
+	return list;
+}
 
 static void
-free_table_sizes(DdbConnection *conn)
+free_table_descs(DdbConnection *conn)
 {
 	ListCell   *lc;
 
-	foreach(lc, conn->table_sizes)
+	foreach(lc, conn->table_descs)
 	{
-		TableSize  *ts = lfirst(lc);
+		CachedDesc *cd = lfirst(lc);
 
-		pfree(ts->table);
-		pfree(ts);
+		ddb_table_desc_free(cd->desc);
+		pfree(cd->table);
+		pfree(cd);
 	}
-	list_free(conn->table_sizes);
-	conn->table_sizes = NIL;
+	list_free(conn->table_descs);
+	conn->table_descs = NIL;
 }
 
 static void
 free_connection(DdbConnection *conn)
 {
-	free_table_sizes(conn);
+	free_table_descs(conn);
 	if (conn == NULL)
 		return;
 	ddb_aws_service_free(&conn->svc);
@@ -587,64 +601,71 @@ ddb_report_sts_error(const DdbAwsError *err, const char *role_arn)
 }
 
 /*
- * TableSizeBytes and ItemCount of a table, from DescribeTable, cached for a
- * few minutes.  False when DynamoDB would not tell (no permission to
- * describe, throttling...): callers then do without.
+ * The table's description (keys, indexes, ItemCount, TableSizeBytes) from
+ * DescribeTable, cached for a few minutes.  NULL when DynamoDB would not tell
+ * (no permission to describe, throttling...): callers then do without.
+ * Errors getting credentials are raised: the table could not be read either.
  */
+const DdbTableDesc *
+ddb_connection_table_desc(DdbConnection *conn, const char *table)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	DdbTableDesc *desc = NULL;
+	const DdbAwsCredentials *creds;
+	DdbAwsError err;
+	CachedDesc *cd = NULL;
+	ListCell   *lc;
+	bool		ok;
+
+	foreach(lc, conn->table_descs)
+	{
+		CachedDesc *c = lfirst(lc);
+
+		if (strcmp(c->table, table) == 0)
+		{
+			cd = c;
+			break;
+		}
+	}
+	if (cd && !TimestampDifferenceExceeds(cd->fetched, now,
+										  cd->desc ? TABLE_DESC_TTL_MS : TABLE_DESC_FAILED_TTL_MS))
+		return cd->desc;
+
+	creds = ddb_connection_credentials(conn);
+	ddb_aws_error_clear(&err);
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	ok = ddb_dynamodb_describe_table(&conn->svc, creds, table, &desc, &err);
+	pgstat_report_wait_end();
+	if (!ok)
+	{
+		CHECK_FOR_INTERRUPTS();
+		ereport(DEBUG1,
+				(errmsg_internal("ddb_fdw: DescribeTable of \"%s\" failed: %s",
+								 table, err.message)));
+		desc = NULL;
+	}
+	if (cd == NULL)
+	{
+		cd = MemoryContextAllocZero(TopMemoryContext, sizeof(CachedDesc));
+		cd->table = MemoryContextStrdup(TopMemoryContext, table);
+		conn->table_descs = lappend_in_top(conn->table_descs, cd);
+	}
+	ddb_table_desc_free(cd->desc);
+	cd->desc = desc;
+	cd->fetched = now;
+	return desc;
+}
+
+/* TableSizeBytes and ItemCount; false when unknown. */
 bool
 ddb_connection_table_size(DdbConnection *conn, const char *table,
 						  int64 *bytes, int64 *items)
 {
-	TimestampTz now = GetCurrentTimestamp();
-	DdbTableDesc *desc = NULL;
-	DdbAwsError err;
-	TableSize  *ts = NULL;
-	ListCell   *lc;
-	MemoryContext old;
+	const DdbTableDesc *desc = ddb_connection_table_desc(conn, table);
 
-	foreach(lc, conn->table_sizes)
-	{
-		TableSize  *t = lfirst(lc);
-
-		if (strcmp(t->table, table) == 0)
-		{
-			ts = t;
-			break;
-		}
-	}
-	if (ts && !TimestampDifferenceExceeds(ts->fetched, now, TABLE_SIZE_TTL_MS))
-	{
-		*bytes = ts->bytes;
-		*items = ts->items;
-		return true;
-	}
-
-	ddb_aws_error_clear(&err);
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
-	if (!ddb_dynamodb_describe_table(&conn->svc, ddb_connection_credentials(conn),
-									 table, &desc, &err))
-	{
-		pgstat_report_wait_end();
-		CHECK_FOR_INTERRUPTS();
-		ereport(DEBUG1,
-				(errmsg_internal("ddb_fdw: DescribeTable of \"%s\" failed, its size is unknown: %s",
-								 table, err.message)));
+	if (desc == NULL)
 		return false;
-	}
-	pgstat_report_wait_end();
-	old = MemoryContextSwitchTo(TopMemoryContext);
-	if (ts == NULL)
-	{
-		ts = palloc0(sizeof(TableSize));
-		ts->table = pstrdup(table);
-		conn->table_sizes = lappend(conn->table_sizes, ts);
-	}
-	MemoryContextSwitchTo(old);
-	ts->bytes = desc->size_bytes;
-	ts->items = desc->item_count;
-	ts->fetched = now;
-	ddb_table_desc_free(desc);
-	*bytes = ts->bytes;
-	*items = ts->items;
+	*bytes = desc->size_bytes;
+	*items = desc->item_count;
 	return true;
 }

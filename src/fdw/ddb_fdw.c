@@ -14,6 +14,7 @@
 #include "utils/guc.h"
 
 #include "compat.h"
+#include "pushdown.h"
 #include "segments.h"
 
 PG_MODULE_MAGIC;
@@ -48,6 +49,13 @@ _PG_init(void)
 							&ddb_max_segments,
 							64, 1, DDB_MAX_TOTAL_SEGMENTS,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("ddb_fdw.enable_pushdown",
+							 "Lets DynamoDB evaluate key conditions and filters.",
+							 "Off: every query is a full Scan and PostgreSQL evaluates every "
+							 "condition (to compare answers).",
+							 &ddb_enable_pushdown,
+							 true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ddb_fdw");
 }
 

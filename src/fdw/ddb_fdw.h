@@ -65,6 +65,8 @@ typedef struct DdbOptions
 	char	   *sort_key;
 	int			page_size;		/* DDB_PAGE_SIZE_AUTO, _MAX or > 0 */
 	int			segments;		/* DDB_SEGMENTS_AUTO or > 0 */
+	char	   *index_name;		/* the table exposes this index, or NULL */
+	bool		consistent_read;
 } DdbOptions;
 
 /* Static credentials from a user mapping (palloc'd; secrets). */
@@ -92,7 +94,7 @@ typedef struct DdbConnection
 	DdbCredConfig cred_config;	/* strings in TopMemoryContext */
 	DdbCredState cred_state;	/* the credential cache */
 	char	   *servername;
-	List	   *table_sizes;	/* DescribeTable answers (TopMemoryContext) */
+	List	   *table_descs;	/* DescribeTable answers (TopMemoryContext) */
 } DdbConnection;
 
 /* in option.c */
@@ -116,6 +118,8 @@ extern DdbConnection *ddb_worker_connection(const char *servername,
 extern void ddb_connection_replace_credentials(DdbConnection *conn,
 											   const DdbAwsCredentials *creds);
 extern void ddb_connection_free(DdbConnection *conn);
+extern const DdbTableDesc *ddb_connection_table_desc(DdbConnection *conn,
+													 const char *table);
 extern bool ddb_connection_table_size(DdbConnection *conn, const char *table,
 									  int64 *bytes, int64 *items);
 extern void ddb_report_aws_error(const DdbAwsError *err, const char *operation,

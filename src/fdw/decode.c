@@ -1451,6 +1451,100 @@ read_capacity(DdbDecoder *d, const char *operation, size_t len)
 	return units;
 }
 
+/* Decodes one item (the reader is at its object) into the page. */
+static void
+decode_one(DdbDecoder *d, const char *operation, size_t len, DdbPage *page)
+{
+	DdbJson    *j = &d->json;
+
+	if (!d->need_any)
+	{
+		/* count(*) and friends: validate, don't decode */
+		if (ddb_json_peek(j) != DDB_JSON_OBJECT)
+			ddb_json_fail(j, "item is not an object");
+		if (!ddb_json_skip_value(j))
+			page_error(d, operation, len);
+		page->nitems++;
+		return;
+	}
+	if (page->nitems == d->vcap)
+	{
+		size_t		natts = Max(d->natts, 1);
+
+		d->vcap = d->vcap ? d->vcap * 2 : 1024;
+		if (d->vbuf == NULL)
+		{
+			d->vbuf = MemoryContextAlloc(d->cxt, sizeof(Datum) * d->vcap * natts);
+			d->nbuf = MemoryContextAlloc(d->cxt, sizeof(bool) * d->vcap * natts);
+		}
+		else
+		{
+			d->vbuf = repalloc(d->vbuf, sizeof(Datum) * d->vcap * natts);
+			d->nbuf = repalloc(d->nbuf, sizeof(bool) * d->vcap * natts);
+		}
+	}
+	page->values = d->vbuf;
+	page->nulls = d->nbuf;
+	d->loc.item = page->nitems;
+	decode_item(d, operation, len,
+				page->values + (size_t) page->nitems * d->natts,
+				page->nulls + (size_t) page->nitems * d->natts);
+	ddb_json_reset_arena(j);
+	page->nitems++;
+}
+
+/* Decodes an array of items (Items; a table's Responses). */
+static void
+decode_items(DdbDecoder *d, const char *operation, size_t len, DdbPage *page)
+{
+	DdbJson    *j = &d->json;
+	bool		done;
+
+	if (!ddb_json_enter_array(j))
+		page_error(d, operation, len);
+	for (;;)
+	{
+		if (!ddb_json_next_element(j, &done))
+			page_error(d, operation, len);
+		if (done)
+			break;
+		decode_one(d, operation, len, page);
+	}
+}
+
+/* ConsumedCapacity: one object (Scan, Query, GetItem) or, for
+ * BatchGetItem, an array with one per table. */
+static double
+read_capacities(DdbDecoder *d, const char *operation, size_t len)
+{
+	DdbJson    *j = &d->json;
+	double		units = 0;
+	bool		done;
+
+	if (ddb_json_peek(j) == DDB_JSON_OBJECT)
+		return read_capacity(d, operation, len);
+	if (ddb_json_peek(j) != DDB_JSON_ARRAY)
+	{
+		if (!ddb_json_skip_value(j))
+			page_error(d, operation, len);
+		return 0;
+	}
+	if (!ddb_json_enter_array(j))
+		page_error(d, operation, len);
+	for (;;)
+	{
+		if (!ddb_json_next_element(j, &done))
+			page_error(d, operation, len);
+		if (done)
+			break;
+		if (ddb_json_peek(j) == DDB_JSON_OBJECT)
+			units += read_capacity(d, operation, len);
+		else if (!ddb_json_skip_value(j))
+			page_error(d, operation, len);
+	}
+	return units;
+}
+
 void
 ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 				const char *operation, DdbPage *page)
@@ -1482,50 +1576,41 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 		if (done)
 			break;
 		if (ddb_json_str_eq(&name, "Items"))
+			decode_items(d, operation, len, page);
+		else if (ddb_json_str_eq(&name, "Item"))
 		{
-			if (!ddb_json_enter_array(j))
+			/* GetItem: the item, or no member at all when there is none */
+			if (ddb_json_peek(j) != DDB_JSON_OBJECT)
+				ddb_json_fail(j, "Item is not an object");
+			decode_one(d, operation, len, page);
+		}
+		else if (ddb_json_str_eq(&name, "Responses"))
+		{
+			/* BatchGetItem: {"<table>": [items]}, one table here */
+			if (!ddb_json_enter_object(j))
 				page_error(d, operation, len);
 			for (;;)
 			{
-				if (!ddb_json_next_element(j, &done))
+				DdbJsonStr	table;
+
+				if (!ddb_json_next_member(j, &table, &done))
 					page_error(d, operation, len);
 				if (done)
 					break;
-				if (!d->need_any)
-				{
-					/* count(*) and friends: validate, don't decode */
-					if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-						ddb_json_fail(j, "item is not an object");
-					if (!ddb_json_skip_value(j))
-						page_error(d, operation, len);
-					page->nitems++;
-					continue;
-				}
-				if (page->nitems == d->vcap)
-				{
-					size_t		natts = Max(d->natts, 1);
-
-					d->vcap = d->vcap ? d->vcap * 2 : 1024;
-					if (d->vbuf == NULL)
-					{
-						d->vbuf = MemoryContextAlloc(d->cxt, sizeof(Datum) * d->vcap * natts);
-						d->nbuf = MemoryContextAlloc(d->cxt, sizeof(bool) * d->vcap * natts);
-					}
-					else
-					{
-						d->vbuf = repalloc(d->vbuf, sizeof(Datum) * d->vcap * natts);
-						d->nbuf = repalloc(d->nbuf, sizeof(bool) * d->vcap * natts);
-					}
-				}
-				page->values = d->vbuf;
-				page->nulls = d->nbuf;
-				d->loc.item = page->nitems;
-				decode_item(d, operation, len,
-							page->values + (size_t) page->nitems * d->natts,
-							page->nulls + (size_t) page->nitems * d->natts);
-				ddb_json_reset_arena(j);
-				page->nitems++;
+				decode_items(d, operation, len, page);
 			}
+		}
+		else if (ddb_json_str_eq(&name, "UnprocessedKeys"))
+		{
+			DdbJsonStr	raw;
+
+			if (ddb_json_peek(j) != DDB_JSON_OBJECT)
+				ddb_json_fail(j, "UnprocessedKeys is not an object");
+			if (!ddb_json_capture_value(j, &raw))
+				page_error(d, operation, len);
+			/* "{}" (with any spacing) means nothing is left */
+			if (memchr(raw.ptr, '"', raw.len) != NULL)
+				page->unprocessed = pnstrdup(raw.ptr, raw.len);
 		}
 		else if (ddb_json_str_eq(&name, "Count"))
 		{
@@ -1544,9 +1629,8 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 				page_error(d, operation, len);
 			page->last_key = pnstrdup(raw.ptr, raw.len);
 		}
-		else if (ddb_json_str_eq(&name, "ConsumedCapacity") &&
-				 ddb_json_peek(j) == DDB_JSON_OBJECT)
-			page->capacity_units = read_capacity(d, operation, len);
+		else if (ddb_json_str_eq(&name, "ConsumedCapacity"))
+			page->capacity_units = read_capacities(d, operation, len);
 		else if (!ddb_json_skip_value(j))
 			page_error(d, operation, len);
 	}
@@ -1561,5 +1645,8 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 						   (long long) page->count, page->nitems)));
 	if (!have_count)
 		page->count = page->nitems;
+	/* GetItem and BatchGetItem read just what they return */
+	if (page->scanned_count == 0 && !have_count)
+		page->scanned_count = page->nitems;
 	error_context_stack = errcb.previous;
 }

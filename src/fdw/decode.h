@@ -26,6 +26,8 @@ typedef struct DdbPage
 								 * valid until it decodes the next page */
 	bool	   *nulls;
 	char	   *last_key;		/* LastEvaluatedKey as raw JSON; NULL at end */
+	char	   *unprocessed;	/* BatchGetItem's UnprocessedKeys as raw
+								 * JSON; NULL when none */
 	int64		count;			/* Count as DynamoDB reported it */
 	int64		scanned_count;
 	double		capacity_units; /* ConsumedCapacity.CapacityUnits, or 0 */
@@ -43,7 +45,7 @@ extern DdbDecoder *ddb_decoder_create(Relation rel, const bool *needed,
 									  const char *sort_key);
 
 /*
- * Decodes one Scan/Query response body.  The values are allocated in the
+ * Decodes one Scan, Query, GetItem or BatchGetItem response body.  The values are allocated in the
  * current memory context; the arrays holding them belong to the decoder.  Raises an ERROR for a malformed
  * body or a value that does not fit its column.
  */

@@ -32,6 +32,7 @@ typedef enum DdbOptionKind
 	OPT_PAGE_SIZE,
 	OPT_SEGMENTS,
 	OPT_TABLE_NAME,
+	OPT_INDEX_NAME,
 	OPT_ATTRIBUTE_NAME,
 	OPT_BOOL,
 	OPT_ACCESS_KEY,
@@ -77,6 +78,8 @@ static const DdbOption ddb_options[] = {
 	{"sort_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME, false},
 	{"page_size", ForeignTableRelationId, OPT_PAGE_SIZE, false},
 	{"segments", ForeignTableRelationId, OPT_SEGMENTS, false},
+	{"index_name", ForeignTableRelationId, OPT_INDEX_NAME, false},
+	{"consistent_read", ForeignTableRelationId, OPT_BOOL, false},
 	/* column */
 	{"attribute_name", AttributeRelationId, OPT_ATTRIBUTE_NAME, false},
 	{"whole_item", AttributeRelationId, OPT_BOOL, false},
@@ -267,6 +270,14 @@ check_option_value(const DdbOption *opt, DefElem *def)
 						 errmsg("invalid value for option \"table_name\": \"%s\"",
 								value),
 						 errhint("DynamoDB table names are 3 to 255 letters, digits, underscores, dots and dashes.")));
+			break;
+		case OPT_INDEX_NAME:
+			if (!(len >= 3 && len <= 255 && all_chars_in(value, "_.-")))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"index_name\": \"%s\"",
+								value),
+						 errhint("DynamoDB index names are 3 to 255 letters, digits, underscores, dots and dashes.")));
 			break;
 		case OPT_ATTRIBUTE_NAME:
 			if (len == 0 || len > 65535)
@@ -477,6 +488,10 @@ ddb_get_options(Oid foreigntableid, DdbOptions *opts)
 			(void) parse_page_size(defGetString(def), &opts->page_size);
 		else if (strcmp(def->defname, "segments") == 0)
 			(void) parse_segments(defGetString(def), &opts->segments);
+		else if (strcmp(def->defname, "index_name") == 0)
+			opts->index_name = defGetString(def);
+		else if (strcmp(def->defname, "consistent_read") == 0)
+			opts->consistent_read = defGetBoolean(def);
 	}
 	/* without table_name, the foreign table's own name is the table's */
 	if (opts->table_name == NULL)

@@ -1,13 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * scan.c
- *		Planner and executor callbacks of a full-table Scan.
+ *		Planner and executor callbacks: Scan, Query, GetItem, BatchGetItem.
  *
- * The scan fetches one DynamoDB page at a time into a batch memory context
- * that is reset before the next page, so memory stays flat however large
- * the table.  Only the columns the query needs are decoded, and only their
- * attributes are requested (ProjectionExpression with placeholders for
- * every name, so reserved words and odd characters are safe).
+ * The planner offers, beside a full Scan, keyed paths for conditions on the
+ * table's key or an index's key (pushdown.c decides which conditions
+ * qualify): GetItem for the whole key, BatchGetItem for keys in a list,
+ * Query for the partition key (with a sort key condition), on the table or
+ * on an index that projects every attribute the query needs.  Join clauses
+ * on a key give parameterized paths: a nested loop then reads the items of
+ * each outer row by key.  Other conditions become a FilterExpression.
+ * Every condition is also checked by PostgreSQL.
+ *
+ * The executor reads page by page into a memory context reset before each
+ * page; a Scan of several segments uses segment workers (segments.c).
  *
  * IDENTIFICATION
  *		src/fdw/scan.c
@@ -16,44 +22,72 @@
  */
 #include "ddb_fdw.h"
 
+#include <math.h>
+
+#include "access/htup_details.h"
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "catalog/pg_foreign_table.h"
+#include "commands/vacuum.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
-#include "pgstat.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/sampling.h"
+#include "utils/syscache.h"
 
 #include "compat.h"
+#include "pushdown.h"
 #include "scanner.h"
 #include "segments.h"
 
 /* fdw_private of the ForeignScan plan node */
 enum DdbScanPrivateIndex
 {
-	/* Integer list of the attribute numbers the query needs */
-	DdbScanPrivateRetrievedAttrs
+	DdbPrivRetrievedAttrs,		/* IntList: attribute numbers needed */
+	DdbPrivOperation,			/* Integer: DdbOperation */
+	DdbPrivIndex,				/* String: index name, "" for none */
+	DdbPrivKeyConds,			/* List: (partition key cond [, sort key cond]) */
+	DdbPrivFilters,				/* List: conditions DynamoDB filters by */
+	DdbPrivLimitHint			/* Integer: rows needed at most, 0: all */
 };
 
-/* Estimates when the table was never analyzed */
+/* Estimates when DynamoDB does not tell */
 #define DEFAULT_ROWS 1000
-#define STARTUP_COST 100.0		/* one round trip */
-#define PER_ROW_COST 0.02		/* decoding and transfer per item */
+#define DEFAULT_ITEM_BYTES 400.0
+#define REQUEST_COST 100.0		/* one round trip */
+#define ITEM_COST 0.02			/* transfer and decoding per item */
 
 typedef struct DdbScanState
 {
 	DdbScanner *scanner;
 	bool	   *needed;			/* attributes to produce, by attnum - 1 */
 	int			next;			/* next item of the page to return */
-	bool		started;		/* segments decided, workers launched */
+	bool		started;		/* request built, workers launched */
+	bool		empty;			/* no item can match: nothing to ask */
+
+	/* what the plan asks */
+	DdbOperation op;
+	char	   *index_name;
+	List	   *key_conds;
+	List	   *filters;
+	long		limit_hint;
+	List	   *fdw_exprs;
+	List	   *value_states;	/* ExprStates of fdw_exprs */
+	MemoryContext values_cxt;	/* the values of one (re)scan */
+
+	/* segments of a Scan */
 	int			segments;		/* TotalSegments (1: not segmented) */
 	int			segment;		/* the leader's, when it scans alone */
 	int			workers_planned;
@@ -63,19 +97,179 @@ typedef struct DdbScanState
 } DdbScanState;
 
 /* ----------------------------------------------------------------
- * Planner
+ * Planner: what the foreign table is
  * ----------------------------------------------------------------
  */
-typedef struct DdbRelInfo
+
+/* The role whose user mapping the scan will use (as the executor decides). */
+static Oid
+planner_user(PlannerInfo *root, RelOptInfo *baserel)
 {
-	Bitmapset  *attrs_used;
-} DdbRelInfo;
+#if PG_VERSION_NUM >= 160000
+	return OidIsValid(baserel->userid) ? baserel->userid : GetUserId();
+#else
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+#endif
+}
+
+/* The connection to describe the table with, or NULL without a user mapping. */
+static DdbConnection *
+planner_connection(Oid relid, Oid userid, const DdbOptions *opts)
+{
+	ForeignTable *table = GetForeignTable(relid);
+	ForeignServer *server = GetForeignServer(table->serverid);
+
+	if (!SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
+							   ObjectIdGetDatum(server->serverid)) &&
+		!SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
+							   ObjectIdGetDatum(server->serverid)))
+		return NULL;			/* the executor will say so */
+	return ddb_get_connection(server, GetUserMapping(userid, server->serverid), opts);
+}
+
+/* The column holding attribute name with a native type of tag (any if '\0'). */
+static AttrNumber
+key_column(DdbRelInfo *info, const char *name, char tag)
+{
+	int			i;
+
+	if (name == NULL)
+		return 0;
+	for (i = 0; i < info->natts; i++)
+	{
+		DdbPushColumn *pc = &info->columns[i];
+
+		if (pc->attribute && strcmp(pc->attribute, name) == 0 && pc->tag != '\0' &&
+			pc->tag != 'O' && (tag == '\0' || pc->tag == tag))
+			return i + 1;
+	}
+	return 0;
+}
+
+static DdbKeySet *
+make_key_set(DdbRelInfo *info, const char *index, bool global, bool unique,
+			 const char *pk, char pk_type, const char *sk, char sk_type)
+{
+	DdbKeySet  *ks = palloc0(sizeof(DdbKeySet));
+
+	ks->index_name = index;
+	ks->global = global;
+	ks->unique = unique;
+	ks->pk_attnum = key_column(info, pk, pk_type);
+	ks->has_sort_key = sk != NULL;
+	ks->sk_attnum = key_column(info, sk, sk_type);
+	ks->projects_all = true;
+	return ks;
+}
+
+/*
+ * The keys the planner can use: the table's (or, for a foreign table that
+ * exposes an index, that index's) and each index's of the table.
+ */
+static void
+build_key_sets(DdbRelInfo *info)
+{
+	const DdbTableDesc *desc = info->desc;
+	const DdbOptions *o = &info->opts;
+	int			i;
+
+	if (o->index_name)
+	{
+		const DdbIndexDesc *ix = NULL;
+
+		for (i = 0; desc && i < desc->nindexes; i++)
+			if (strcmp(desc->indexes[i].name, o->index_name) == 0)
+				ix = &desc->indexes[i];
+		info->key_sets = list_make1(make_key_set(info, o->index_name, ix ? ix->global : false, false,
+												 o->partition_key ? o->partition_key : ix ? ix->key.partition_key : NULL,
+												 ix ? ix->key.partition_type : '\0',
+												 o->sort_key ? o->sort_key : ix ? ix->key.sort_key : NULL,
+												 ix ? ix->key.sort_type : '\0'));
+		if (ix && ix->global && o->consistent_read)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("foreign table option \"consistent_read\" is not available on global secondary index \"%s\"",
+							o->index_name),
+					 errhint("DynamoDB reads global secondary indexes eventually consistently only; drop the option or use the table.")));
+		return;
+	}
+
+	info->key_sets = list_make1(make_key_set(info, NULL, false, true,
+											 o->partition_key ? o->partition_key :
+											 desc ? desc->key.partition_key : NULL,
+											 desc ? desc->key.partition_type : '\0',
+											 o->partition_key ? o->sort_key :
+											 desc ? desc->key.sort_key : NULL,
+											 desc ? desc->key.sort_type : '\0'));
+	for (i = 0; desc && i < desc->nindexes; i++)
+	{
+		const DdbIndexDesc *ix = &desc->indexes[i];
+		DdbKeySet  *ks = make_key_set(info, ix->name, ix->global, false,
+									  ix->key.partition_key, ix->key.partition_type,
+									  ix->key.sort_key, ix->key.sort_type);
+		int			k;
+
+		/* what the index holds beside ALL: the keys, and INCLUDE's attributes */
+		ks->projects_all = ix->projection_type == NULL ||
+			strcmp(ix->projection_type, "ALL") == 0;
+		if (!ks->projects_all)
+		{
+			const char *keys[4] = {desc->key.partition_key, desc->key.sort_key,
+			ix->key.partition_key, ix->key.sort_key};
+
+			for (k = 0; k < 4; k++)
+				if (keys[k])
+					ks->projected = lappend(ks->projected, makeString(pstrdup(keys[k])));
+			for (k = 0; k < ix->non_key_attributes.n; k++)
+				ks->projected = lappend(ks->projected,
+										makeString(pstrdup(ix->non_key_attributes.items[k])));
+		}
+		if (ks->pk_attnum != 0)
+			info->key_sets = lappend(info->key_sets, ks);
+	}
+}
+
+/* Whether an index holds every attribute the query needs. */
+static bool
+index_covers(DdbRelInfo *info, DdbKeySet *ks)
+{
+	int			i;
+
+	if (ks->projects_all)
+		return true;
+	for (i = 0; i < info->natts; i++)
+	{
+		DdbPushColumn *pc = &info->columns[i];
+		bool		found = false;
+		ListCell   *lc;
+
+		if (!bms_is_member(i + 1 - FirstLowInvalidHeapAttributeNumber, info->attrs_used) &&
+			!bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, info->attrs_used))
+			continue;
+		if (pc->whole_item)
+			return false;
+		if (pc->attribute == NULL)
+			continue;
+		foreach(lc, ks->projected)
+			if (strcmp(strVal(lfirst(lc)), pc->attribute) == 0)
+				found = true;
+		if (!found)
+			return false;
+	}
+	return true;
+}
 
 static void
 ddbGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	DdbRelInfo *info = palloc0(sizeof(DdbRelInfo));
+	Relation	rel;
+	DdbConnection *conn;
+	DdbKeyMatch match;
 	ListCell   *lc;
+	double		sel;
 
 	baserel->fdw_private = info;
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid,
@@ -87,26 +281,255 @@ ddbGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		pull_varattnos((Node *) rinfo->clause, baserel->relid, &info->attrs_used);
 	}
 
-	/* every qual is checked locally: estimate its selectivity */
+	ddb_get_options(foreigntableid, &info->opts);
+	rel = table_open(foreigntableid, NoLock);
+	ddb_push_columns(foreigntableid, RelationGetDescr(rel), info);
+	table_close(rel, NoLock);
+
+	/* keys, indexes and size: DescribeTable, cached per backend */
+	conn = planner_connection(foreigntableid, planner_user(root, baserel), &info->opts);
+	if (conn)
+		info->desc = ddb_connection_table_desc(conn, info->opts.table_name);
+	build_key_sets(info);
+
+	/* conditions DynamoDB can filter by */
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+		List	   *c = ddb_translate_clause(info, baserel->relid, rinfo->clause, false);
+
+		if (c != NIL)
+		{
+			info->filters = lappend(info->filters, c);
+			info->filter_clauses = lappend(info->filter_clauses, rinfo);
+		}
+	}
+
+	/* a LIMIT on a query of this table alone */
+	if (root->limit_tuples > 0 && root->limit_tuples < 1e9 &&
+		bms_membership(root->all_baserels) == BMS_SINGLETON)
+		info->limit_hint = (long) ceil(root->limit_tuples);
+
+	/* estimates: ANALYZE's, else DescribeTable's ItemCount */
 	if (baserel->tuples < 0 || (baserel->pages == 0 && baserel->tuples == 0))
-		baserel->tuples = DEFAULT_ROWS;
-	baserel->rows = clamp_row_est(baserel->tuples *
-								  clauselist_selectivity(root,
-														 baserel->baserestrictinfo,
-														 0, JOIN_INNER, NULL));
+		baserel->tuples = (info->desc && info->desc->item_count >= 0) ?
+			(double) info->desc->item_count : DEFAULT_ROWS;
+	info->items = Max(baserel->tuples, 1);
+	info->avg_item_bytes = (info->desc && info->desc->item_count > 0 &&
+							info->desc->size_bytes > 0) ?
+		(double) info->desc->size_bytes / info->desc->item_count : DEFAULT_ITEM_BYTES;
+	sel = clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
+	baserel->rows = clamp_row_est(baserel->tuples * sel);
+	/* a whole key reads that many items at most */
+	if (ddb_match_keys(info, baserel->relid, linitial(info->key_sets),
+					   baserel->baserestrictinfo, false, &match) &&
+		(match.operation == DDB_OP_GET || match.operation == DDB_OP_BATCH))
+		baserel->rows = clamp_row_est(Min(baserel->rows, match.keys));
+}
+
+/* ----------------------------------------------------------------
+ * Planner: paths
+ * ----------------------------------------------------------------
+ */
+
+/* Cost of reading n items in requests of at most 1 MB. */
+static Cost
+read_cost(DdbRelInfo *info, double items, double requests)
+{
+	double		pages = ceil(items * info->avg_item_bytes / DDB_MAX_PAGE_BYTES);
+
+	return Max(pages, requests) * REQUEST_COST + items * (ITEM_COST + cpu_tuple_cost);
+}
+
+static List *
+path_private(DdbOperation op, int key_set, List *pk, List *sk)
+{
+	List	   *keys = NIL;
+
+	if (pk != NIL)
+		keys = sk != NIL ? list_make2(pk, sk) : list_make1(pk);
+	return list_make3(makeInteger(op), makeInteger(key_set), keys);
+}
+
+/* A keyed path for match on key set ks (number ks_index). */
+static void
+add_keyed_path(PlannerInfo *root, RelOptInfo *baserel, DdbRelInfo *info,
+			   DdbKeyMatch *m, int ks_index, ParamPathInfo *ppi)
+{
+	double		rows = ppi ? ppi->ppi_rows : baserel->rows;
+	double		items;
+	double		requests;
+	Cost		qual_cost;
+	Cost		total;
+	List	   *clauses = baserel->baserestrictinfo;
+	ForeignPath *path;
+
+	if (ppi)
+		clauses = list_concat_copy(clauses, ppi->ppi_clauses);
+	if (m->operation == DDB_OP_GET || m->operation == DDB_OP_BATCH)
+	{
+		items = m->keys;
+		requests = ceil(m->keys / DDB_BATCH_GET_MAX_KEYS);
+	}
+	else
+	{
+		/* the items of the partition (and sort key range) */
+		items = clamp_row_est(info->items *
+							  clauselist_selectivity(root, m->clauses, baserel->relid,
+													 JOIN_INNER, NULL));
+		requests = 1;
+	}
+	rows = Min(rows, items);
+	qual_cost = cpu_operator_cost * items * list_length(clauses);
+	total = read_cost(info, items, requests) + qual_cost;
+	path = ddb_create_foreignscan_path(root, baserel, clamp_row_est(rows),
+									   REQUEST_COST, total,
+									   ppi ? ppi->ppi_req_outer : NULL,
+									   path_private(m->operation, ks_index, m->pk, m->sk));
+	add_path(baserel, (Path *) path);
+}
+
+/* ec_matches_callback_type: the member is our column arg */
+static bool
+ec_member_is_column(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+					EquivalenceMember *em, void *arg)
+{
+	Expr	   *e = em->em_expr;
+
+	while (e && IsA(e, RelabelType))
+		e = ((RelabelType *) e)->arg;
+	return e && IsA(e, Var) && (Index) ((Var *) e)->varno == rel->relid &&
+		((Var *) e)->varlevelsup == 0 &&
+		((Var *) e)->varattno == *(AttrNumber *) arg;
+}
+
+/*
+ * Parameterized paths: join clauses "key = outer value" let a nested loop
+ * read the items of each outer row by key instead of scanning.
+ */
+static void
+add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, DdbRelInfo *info)
+{
+	List	   *candidates = NIL;	/* Relids */
+	ListCell   *lc;
+	ListCell   *lk;
+	int			ks_index;
+
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+		if (join_clause_is_movable_to(rinfo, baserel))
+			candidates = lappend(candidates, bms_del_member(bms_union(rinfo->clause_relids,
+																	  baserel->lateral_relids),
+															baserel->relid));
+	}
+	if (baserel->has_eclass_joins)
+	{
+		foreach(lk, info->key_sets)
+		{
+			DdbKeySet  *ks = lfirst(lk);
+			AttrNumber	cols[2] = {ks->pk_attnum, ks->sk_attnum};
+			int			k;
+
+			for (k = 0; k < 2; k++)
+			{
+				List	   *clauses;
+
+				if (cols[k] == 0)
+					continue;
+				clauses = generate_implied_equalities_for_column(root, baserel,
+																 ec_member_is_column,
+																 &cols[k],
+																 baserel->lateral_referencers);
+				foreach(lc, clauses)
+				{
+					RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+					candidates = lappend(candidates,
+										 bms_del_member(bms_union(rinfo->clause_relids,
+																  baserel->lateral_relids),
+														baserel->relid));
+				}
+			}
+		}
+	}
+
+	foreach(lc, candidates)
+	{
+		Relids		required_outer = lfirst(lc);
+		ParamPathInfo *ppi;
+		List	   *clauses;
+		ListCell   *prev;
+		bool		seen = false;
+
+		if (bms_is_empty(required_outer))
+			continue;
+		foreach(prev, candidates)
+		{
+			if (prev == lc)
+				break;
+			if (bms_equal(lfirst(prev), required_outer))
+				seen = true;
+		}
+		if (seen)
+			continue;
+		ppi = get_baserel_parampathinfo(root, baserel, required_outer);
+		clauses = list_concat_copy(baserel->baserestrictinfo, ppi->ppi_clauses);
+		ks_index = 0;
+		foreach(lk, info->key_sets)
+		{
+			DdbKeySet  *ks = lfirst(lk);
+			DdbKeyMatch m;
+			ListCell   *lm;
+			bool		uses_join = false;
+
+			if ((ks_index == 0 || index_covers(info, ks)) &&
+				!(ks->global && info->opts.consistent_read) &&
+				ddb_match_keys(info, baserel->relid, ks, clauses, true, &m))
+			{
+				/* only worth it when a key comes from the join */
+				foreach(lm, m.clauses)
+					if (list_member_ptr(ppi->ppi_clauses, lfirst(lm)))
+						uses_join = true;
+				if (uses_join)
+					add_keyed_path(root, baserel, info, &m, ks_index, ppi);
+			}
+			ks_index++;
+		}
+	}
 }
 
 static void
 ddbGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
-	Cost		run_cost = baserel->tuples * (PER_ROW_COST + cpu_tuple_cost);
+	DdbRelInfo *info = baserel->fdw_private;
+	Cost		run_cost;
+	ListCell   *lc;
+	int			ks_index = 0;
 
-	run_cost += cpu_operator_cost * baserel->tuples *
-		list_length(baserel->baserestrictinfo);
+	/* the full Scan */
+	run_cost = read_cost(info, info->items, 1) +
+		cpu_operator_cost * info->items * list_length(baserel->baserestrictinfo);
 	add_path(baserel, (Path *)
 			 ddb_create_foreignscan_path(root, baserel, baserel->rows,
-										 STARTUP_COST, STARTUP_COST + run_cost,
-										 NULL, NIL));
+										 REQUEST_COST, REQUEST_COST + run_cost,
+										 NULL, path_private(DDB_OP_SCAN, -1, NIL, NIL)));
+	if (!ddb_enable_pushdown)
+		return;
+
+	foreach(lc, info->key_sets)
+	{
+		DdbKeySet  *ks = lfirst(lc);
+		DdbKeyMatch m;
+
+		if ((ks_index == 0 || index_covers(info, ks)) &&
+			!(ks->global && info->opts.consistent_read) &&
+			ddb_match_keys(info, baserel->relid, ks, baserel->baserestrictinfo, false, &m))
+			add_keyed_path(root, baserel, info, &m, ks_index, NULL);
+		ks_index++;
+	}
+	add_parameterized_paths(root, baserel, info);
 }
 
 static ForeignScan *
@@ -121,6 +544,16 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
 										  info->attrs_used);
 	List	   *retrieved = NIL;
+	List	   *fdw_exprs = NIL;
+	List	   *key_conds = NIL;
+	List	   *filters = NIL;
+	DdbOperation op = intVal(linitial(best_path->fdw_private));
+	int			ks_index = intVal(lsecond(best_path->fdw_private));
+	List	   *keys = lthird(best_path->fdw_private);
+	const char *index = "";
+	DdbKeySet  *ks = NULL;
+	List	   *private;
+	ListCell   *lc;
 	int			i;
 
 	for (i = 1; i <= tupdesc->natts; i++)
@@ -133,9 +566,35 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	}
 	table_close(rel, NoLock);
 
+	foreach(lc, keys)
+		key_conds = lappend(key_conds, ddb_cond_to_plan(lfirst(lc), &fdw_exprs));
+	if (ks_index >= 0)
+	{
+		ks = list_nth(info->key_sets, ks_index);
+		if (ks->index_name)
+			index = ks->index_name;
+	}
+	/* GetItem and BatchGetItem take no filter; a Query's names no key */
+	if (op == DDB_OP_SCAN || op == DDB_OP_QUERY)
+		foreach(lc, info->filters)
+		{
+			List	   *f = lfirst(lc);
+
+			if (op == DDB_OP_QUERY)
+				f = ddb_cond_without(f, ks->pk_attnum, ks->sk_attnum);
+			if (f != NIL)
+				filters = lappend(filters, ddb_cond_to_plan(f, &fdw_exprs));
+		}
+
+	/* PostgreSQL checks every condition again (pushdown.c) */
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
-	return make_foreignscan(tlist, scan_clauses, baserel->relid, NIL,
-							list_make1(retrieved), NIL, NIL, outer_plan);
+	/* in the order of DdbScanPrivateIndex */
+	private = list_make5(retrieved, makeInteger(op), makeString(pstrdup(index)),
+						 key_conds, filters);
+	private = lappend(private, makeInteger(best_path->path.param_info ? 0 :
+										   info->limit_hint));
+	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs,
+							private, NIL, NIL, outer_plan);
 }
 
 /* ----------------------------------------------------------------
@@ -149,40 +608,84 @@ ddbBeginForeignScan(ForeignScanState *node, int eflags)
 	EState	   *estate = node->ss.ps.state;
 	Relation	rel = node->ss.ss_currentRelation;
 	TupleDesc	tupdesc = RelationGetDescr(rel);
+	List	   *priv = fsplan->fdw_private;
 	DdbScanState *st;
-	List	   *retrieved = linitial(fsplan->fdw_private);
 	ListCell   *lc;
 
 	st = palloc0(sizeof(DdbScanState));
 	node->fdw_state = st;
 	st->needed = palloc0(sizeof(bool) * Max(tupdesc->natts, 1));
-	foreach(lc, retrieved)
+	foreach(lc, (List *) list_nth(priv, DdbPrivRetrievedAttrs))
 		st->needed[lfirst_int(lc) - 1] = true;
+	st->op = intVal(list_nth(priv, DdbPrivOperation));
+	st->index_name = strVal(list_nth(priv, DdbPrivIndex));
+	st->key_conds = list_nth(priv, DdbPrivKeyConds);
+	st->filters = list_nth(priv, DdbPrivFilters);
+	st->limit_hint = intVal(list_nth(priv, DdbPrivLimitHint));
+	st->fdw_exprs = fsplan->fdw_exprs;
 	st->scanner = ddb_scanner_create(rel, st->needed, estate->es_query_cxt);
+	/* an index chosen by the planner (the table's own option stays) */
+	if (st->index_name[0] != '\0')
+		st->scanner->opts.index_name = st->index_name;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
+	st->value_states = ExecInitExprList(st->fdw_exprs, (PlanState *) node);
+	st->values_cxt = AllocSetContextCreate(estate->es_query_cxt, "ddb_fdw values",
+										   ALLOCSET_SMALL_SIZES);
 	ddb_scanner_connect(st->scanner, ddb_scan_user(fsplan, estate));
 }
 
 /*
- * Decides the segments and launches the workers, at the first row asked
- * for (not at executor start: EXPLAIN and plans never run cost nothing).
+ * Builds the request from this (re)scan's values, decides the segments and
+ * launches the workers, at the first row asked for (not at executor start:
+ * EXPLAIN and plans never run cost nothing).
  */
 static void
 start_scan(ForeignScanState *node, DdbScanState *st)
 {
 	DdbScanner *sc = st->scanner;
+	DdbCondValues vals;
+	DdbRequestParts parts;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	char	   *values = NULL;
 	int			nworkers;
 
 	st->started = true;
-	st->segments = ddb_segment_count(&sc->opts, sc->conn);
+	MemoryContextReset(st->values_cxt);
+	ddb_eval_cond_values(st->value_states, econtext, st->fdw_exprs, st->values_cxt, &vals);
+	{
+		MemoryContext old = MemoryContextSwitchTo(st->values_cxt);
+
+		ddb_build_request(node->ss.ss_currentRelation, st->op, st->key_conds,
+						  st->filters, &vals, &parts);
+		if (parts.nvalues > 0)
+			values = psprintf("{%s}", parts.values.data);
+		MemoryContextSwitchTo(old);
+	}
+	st->empty = parts.empty;
+	ddb_scanner_set_request(sc, (DdbScanOp) st->op, parts.key_condition, parts.filter,
+							parts.names.data, values, parts.keys, st->limit_hint);
+	st->segments = 1;
 	st->segment = 0;
-	nworkers = Min(ddb_max_workers_per_scan, st->segments);
-	st->workers_planned = st->segments > 1 ? nworkers : 0;
-	if (st->segments > 1 && nworkers > 0)
-		st->parallel = ddb_parallel_begin(node->ss.ss_currentRelation, st->needed,
-										  sc->conn, st->segments, nworkers, NULL,
-										  node->ss.ps.state->es_query_cxt);
+	st->workers_planned = 0;
+	if (st->op == DDB_OP_SCAN && st->limit_hint == 0 && !st->empty)
+	{
+		st->segments = ddb_segment_count(&sc->opts, sc->conn);
+		nworkers = Min(ddb_max_workers_per_scan, st->segments);
+		st->workers_planned = st->segments > 1 ? nworkers : 0;
+		if (st->segments > 1 && nworkers > 0)
+		{
+			DdbParallelRequest req;
+
+			req.filter = parts.filter;
+			req.names = parts.names.data;
+			req.values = values;
+			st->parallel = ddb_parallel_begin(node->ss.ss_currentRelation, st->needed,
+											  sc->conn, st->segments, nworkers, NULL,
+											  parts.filter ? &req : NULL,
+											  node->ss.ps.state->es_query_cxt);
+		}
+	}
 	st->workers_launched = ddb_parallel_workers(st->parallel);
 	if (st->parallel == NULL)
 		ddb_scanner_restart(sc, 0, st->segments > 1 ? st->segments : 0, NULL);
@@ -219,6 +722,8 @@ ddbIterateForeignScan(ForeignScanState *node)
 
 	if (!st->started)
 		start_scan(node, st);
+	if (st->empty)
+		return ExecClearTuple(slot);
 	if (st->parallel)
 		return iterate_parallel(st, slot);
 
@@ -258,6 +763,7 @@ ddbReScanForeignScan(ForeignScanState *node)
 	ddb_parallel_end(st->parallel);
 	st->parallel = NULL;
 	st->started = false;
+	st->empty = false;
 	st->next = 0;
 	ddb_scanner_restart(st->scanner, 0, 0, NULL);
 }
@@ -281,25 +787,43 @@ ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	DdbScanState *st = node->fdw_state;
 	DdbScanner *sc = st->scanner;
 	DdbScanStats stats = sc->stats;
+	Relation	rel = node->ss.ss_currentRelation;
 	char		buf[32];
+	List	   *dpcontext;
 
-	ExplainPropertyText("DynamoDB Operation", "Scan", es);
+	ExplainPropertyText("DynamoDB Operation", ddb_operation_name(st->op), es);
 	ExplainPropertyText("DynamoDB Table", sc->opts.table_name, es);
+	if (sc->opts.index_name)
+		ExplainPropertyText("DynamoDB Index", sc->opts.index_name, es);
+	dpcontext = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, NIL);
+	if (st->key_conds != NIL)
+		ExplainPropertyText(st->op == DDB_OP_QUERY ? "DynamoDB Key Condition" : "DynamoDB Keys",
+							ddb_cond_display(rel, st->key_conds, st->fdw_exprs, dpcontext),
+							es);
+	if (st->filters != NIL)
+		ExplainPropertyText("DynamoDB Filter",
+							ddb_cond_display(rel, st->filters, st->fdw_exprs, dpcontext),
+							es);
 	if (es->verbose)
 	{
 		ExplainPropertyText("DynamoDB Projection",
 							sc->projected_list ? sc->projected_list : "all attributes",
 							es);
-		ExplainPropertyText("Page Size",
-							ddb_page_size_name(sc->opts.page_size, buf, sizeof(buf)),
-							es);
+		if (sc->opts.consistent_read)
+			ExplainPropertyText("DynamoDB Read", "consistent", es);
+		if (st->op == DDB_OP_SCAN || st->op == DDB_OP_QUERY)
+			ExplainPropertyText("Page Size",
+								ddb_page_size_name(sc->opts.page_size, buf, sizeof(buf)),
+								es);
+		if (st->limit_hint > 0)
+			ExplainPropertyInteger("DynamoDB Limit", NULL, st->limit_hint, es);
 	}
 
 	/*
-	 * Segments: what the option says before the scan ran ("auto" is decided
-	 * from the table's size when it starts), what was used after.
+	 * Segments of a Scan: what the option says before the scan ran ("auto"
+	 * is decided from the table's size when it starts), what was used after.
 	 */
-	if (st->started)
+	if (st->op == DDB_OP_SCAN && st->started)
 	{
 		if (st->segments > 1 || es->verbose)
 		{
@@ -308,11 +832,13 @@ ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			ExplainPropertyInteger("Workers Launched", NULL, st->workers_launched, es);
 		}
 	}
-	else
+	else if (st->op == DDB_OP_SCAN)
 	{
 		int			segments = sc->opts.segments;
 
-		if (segments != DDB_SEGMENTS_AUTO)
+		if (st->limit_hint > 0)
+			segments = 1;
+		else if (segments != DDB_SEGMENTS_AUTO)
 			segments = Min(segments, ddb_max_segments);
 		if (segments != 1 || es->verbose)
 		{
@@ -334,9 +860,136 @@ ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("DynamoDB Pages", NULL, stats.pages, es);
 		ExplainPropertyInteger("DynamoDB Items Returned", NULL, stats.items, es);
 		ExplainPropertyInteger("DynamoDB Items Scanned", NULL, stats.scanned, es);
+		ExplainPropertyInteger("DynamoDB Retries", NULL, stats.retries, es);
 		ExplainPropertyFloat("DynamoDB Consumed Capacity", NULL,
 							 stats.capacity, 1, es);
 	}
+}
+
+/* ----------------------------------------------------------------
+ * ANALYZE: a sample from a few random segments of a fine split
+ * ----------------------------------------------------------------
+ */
+
+/* the split ANALYZE samples from, and the smallest table it samples */
+#define SAMPLE_TOTAL_SEGMENTS 1000
+
+typedef struct SampleState
+{
+	HeapTuple  *rows;
+	int			targrows;
+	int			numrows;
+	double		samplerows;		/* items seen */
+	double		rowstoskip;
+	ReservoirStateData rstate;
+} SampleState;
+
+/* Adds a page's items to the sample (reservoir sampling, as ANALYZE does). */
+static void
+sample_page(SampleState *ss, DdbScanner *sc, TupleDesc desc)
+{
+	int			r;
+
+	for (r = 0; r < sc->page.nitems; r++)
+	{
+		Datum	   *values = sc->page.values + (size_t) r * sc->page.natts;
+		bool	   *nulls = sc->page.nulls + (size_t) r * sc->page.natts;
+		int			k;
+
+		if (ss->numrows < ss->targrows)
+			ss->rows[ss->numrows++] = heap_form_tuple(desc, values, nulls);
+		else
+		{
+			if (ss->rowstoskip < 0)
+				ss->rowstoskip = reservoir_get_next_S(&ss->rstate, ss->samplerows,
+													  ss->targrows);
+			if (ss->rowstoskip <= 0)
+			{
+				k = (int) (ss->targrows * ddb_sampler_random(&ss->rstate));
+				heap_freetuple(ss->rows[k]);
+				ss->rows[k] = heap_form_tuple(desc, values, nulls);
+			}
+			ss->rowstoskip -= 1;
+		}
+		ss->samplerows += 1;
+	}
+}
+
+static int
+ddb_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
+						double *totalrows, double *totaldeadrows)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	bool	   *needed = palloc(sizeof(bool) * Max(desc->natts, 1));
+	DdbScanner *sc;
+	const DdbTableDesc *td;
+	SampleState ss;
+	int			total = 1;
+	int			nsegments = 1;
+	int		   *order;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		needed[i] = !TupleDescAttr(desc, i)->attisdropped;
+	sc = ddb_scanner_create(rel, needed, CurrentMemoryContext);
+	ddb_scanner_connect(sc, GetUserId());
+	td = ddb_connection_table_desc(sc->conn, sc->opts.table_name);
+
+	memset(&ss, 0, sizeof(ss));
+	ss.rows = rows;
+	ss.targrows = targrows;
+	ss.rowstoskip = -1;
+	reservoir_init_selection_state(&ss.rstate, targrows);
+
+	/*
+	 * A table much larger than the sample: read random segments of a fine
+	 * split, enough of them for about the sample's size.
+	 */
+	if (td && td->item_count > 2.0 * targrows)
+	{
+		double		per_segment = (double) td->item_count / SAMPLE_TOTAL_SEGMENTS;
+
+		total = SAMPLE_TOTAL_SEGMENTS;
+		nsegments = (int) Min((double) total, ceil(targrows * 1.2 / Max(per_segment, 1)));
+	}
+	order = palloc(sizeof(int) * total);
+	for (i = 0; i < total; i++)
+		order[i] = i;
+	/* the first nsegments of a random permutation */
+	for (i = 0; i < nsegments && total > 1; i++)
+	{
+		int			j = i + (int) ((total - i) * ddb_sampler_random(&ss.rstate));
+		int			tmp = order[i];
+
+		order[i] = order[Min(j, total - 1)];
+		order[Min(j, total - 1)] = tmp;
+	}
+	for (i = 0; i < nsegments; i++)
+	{
+		ddb_scanner_restart(sc, order[i], total > 1 ? total : 0, NULL);
+		while (ddb_scanner_next_page(sc))
+		{
+			vacuum_delay_point();
+			sample_page(&ss, sc, desc);
+		}
+	}
+	*totalrows = total > 1 ? ss.samplerows * total / nsegments : ss.samplerows;
+	*totaldeadrows = 0;
+	ereport(elevel,
+			(errmsg("\"%s\": read %d of %d segments of DynamoDB table \"%s\", %.0f items; %d rows in sample, %.0f estimated total rows",
+					RelationGetRelationName(rel), nsegments, total, sc->opts.table_name,
+					ss.samplerows, ss.numrows, *totalrows)));
+	ddb_scanner_free(sc);
+	return ss.numrows;
+}
+
+static bool
+ddbAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+					   BlockNumber *totalpages)
+{
+	*func = ddb_acquire_sample_rows;
+	*totalpages = 1;
+	return true;
 }
 
 void
@@ -350,4 +1003,5 @@ ddb_register_scan_callbacks(FdwRoutine *routine)
 	routine->ReScanForeignScan = ddbReScanForeignScan;
 	routine->EndForeignScan = ddbEndForeignScan;
 	routine->ExplainForeignScan = ddbExplainForeignScan;
+	routine->AnalyzeForeignTable = ddbAnalyzeForeignTable;
 }

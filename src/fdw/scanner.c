@@ -17,6 +17,7 @@
 #include "scanner.h"
 
 #include "miscadmin.h"
+#include "storage/latch.h"
 #include "pgstat.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -58,7 +59,6 @@ build_projection(DdbScanner *st)
 	initStringInfo(&eav);
 	initStringInfo(&shown);
 	ddb_buf_init(&quoted);
-	appendStringInfoChar(&eav, '{');
 	foreach(lc, names)
 	{
 		const char *name = lfirst(lc);
@@ -78,10 +78,10 @@ build_projection(DdbScanner *st)
 						 name : quoted.data);
 		n++;
 	}
-	appendStringInfoChar(&eav, '}');
 	ddb_buf_free(&quoted);
 	st->projection = expr.data;
-	st->attribute_names = eav.data;
+	st->projection_names = eav.data;
+	st->attribute_names = psprintf("{%s}", eav.data);
 	st->projected_list = shown.data;
 	st->projecting = true;
 }
@@ -99,6 +99,8 @@ ddb_scanner_create(Relation rel, const bool *needed, MemoryContext parent)
 	st->relid = RelationGetRelid(rel);
 	st->batch_cxt = AllocSetContextCreate(cxt, "ddb_fdw page",
 										  ALLOCSET_DEFAULT_SIZES);
+	st->request_cxt = AllocSetContextCreate(cxt, "ddb_fdw request",
+											ALLOCSET_SMALL_SIZES);
 	ddb_http_response_init(&st->resp);
 	ddb_buf_init(&st->body);
 	cb = palloc(sizeof(MemoryContextCallback));
@@ -133,6 +135,37 @@ ddb_scanner_free(DdbScanner *st)
 }
 
 void
+ddb_scanner_set_request(DdbScanner *st, DdbScanOp op, const char *key_condition,
+						const char *filter, const char *names,
+						const char *values, List *keys, long limit_hint)
+{
+	MemoryContext old;
+	const char *proj = st->projection_names;
+	ListCell   *lc;
+
+	/* a rescan sets a new request: the old one's strings go */
+	MemoryContextReset(st->request_cxt);
+	old = MemoryContextSwitchTo(st->request_cxt);
+
+	st->op = op;
+	st->key_condition = key_condition ? pstrdup(key_condition) : NULL;
+	st->filter = filter ? pstrdup(filter) : NULL;
+	st->values = values ? pstrdup(values) : NULL;
+	st->limit_hint = limit_hint;
+	st->keys = NIL;
+	foreach(lc, keys)
+		st->keys = lappend(st->keys, pstrdup(lfirst(lc)));
+	/* one map for the projection's names and the conditions' */
+	if ((proj && proj[0]) || (names && names[0]))
+		st->attribute_names = psprintf("{%s%s%s}", proj ? proj : "",
+									   (proj && proj[0] && names && names[0]) ? "," : "",
+									   names ? names : "");
+	else
+		st->attribute_names = NULL;
+	MemoryContextSwitchTo(old);
+}
+
+void
 ddb_scanner_restart(DdbScanner *st, int segment, int total_segments,
 					const char *start_key)
 {
@@ -143,6 +176,11 @@ ddb_scanner_restart(DdbScanner *st, int segment, int total_segments,
 	st->total_segments = total_segments;
 	st->started = false;
 	st->eof = false;
+	st->next_key = 0;
+	if (st->unprocessed)
+		pfree(st->unprocessed);
+	st->unprocessed = NULL;
+	st->batch_attempts = 0;
 	memset(&st->page, 0, sizeof(st->page));
 	MemoryContextReset(st->batch_cxt);
 }
@@ -179,30 +217,154 @@ next_limit(DdbScanner *st, size_t body_len)
 	}
 }
 
+/* BatchGetItem: how often unprocessed keys are asked for again */
+#define BATCH_MAX_ATTEMPTS 10
+#define BATCH_BACKOFF_MS 50
+
+static const char *const op_names[] = {"Scan", "Query", "GetItem", "BatchGetItem"};
+
+/* The body of the next request; returns the operation's name. */
+static const char *
+build_body(DdbScanner *st)
+{
+	ddb_buf_reset(&st->body);
+	if (st->op == DDB_SCAN_OP_SCAN || st->op == DDB_SCAN_OP_QUERY)
+	{
+		DdbScanRequest req;
+
+		next_limit(st, st->resp.body.len);
+		memset(&req, 0, sizeof(req));
+		req.table_name = st->opts.table_name;
+		req.index_name = st->opts.index_name;
+		req.segment = st->segment;
+		req.total_segments = st->total_segments;
+		req.limit = st->limit;
+		/* a LIMIT the query will stop at: no page larger than that */
+		if (st->limit_hint > 0 && st->filter == NULL &&
+			(req.limit == 0 || st->limit_hint < req.limit))
+			req.limit = st->limit_hint;
+		req.exclusive_start_key = st->start_key;
+		req.projection_expression = st->projection;
+		req.expression_attribute_names = st->attribute_names;
+		req.key_condition_expression = st->key_condition;
+		req.filter_expression = st->filter;
+		req.expression_attribute_values = st->values;
+		req.consistent_read = st->opts.consistent_read;
+		req.return_consumed_capacity = true;
+		if (st->op == DDB_SCAN_OP_QUERY)
+			ddb_dynamodb_build_query(&req, &st->body);
+		else
+			ddb_dynamodb_build_scan(&req, &st->body);
+	}
+	else if (st->op == DDB_SCAN_OP_BATCH && st->unprocessed)
+		ddb_dynamodb_build_batch_get_retry(st->unprocessed, true, &st->body);
+	else
+	{
+		DdbGetRequest req;
+		StringInfoData keys;
+		int			n;
+
+		memset(&req, 0, sizeof(req));
+		req.table_name = st->opts.table_name;
+		req.projection_expression = st->projection;
+		req.expression_attribute_names = st->attribute_names;
+		req.consistent_read = st->opts.consistent_read;
+		req.return_consumed_capacity = true;
+		if (st->op == DDB_SCAN_OP_GET)
+		{
+			req.key = list_nth(st->keys, st->next_key++);
+			ddb_dynamodb_build_get_item(&req, &st->body);
+		}
+		else
+		{
+			initStringInfo(&keys);
+			appendStringInfoChar(&keys, '[');
+			for (n = 0; n < DDB_BATCH_GET_MAX_KEYS && st->next_key < list_length(st->keys); n++)
+				appendStringInfo(&keys, "%s%s", n ? "," : "",
+								 (char *) list_nth(st->keys, st->next_key++));
+			appendStringInfoChar(&keys, ']');
+			req.keys = keys.data;
+			ddb_dynamodb_build_batch_get(&req, &st->body);
+			pfree(keys.data);
+		}
+	}
+	if (!ddb_buf_ok(&st->body))
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	return op_names[st->op];
+}
+
+/* Waits before asking again for unprocessed keys, cancellable. */
+static void
+batch_backoff(DdbScanner *st)
+{
+	long		ms = Min(1000L, (long) BATCH_BACKOFF_MS << Min(st->batch_attempts - 1, 5));
+
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
+					 PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* After an answer: where the next request starts, or the end. */
+static void
+advance(DdbScanner *st)
+{
+	char	   *last_key;
+
+	switch (st->op)
+	{
+		case DDB_SCAN_OP_SCAN:
+		case DDB_SCAN_OP_QUERY:
+			last_key = st->page.last_key ?
+				MemoryContextStrdup(st->cxt, st->page.last_key) : NULL;
+			if (st->start_key)
+				pfree(st->start_key);
+			st->start_key = last_key;
+			if (last_key == NULL)
+				st->eof = true;
+			break;
+		case DDB_SCAN_OP_GET:
+			if (st->next_key >= list_length(st->keys))
+				st->eof = true;
+			break;
+		case DDB_SCAN_OP_BATCH:
+			if (st->unprocessed)
+				pfree(st->unprocessed);
+			st->unprocessed = NULL;
+			if (st->page.unprocessed)
+			{
+				/* DynamoDB left keys out (throughput, 16 MB): ask again */
+				st->unprocessed = MemoryContextStrdup(st->cxt, st->page.unprocessed);
+				if (++st->batch_attempts > BATCH_MAX_ATTEMPTS)
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_ERROR),
+							 errmsg("DynamoDB BatchGetItem left keys of table \"%s\" unprocessed %d times",
+									st->opts.table_name, BATCH_MAX_ATTEMPTS),
+							 errhint("The table's read capacity is exhausted; retry later.")));
+				st->stats.retries++;
+			}
+			else
+			{
+				st->batch_attempts = 0;
+				if (st->next_key >= list_length(st->keys))
+					st->eof = true;
+			}
+			break;
+	}
+}
+
 static void
 fetch_page(DdbScanner *st)
 {
-	DdbScanRequest req;
 	DdbAwsError err;
 	MemoryContext old;
-	char	   *last_key;
 	const DdbAwsCredentials *creds;
+	const char *operation;
 
 	CHECK_FOR_INTERRUPTS();
-	next_limit(st, st->resp.body.len);
-	memset(&req, 0, sizeof(req));
-	req.table_name = st->opts.table_name;
-	req.segment = st->segment;
-	req.total_segments = st->total_segments;
-	req.limit = st->limit;
-	req.exclusive_start_key = st->start_key;
-	req.projection_expression = st->projection;
-	req.expression_attribute_names = st->attribute_names;
-	req.return_consumed_capacity = true;
-	ddb_buf_reset(&st->body);
-	ddb_dynamodb_build_scan(&req, &st->body);
-	if (!ddb_buf_ok(&st->body))
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	if (st->unprocessed)
+		batch_backoff(st);
+	operation = build_body(st);
 
 	MemoryContextReset(st->batch_cxt);
 	st->page.nitems = 0;
@@ -211,17 +373,17 @@ fetch_page(DdbScanner *st)
 	creds = ddb_connection_credentials(st->conn);
 	ddb_aws_error_clear(&err);
 	pgstat_report_wait_start(PG_WAIT_EXTENSION);
-	if (!ddb_dynamodb_call(&st->conn->svc, creds, "Scan",
+	if (!ddb_dynamodb_call(&st->conn->svc, creds, operation,
 						   st->body.data, st->body.len, &st->resp, &err))
 	{
 		pgstat_report_wait_end();
-		ddb_report_aws_error(&err, "Scan", st->opts.table_name);
+		ddb_report_aws_error(&err, operation, st->opts.table_name);
 	}
 	pgstat_report_wait_end();
 
 	old = MemoryContextSwitchTo(st->batch_cxt);
 	ddb_decode_page(st->decoder, st->resp.body.data, st->resp.body.len,
-					"Scan", &st->page);
+					operation, &st->page);
 	MemoryContextSwitchTo(old);
 
 	st->started = true;
@@ -229,14 +391,7 @@ fetch_page(DdbScanner *st)
 	st->stats.items += st->page.nitems;
 	st->stats.scanned += st->page.scanned_count;
 	st->stats.capacity += st->page.capacity_units;
-
-	last_key = st->page.last_key ?
-		MemoryContextStrdup(st->cxt, st->page.last_key) : NULL;
-	if (st->start_key)
-		pfree(st->start_key);
-	st->start_key = last_key;
-	if (last_key == NULL)
-		st->eof = true;
+	advance(st);
 }
 
 bool
@@ -244,6 +399,13 @@ ddb_scanner_next_page(DdbScanner *st)
 {
 	if (st->eof)
 		return false;
+	/* keyed reads of no key at all: nothing to ask */
+	if ((st->op == DDB_SCAN_OP_GET || st->op == DDB_SCAN_OP_BATCH) && st->keys == NIL)
+	{
+		st->eof = true;
+		memset(&st->page, 0, sizeof(st->page));
+		return false;
+	}
 	fetch_page(st);
 	return true;
 }

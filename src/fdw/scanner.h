@@ -18,11 +18,21 @@
 
 typedef struct DdbScanStats
 {
-	int64		pages;
+	int64		pages;			/* requests answered */
 	int64		items;
 	int64		scanned;
 	double		capacity;
+	int64		retries;		/* BatchGetItem requests for unprocessed keys */
 } DdbScanStats;
+
+/* Which request a scanner sends (pushdown.h's DdbOperation). */
+typedef enum DdbScanOp
+{
+	DDB_SCAN_OP_SCAN,
+	DDB_SCAN_OP_QUERY,
+	DDB_SCAN_OP_GET,
+	DDB_SCAN_OP_BATCH
+} DdbScanOp;
 
 typedef struct DdbScanner
 {
@@ -32,10 +42,22 @@ typedef struct DdbScanner
 	DdbDecoder *decoder;
 	MemoryContext cxt;			/* the scanner's own */
 	MemoryContext batch_cxt;	/* reset before each page */
+	MemoryContext request_cxt;	/* the request's strings; reset per request */
 	char	   *projection;		/* ProjectionExpression, or NULL */
-	char	   *attribute_names;	/* ExpressionAttributeNames JSON */
+	char	   *projection_names;	/* its ExpressionAttributeNames members */
+	char	   *attribute_names;	/* ExpressionAttributeNames JSON, all */
 	char	   *projected_list; /* for EXPLAIN */
 	bool		projecting;		/* responses hold only projected attributes */
+	/* the request (ddb_scanner_set_request) */
+	DdbScanOp	op;
+	char	   *key_condition;	/* Query */
+	char	   *filter;			/* Scan, Query */
+	char	   *values;			/* ExpressionAttributeValues JSON, or NULL */
+	List	   *keys;			/* GetItem/BatchGetItem: raw JSON keys */
+	int			next_key;		/* the first key not asked for yet */
+	char	   *unprocessed;	/* BatchGetItem keys to ask again */
+	int			batch_attempts; /* requests for the same unprocessed keys */
+	long		limit_hint;		/* rows wanted at most, 0: all */
 	int			segment;
 	int			total_segments; /* 0: not a parallel scan */
 	char	   *start_key;		/* ExclusiveStartKey of the next page */
@@ -58,6 +80,18 @@ extern DdbScanner *ddb_scanner_create(Relation rel, const bool *needed,
 									  MemoryContext parent);
 extern void ddb_scanner_connect(DdbScanner *s, Oid userid);
 extern void ddb_scanner_free(DdbScanner *s);
+
+/*
+ * What to ask: op, and for a Query its key condition; the filter and the
+ * condition names (members "#c0":"x",... without braces) and values (a JSON
+ * object); for GetItem/BatchGetItem the keys (raw JSON objects).  Takes
+ * effect at the next restart.
+ */
+extern void ddb_scanner_set_request(DdbScanner *s, DdbScanOp op,
+									const char *key_condition,
+									const char *filter, const char *names,
+									const char *values, List *keys,
+									long limit_hint);
 
 /* Starts over at start_key (NULL: the beginning) of a segment. */
 extern void ddb_scanner_restart(DdbScanner *s, int segment, int total_segments,

@@ -90,6 +90,7 @@ int			ddb_max_segments = 64;
 #define KEY_SETTINGS		5
 #define KEY_TUPLE_QUEUES	6
 #define KEY_ERROR_QUEUES	7
+#define KEY_REQUEST			8
 
 #define TUPLE_QUEUE_SIZE	(1024 * 1024)
 #define ERROR_QUEUE_SIZE	16384
@@ -199,6 +200,8 @@ definition_fingerprint(Relation rel)
 					 opts.sort_key ? opts.sort_key : "",
 					 get_namespace_name(RelationGetNamespace(rel)),
 					 opts.page_size, desc->natts);
+	appendStringInfo(&buf, "%s|%d|", opts.index_name ? opts.index_name : "",
+					 opts.consistent_read);
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -414,7 +417,8 @@ serialize_settings(Size *len)
 DdbParallelScan *
 ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 				   int total_segments, int nworkers,
-				   const DdbSegmentStart *starts, MemoryContext parent)
+				   const DdbSegmentStart *starts,
+				   const DdbParallelRequest *request, MemoryContext parent)
 {
 	MemoryContext cxt;
 	MemoryContext old;
@@ -425,6 +429,7 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 	Size		keys_len = 0;
 	Size		settings_len;
 	char	   *settings;
+	StringInfoData reqbuf;
 	int			natts = RelationGetDescr(rel)->natts;
 	ParShared  *shared;
 	ParSegment *segs;
@@ -459,6 +464,19 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 		if (starts[i].start_key && !starts[i].done)
 			keys_len += strlen(starts[i].start_key);
 	settings = serialize_settings(&settings_len);
+	/* the filter, its names and values: "filter\0names\0values\0" */
+	initStringInfo(&reqbuf);
+	if (request)
+	{
+		const char *parts[3] = {request->filter, request->names, request->values};
+		int			k;
+
+		for (k = 0; k < 3; k++)
+			appendBinaryStringInfo(&reqbuf, parts[k] ? parts[k] : "",
+								   strlen(parts[k] ? parts[k] : "") + 1);
+	}
+	else
+		appendBinaryStringInfo(&reqbuf, "\0\0\0", 3);
 
 	shm_toc_initialize_estimator(&e);
 	shm_toc_estimate_chunk(&e, sizeof(ParShared));
@@ -466,9 +484,10 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 	shm_toc_estimate_chunk(&e, sizeof(ParSegment) * total_segments);
 	shm_toc_estimate_chunk(&e, Max(keys_len, 1));
 	shm_toc_estimate_chunk(&e, settings_len);
+	shm_toc_estimate_chunk(&e, reqbuf.len);
 	shm_toc_estimate_chunk(&e, mul_size(TUPLE_QUEUE_SIZE, nworkers));
 	shm_toc_estimate_chunk(&e, mul_size(ERROR_QUEUE_SIZE, nworkers));
-	shm_toc_estimate_keys(&e, 7);
+	shm_toc_estimate_keys(&e, 8);
 
 	p->seg = dsm_create(shm_toc_estimate(&e), 0);
 	/* the scan's memory context decides when it goes, not the resowner */
@@ -526,6 +545,9 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 
 		memcpy(s, settings, settings_len);
 		shm_toc_insert(toc, KEY_SETTINGS, s);
+		s = shm_toc_allocate(toc, reqbuf.len);
+		memcpy(s, reqbuf.data, reqbuf.len);
+		shm_toc_insert(toc, KEY_REQUEST, s);
 	}
 
 	tq_base = shm_toc_allocate(toc, mul_size(TUPLE_QUEUE_SIZE, nworkers));
@@ -964,6 +986,15 @@ worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
 				 errhint("Commit the change first, or SET ddb_fdw.max_workers_per_scan = 0 to scan in this session alone.")));
 
 	sc = ddb_scanner_create(rel, needed, TopMemoryContext);
+	{
+		const char *filter = shm_toc_lookup(toc, KEY_REQUEST, false);
+		const char *names = filter + strlen(filter) + 1;
+		const char *values = names + strlen(names) + 1;
+
+		if (filter[0])
+			ddb_scanner_set_request(sc, DDB_SCAN_OP_SCAN, NULL, filter, names,
+									values[0] ? values : NULL, NIL, 0);
+	}
 	server = GetForeignServer(GetForeignTable(shared->relid)->serverid);
 	take_credentials(&conn, server->servername, &sc->opts, &generation);
 	sc->conn = conn;

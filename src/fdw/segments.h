@@ -46,6 +46,14 @@ typedef struct DdbSegmentStart
 	const char *start_key;		/* ExclusiveStartKey, or NULL */
 } DdbSegmentStart;
 
+/* A filter the workers send with every Scan (NULL members: none). */
+typedef struct DdbParallelRequest
+{
+	const char *filter;			/* FilterExpression */
+	const char *names;			/* its ExpressionAttributeNames members */
+	const char *values;			/* ExpressionAttributeValues JSON */
+} DdbParallelRequest;
+
 /* in segments.c */
 extern int	ddb_max_workers_per_scan;
 extern int	ddb_max_segments;
@@ -53,7 +61,8 @@ extern int	ddb_max_segments;
 /*
  * Launches up to nworkers segment workers reading total_segments segments
  * of rel (starts[i] per segment, NULL: all from their beginning), producing
- * the attributes needed[] (by attnum - 1), signing with conn's credentials.
+ * the attributes needed[] (by attnum - 1), filtering with request (may be
+ * NULL), signing with conn's credentials.
  * Returns NULL when no worker could be started (the caller scans alone).
  * The scan's resources belong to a memory context under parent; deleting
  * that context (ddb_parallel_end) stops the workers and frees the DSM.
@@ -62,6 +71,7 @@ extern DdbParallelScan *ddb_parallel_begin(Relation rel, const bool *needed,
 										   DdbConnection *conn,
 										   int total_segments, int nworkers,
 										   const DdbSegmentStart *starts,
+										   const DdbParallelRequest *request,
 										   MemoryContext parent);
 
 /* The next message of any worker; false when every worker has finished. */

@@ -890,7 +890,7 @@ copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
 		MemoryContextSwitchTo(old);
 	}
 	par = ddb_parallel_begin(frel, needed, sc->conn, job->total_segments,
-							 nworkers, starts, job->cxt);
+							 nworkers, starts, NULL, job->cxt);
 	table_close(frel, NoLock);
 	if (par == NULL)
 		return false;

@@ -1,0 +1,158 @@
+/*-------------------------------------------------------------------------
+ *
+ * pushdown.h
+ *		Which conditions DynamoDB evaluates, and how they are sent.
+ *
+ * IDENTIFICATION
+ *		src/fdw/pushdown.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DDB_PUSHDOWN_H
+#define DDB_PUSHDOWN_H
+
+#include "ddb_fdw.h"
+
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+
+/* What a plan asks DynamoDB for. */
+typedef enum DdbOperation
+{
+	DDB_OP_SCAN,
+	DDB_OP_QUERY,
+	DDB_OP_GET,					/* GetItem */
+	DDB_OP_BATCH				/* BatchGetItem */
+} DdbOperation;
+
+/* Condition operators (the first element of a condition node). */
+typedef enum DdbCondOp
+{
+	DDB_COND_EQ,
+	DDB_COND_NE,
+	DDB_COND_LT,
+	DDB_COND_LE,
+	DDB_COND_GT,
+	DDB_COND_GE,
+	DDB_COND_BETWEEN,			/* two values */
+	DDB_COND_BEGINS,			/* begins_with: one value, a prefix */
+	DDB_COND_IN,				/* values and arrays of values */
+	DDB_COND_IS_NULL,
+	DDB_COND_NOT_NULL,
+	DDB_COND_AND,				/* (op, list of conditions) */
+	DDB_COND_OR
+} DdbCondOp;
+
+/*
+ * A condition is a List:
+ *	 leaf:	 (Integer op, Integer attnum, Integer tag, List values, IntList arrays)
+ *	 AND/OR: (Integer op, List of conditions)
+ * where tag is the DynamoDB type the column reads natively ('S', 'N', 'B',
+ * or 'O' for BOOL), values the expressions compared with (while planning:
+ * Expr nodes; in a plan: IntList of indexes into fdw_exprs), and arrays says
+ * for each value whether it is an array of values (key IN / = ANY).
+ *
+ * Every condition sent to DynamoDB is also checked by PostgreSQL: DynamoDB
+ * only needs to return a superset of the rows, never fewer.  See README
+ * "Pushdown" for which conditions qualify.
+ */
+
+/* A column conditions may name. */
+typedef struct DdbPushColumn
+{
+	char	   *attribute;		/* DynamoDB attribute; NULL: not pushable */
+	char		tag;			/* its native DynamoDB type, '\0' if none */
+	Oid			typid;
+	Oid			collid;
+	bool		whole_item;
+} DdbPushColumn;
+
+/* The key of the table, or of an index, as the planner sees it. */
+typedef struct DdbKeySet
+{
+	const char *index_name;		/* NULL: the table itself */
+	bool		global;			/* a GSI: no consistent reads */
+	bool		unique;			/* the table's own key: GetItem possible */
+	AttrNumber	pk_attnum;		/* columns holding the keys, 0 if none */
+	AttrNumber	sk_attnum;
+	bool		has_sort_key;
+	/* index projection: NULL names = ALL */
+	List	   *projected;		/* attribute names (String), or NIL */
+	bool		projects_all;
+} DdbKeySet;
+
+/* Everything the planner keeps about a foreign table (GetForeignRelSize). */
+typedef struct DdbRelInfo
+{
+	Bitmapset  *attrs_used;
+	DdbOptions	opts;
+	int			natts;
+	DdbPushColumn *columns;		/* by attnum - 1 */
+	const DdbTableDesc *desc;	/* NULL: DescribeTable unknown */
+	List	   *key_sets;		/* DdbKeySet *, the table's (or the exposed
+								 * index's) first */
+	List	   *filters;		/* top-level conditions DynamoDB can filter */
+	List	   *filter_clauses; /* their RestrictInfos */
+	double		items;			/* estimated items in the table */
+	double		avg_item_bytes;
+	long		limit_hint;		/* rows the query needs at most, 0: all */
+} DdbRelInfo;
+
+/* in pushdown.c */
+extern bool ddb_enable_pushdown;
+
+extern void ddb_push_columns(Oid relid, TupleDesc desc, DdbRelInfo *info);
+extern List *ddb_translate_clause(DdbRelInfo *info, Index relid, Expr *clause,
+								  bool allow_outer);
+
+/* A key condition found among clauses. */
+typedef struct DdbKeyMatch
+{
+	List	   *pk;				/* condition on the partition key (EQ or IN) */
+	List	   *sk;				/* on the sort key, or NIL */
+	List	   *clauses;		/* the RestrictInfos they came from */
+	DdbOperation operation;
+	double		keys;			/* how many keys a GetItem/BatchGetItem reads */
+} DdbKeyMatch;
+
+extern bool ddb_match_keys(DdbRelInfo *info, Index relid, DdbKeySet *ks,
+						   List *rinfos, bool allow_outer, DdbKeyMatch *match);
+extern List *ddb_cond_to_plan(List *cond, List **fdw_exprs);
+extern List *ddb_cond_without(List *cond, AttrNumber a1, AttrNumber a2);
+
+/* Execution: the values evaluated, the expressions built. */
+typedef struct DdbCondValues
+{
+	int			nvalues;
+	Datum	   *values;
+	bool	   *nulls;
+	Oid		   *types;
+} DdbCondValues;
+
+extern void ddb_eval_cond_values(List *exprstates, ExprContext *econtext,
+								 List *fdw_exprs, MemoryContext cxt,
+								 DdbCondValues *vals);
+
+/* The parts of one request, built from conditions. */
+typedef struct DdbRequestParts
+{
+	StringInfoData names;		/* "#c0":"attr",... (members, no braces) */
+	StringInfoData values;		/* ":c0":{...},... */
+	int			nnames;
+	int			nvalues;
+	char	   *key_condition;	/* NULL: none */
+	char	   *filter;			/* NULL: none */
+	bool		empty;			/* no item can match: send nothing */
+	List	   *keys;			/* GetItem/BatchGetItem: raw JSON keys */
+} DdbRequestParts;
+
+extern void ddb_build_request(Relation rel, DdbOperation op, List *key_conds,
+							  List *filters, const DdbCondValues *vals,
+							  DdbRequestParts *parts);
+
+/* EXPLAIN text of a condition list (ANDed). */
+extern char *ddb_cond_display(Relation rel, List *conds, List *fdw_exprs,
+							  List *deparse_cxt);
+extern const char *ddb_operation_name(DdbOperation op);
+
+#endif							/* DDB_PUSHDOWN_H */
