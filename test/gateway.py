@@ -286,6 +286,10 @@ allowed).  Kinds:
   notjson          200, body <html>not json</html>, correct CRC32
   delay=<ms>       sleep before answering (other requests are not blocked);
                    alone it is the fault, with a kind it precedes the kind
+  unprocessed      BatchGetItem: upstream is asked for the first half of
+                   each table's keys (at least one), the rest comes back as
+                   UnprocessedKeys (with the table's other request members),
+                   CRC32 recomputed; other operations pass clean
 Modifiers:
   op=<Op>[|<Op>...]     only these operations (others pass clean)
   table=<T>[|<T>...]    only these tables
@@ -395,7 +399,10 @@ AUTH_ERRORS = {
 PRE_FAULTS = ("throttle", "status", "errorbody", "html", "reset", "malformed",
               "notjson")
 POST_FAULTS = ("truncate", "truncate_json", "badcrc")
-FAULT_KINDS = PRE_FAULTS + POST_FAULTS
+# "unprocessed" alters both: BatchGetItem asks upstream for half the keys
+# and answers the other half as UnprocessedKeys.
+SPLIT_FAULTS = ("unprocessed",)
+FAULT_KINDS = PRE_FAULTS + POST_FAULTS + SPLIT_FAULTS
 FAULTS_WITH_ARG = ("status", "errorbody")
 
 
@@ -1726,6 +1733,38 @@ def apply_post_fault(kind, reply):
     return reply
 
 
+def split_batch_get(body):
+    """Keep the first half of each table's Keys of a BatchGetItem body;
+    returns (new body, UnprocessedKeys for the rest or None)."""
+    try:
+        doc = json.loads(body)
+        items = doc["RequestItems"]
+    except (ValueError, KeyError, TypeError):
+        return body, None
+    unprocessed = {}
+    for table, entry in items.items():
+        keys = entry.get("Keys") or []
+        keep = max(1, len(keys) // 2)
+        if len(keys) > keep:
+            rest = dict(entry)
+            rest["Keys"] = keys[keep:]
+            unprocessed[table] = rest
+            entry["Keys"] = keys[:keep]
+    return json.dumps(doc).encode(), unprocessed or None
+
+
+def add_unprocessed_keys(reply, unprocessed):
+    """Put UnprocessedKeys into upstream's BatchGetItem answer."""
+    try:
+        doc = json.loads(reply.body)
+    except ValueError:
+        return reply
+    doc["UnprocessedKeys"] = unprocessed
+    reply.body = json.dumps(doc).encode()
+    reply.set_header("x-amz-crc32", crc32_of(reply.body))
+    return reply
+
+
 # --------------------------------------------------------------------------
 # Request log and statistics
 # --------------------------------------------------------------------------
@@ -2124,6 +2163,10 @@ class Gateway:
             if fault.kind and fault.kind[0] in PRE_FAULTS:
                 return fault_reply(fault.kind, protocol)
 
+        unprocessed = None
+        if (fault is not None and fault.kind and fault.kind[0] in SPLIT_FAULTS
+                and op == "BatchGetItem"):
+            req.body, unprocessed = split_batch_get(req.body)
         try:
             if service == "sts":
                 reply = self.sts.handle(op, form, caller, cfg, log)
@@ -2133,6 +2176,8 @@ class Gateway:
             reply = self._error(protocol, e, log)
         if fault is not None and fault.kind and fault.kind[0] in POST_FAULTS:
             reply = apply_post_fault(fault.kind, reply)
+        if unprocessed and reply.status == 200:
+            reply = add_unprocessed_keys(reply, unprocessed)
         return reply
 
     @staticmethod

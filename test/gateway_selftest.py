@@ -1185,6 +1185,35 @@ class SelfTest:
         else:
             raise SelfTestFailure("boto3 accepted a bad crc32")
 
+    def t_fault_unprocessed(self):
+        keys = [{"pk": {"S": f"k{i:03d}"}} for i in range(5)]
+        doc = {"RequestItems": {self.table: {"Keys": keys,
+                                             "ProjectionExpression": "pk"}}}
+        resp = self.c.raw_ddb("BatchGetItem", doc, path="/fault/unprocessed/")
+        expect(resp.status == 200, f"{resp}")
+        expect(resp.header("x-amz-crc32") == crc(resp.body), "crc")
+        out = json.loads(resp.body)
+        got = sorted(it["pk"]["S"] for it in out["Responses"][self.table])
+        left = out["UnprocessedKeys"][self.table]
+        expect(got == ["k000", "k001"], f"answered {got}")
+        expect(left["Keys"] == keys[2:] and left["ProjectionExpression"] == "pk",
+               f"unprocessed {left}")
+        # asking again for what was left: half of that, and so on
+        resp = self.c.raw_ddb("BatchGetItem", {"RequestItems": out["UnprocessedKeys"]},
+                              path="/fault/unprocessed/")
+        out = json.loads(resp.body)
+        expect(len(out["Responses"][self.table]) == 1 and
+               len(out["UnprocessedKeys"][self.table]["Keys"]) == 2, f"{out}")
+        # one key: nothing left over; other operations pass clean
+        resp = self.c.raw_ddb("BatchGetItem", {"RequestItems": {self.table: {"Keys": keys[:1]}}},
+                              path="/fault/unprocessed/")
+        out = json.loads(resp.body)
+        expect(len(out["Responses"][self.table]) == 1 and not out.get("UnprocessedKeys"),
+               f"{out}")
+        resp = self.c.raw_ddb("Scan", self.scan_doc(), path="/fault/unprocessed/")
+        expect(resp.status == 200 and "UnprocessedKeys" not in json.loads(resp.body),
+               f"{resp}")
+
     def t_fault_notjson(self):
         resp = self.c.raw_ddb("Scan", self.scan_doc(), path="/fault/notjson/")
         expect(resp.status == 200 and resp.body == b"<html>not json</html>",
@@ -1403,7 +1432,7 @@ class SelfTest:
                 "fault_throttle", "fault_status", "fault_errorbody",
                 "fault_html", "fault_reset", "fault_truncate",
                 "fault_truncate_json", "fault_malformed", "fault_badcrc",
-                "fault_notjson", "fault_delay", "fault_op_filter",
+                "fault_unprocessed", "fault_notjson", "fault_delay", "fault_op_filter",
                 "fault_skip_count", "fault_rate_deterministic",
                 "fault_round_robin", "fault_percent_encoded_path",
                 "fault_bad_spec", "fault_on_sts", "global_faults",
