@@ -379,6 +379,14 @@ def load_pushdown(ddb, env):
     put_items(ddb, "pd_accounts", [
         {"id": {"N": str(i)}, "name": {"S": "account %d" % i},
          "balance": {"N": "%d.%02d" % (i * 3, i % 100)}} for i in range(1, 501)])
+    # a string sort key: begins_with and byte-ordered ranges
+    create_table(ddb, "pd_events", [("device", "S"), ("ts", "S")])
+    put_items(ddb, "pd_events", [
+        {"device": {"S": "dev-%d" % d},
+         "ts": {"S": "2024-01-%02dT%02d:00:00Z" % (1 + h // 24, h % 24)},
+         "value": {"N": str(d * 100 + h)},
+         "kind": {"S": ["alpha", "Alpha", "beta", "\u00e9clair", "Zulu"][h % 5]}}
+        for d in range(1, 6) for h in range(48)])
     env["DDB_PD_ORDERS"] = "2000"
 
 

@@ -939,9 +939,11 @@ typedef struct Builder
 	Relation	rel;
 	const DdbCondValues *vals;
 	DdbRequestParts *parts;
-	AttrNumber *name_attnums;	/* placeholder i names attribute ... */
-	int			name_cap;
-	bool		type_values[5]; /* :tS :tN :tB :tO :tNULL added */
+	/* placeholders made so far: only those the expressions use are sent */
+	List	   *names;			/* (String placeholder, String JSON value) */
+	List	   *values;
+	List	   *name_attnums;	/* IntList, parallel to names */
+	bool		type_values[5]; /* :tS :tN :tB :tO :tNULL made */
 	int			next_value;		/* :vN */
 } Builder;
 
@@ -969,43 +971,40 @@ type_index(char tag)
 static char *
 name_placeholder(Builder *b, AttrNumber attnum)
 {
-	DdbRequestParts *parts = b->parts;
 	DdbColumnOptions col;
-	int			i;
+	StringInfoData json;
+	ListCell   *lc;
+	int			i = 0;
+	char	   *ph;
 
-	for (i = 0; i < parts->nnames; i++)
-		if (b->name_attnums[i] == attnum)
-			return psprintf("#c%d", i);
-	if (parts->nnames == b->name_cap)
+	foreach(lc, b->name_attnums)
 	{
-		b->name_cap = Max(8, b->name_cap * 2);
-		b->name_attnums = b->name_attnums ?
-			repalloc(b->name_attnums, sizeof(AttrNumber) * b->name_cap) :
-			palloc(sizeof(AttrNumber) * b->name_cap);
+		if (lfirst_int(lc) == attnum)
+			return psprintf("#c%d", i);
+		i++;
 	}
-	b->name_attnums[parts->nnames] = attnum;
 	ddb_get_column_options(RelationGetRelid(b->rel), attnum, &col);
-	appendStringInfo(&parts->names, "%s\"#c%d\":", parts->nnames ? "," : "",
-					 parts->nnames);
-	append_json_string(&parts->names, col.attribute_name, strlen(col.attribute_name));
-	return psprintf("#c%d", parts->nnames++);
+	initStringInfo(&json);
+	append_json_string(&json, col.attribute_name, strlen(col.attribute_name));
+	ph = psprintf("#c%d", i);
+	b->name_attnums = lappend_int(b->name_attnums, attnum);
+	b->names = lappend(b->names, list_make2(makeString(ph), makeString(json.data)));
+	return ph;
 }
 
 /* A placeholder for an encoded value; NULL when it cannot be sent. */
 static char *
 value_placeholder(Builder *b, Datum v, Oid typid, char tag, bool key)
 {
-	DdbRequestParts *parts = b->parts;
-	StringInfoData tmp;
+	StringInfoData json;
+	char	   *ph;
 
-	initStringInfo(&tmp);
-	if (!append_attribute_value(&tmp, v, typid, tag, key))
+	initStringInfo(&json);
+	if (!append_attribute_value(&json, v, typid, tag, key))
 		return NULL;
-	appendStringInfo(&parts->values, "%s\":v%d\":%s", parts->nvalues ? "," : "",
-					 b->next_value, tmp.data);
-	pfree(tmp.data);
-	parts->nvalues++;
-	return psprintf(":v%d", b->next_value++);
+	ph = psprintf(":v%d", b->next_value++);
+	b->values = lappend(b->values, list_make2(makeString(ph), makeString(json.data)));
+	return ph;
 }
 
 /* :tS and friends: the type names attribute_type() takes */
@@ -1017,12 +1016,58 @@ type_placeholder(Builder *b, char tag)
 
 	if (!b->type_values[i])
 	{
-		appendStringInfo(&b->parts->values, "%s\"%s\":{\"S\":\"%s\"}",
-						 b->parts->nvalues ? "," : "", placeholders[i], type_names[i]);
-		b->parts->nvalues++;
+		b->values = lappend(b->values,
+							list_make2(makeString(pstrdup(placeholders[i])),
+									   makeString(psprintf("{\"S\":\"%s\"}", type_names[i]))));
 		b->type_values[i] = true;
 	}
 	return placeholders[i];
+}
+
+/* Whether expression expr uses placeholder ph (not as a prefix of another). */
+static bool
+uses(const char *expr, const char *ph)
+{
+	size_t		len = strlen(ph);
+	const char *p = expr;
+
+	while (p && (p = strstr(p, ph)) != NULL)
+	{
+		char		next = p[len];
+
+		if (!isalnum((unsigned char) next) && next != '_')
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/* Writes the names and values the expressions use into parts. */
+static void
+emit_placeholders(Builder *b)
+{
+	DdbRequestParts *parts = b->parts;
+	List	   *lists[2] = {b->names, b->values};
+	StringInfo	outs[2] = {&parts->names, &parts->values};
+	int		   *counts[2] = {&parts->nnames, &parts->nvalues};
+	int			k;
+
+	for (k = 0; k < 2; k++)
+	{
+		ListCell   *lc;
+
+		foreach(lc, lists[k])
+		{
+			List	   *entry = lfirst(lc);
+			const char *ph = strVal(linitial(entry));
+
+			if (!uses(parts->key_condition, ph) && !uses(parts->filter, ph))
+				continue;
+			appendStringInfo(outs[k], "%s\"%s\":%s", *counts[k] ? "," : "", ph,
+							 strVal(lsecond(entry)));
+			(*counts[k])++;
+		}
+	}
 }
 
 /* The single value of a leaf: NULL when it is NULL or cannot be sent. */
@@ -1413,6 +1458,7 @@ ddb_build_request(Relation rel, DdbOperation op, List *key_conds, List *filters,
 			if (parts->filter && strlen(parts->filter) > MAX_EXPRESSION_BYTES)
 				continue;
 		}
+		emit_placeholders(&b);
 		return;
 	}
 }
@@ -1450,9 +1496,18 @@ append_attribute_display(StringInfo s, const char *name)
 		append_json_string(s, name, strlen(name));
 }
 
+/* Value i as the planner named it, else deparsed. */
+static char *
+value_display(List *fdw_exprs, List *names, int i, List *dpcontext)
+{
+	if (names && i < list_length(names) && strVal(list_nth(names, i))[0] != '\0')
+		return strVal(list_nth(names, i));
+	return deparse_expression(list_nth(fdw_exprs, i), dpcontext, false, false);
+}
+
 static void
 display_cond(StringInfo s, Relation rel, List *cond, List *fdw_exprs,
-			 List *dpcontext, bool top)
+			 List *names, List *dpcontext, bool top)
 {
 	int			op = COND_OP(cond);
 	DdbColumnOptions col;
@@ -1468,7 +1523,7 @@ display_cond(StringInfo s, Relation rel, List *cond, List *fdw_exprs,
 		{
 			if (!first)
 				appendStringInfoString(s, op == DDB_COND_AND ? " AND " : " OR ");
-			display_cond(s, rel, lfirst(lc), fdw_exprs, dpcontext, false);
+			display_cond(s, rel, lfirst(lc), fdw_exprs, names, dpcontext, false);
 			first = false;
 		}
 		if (!top || op == DDB_COND_OR)
@@ -1476,8 +1531,7 @@ display_cond(StringInfo s, Relation rel, List *cond, List *fdw_exprs,
 		return;
 	}
 	ddb_get_column_options(RelationGetRelid(rel), COND_ATTNUM(cond), &col);
-#define VALUE(k) deparse_expression(list_nth(fdw_exprs, list_nth_int(COND_VALUES(cond), k)), \
-									dpcontext, false, false)
+#define VALUE(k) value_display(fdw_exprs, names, list_nth_int(COND_VALUES(cond), k), dpcontext)
 	switch (op)
 	{
 		case DDB_COND_IS_NULL:
@@ -1519,7 +1573,8 @@ display_cond(StringInfo s, Relation rel, List *cond, List *fdw_exprs,
 }
 
 char *
-ddb_cond_display(Relation rel, List *conds, List *fdw_exprs, List *dpcontext)
+ddb_cond_display(Relation rel, List *conds, List *fdw_exprs, List *names,
+				 List *dpcontext)
 {
 	StringInfoData s;
 	ListCell   *lc;
@@ -1529,7 +1584,8 @@ ddb_cond_display(Relation rel, List *conds, List *fdw_exprs, List *dpcontext)
 	{
 		if (s.len > 0)
 			appendStringInfoString(&s, " AND ");
-		display_cond(&s, rel, lfirst(lc), fdw_exprs, dpcontext, list_length(conds) == 1);
+		display_cond(&s, rel, lfirst(lc), fdw_exprs, names, dpcontext,
+					 list_length(conds) == 1);
 	}
 	return s.data;
 }

@@ -152,7 +152,7 @@ extern void ddb_build_request(Relation rel, DdbOperation op, List *key_conds,
 
 /* EXPLAIN text of a condition list (ANDed). */
 extern char *ddb_cond_display(Relation rel, List *conds, List *fdw_exprs,
-							  List *deparse_cxt);
+							  List *names, List *deparse_cxt);
 extern const char *ddb_operation_name(DdbOperation op);
 
 #endif							/* DDB_PUSHDOWN_H */

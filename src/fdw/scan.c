@@ -43,6 +43,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/builtins.h"
 #include "utils/ruleutils.h"
 #include "utils/sampling.h"
 #include "utils/syscache.h"
@@ -60,7 +61,9 @@ enum DdbScanPrivateIndex
 	DdbPrivIndex,				/* String: index name, "" for none */
 	DdbPrivKeyConds,			/* List: (partition key cond [, sort key cond]) */
 	DdbPrivFilters,				/* List: conditions DynamoDB filters by */
-	DdbPrivLimitHint			/* Integer: rows needed at most, 0: all */
+	DdbPrivLimitHint,			/* Integer: rows needed at most, 0: all */
+	DdbPrivValueNames			/* List of String: how EXPLAIN shows each of
+								 * fdw_exprs ("": deparse it) */
 };
 
 /* Estimates when DynamoDB does not tell */
@@ -84,6 +87,7 @@ typedef struct DdbScanState
 	List	   *filters;
 	long		limit_hint;
 	List	   *fdw_exprs;
+	List	   *value_names;	/* for EXPLAIN */
 	List	   *value_states;	/* ExprStates of fdw_exprs */
 	MemoryContext values_cxt;	/* the values of one (re)scan */
 
@@ -532,6 +536,42 @@ ddbGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	add_parameterized_paths(root, baserel, info);
 }
 
+/*
+ * How EXPLAIN names the values: a column of an outer relation (a join on
+ * the key) as "alias.column" -- by then it is only a nestloop parameter --
+ * and other values by deparsing them then ("").
+ */
+static List *
+value_names(PlannerInfo *root, RelOptInfo *baserel, List *fdw_exprs)
+{
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	foreach(lc, fdw_exprs)
+	{
+		Node	   *e = lfirst(lc);
+		char	   *name = "";
+
+		while (e && IsA(e, RelabelType))
+			e = (Node *) ((RelabelType *) e)->arg;
+		if (e && IsA(e, Var) && ((Var *) e)->varlevelsup == 0 &&
+			(Index) ((Var *) e)->varno != baserel->relid)
+		{
+			Var		   *var = (Var *) e;
+			RangeTblEntry *rte = planner_rt_fetch(var->varno, root);
+
+			if (var->varattno > 0 && var->varattno <= list_length(rte->eref->colnames))
+				name = psprintf("%s.%s", quote_identifier(rte->eref->aliasname),
+								quote_identifier(strVal(list_nth(rte->eref->colnames,
+																 var->varattno - 1))));
+		}
+		else if (contain_var_clause((Node *) lfirst(lc)))
+			name = "(a value of the outer row)";
+		names = lappend(names, makeString(name));
+	}
+	return names;
+}
+
 static ForeignScan *
 ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				  ForeignPath *best_path, List *tlist, List *scan_clauses,
@@ -593,6 +633,7 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 						 key_conds, filters);
 	private = lappend(private, makeInteger(best_path->path.param_info ? 0 :
 										   info->limit_hint));
+	private = lappend(private, value_names(root, baserel, fdw_exprs));
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs,
 							private, NIL, NIL, outer_plan);
 }
@@ -622,6 +663,7 @@ ddbBeginForeignScan(ForeignScanState *node, int eflags)
 	st->key_conds = list_nth(priv, DdbPrivKeyConds);
 	st->filters = list_nth(priv, DdbPrivFilters);
 	st->limit_hint = intVal(list_nth(priv, DdbPrivLimitHint));
+	st->value_names = list_nth(priv, DdbPrivValueNames);
 	st->fdw_exprs = fsplan->fdw_exprs;
 	st->scanner = ddb_scanner_create(rel, st->needed, estate->es_query_cxt);
 	/* an index chosen by the planner (the table's own option stays) */
@@ -798,11 +840,13 @@ ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	dpcontext = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, NIL);
 	if (st->key_conds != NIL)
 		ExplainPropertyText(st->op == DDB_OP_QUERY ? "DynamoDB Key Condition" : "DynamoDB Keys",
-							ddb_cond_display(rel, st->key_conds, st->fdw_exprs, dpcontext),
+							ddb_cond_display(rel, st->key_conds, st->fdw_exprs,
+											 st->value_names, dpcontext),
 							es);
 	if (st->filters != NIL)
 		ExplainPropertyText("DynamoDB Filter",
-							ddb_cond_display(rel, st->filters, st->fdw_exprs, dpcontext),
+							ddb_cond_display(rel, st->filters, st->fdw_exprs,
+											 st->value_names, dpcontext),
 							es);
 	if (es->verbose)
 	{
