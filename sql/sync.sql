@@ -193,10 +193,16 @@ IMPORT FOREIGN SCHEMA x LIMIT TO (sync_orders, customers) FROM SERVER few INTO f
 -- a target that cannot take customers
 CREATE SCHEMA mirror;
 CREATE TABLE mirror.customers (customer_id int PRIMARY KEY, item jsonb);
+-- (how many tables the account holds depends on the fixtures: the counts
+-- are compared with it rather than shown)
+\getenv table_count DDB_TABLE_COUNT
+\set VERBOSITY terse
 CALL ddb_fdw.sync_server('few', 'mirror');
-SELECT count(*) > 100 AS many_tables_imported FROM information_schema.foreign_tables
+\set VERBOSITY default
+SELECT count(*) = :table_count AS every_table_imported FROM information_schema.foreign_tables
  WHERE foreign_table_schema = 'few';
-SELECT s.status, count(*) FROM ddb_fdw.sync_status s
+SELECT s.status, count(*) = CASE s.status WHEN 'failed' THEN 2 ELSE :table_count - 2 END AS count_ok
+  FROM ddb_fdw.sync_status s
  WHERE s.target::text LIKE 'mirror.%' GROUP BY 1 ORDER BY 1;
 SELECT target, status, left(last_error, 60) AS last_error FROM ddb_fdw.sync_status
  WHERE target::text LIKE 'mirror.%' AND status <> 'succeeded';

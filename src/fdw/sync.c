@@ -1315,7 +1315,9 @@ ddb_fdw_sync_server(PG_FUNCTION_ARGS)
 	if (nfailed > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("sync_server: %d of %d tables failed: %s", nfailed, ntables, failed.data),
-				 errdetail("The other tables were synced; ddb_fdw.sync_status shows each table's last error.")));
+				 errmsg("sync_server: %d %s failed: %s", nfailed,
+						nfailed == 1 ? "table" : "tables", failed.data),
+				 errdetail("The other %d of %d tables were synced; ddb_fdw.sync_status shows each table's last error.",
+						   ntables - nfailed, ntables)));
 	PG_RETURN_VOID();
 }
