@@ -17,10 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "dynamodb.h"
 #include "json.h"
+#include "jsonc.h"
 
 /* ----------------------------------------------------------------
  * JSON helpers (json-c)
@@ -28,8 +27,8 @@
  */
 
 /* Parses exactly len bytes of JSON; NULL when invalid or followed by junk. */
-static struct json_object *
-parse_json(const char *body, size_t len)
+struct json_object *
+ddb_jsonc_parse(const char *body, size_t len)
 {
 	struct json_tokener *tok;
 	struct json_object *obj;
@@ -60,8 +59,8 @@ parse_json(const char *body, size_t len)
 	return obj;
 }
 
-static const char *
-get_string(struct json_object *obj, const char *key)
+const char *
+ddb_jsonc_string(struct json_object *obj, const char *key)
 {
 	struct json_object *v;
 
@@ -71,8 +70,8 @@ get_string(struct json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
-static struct json_object *
-get_typed(struct json_object *obj, const char *key, enum json_type type)
+struct json_object *
+ddb_jsonc_typed(struct json_object *obj, const char *key, enum json_type type)
 {
 	struct json_object *v;
 
@@ -82,8 +81,8 @@ get_typed(struct json_object *obj, const char *key, enum json_type type)
 	return v;
 }
 
-static long long
-get_int64(struct json_object *obj, const char *key, long long dflt)
+long long
+ddb_jsonc_int64(struct json_object *obj, const char *key, long long dflt)
 {
 	struct json_object *v;
 
@@ -116,7 +115,7 @@ set_error_code(DdbAwsError *err, const char *raw)
 void
 ddb_dynamodb_parse_error(const DdbHttpResponse *resp, DdbAwsError *err)
 {
-	struct json_object *obj = parse_json(resp->body.data ? resp->body.data : "",
+	struct json_object *obj = ddb_jsonc_parse(resp->body.data ? resp->body.data : "",
 										 resp->body.len);
 	const char *code = NULL;
 	const char *msg = NULL;
@@ -124,12 +123,12 @@ ddb_dynamodb_parse_error(const DdbHttpResponse *resp, DdbAwsError *err)
 	if (resp->error_type[0])
 		code = resp->error_type;
 	if (code == NULL)
-		code = get_string(obj, "__type");
+		code = ddb_jsonc_string(obj, "__type");
 	if (code == NULL)
-		code = get_string(obj, "code");
-	msg = get_string(obj, "message");
+		code = ddb_jsonc_string(obj, "code");
+	msg = ddb_jsonc_string(obj, "message");
 	if (msg == NULL)
-		msg = get_string(obj, "Message");
+		msg = ddb_jsonc_string(obj, "Message");
 	if (code != NULL)
 		set_error_code(err, code);
 	ddb_aws_error_from_response(err, resp, code, msg);
@@ -227,14 +226,14 @@ ddb_dynamodb_parse_list_tables(const char *body, size_t len,
 							   DdbStringList *tables, char **last,
 							   DdbAwsError *err)
 {
-	struct json_object *obj = parse_json(body, len);
+	struct json_object *obj = ddb_jsonc_parse(body, len);
 	struct json_object *names;
 	const char *lastname;
 	size_t		i;
 	size_t		n;
 
 	*last = NULL;
-	names = get_typed(obj, "TableNames", json_type_array);
+	names = ddb_jsonc_typed(obj, "TableNames", json_type_array);
 	if (names == NULL)
 	{
 		json_object_put(obj);
@@ -262,7 +261,7 @@ ddb_dynamodb_parse_list_tables(const char *body, size_t len,
 			return false;
 		}
 	}
-	lastname = get_string(obj, "LastEvaluatedTableName");
+	lastname = ddb_jsonc_string(obj, "LastEvaluatedTableName");
 	if (lastname != NULL && (*last = strdup(lastname)) == NULL)
 	{
 		json_object_put(obj);
@@ -350,8 +349,8 @@ attribute_type(struct json_object *defs, const char *name)
 	for (i = 0; i < n; i++)
 	{
 		struct json_object *d = json_object_array_get_idx(defs, i);
-		const char *an = get_string(d, "AttributeName");
-		const char *at = get_string(d, "AttributeType");
+		const char *an = ddb_jsonc_string(d, "AttributeName");
+		const char *at = ddb_jsonc_string(d, "AttributeType");
 
 		if (an && at && strcmp(an, name) == 0 &&
 			(strcmp(at, "S") == 0 || strcmp(at, "N") == 0 || strcmp(at, "B") == 0))
@@ -374,8 +373,8 @@ parse_key_schema(struct json_object *schema, struct json_object *defs,
 	for (i = 0; i < n; i++)
 	{
 		struct json_object *k = json_object_array_get_idx(schema, i);
-		const char *name = get_string(k, "AttributeName");
-		const char *type = get_string(k, "KeyType");
+		const char *name = ddb_jsonc_string(k, "AttributeName");
+		const char *type = ddb_jsonc_string(k, "KeyType");
 
 		if (name == NULL || type == NULL)
 			return false;
@@ -427,15 +426,15 @@ parse_indexes(struct json_object *arr, struct json_object *defs, bool global,
 	{
 		struct json_object *ix = json_object_array_get_idx(arr, i);
 		DdbIndexDesc *d = &desc->indexes[desc->nindexes];
-		struct json_object *proj = get_typed(ix, "Projection", json_type_object);
-		struct json_object *nk = get_typed(proj, "NonKeyAttributes", json_type_array);
-		const char *name = get_string(ix, "IndexName");
+		struct json_object *proj = ddb_jsonc_typed(ix, "Projection", json_type_object);
+		struct json_object *nk = ddb_jsonc_typed(proj, "NonKeyAttributes", json_type_array);
+		const char *name = ddb_jsonc_string(ix, "IndexName");
 
 		memset(d, 0, sizeof(*d));
 		desc->nindexes++;
 		d->global = global;
 		if (name == NULL ||
-			!parse_key_schema(get_typed(ix, "KeySchema", json_type_array), defs, &d->key))
+			!parse_key_schema(ddb_jsonc_typed(ix, "KeySchema", json_type_array), defs, &d->key))
 		{
 			ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
 							  "DescribeTable response has a %s secondary index \"%.200s\" without a valid KeySchema",
@@ -444,7 +443,7 @@ parse_indexes(struct json_object *arr, struct json_object *defs, bool global,
 		}
 		if ((d->name = strdup(name)) == NULL)
 			goto oom;
-		d->projection_type = dup_or_null(get_string(proj, "ProjectionType"));
+		d->projection_type = dup_or_null(ddb_jsonc_string(proj, "ProjectionType"));
 		if (nk)
 		{
 			size_t		k;
@@ -460,8 +459,8 @@ parse_indexes(struct json_object *arr, struct json_object *defs, bool global,
 					goto oom;
 			}
 		}
-		d->item_count = get_int64(ix, "ItemCount", -1);
-		d->size_bytes = get_int64(ix, "IndexSizeBytes", -1);
+		d->item_count = ddb_jsonc_int64(ix, "ItemCount", -1);
+		d->size_bytes = ddb_jsonc_int64(ix, "IndexSizeBytes", -1);
 	}
 	return true;
 
@@ -474,15 +473,15 @@ bool
 ddb_dynamodb_parse_describe_table(const char *body, size_t len,
 								  DdbTableDesc **result, DdbAwsError *err)
 {
-	struct json_object *obj = parse_json(body, len);
-	struct json_object *t = get_typed(obj, "Table", json_type_object);
+	struct json_object *obj = ddb_jsonc_parse(body, len);
+	struct json_object *t = ddb_jsonc_typed(obj, "Table", json_type_object);
 	struct json_object *defs;
 	struct json_object *stream;
 	DdbTableDesc *desc;
 	const char *name;
 
 	*result = NULL;
-	name = get_string(t, "TableName");
+	name = ddb_jsonc_string(t, "TableName");
 	if (t == NULL || name == NULL)
 	{
 		json_object_put(obj);
@@ -493,12 +492,12 @@ ddb_dynamodb_parse_describe_table(const char *body, size_t len,
 	desc = calloc(1, sizeof(DdbTableDesc));
 	if (desc == NULL)
 		goto oom;
-	defs = get_typed(t, "AttributeDefinitions", json_type_array);
+	defs = ddb_jsonc_typed(t, "AttributeDefinitions", json_type_array);
 	if ((desc->name = strdup(name)) == NULL)
 		goto oom;
-	desc->status = dup_or_null(get_string(t, "TableStatus"));
-	desc->arn = dup_or_null(get_string(t, "TableArn"));
-	if (!parse_key_schema(get_typed(t, "KeySchema", json_type_array), defs, &desc->key))
+	desc->status = dup_or_null(ddb_jsonc_string(t, "TableStatus"));
+	desc->arn = dup_or_null(ddb_jsonc_string(t, "TableArn"));
+	if (!parse_key_schema(ddb_jsonc_typed(t, "KeySchema", json_type_array), defs, &desc->key))
 	{
 		/* name points into obj: report before releasing it */
 		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
@@ -508,24 +507,24 @@ ddb_dynamodb_parse_describe_table(const char *body, size_t len,
 		ddb_table_desc_free(desc);
 		return false;
 	}
-	desc->item_count = get_int64(t, "ItemCount", -1);
-	desc->size_bytes = get_int64(t, "TableSizeBytes", -1);
-	if (!parse_indexes(get_typed(t, "GlobalSecondaryIndexes", json_type_array), defs, true, desc, err) ||
-		!parse_indexes(get_typed(t, "LocalSecondaryIndexes", json_type_array), defs, false, desc, err))
+	desc->item_count = ddb_jsonc_int64(t, "ItemCount", -1);
+	desc->size_bytes = ddb_jsonc_int64(t, "TableSizeBytes", -1);
+	if (!parse_indexes(ddb_jsonc_typed(t, "GlobalSecondaryIndexes", json_type_array), defs, true, desc, err) ||
+		!parse_indexes(ddb_jsonc_typed(t, "LocalSecondaryIndexes", json_type_array), defs, false, desc, err))
 	{
 		json_object_put(obj);
 		ddb_table_desc_free(desc);
 		return false;
 	}
-	stream = get_typed(t, "StreamSpecification", json_type_object);
+	stream = ddb_jsonc_typed(t, "StreamSpecification", json_type_object);
 	if (stream)
 	{
-		struct json_object *en = get_typed(stream, "StreamEnabled", json_type_boolean);
+		struct json_object *en = ddb_jsonc_typed(stream, "StreamEnabled", json_type_boolean);
 
 		desc->stream_enabled = en ? json_object_get_boolean(en) : false;
-		desc->stream_view_type = dup_or_null(get_string(stream, "StreamViewType"));
+		desc->stream_view_type = dup_or_null(ddb_jsonc_string(stream, "StreamViewType"));
 	}
-	desc->latest_stream_arn = dup_or_null(get_string(t, "LatestStreamArn"));
+	desc->latest_stream_arn = dup_or_null(ddb_jsonc_string(t, "LatestStreamArn"));
 	json_object_put(obj);
 	*result = desc;
 	return true;

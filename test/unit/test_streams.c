@@ -1,0 +1,189 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_streams.c
+ *		Unit tests of the DynamoDB Streams parsers (src/aws/streams.c).
+ *
+ * The answers follow the Streams API shapes in
+ * ../shared/testdata/aws-wire-formats.md (DescribeStream with a lineage of
+ * shards, GetRecords with INSERT/MODIFY/REMOVE records).
+ *
+ * IDENTIFICATION
+ *		test/unit/test_streams.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "streams.h"
+#include "unit.h"
+
+UNIT_DEFINE_COUNTERS;
+
+static const char *describe_page1 =
+"{\"StreamDescription\":{\"StreamArn\":\"arn:aws:dynamodb:us-west-2:111122223333:table/Forum/stream/2015-05-20T20:51:10.252\","
+"\"StreamLabel\":\"2015-05-20T20:51:10.252\",\"StreamStatus\":\"ENABLED\","
+"\"StreamViewType\":\"NEW_AND_OLD_IMAGES\",\"TableName\":\"Forum\","
+"\"KeySchema\":[{\"AttributeName\":\"ForumName\",\"KeyType\":\"HASH\"}],"
+"\"Shards\":["
+"{\"ShardId\":\"shardId-00000001414562045508-2bac9cd2\","
+"\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"20500000000000000910398\",\"EndingSequenceNumber\":\"20500000000000000910398\"}},"
+"{\"ShardId\":\"shardId-00000001414576573621-f55eea83\",\"ParentShardId\":\"shardId-00000001414562045508-2bac9cd2\","
+"\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"40700000000000000000000\",\"EndingSequenceNumber\":\"40700000000000000000000\"}}],"
+"\"LastEvaluatedShardId\":\"shardId-00000001414576573621-f55eea83\"}}";
+
+static const char *describe_page2 =
+"{\"StreamDescription\":{\"StreamStatus\":\"ENABLED\",\"StreamViewType\":\"NEW_AND_OLD_IMAGES\","
+"\"Shards\":[{\"ShardId\":\"shardId-00000001414601042136-d9f8e0f5\","
+"\"ParentShardId\":\"shardId-00000001414576573621-f55eea83\","
+"\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"183000000000000000000000\"}}]}}";
+
+static void
+test_describe(void)
+{
+	DdbStreamDesc *d = calloc(1, sizeof(DdbStreamDesc));
+	DdbAwsError err;
+	char	   *last = NULL;
+
+	CHECK(ddb_streams_parse_describe(describe_page1, strlen(describe_page1), d, &last, &err));
+	CHECK(last && strcmp(last, "shardId-00000001414576573621-f55eea83") == 0);
+	free(last);
+	CHECK(ddb_streams_parse_describe(describe_page2, strlen(describe_page2), d, &last, &err));
+	CHECK(last == NULL);
+	CHECK(d->nshards == 3);
+	CHECK_STR(d->status, "ENABLED");
+	CHECK_STR(d->view_type, "NEW_AND_OLD_IMAGES");
+	CHECK(d->shards[0].parent_shard_id == NULL);
+	CHECK_STR(d->shards[1].parent_shard_id, "shardId-00000001414562045508-2bac9cd2");
+	CHECK_STR(d->shards[2].starting_sequence, "183000000000000000000000");
+	/* no EndingSequenceNumber: still open */
+	CHECK(d->shards[2].ending_sequence == NULL);
+	CHECK_STR(d->shards[0].ending_sequence, "20500000000000000910398");
+	ddb_stream_desc_free(d);
+
+	/* broken answers are errors, never a short list */
+	{
+		static const char *const bad[] = {
+			"{}",
+			"{\"StreamDescription\":{}}",
+			"{\"StreamDescription\":{\"Shards\":{}}}",
+			"{\"StreamDescription\":{\"Shards\":[{\"SequenceNumberRange\":{}}]}}",
+			"{\"StreamDescription\":{\"Shards\":[{\"ShardId\":\"\"}]}}",
+			"{\"StreamDescription\":{\"Shards\":[]}",
+			"not json",
+		};
+		size_t		i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		{
+			d = calloc(1, sizeof(DdbStreamDesc));
+			last = NULL;
+			unit_check(!ddb_streams_parse_describe(bad[i], strlen(bad[i]), d, &last, &err),
+					   "bad DescribeStream refused", __FILE__, __LINE__, bad[i]);
+			unit_check(err.kind == DDB_AWS_ERR_MALFORMED && last == NULL,
+					   "malformed", __FILE__, __LINE__, bad[i]);
+			ddb_stream_desc_free(d);
+		}
+	}
+}
+
+static const char *records_page =
+"{\"NextShardIterator\":\"arn:aws:dynamodb:us-west-2:111122223333:table/Forum/stream/2015-05-20T20:51:10.252|1|AAAAAAAAAAH7HF3xwDQHBrvk2UBZ1PKh8bX3F+JeH0rFwHCE7dz4VGV1ZoJ5bMxQwkmerA3wzCTL+zSseGLdSXNJP14EwoPHSQ2h6gA==\","
+"\"Records\":["
+"{\"awsRegion\":\"us-west-2\",\"dynamodb\":{\"ApproximateCreationDateTime\":1.46480646E9,"
+"\"Keys\":{\"ForumName\":{\"S\":\"DynamoDB\"},\"Subject\":{\"S\":\"DynamoDB Thread 3\"}},"
+"\"SequenceNumber\":\"300000000000000499659\",\"SizeBytes\":41,\"StreamViewType\":\"KEYS_ONLY\"},"
+"\"eventID\":\"e2fd9c34eff2d779b297b26f5fef4206\",\"eventName\":\"INSERT\",\"eventSource\":\"aws:dynamodb\",\"eventVersion\":\"1.0\"},"
+"{\"awsRegion\":\"us-west-2\",\"dynamodb\":{\"Keys\":{\"ForumName\":{\"S\":\"DynamoDB\"}},"
+"\"NewImage\":{\"ForumName\":{\"S\":\"DynamoDB\"},\"Views\":{\"N\":\"2\"},\"Tags\":{\"SS\":[\"a\",\"b\\\"}\"]}},"
+"\"OldImage\":{\"ForumName\":{\"S\":\"DynamoDB\"},\"Views\":{\"N\":\"1\"}},"
+"\"SequenceNumber\":\"400000000000000499660\",\"SizeBytes\":41,\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"},"
+"\"eventName\":\"MODIFY\"},"
+"{\"dynamodb\":{\"Keys\":{\"ForumName\":{\"S\":\"Gone\"}},\"OldImage\":{\"ForumName\":{\"S\":\"Gone\"}},"
+"\"SequenceNumber\":\"500000000000000499661\"},\"eventName\":\"REMOVE\","
+"\"userIdentity\":{\"type\":\"Service\",\"principalId\":\"dynamodb.amazonaws.com\"}}]}";
+
+static void
+test_records(void)
+{
+	DdbRecordPage page;
+	DdbAwsError err;
+	const DdbStreamRecord *r;
+
+	CHECK(ddb_streams_parse_records(records_page, strlen(records_page), &page, &err));
+	CHECK(page.nrecords == 3);
+	CHECK(page.next_iterator && strncmp(page.next_iterator, "arn:aws:dynamodb:us-west-2", 26) == 0);
+	r = &page.records[0];
+	CHECK(r->event == DDB_EVENT_INSERT);
+	CHECK(r->sequence_len == 21 && strncmp(r->sequence, "300000000000000499659", 21) == 0);
+	CHECK(r->keys_len > 0 && strncmp(r->keys, "{\"ForumName\"", 12) == 0 &&
+		  r->keys[r->keys_len - 1] == '}');
+	CHECK(r->new_image == NULL);
+	CHECK(r->created == 1464806460.0);
+	r = &page.records[1];
+	CHECK(r->event == DDB_EVENT_MODIFY);
+	/* the image with its escaped quote, captured whole */
+	CHECK(r->new_image && r->new_image_len ==
+		  strlen("{\"ForumName\":{\"S\":\"DynamoDB\"},\"Views\":{\"N\":\"2\"},\"Tags\":{\"SS\":[\"a\",\"b\\\"}\"]}}"));
+	CHECK(r->created == 0);
+	r = &page.records[2];
+	CHECK(r->event == DDB_EVENT_REMOVE && r->new_image == NULL);
+	ddb_record_page_free(&page);
+
+	/* a closed shard read to its end: no NextShardIterator (or null) */
+	CHECK(ddb_streams_parse_records("{\"Records\":[]}", 14, &page, &err));
+	CHECK(page.nrecords == 0 && page.next_iterator == NULL);
+	ddb_record_page_free(&page);
+	CHECK(ddb_streams_parse_records("{\"Records\":[],\"NextShardIterator\":null}", 39, &page, &err));
+	CHECK(page.nrecords == 0 && page.next_iterator == NULL);
+	ddb_record_page_free(&page);
+
+	/* every truncation of a real page is an error */
+	{
+		size_t		len = strlen(records_page);
+		size_t		cut;
+		int			accepted = 0;
+
+		for (cut = 0; cut < len; cut++)
+		{
+			if (ddb_streams_parse_records(records_page, cut, &page, &err))
+			{
+				accepted++;
+				ddb_record_page_free(&page);
+			}
+		}
+		CHECK(accepted == 0);
+	}
+
+	/* records without what a sync needs */
+	{
+		static const char *const bad[] = {
+			"{\"Records\":[{\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"1\"}}]}",
+			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"SequenceNumber\":\"1\"}}]}",
+			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{}}}]}",
+			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":[],\"SequenceNumber\":\"1\"}}]}",
+			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"\"}}]}",
+			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":7}}]}",
+			"{\"Records\":{}}",
+		};
+		size_t		i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			unit_check(!ddb_streams_parse_records(bad[i], strlen(bad[i]), &page, &err) &&
+					   err.kind == DDB_AWS_ERR_MALFORMED,
+					   "bad record refused", __FILE__, __LINE__, bad[i]);
+	}
+	/* an unknown event is refused too (never applied as something else) */
+	CHECK(!ddb_streams_parse_records("{\"Records\":[{\"eventName\":\"UPSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"1\"}}]}",
+									 strlen("{\"Records\":[{\"eventName\":\"UPSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"1\"}}]}"),
+									 &page, &err));
+}
+
+int
+main(void)
+{
+	test_describe();
+	test_records();
+	return unit_report("test_streams");
+}
