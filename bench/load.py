@@ -2,6 +2,7 @@
 """Deterministic benchmark data: N items of about 400 bytes with every type.
 
 Usage: load.py --endpoint URL [--items N] [--table NAME] [--threads T]
+               [--stream VIEW_TYPE]
 
 Item i has a string key, a number sort-free layout and one attribute of each
 DynamoDB type (S, N, B, BOOL, NULL, M, L, SS, NS, BS).  The same N always
@@ -48,14 +49,18 @@ def item(i):
     }
 
 
-def create(ddb, table):
+def create(ddb, table, stream=None):
     try:
         ddb.delete_table(TableName=table)
     except ddb.exceptions.ResourceNotFoundException:
         pass
+    spec = {}
+    if stream:
+        spec["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream}
     ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
                      KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     **spec)
 
 
 def load_range(endpoint, table, start, stop):
@@ -77,8 +82,9 @@ def main():
     ap.add_argument("--items", type=int, default=100000)
     ap.add_argument("--table", default="bench_items")
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--stream", help="a stream of this view type, e.g. NEW_AND_OLD_IMAGES")
     a = ap.parse_args()
-    create(client(a.endpoint), a.table)
+    create(client(a.endpoint), a.table, a.stream)
     t0 = time.time()
     step = (a.items + a.threads - 1) // a.threads
     threads = [threading.Thread(target=load_range,

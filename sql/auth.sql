@@ -203,6 +203,8 @@ CREATE SERVER alice_s FOREIGN DATA WRAPPER ddb_fdw
 CREATE SERVER alice_s FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'us-east-1', ambient_sources 'imds');
 CREATE SERVER alice_s FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'us-east-1', streams_endpoint 'http://127.0.0.1:8000');
+CREATE SERVER alice_s FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'us-east-1', role_arn 'arn:aws:iam::123456789012:role/reader',
            external_id 'alice-ext', role_session_name 'alice', session_duration '1h');
 ALTER SERVER alice_s OPTIONS (ADD use_ambient_credentials 'false');

@@ -39,6 +39,11 @@ CREATE TABLE ddb_fdw.sync_state (
     last_run          bigint,
     last_success      timestamptz,
     last_error        text,
+    -- DynamoDB Streams: the stream the target follows after its snapshot
+    stream_arn        text,
+    stream_view_type  text,
+    stream_from       timestamptz,   -- the snapshot holds every change before this
+    stream_applied_to timestamptz,   -- every change before this is applied
     updated_at        timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE ddb_fdw.sync_state IS 'ddb_fdw: one row per sync target';
@@ -56,6 +61,19 @@ CREATE TABLE ddb_fdw.sync_checkpoint (
 );
 COMMENT ON TABLE ddb_fdw.sync_checkpoint IS 'ddb_fdw: where each segment of a snapshot got to';
 
+-- Per shard of the stream: the last applied record.
+CREATE TABLE ddb_fdw.sync_shard (
+    target           regclass NOT NULL REFERENCES ddb_fdw.sync_state ON DELETE CASCADE,
+    shard_id         text NOT NULL,
+    parent_shard_id  text,
+    sequence_number  text,                 -- last applied record; NULL: none yet
+    done             boolean NOT NULL DEFAULT false,  -- closed, applied to its end
+    records          bigint NOT NULL DEFAULT 0,
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (target, shard_id)
+);
+COMMENT ON TABLE ddb_fdw.sync_shard IS 'ddb_fdw: where each stream shard got to';
+
 -- Every run of a sync.
 CREATE TABLE ddb_fdw.sync_run (
     run_id             bigserial PRIMARY KEY,
@@ -65,7 +83,7 @@ CREATE TABLE ddb_fdw.sync_run (
     finished           timestamptz,
     status             text NOT NULL
                        CHECK (status IN ('running', 'succeeded', 'failed', 'canceled', 'interrupted')),
-    mode               text NOT NULL CHECK (mode IN ('snapshot', 'resume')),
+    mode               text NOT NULL CHECK (mode IN ('snapshot', 'resume', 'stream')),
     snapshot           bigint,
     rows_upserted      bigint NOT NULL DEFAULT 0,
     rows_deleted       bigint NOT NULL DEFAULT 0,
@@ -74,6 +92,10 @@ CREATE TABLE ddb_fdw.sync_run (
     consumed_capacity  double precision NOT NULL DEFAULT 0,
     segments           integer,
     workers            integer NOT NULL DEFAULT 0,
+    inserts            bigint NOT NULL DEFAULT 0,  -- stream records applied
+    modifies           bigint NOT NULL DEFAULT 0,
+    removes            bigint NOT NULL DEFAULT 0,
+    note               text,                       -- why this mode (e.g. a fallback)
     error              text
 );
 CREATE INDEX ON ddb_fdw.sync_run (target, run_id);
@@ -85,7 +107,8 @@ SELECT s.target, s.foreign_table, s.status, s.last_success, s.rows,
        s.items_done, s.items_per_second, s.snapshot, s.snapshot_complete,
        s.last_error, r.started AS last_run_started, r.finished AS last_run_finished,
        r.mode AS last_run_mode, r.rows_upserted AS last_run_rows_upserted,
-       r.rows_deleted AS last_run_rows_deleted
+       r.rows_deleted AS last_run_rows_deleted, s.stream_arn IS NOT NULL AS streaming,
+       s.stream_applied_to
   FROM ddb_fdw.sync_state s
   LEFT JOIN ddb_fdw.sync_run r ON r.run_id = s.last_run;
 
@@ -93,13 +116,15 @@ SELECT s.target, s.foreign_table, s.status, s.last_success, s.rows,
 -- rights; everyone may read it, and call the procedures (which check the
 -- caller's privileges on the foreign table and the target).
 GRANT USAGE ON SCHEMA ddb_fdw TO PUBLIC;
-REVOKE ALL ON ddb_fdw.sync_state, ddb_fdw.sync_checkpoint, ddb_fdw.sync_run FROM PUBLIC;
-GRANT SELECT ON ddb_fdw.sync_state, ddb_fdw.sync_checkpoint, ddb_fdw.sync_run,
-                ddb_fdw.sync_status TO PUBLIC;
+REVOKE ALL ON ddb_fdw.sync_state, ddb_fdw.sync_checkpoint, ddb_fdw.sync_shard,
+              ddb_fdw.sync_run FROM PUBLIC;
+GRANT SELECT ON ddb_fdw.sync_state, ddb_fdw.sync_checkpoint, ddb_fdw.sync_shard,
+                ddb_fdw.sync_run, ddb_fdw.sync_status TO PUBLIC;
 
 -- pg_dump keeps the sync state with the extension
 SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_state', '');
 SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_checkpoint', '');
+SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_shard', '');
 SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_run', '');
 SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_run_run_id_seq', '');
 
@@ -110,11 +135,15 @@ CREATE PROCEDURE ddb_fdw.sync(
     wait          boolean DEFAULT false,
     soft_delete   boolean DEFAULT false,
     synced_at     boolean DEFAULT false,
-    progress      integer DEFAULT 0)
+    progress      integer DEFAULT 0,
+    mode          text DEFAULT 'auto',
+    max_records   bigint DEFAULT NULL,
+    max_duration  interval DEFAULT NULL)
 AS 'MODULE_PATHNAME', 'ddb_fdw_sync'
 LANGUAGE C;
-COMMENT ON PROCEDURE ddb_fdw.sync(regclass, text, boolean, boolean, boolean, boolean, integer)
-  IS 'copy a DynamoDB foreign table into a local table, resumably';
+COMMENT ON PROCEDURE ddb_fdw.sync(regclass, text, boolean, boolean, boolean, boolean, integer,
+                                  text, bigint, interval)
+  IS 'copy a DynamoDB foreign table into a local table, resumably, then follow its stream';
 
 CREATE PROCEDURE ddb_fdw.sync_server(
     server         name,
@@ -124,8 +153,12 @@ CREATE PROCEDURE ddb_fdw.sync_server(
     wait           boolean DEFAULT false,
     soft_delete    boolean DEFAULT false,
     synced_at      boolean DEFAULT false,
-    progress       integer DEFAULT 0)
+    progress       integer DEFAULT 0,
+    mode           text DEFAULT 'auto',
+    max_records    bigint DEFAULT NULL,
+    max_duration   interval DEFAULT NULL)
 AS 'MODULE_PATHNAME', 'ddb_fdw_sync_server'
 LANGUAGE C;
-COMMENT ON PROCEDURE ddb_fdw.sync_server(name, name, name, boolean, boolean, boolean, boolean, integer)
+COMMENT ON PROCEDURE ddb_fdw.sync_server(name, name, name, boolean, boolean, boolean, boolean,
+                                         integer, text, bigint, interval)
   IS 'import and sync every table of a ddb_fdw server';

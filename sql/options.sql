@@ -19,6 +19,8 @@ CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
 CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'eu-west-1', endpoint 'http://127.0.0.1:99999');
 CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', streams_endpoint 'streams.dynamodb.eu-west-1.amazonaws.com');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'eu-west-1', connect_timeout 'soon');
 CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'eu-west-1', request_timeout '-1');

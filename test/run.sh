@@ -9,11 +9,13 @@
 #   regress/<name>   pg_regress suites in sql/ and expected/ (REGRESS below)
 #   sync_crash       kill -9 of a backend syncing with segment workers, then
 #                    resume (test/sync_crash.py)
+#   stream_crash     kill -9 of a backend applying a stream, then resume
+#                    (test/stream_crash.py)
 #
 # DDB_TESTS="options import" limits the pg_regress suites run.
 source "$(dirname "$0")/lib.sh"
 
-REGRESS=(setup options import types scan pushdown errors cancel auth sync parallel cron)
+REGRESS=(setup options import types scan pushdown errors cancel auth sync parallel streams cron)
 
 trap 'ddb_stop_all' EXIT
 trap 'exit 130' INT TERM
@@ -112,6 +114,13 @@ ddb_log "sync crash test (kill -9 mid-run, resume)"
 	record sync_crash ok || {
 	record sync_crash FAIL
 	tail -20 "$DDB_RUN/sync_crash.log" >&2
+}
+
+ddb_log "stream crash test (kill -9 while applying the stream, resume)"
+"$DDB_PY" "$DDB_ROOT/test/stream_crash.py" >"$DDB_RUN/stream_crash.log" 2>&1 &&
+	record stream_crash ok || {
+	record stream_crash FAIL
+	tail -20 "$DDB_RUN/stream_crash.log" >&2
 }
 
 if [ -s "$regress_out/regression.diffs" ]; then

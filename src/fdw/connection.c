@@ -118,7 +118,9 @@ free_connection(DdbConnection *conn)
 	if (conn == NULL)
 		return;
 	ddb_aws_service_free(&conn->svc);
+	ddb_aws_service_free(&conn->streams_svc);
 	ddb_http_client_destroy(conn->http);
+	ddb_http_client_destroy(conn->streams_http);
 	ddb_http_client_destroy(conn->sts_http);
 	ddb_http_client_destroy(conn->metadata_http);
 	ddb_cred_state_clear(&conn->cred_state);
@@ -249,6 +251,7 @@ new_connection(const char *servername, const DdbOptions *opts)
 	PG_TRY();
 	{
 		conn->http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms);
+		conn->streams_http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms);
 		conn->sts_http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms);
 		/* metadata endpoints are local: off EC2 or ECS, fail fast */
 		conn->metadata_http = make_client(1000, 5000);
@@ -267,6 +270,17 @@ new_connection(const char *servername, const DdbOptions *opts)
 		ddb_aws_service_init(&conn->svc, conn->http, endpoint, opts->region,
 							 "dynamodb", &err);
 	free(endpoint);
+	/* Streams: its own endpoint on AWS; with a custom DynamoDB endpoint the same */
+	if (ok)
+	{
+		endpoint = opts->streams_endpoint ? strdup(opts->streams_endpoint) :
+			opts->endpoint ? strdup(opts->endpoint) :
+			ddb_aws_default_endpoint("streams.dynamodb", opts->region);
+		ok = endpoint != NULL &&
+			ddb_aws_service_init(&conn->streams_svc, conn->streams_http, endpoint,
+								 opts->region, "dynamodb", &err);
+		free(endpoint);
+	}
 	if (!ok)
 	{
 		free_connection(conn);
@@ -654,6 +668,21 @@ ddb_connection_table_desc(DdbConnection *conn, const char *table)
 	cd->desc = desc;
 	cd->fetched = now;
 	return desc;
+}
+
+/* Drops the cached description of table: the next lookup asks DynamoDB. */
+void
+ddb_connection_forget_table(DdbConnection *conn, const char *table)
+{
+	ListCell   *lc;
+
+	foreach(lc, conn->table_descs)
+	{
+		CachedDesc *cd = lfirst(lc);
+
+		if (strcmp(cd->table, table) == 0)
+			cd->fetched = 0;
+	}
 }
 
 /* TableSizeBytes and ItemCount; false when unknown. */

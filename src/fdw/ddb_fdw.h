@@ -56,6 +56,7 @@ typedef struct DdbOptions
 	char	   *role_session_name;	/* NULL: derived from the user name */
 	int			session_duration;	/* seconds */
 	char	   *sts_endpoint;	/* NULL: the region's STS endpoint */
+	char	   *streams_endpoint;	/* NULL: endpoint, else the region's */
 	bool		use_ambient_credentials;
 	unsigned	ambient_sources;	/* DDB_AMBIENT_* bits */
 
@@ -89,6 +90,8 @@ typedef struct DdbConnection
 {
 	DdbHttpClient *http;		/* DynamoDB */
 	DdbAwsService svc;
+	DdbHttpClient *streams_http;	/* DynamoDB Streams */
+	DdbAwsService streams_svc;
 	DdbHttpClient *sts_http;	/* STS */
 	DdbHttpClient *metadata_http;	/* IMDS and container endpoint */
 	DdbCredConfig cred_config;	/* strings in TopMemoryContext */
@@ -120,6 +123,7 @@ extern void ddb_connection_replace_credentials(DdbConnection *conn,
 extern void ddb_connection_free(DdbConnection *conn);
 extern const DdbTableDesc *ddb_connection_table_desc(DdbConnection *conn,
 													 const char *table);
+extern void ddb_connection_forget_table(DdbConnection *conn, const char *table);
 extern bool ddb_connection_table_size(DdbConnection *conn, const char *table,
 									  int64 *bytes, int64 *items);
 extern void ddb_report_aws_error(const DdbAwsError *err, const char *operation,

@@ -66,6 +66,7 @@ static const DdbOption ddb_options[] = {
 	{"role_session_name", ForeignServerRelationId, OPT_SESSION_NAME, false},
 	{"session_duration", ForeignServerRelationId, OPT_SESSION_DURATION, false},
 	{"sts_endpoint", ForeignServerRelationId, OPT_ENDPOINT, true},
+	{"streams_endpoint", ForeignServerRelationId, OPT_ENDPOINT, true},
 	{"use_ambient_credentials", ForeignServerRelationId, OPT_BOOL, true},
 	{"ambient_sources", ForeignServerRelationId, OPT_AMBIENT_SOURCES, true},
 	/* user mapping */
@@ -215,8 +216,8 @@ check_option_value(const DdbOption *opt, DefElem *def)
 				if (!ddb_endpoint_parse(value, &ep, &err))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"endpoint\": %s",
-									err.message),
+							 errmsg("invalid value for option \"%s\": %s",
+									opt->name, err.message),
 							 errhint("Use an http:// or https:// URL such as \"https://dynamodb.eu-west-1.amazonaws.com\" or \"http://127.0.0.1:8000\".")));
 				ddb_endpoint_free(&ep);
 				break;
@@ -433,6 +434,8 @@ apply_server_option(DefElem *def, DdbOptions *opts)
 		(void) parse_session_duration(defGetString(def), &opts->session_duration, &hint);
 	else if (strcmp(def->defname, "sts_endpoint") == 0)
 		opts->sts_endpoint = defGetString(def);
+	else if (strcmp(def->defname, "streams_endpoint") == 0)
+		opts->streams_endpoint = defGetString(def);
 	else if (strcmp(def->defname, "use_ambient_credentials") == 0)
 		opts->use_ambient_credentials = defGetBoolean(def);
 	else if (strcmp(def->defname, "ambient_sources") == 0)

@@ -53,60 +53,13 @@
 
 #include "scanner.h"
 #include "segments.h"
+#include "sync.h"
 
 PG_FUNCTION_INFO_V1(ddb_fdw_sync);
 PG_FUNCTION_INFO_V1(ddb_fdw_sync_server);
 
 /* advisory lock space of syncs: key 1 is this, key 2 the target's OID */
 #define SYNC_LOCK_CLASS 0x64646266	/* "ddbf" */
-
-/* The arguments both procedures share. */
-typedef struct SyncOptions
-{
-	bool		restart;
-	bool		wait;
-	bool		soft_delete;
-	bool		synced_at;
-	int			progress;		/* NOTICE every this many pages; 0: never */
-} SyncOptions;
-
-/* Everything one sync of one table works with. */
-typedef struct SyncJob
-{
-	Oid			foreign_oid;
-	char	   *foreign_name;	/* qualified, quoted: for messages and SQL */
-	Oid			target_oid;
-	char	   *target_name;
-	SyncOptions opts;
-	bool		nonatomic;		/* may commit between pages */
-	Oid			catalog_owner;
-	MemoryContext cxt;			/* survives the commits */
-
-	/* columns: foreign attnum -> target attnum (0: not synced) */
-	int			foreign_natts;
-	AttrNumber *target_attnum;
-	TupleDesc	target_desc;	/* copy */
-	Oid			target_rowtype;
-	Oid			target_arraytype;
-	AttrNumber	snapshot_attnum;
-	AttrNumber	synced_attnum;	/* 0 when absent */
-	AttrNumber	deleted_attnum; /* 0 when absent */
-
-	SPIPlanPtr	upsert_plan;
-	SPIPlanPtr	page_plan;
-
-	int64		snapshot;
-	int64		run_id;
-	int			total_segments;
-	bool		resuming;
-
-	/* counters of this run */
-	int64		rows_upserted;
-	int64		rows_deleted;
-	int64		pages;
-	double		capacity;
-	TimestampTz started;
-} SyncJob;
 
 /* ----------------------------------------------------------------
  * Small SPI helpers
@@ -117,8 +70,8 @@ typedef struct SyncJob
  * Runs catalog SQL as the owner of the catalog tables (the extension's
  * owner), so callers need no privileges on them.
  */
-static int
-catalog_exec(SyncJob *job, const char *sql, int nargs, Oid *types,
+int
+sync_catalog_exec(SyncJob *job, const char *sql, int nargs, Oid *types,
 			 Datum *values, const char *nulls)
 {
 	Oid			save_user;
@@ -135,8 +88,8 @@ catalog_exec(SyncJob *job, const char *sql, int nargs, Oid *types,
 	return rc;
 }
 
-static void
-commit_step(SyncJob *job)
+void
+sync_commit_step(SyncJob *job)
 {
 	if (!job->nonatomic)
 		return;
@@ -144,8 +97,8 @@ commit_step(SyncJob *job)
 	SPI_start_transaction();
 }
 
-static Datum
-text_or_null(const char *s, char *null)
+Datum
+sync_text_or_null(const char *s, char *null)
 {
 	*null = s ? ' ' : 'n';
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
@@ -335,6 +288,7 @@ map_columns(SyncJob *job, Relation frel, Relation trel)
 	job->foreign_natts = fdesc->natts;
 	job->target_attnum = palloc0(sizeof(AttrNumber) * Max(fdesc->natts, 1));
 	job->target_desc = CreateTupleDescCopy(tdesc);
+	job->foreign_desc = CreateTupleDescCopy(fdesc);
 	job->target_rowtype = trel->rd_rel->reltype;
 	job->target_arraytype = get_array_type(job->target_rowtype);
 	MemoryContextSwitchTo(old);
@@ -433,6 +387,49 @@ prepare_plans(SyncJob *job, List *keys)
 		elog(ERROR, "could not prepare the sync upsert: %s",
 			 SPI_result_code_string(SPI_result));
 	SPI_keepplan(job->upsert_plan);
+	/* the same for the stream, which counts the rows it adds */
+	appendStringInfoString(&sql, " RETURNING t.xmax = 0");
+	job->counting_plan = SPI_prepare(sql.data, 1, argtypes);
+	if (job->counting_plan == NULL)
+		elog(ERROR, "could not prepare the sync upsert: %s",
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(job->counting_plan);
+
+	/* rows by key, for the stream's REMOVE records */
+	{
+		StringInfoData del;
+		StringInfoData cond;
+		Oid			types[2];
+		int			k;
+
+		initStringInfo(&del);
+		initStringInfo(&cond);
+		for (k = 0; k < job->nkeys; k++)
+		{
+			Form_pg_attribute att = TupleDescAttr(job->foreign_desc, job->key_attnums[k] - 1);
+			const char *col = quote_identifier(NameStr(att->attname));
+
+			types[k] = get_array_type(att->atttypid);
+			appendStringInfo(&cond, "%st.%s = d.%s", k ? " AND " : "", col, col);
+		}
+		if (job->opts.soft_delete)
+			appendStringInfo(&del, "UPDATE %s AS t SET _ddb_deleted_at = now() FROM ", job->target_name);
+		else
+			appendStringInfo(&del, "DELETE FROM %s AS t USING ", job->target_name);
+		appendStringInfo(&del, "ROWS FROM (pg_catalog.unnest($1)%s) AS d(%s%s%s) WHERE %s",
+						 job->nkeys > 1 ? ", pg_catalog.unnest($2)" : "",
+						 quote_identifier(NameStr(TupleDescAttr(job->foreign_desc, job->key_attnums[0] - 1)->attname)),
+						 job->nkeys > 1 ? ", " : "",
+						 job->nkeys > 1 ? quote_identifier(NameStr(TupleDescAttr(job->foreign_desc, job->key_attnums[1] - 1)->attname)) : "",
+						 cond.data);
+		if (job->opts.soft_delete)
+			appendStringInfoString(&del, " AND t._ddb_deleted_at IS NULL");
+		job->delete_plan = SPI_prepare(del.data, job->nkeys, types);
+		if (job->delete_plan == NULL)
+			elog(ERROR, "could not prepare the sync delete: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(job->delete_plan);
+	}
 
 	/* one statement per page for the catalog: checkpoint, state, run */
 	job->page_plan = SPI_prepare(
@@ -467,7 +464,8 @@ typedef struct Checkpoint
  * to read.
  */
 static List *
-begin_run(SyncJob *job, int new_segments)
+begin_run(SyncJob *job, int new_segments, const char *note,
+		  DdbConnection *conn, const DdbTableDesc *desc)
 {
 	Oid			types[3] = {REGCLASSOID, REGCLASSOID, INT8OID};
 	Datum		values[3];
@@ -481,16 +479,16 @@ begin_run(SyncJob *job, int new_segments)
 	values[1] = ObjectIdGetDatum(job->foreign_oid);
 
 	/* runs still marked running died with their backend: we hold the lock */
-	catalog_exec(job,
+	sync_catalog_exec(job,
 				 "UPDATE ddb_fdw.sync_run SET status = 'interrupted', finished = now(), "
 				 "error = 'the session running it ended (crash, termination or restart)' "
 				 "WHERE target = $1 AND status = 'running'", 1, types, values, nulls);
 
-	catalog_exec(job,
+	sync_catalog_exec(job,
 				 "INSERT INTO ddb_fdw.sync_state (target, foreign_table) VALUES ($1, $2) "
 				 "ON CONFLICT (target) DO UPDATE SET foreign_table = EXCLUDED.foreign_table",
 				 2, types, values, nulls);
-	catalog_exec(job,
+	sync_catalog_exec(job,
 				 "SELECT snapshot, snapshot_complete FROM ddb_fdw.sync_state WHERE target = $1",
 				 1, types, values, nulls);
 	if (SPI_processed == 1)
@@ -509,14 +507,14 @@ begin_run(SyncJob *job, int new_segments)
 		job->snapshot = snapshot + 1;
 		job->total_segments = new_segments;
 		values[2] = Int64GetDatum(job->snapshot);
-		catalog_exec(job, "DELETE FROM ddb_fdw.sync_checkpoint WHERE target = $1",
+		sync_catalog_exec(job, "DELETE FROM ddb_fdw.sync_checkpoint WHERE target = $1",
 					 1, types, values, nulls);
 		for (seg = 0; seg < job->total_segments; seg++)
 		{
 			Datum		v[2] = {ObjectIdGetDatum(job->target_oid), Int32GetDatum(seg)};
 			Oid			t[2] = {REGCLASSOID, INT4OID};
 
-			catalog_exec(job,
+			sync_catalog_exec(job,
 						 "INSERT INTO ddb_fdw.sync_checkpoint (target, segment) VALUES ($1, $2)",
 						 2, t, v, "  ");
 		}
@@ -525,18 +523,24 @@ begin_run(SyncJob *job, int new_segments)
 			Datum		v[3] = {ObjectIdGetDatum(job->target_oid),
 				Int64GetDatum(job->snapshot), Int32GetDatum(job->total_segments)};
 
-			catalog_exec(job,
+			sync_catalog_exec(job,
 						 "UPDATE ddb_fdw.sync_state SET snapshot = $2, snapshot_complete = false, "
 						 "snapshot_started = now(), total_segments = $3, items_done = 0, "
-						 "items_per_second = NULL WHERE target = $1",
+						 "items_per_second = NULL, stream_arn = NULL, stream_view_type = NULL, "
+						 "stream_from = NULL, stream_applied_to = NULL WHERE target = $1",
 						 3, t, v, "   ");
 		}
+		sync_catalog_exec(job, "DELETE FROM ddb_fdw.sync_shard WHERE target = $1",
+						  1, types, values, nulls);
+		/* the stream's position before the snapshot reads anything */
+		if (sync_stream_usable(desc))
+			sync_stream_record_start(job, conn, desc);
 	}
 	else
 		job->snapshot = snapshot;
 
 	/* the checkpoints to continue from */
-	catalog_exec(job,
+	sync_catalog_exec(job,
 				 "SELECT segment, last_key::text, done FROM ddb_fdw.sync_checkpoint "
 				 "WHERE target = $1 ORDER BY segment", 1, types, values, nulls);
 	for (i = 0; i < SPI_processed; i++)
@@ -557,8 +561,9 @@ begin_run(SyncJob *job, int new_segments)
 
 	/* the run */
 	{
-		Oid			t[5] = {REGCLASSOID, REGCLASSOID, TEXTOID, INT8OID, INT4OID};
-		Datum		v[5];
+		Oid			t[6] = {REGCLASSOID, REGCLASSOID, TEXTOID, INT8OID, INT4OID, TEXTOID};
+		Datum		v[6];
+		char		n[7] = "      ";
 		bool		isnull;
 
 		v[0] = ObjectIdGetDatum(job->foreign_oid);
@@ -566,13 +571,14 @@ begin_run(SyncJob *job, int new_segments)
 		v[2] = CStringGetTextDatum(job->resuming ? "resume" : "snapshot");
 		v[3] = Int64GetDatum(job->snapshot);
 		v[4] = Int32GetDatum(job->total_segments);
-		catalog_exec(job,
-					 "INSERT INTO ddb_fdw.sync_run (foreign_table, target, status, mode, snapshot, segments) "
-					 "VALUES ($1, $2, 'running', $3, $4, $5) RETURNING run_id",
-					 5, t, v, "     ");
+		v[5] = sync_text_or_null(note, &n[5]);
+		sync_catalog_exec(job,
+					 "INSERT INTO ddb_fdw.sync_run (foreign_table, target, status, mode, snapshot, segments, note) "
+					 "VALUES ($1, $2, 'running', $3, $4, $5, $6) RETURNING run_id",
+					 6, t, v, n);
 		job->run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		values[2] = Int64GetDatum(job->run_id);
-		catalog_exec(job,
+		sync_catalog_exec(job,
 					 "UPDATE ddb_fdw.sync_state SET status = 'running', last_run = $3, "
 					 "updated_at = now() WHERE target = $1",
 					 3, types, values, nulls);
@@ -591,21 +597,26 @@ end_run(SyncJob *job, const char *status, const char *error)
 	values[0] = Int64GetDatum(job->run_id);
 	values[1] = ObjectIdGetDatum(job->target_oid);
 	values[2] = CStringGetTextDatum(status);
-	values[3] = text_or_null(error, &nulls[3]);
+	values[3] = sync_text_or_null(error, &nulls[3]);
 	values[4] = Int64GetDatum(job->rows_deleted);
 	values[5] = Float8GetDatum(job->capacity);
-	catalog_exec(job,
+	sync_catalog_exec(job,
 				 "UPDATE ddb_fdw.sync_run SET status = $3, finished = now(), error = $4, "
 				 "rows_deleted = $5 WHERE run_id = $1",
 				 6, types, values, nulls);
-	if (strcmp(status, "succeeded") == 0)
-		catalog_exec(job,
+	if (job->streaming && strcmp(status, "succeeded") == 0)
+		sync_catalog_exec(job,
+					 "UPDATE ddb_fdw.sync_state SET status = $3, last_success = now(), "
+					 "last_error = NULL, updated_at = now() WHERE target = $2",
+					 6, types, values, nulls);
+	else if (strcmp(status, "succeeded") == 0)
+		sync_catalog_exec(job,
 					 "UPDATE ddb_fdw.sync_state SET status = $3, last_success = now(), "
 					 "last_error = NULL, snapshot_complete = true, rows = items_done, "
 					 "updated_at = now() WHERE target = $2",
 					 6, types, values, nulls);
 	else
-		catalog_exec(job,
+		sync_catalog_exec(job,
 					 "UPDATE ddb_fdw.sync_state SET status = $3, last_error = $4, "
 					 "updated_at = now() WHERE target = $2",
 					 6, types, values, nulls);
@@ -621,7 +632,7 @@ record_setup_failure(SyncJob *job, const char *error)
 	values[0] = ObjectIdGetDatum(job->target_oid);
 	values[1] = ObjectIdGetDatum(job->foreign_oid);
 	values[2] = CStringGetTextDatum(error);
-	catalog_exec(job,
+	sync_catalog_exec(job,
 				 "INSERT INTO ddb_fdw.sync_state (target, foreign_table, status, last_error) "
 				 "VALUES ($1, $2, 'failed', $3) ON CONFLICT (target) DO UPDATE "
 				 "SET status = 'failed', last_error = EXCLUDED.last_error, updated_at = now()",
@@ -635,11 +646,12 @@ record_setup_failure(SyncJob *job, const char *error)
 
 /*
  * Upserts nrows rows of the foreign table (natts values each, row after
- * row); returns the number of rows.
+ * row); returns the number of rows.  With added, counts there the rows that
+ * were new.
  */
-static int64
-upsert_rows(SyncJob *job, int nrows, const Datum *values, const bool *nulls,
-			int natts, TimestampTz now)
+int64
+sync_upsert_rows(SyncJob *job, int nrows, const Datum *values, const bool *nulls,
+			int natts, TimestampTz now, int64 *added)
 {
 	TupleDesc	tdesc = job->target_desc;
 	int			tnatts = tdesc->natts;
@@ -691,9 +703,23 @@ upsert_rows(SyncJob *job, int nrows, const Datum *values, const bool *nulls,
 	array = construct_md_array(rows, NULL, 1, dims, lbs, job->target_rowtype,
 							   -1, false, TYPALIGN_DOUBLE);
 	arg = PointerGetDatum(array);
-	rc = SPI_execute_plan(job->upsert_plan, &arg, " ", false, 0);
-	if (rc != SPI_OK_INSERT)
+	rc = SPI_execute_plan(added ? job->counting_plan : job->upsert_plan, &arg, " ",
+						  false, 0);
+	if (rc != (added ? SPI_OK_INSERT_RETURNING : SPI_OK_INSERT))
 		elog(ERROR, "sync upsert failed: %s", SPI_result_code_string(rc));
+	if (added)
+	{
+		uint64		i;
+
+		for (i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+
+			if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+										   1, &isnull)))
+				(*added)++;
+		}
+	}
 	pfree(array);
 	pfree(rows);
 	pfree(tvalues);
@@ -714,7 +740,7 @@ record_page(SyncJob *job, int segment, const char *last_key, int64 items,
 	v[0] = Int64GetDatum(job->run_id);
 	v[1] = ObjectIdGetDatum(job->target_oid);
 	v[2] = Int32GetDatum(segment);
-	v[3] = text_or_null(last_key, &n[3]);
+	v[3] = sync_text_or_null(last_key, &n[3]);
 	v[4] = BoolGetDatum(last_key == NULL);
 	v[5] = Int64GetDatum(items);
 	v[6] = Float8GetDatum(capacity);
@@ -725,6 +751,40 @@ record_page(SyncJob *job, int segment, const char *last_key, int64 items,
 	SetUserIdAndSecContext(save_user, save_sec);
 	if (rc < 0)
 		elog(ERROR, "sync checkpoint update failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * Deletes (or, with soft_delete, marks) the rows with these keys:
+ * keys[k][r] is key column k of row r.  Returns the rows affected.
+ */
+int64
+sync_delete_keys(SyncJob *job, int nrows, Datum **keys)
+{
+	Datum		args[2];
+	char		nulls[2] = "  ";
+	int			k;
+	int			rc;
+
+	if (nrows == 0)
+		return 0;
+	for (k = 0; k < job->nkeys; k++)
+	{
+		Form_pg_attribute att = TupleDescAttr(job->foreign_desc, job->key_attnums[k] - 1);
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+		int			dims[1] = {nrows};
+		int			lbs[1] = {1};
+
+		get_typlenbyvalalign(att->atttypid, &typlen, &typbyval, &typalign);
+		args[k] = PointerGetDatum(construct_md_array(keys[k], NULL, 1, dims, lbs,
+													 att->atttypid, typlen, typbyval,
+													 typalign));
+	}
+	rc = SPI_execute_plan(job->delete_plan, args, nulls, false, 0);
+	if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE)
+		elog(ERROR, "sync delete failed: %s", SPI_result_code_string(rc));
+	return (int64) SPI_processed;
 }
 
 /* Deletes (or marks) the rows the completed snapshot did not see. */
@@ -800,11 +860,11 @@ copy_pages_serial(SyncJob *job, DdbScanner *sc, List *checkpoints)
 			more = ddb_scanner_next_page(sc);
 			if (more)
 				page_done(job, cp->segment, sc->start_key,
-						  upsert_rows(job, sc->page.nitems, sc->page.values,
+						  sync_upsert_rows(job, sc->page.nitems, sc->page.values,
 									  sc->page.nulls, sc->page.natts,
-									  GetCurrentTransactionStartTimestamp()),
+									  GetCurrentTransactionStartTimestamp(), NULL),
 						  sc->page.capacity_units);
-			commit_step(job);
+			sync_commit_step(job);
 			if (!more || sc->start_key == NULL)
 				break;
 		}
@@ -843,8 +903,8 @@ upsert_worker_rows(SyncJob *job, WorkerRows *wr, TupleDesc fdesc)
 		heap_deform_tuple(&htup, fdesc, values + (size_t) r * natts,
 						  nulls + (size_t) r * natts);
 	}
-	n = upsert_rows(job, wr->n, values, nulls, natts,
-					GetCurrentTransactionStartTimestamp());
+	n = sync_upsert_rows(job, wr->n, values, nulls, natts,
+					GetCurrentTransactionStartTimestamp(), NULL);
 	MemoryContextReset(wr->cxt);
 	wr->tuples = NULL;
 	wr->n = 0;
@@ -900,7 +960,7 @@ copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
 		Datum		v[2] = {Int64GetDatum(job->run_id),
 		Int32GetDatum(ddb_parallel_workers(par))};
 
-		catalog_exec(job, "UPDATE ddb_fdw.sync_run SET workers = $2 WHERE run_id = $1",
+		sync_catalog_exec(job, "UPDATE ddb_fdw.sync_run SET workers = $2 WHERE run_id = $1",
 					 2, t, v, "  ");
 	}
 	rows = MemoryContextAllocZero(job->cxt, sizeof(WorkerRows) * ddb_parallel_workers(par));
@@ -932,7 +992,7 @@ copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
 		}
 		page_done(job, msg.segment, msg.last_key,
 				  upsert_worker_rows(job, wr, fdesc), msg.capacity);
-		commit_step(job);
+		sync_commit_step(job);
 	}
 	ddb_parallel_end(par);
 	return true;
@@ -1030,7 +1090,166 @@ free_job(SyncJob *job)
 		SPI_freeplan(job->upsert_plan);
 	if (job->page_plan)
 		SPI_freeplan(job->page_plan);
+	if (job->delete_plan)
+		SPI_freeplan(job->delete_plan);
+	if (job->counting_plan)
+		SPI_freeplan(job->counting_plan);
 	MemoryContextDelete(job->cxt);
+}
+
+/* The foreign table's key columns, by attribute number. */
+static void
+set_key_columns(SyncJob *job, Relation frel, List *keys)
+{
+	ListCell   *lc;
+
+	job->nkeys = 0;
+	foreach(lc, keys)
+		job->key_attnums[job->nkeys++] = get_attnum(RelationGetRelid(frel), lfirst(lc));
+}
+
+static void
+reset_counters(SyncJob *job)
+{
+	job->rows_upserted = job->rows_deleted = job->rows_added = job->pages = 0;
+	job->inserts = job->modifies = job->removes = 0;
+	job->capacity = 0;
+	job->streaming = false;
+}
+
+/*
+ * A snapshot must replace the stream: in mode "stream" that is an error,
+ * else it is logged and *note says why.
+ */
+static void
+stream_fallback(SyncJob *job, const char *why, char **note)
+{
+	if (job->opts.mode == SYNC_MODE_STREAM)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot apply the stream of %s to %s",
+						job->foreign_name, job->target_name),
+				 errdetail("The stream cannot be applied: %s.", why),
+				 errhint("Call with mode => 'auto' to take a fresh snapshot.")));
+	ereport(LOG,
+			(errmsg("sync of %s into %s takes a fresh snapshot: %s",
+					job->foreign_name, job->target_name, why)));
+	*note = pstrdup(why);
+}
+
+/*
+ * Whether this call applies the stream (true; *stream_from says where the
+ * snapshot's hand-off is) or works on a snapshot (false: resumes the one
+ * under way or starts one).  *note says why, for the run history.
+ */
+static bool
+choose_stream(SyncJob *job, const DdbTableDesc *desc, TimestampTz *stream_from,
+			  char **note)
+{
+	Oid			types[1] = {REGCLASSOID};
+	Datum		values[1] = {ObjectIdGetDatum(job->target_oid)};
+	bool		complete = false;
+	char	   *arn = NULL;
+	TimestampTz from = 0;
+	TimestampTz applied = 0;
+	bool		from_null = true;
+	bool		applied_null = true;
+
+	*note = NULL;
+	if (job->opts.mode == SYNC_MODE_SNAPSHOT)
+		return false;
+	sync_catalog_exec(job,
+					  "SELECT snapshot_complete, stream_arn, stream_from, stream_applied_to "
+					  "FROM ddb_fdw.sync_state WHERE target = $1",
+					  1, types, values, " ");
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		complete = DatumGetBool(SPI_getbinval(tup, td, 1, &isnull)) && !isnull;
+		arn = SPI_getvalue(tup, td, 2);
+		from = DatumGetTimestampTz(SPI_getbinval(tup, td, 3, &from_null));
+		applied = DatumGetTimestampTz(SPI_getbinval(tup, td, 4, &applied_null));
+	}
+
+	if (!sync_stream_usable(desc))
+	{
+		if (job->opts.mode == SYNC_MODE_STREAM)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("DynamoDB table \"%s\" of %s has no stream to follow",
+							desc ? desc->name : "?", job->foreign_name),
+					 errhint("Enable a stream (NEW_IMAGE, NEW_AND_OLD_IMAGES or KEYS_ONLY) on the table, or call with mode => 'auto' or 'snapshot'.")));
+		if (arn != NULL && complete)
+			stream_fallback(job, "the table's stream is disabled", note);
+		return false;
+	}
+	if (job->opts.restart)
+	{
+		*note = "a fresh snapshot was asked for (restart)";
+		return false;
+	}
+	if (!complete)
+	{
+		if (job->opts.mode == SYNC_MODE_STREAM)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot apply the stream of %s to %s",
+							job->foreign_name, job->target_name),
+					 errdetail("The stream is applied to a complete snapshot, and %s has none yet.",
+							   job->target_name),
+					 errhint("Call with mode => 'auto' to take the snapshot first.")));
+		*note = "the stream is applied once a snapshot is complete";
+		return false;
+	}
+	if (arn == NULL || from_null)
+		stream_fallback(job, "the last snapshot was taken without the stream", note);
+	else if (strcmp(arn, desc->latest_stream_arn) != 0)
+		stream_fallback(job, "the table has a new stream (re-created, or its stream replaced)", note);
+	else if (TimestampDifferenceExceeds(applied_null ? from : applied, GetCurrentTimestamp(),
+										23 * 3600 * 1000))
+		stream_fallback(job, "the stream position is older than 23 hours (DynamoDB keeps records 24 hours)",
+						note);
+	else
+	{
+		*stream_from = from;
+		return true;
+	}
+	job->opts.restart = true;
+	return false;
+}
+
+/* Records the start of a run that applies the stream. */
+static void
+begin_stream_run(SyncJob *job)
+{
+	Oid			t[3] = {REGCLASSOID, REGCLASSOID, INT8OID};
+	Datum		v[3];
+	bool		isnull;
+
+	v[0] = ObjectIdGetDatum(job->foreign_oid);
+	v[1] = ObjectIdGetDatum(job->target_oid);
+	sync_catalog_exec(job,
+					  "UPDATE ddb_fdw.sync_run SET status = 'interrupted', finished = now(), "
+					  "error = 'the session running it ended (crash, termination or restart)' "
+					  "WHERE target = $2 AND status = 'running'", 2, t, v, "  ");
+	sync_catalog_exec(job, "SELECT snapshot FROM ddb_fdw.sync_state WHERE target = $2",
+					  2, t, v, "  ");
+	job->snapshot = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	job->streaming = true;
+	v[2] = Int64GetDatum(job->snapshot);
+	sync_catalog_exec(job,
+					  "INSERT INTO ddb_fdw.sync_run (foreign_table, target, status, mode, snapshot) "
+					  "VALUES ($1, $2, 'running', 'stream', $3) RETURNING run_id",
+					  3, t, v, "   ");
+	job->run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	v[2] = Int64GetDatum(job->run_id);
+	sync_catalog_exec(job,
+					  "UPDATE ddb_fdw.sync_state SET status = 'running', last_run = $3, "
+					  "updated_at = now() WHERE target = $2",
+					  3, t, v, "   ");
 }
 
 /*
@@ -1070,6 +1289,10 @@ sync_table(Oid foreign_oid, const char *target, const SyncOptions *opts,
 		List	   *checkpoints;
 		bool	   *needed;
 		int			i;
+		const DdbTableDesc *desc;
+		TimestampTz stream_from = 0;
+		char	   *note = NULL;
+		bool		streamed = false;
 
 		/* set-up: target, lock, plans, run record */
 		check_foreign_table(foreign_oid);
@@ -1090,6 +1313,7 @@ sync_table(Oid foreign_oid, const char *target, const SyncOptions *opts,
 		trel = table_open(job->target_oid, AccessShareLock);
 		map_columns(job, frel, trel);
 		table_close(trel, NoLock);
+		set_key_columns(job, frel, keys);
 		prepare_plans(job, keys);
 		needed = MemoryContextAlloc(cxt, sizeof(bool) * Max(RelationGetDescr(frel)->natts, 1));
 		for (i = 0; i < RelationGetDescr(frel)->natts; i++)
@@ -1097,17 +1321,49 @@ sync_table(Oid foreign_oid, const char *target, const SyncOptions *opts,
 		sc = ddb_scanner_create(frel, needed, cxt);
 		ddb_scanner_connect(sc, GetUserId());
 		table_close(frel, NoLock);
-		checkpoints = begin_run(job, ddb_segment_count(&fopts, sc->conn));
-		run_started = true;
-		commit_step(job);
 
-		/* the pages, each in its transaction */
-		copy_pages(job, sc, needed, checkpoints);
+		/* a fresh description: the stream may have changed since */
+		ddb_connection_forget_table(sc->conn, fopts.table_name);
+		desc = ddb_connection_table_desc(sc->conn, fopts.table_name);
+		if (choose_stream(job, desc, &stream_from, &note))
+		{
+			begin_stream_run(job);
+			run_started = true;
+			sync_commit_step(job);
+			note = sync_stream_apply(job, sc, desc, stream_from);
+			if (note == NULL)
+			{
+				end_run(job, "succeeded", NULL);
+				sync_commit_step(job);
+				streamed = true;
+			}
+			else
+			{
+				/* the stream cannot continue: a fresh snapshot */
+				char	   *why = note;
 
-		/* the snapshot is complete: what it did not see is gone */
-		remove_unseen(job);
-		end_run(job, "succeeded", NULL);
-		commit_step(job);
+				end_run(job, "failed", why);
+				sync_commit_step(job);
+				stream_fallback(job, why, &note);
+				reset_counters(job);
+				job->opts.restart = true;
+			}
+		}
+		if (!streamed)
+		{
+			checkpoints = begin_run(job, ddb_segment_count(&fopts, sc->conn), note,
+									sc->conn, desc);
+			run_started = true;
+			sync_commit_step(job);
+
+			/* the pages, each in its transaction */
+			copy_pages(job, sc, needed, checkpoints);
+
+			/* the snapshot is complete: what it did not see is gone */
+			remove_unseen(job);
+			end_run(job, "succeeded", NULL);
+			sync_commit_step(job);
+		}
 	}
 	PG_CATCH();
 	{
@@ -1130,7 +1386,7 @@ sync_table(Oid foreign_oid, const char *target, const SyncOptions *opts,
 						"canceled" : "failed", edata->message);
 			else if (locked)
 				record_setup_failure(job, edata->message);
-			commit_step(job);
+			sync_commit_step(job);
 		}
 		else
 			rethrow = true;		/* the whole transaction is lost anyway */
@@ -1161,6 +1417,41 @@ read_options(FunctionCallInfo fcinfo, int first, SyncOptions *o)
 	o->soft_delete = !PG_ARGISNULL(first + 2) && PG_GETARG_BOOL(first + 2);
 	o->synced_at = !PG_ARGISNULL(first + 3) && PG_GETARG_BOOL(first + 3);
 	o->progress = PG_ARGISNULL(first + 4) ? 0 : PG_GETARG_INT32(first + 4);
+	o->mode = SYNC_MODE_AUTO;
+	if (!PG_ARGISNULL(first + 5))
+	{
+		char	   *mode = text_to_cstring(PG_GETARG_TEXT_PP(first + 5));
+
+		if (strcmp(mode, "auto") == 0)
+			o->mode = SYNC_MODE_AUTO;
+		else if (strcmp(mode, "snapshot") == 0)
+			o->mode = SYNC_MODE_SNAPSHOT;
+		else if (strcmp(mode, "stream") == 0)
+			o->mode = SYNC_MODE_STREAM;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid sync mode \"%s\"", mode),
+					 errhint("Use \"auto\", \"snapshot\" or \"stream\".")));
+	}
+	o->max_records = PG_ARGISNULL(first + 6) ? 0 : PG_GETARG_INT64(first + 6);
+	if (o->max_records < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_records must not be negative")));
+	o->max_duration_ms = 0;
+	if (!PG_ARGISNULL(first + 7))
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(first + 7);
+		int64		usecs = iv->time + (int64) iv->day * USECS_PER_DAY +
+			(int64) iv->month * 30 * USECS_PER_DAY;
+
+		if (usecs <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("max_duration must be positive")));
+		o->max_duration_ms = (usecs + 999) / 1000;
+	}
 }
 
 static bool

@@ -1,0 +1,845 @@
+/*-------------------------------------------------------------------------
+ *
+ * stream.c
+ *		Incremental sync: applies a table's DynamoDB stream to the target.
+ *
+ * The hand-off from a snapshot: before the snapshot reads anything,
+ * sync_stream_record_start() notes the stream (LatestStreamArn), the time
+ * (stream_from) and its shards.  Shards already closed then hold only older
+ * changes, which the snapshot sees: they are recorded as done.  The open
+ * ones are read from TRIM_HORIZON later, skipping records created well
+ * before stream_from (ApproximateCreationDateTime is truncated to the
+ * minute, hence a margin); records written while the snapshot ran are
+ * applied after it, in order, so the target converges to the table.
+ *
+ * A run (sync_stream_apply) lists the shards (DescribeStream), adds new ones
+ * to ddb_fdw.sync_shard, and reads the shards in lineage order: a shard only
+ * once its parent is applied to its end.  A page of GetRecords is applied in
+ * one transaction together with the shard's checkpoint (the sequence number
+ * of its last record) and the run's counters, so a crash loses no change
+ * and applies none twice.  Within a page only the last record of each key
+ * counts: INSERT and MODIFY upsert its new image, REMOVE deletes (or marks)
+ * the row.  KEYS_ONLY and OLD_IMAGE streams carry no new image: the current
+ * items are read with BatchGetItem (strongly consistent) instead, and a key
+ * no longer there is deleted.
+ *
+ * Positions the stream no longer has (a shard of the catalog missing from
+ * DescribeStream, TrimmedDataAccessException, a stream gone) end the run
+ * with a reason; the caller then takes a fresh snapshot.  An expired
+ * iterator is asked for again from the checkpoint.
+ *
+ * IDENTIFICATION
+ *		src/fdw/stream.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "sync.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "aws/streams.h"
+
+/*
+ * records created this long before the snapshot began are in it (creation
+ * times are truncated to the second, by DynamoDB Local to the minute)
+ */
+#define STREAM_SKIP_MARGIN_SECS 120
+/* an expired iterator is asked for again this many times in a row */
+#define STREAM_MAX_EXPIRED 3
+/* empty pages of a closed shard read before calling it caught up */
+#define STREAM_MAX_EMPTY_PAGES 10
+
+typedef struct ShardState
+{
+	char	   *shard_id;
+	char	   *parent_id;		/* NULL: none */
+	char	   *sequence;		/* last applied record; NULL: none yet */
+	bool		closed;			/* DescribeStream gave an ending sequence */
+	bool		done;			/* closed and applied to its end */
+	bool		caught_up;		/* this run read all it has for now */
+} ShardState;
+
+/* One run of the stream. */
+typedef struct StreamRun
+{
+	SyncJob    *job;
+	DdbScanner *sc;
+	const char *table_name;
+	char	   *arn;
+	bool		fetch_images;	/* KEYS_ONLY / OLD_IMAGE: BatchGetItem */
+	double		skip_before;	/* epoch seconds; earlier records are skipped */
+	List	   *shards;			/* ShardState, DescribeStream's order */
+	MemoryContext page_cxt;		/* reset per page */
+	int64		records;		/* records read by this run */
+	char	   *stopped;		/* why the run stopped early (limits), or NULL */
+	char	   *fallback;		/* why the stream cannot go on, or NULL */
+
+	/* key columns' output functions, for the per-page key identity */
+	FmgrInfo	key_out[2];
+
+	/* malloc'd by the AWS layer: freed on the way out, even on error */
+	DdbStreamDesc *sdesc;
+	char	   *iterator;
+	DdbRecordPage page;
+	DdbHttpResponse resp;
+} StreamRun;
+
+/* One record of a page, decoded. */
+typedef struct PageRecord
+{
+	int			index;			/* in the page */
+	char	   *key;			/* the key's text form: identity in the page */
+	Datum		keys[2];		/* key column values (copied) */
+	bool		last;			/* the key's last record in the page */
+} PageRecord;
+
+bool
+sync_stream_usable(const DdbTableDesc *desc)
+{
+	const char *vt;
+
+	if (desc == NULL || !desc->stream_enabled || desc->latest_stream_arn == NULL)
+		return false;
+	vt = desc->stream_view_type;
+	return vt != NULL && (strcmp(vt, "NEW_IMAGE") == 0 ||
+						  strcmp(vt, "NEW_AND_OLD_IMAGES") == 0 ||
+						  strcmp(vt, "KEYS_ONLY") == 0 ||
+						  strcmp(vt, "OLD_IMAGE") == 0);
+}
+
+/* ----------------------------------------------------------------
+ * Requests
+ * ----------------------------------------------------------------
+ */
+
+/* A service error code a caller handles rather than raises. */
+static bool
+is_error(const DdbAwsError *err, const char *code)
+{
+	return err->kind == DDB_AWS_ERR_SERVICE && strcmp(err->code, code) == 0;
+}
+
+/* The stream's shards; false (with err) when DescribeStream failed. */
+static bool
+describe_stream(DdbConnection *conn, const char *arn, DdbStreamDesc **sdesc,
+				DdbAwsError *err)
+{
+	const DdbAwsCredentials *creds = ddb_connection_credentials(conn);
+	bool		ok;
+
+	ddb_aws_error_clear(err);
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	ok = ddb_streams_describe(&conn->streams_svc, creds, arn, sdesc, err);
+	pgstat_report_wait_end();
+	return ok;
+}
+
+/*
+ * Called for a new snapshot of a table with a usable stream, before the
+ * snapshot reads anything: records the stream, the time and its shards.
+ */
+void
+sync_stream_record_start(SyncJob *job, DdbConnection *conn, const DdbTableDesc *desc)
+{
+	DdbStreamDesc *volatile sdesc = NULL;
+	DdbAwsError err;
+
+	if (!describe_stream(conn, desc->latest_stream_arn, (DdbStreamDesc **) &sdesc, &err))
+		ddb_report_aws_error(&err, "DescribeStream", desc->name);
+	PG_TRY();
+	{
+		Oid			t[4] = {REGCLASSOID, TEXTOID, TEXTOID, BOOLOID};
+		Datum		v[4];
+		char		n[4] = "    ";
+		int			i;
+
+		v[0] = ObjectIdGetDatum(job->target_oid);
+		for (i = 0; i < sdesc->nshards; i++)
+		{
+			DdbShard   *s = &sdesc->shards[i];
+
+			v[1] = CStringGetTextDatum(s->shard_id);
+			v[2] = sync_text_or_null(s->parent_shard_id, &n[2]);
+			/* a closed shard holds only changes the snapshot will see */
+			v[3] = BoolGetDatum(s->ending_sequence != NULL);
+			sync_catalog_exec(job,
+							  "INSERT INTO ddb_fdw.sync_shard (target, shard_id, parent_shard_id, done) "
+							  "VALUES ($1, $2, $3, $4)", 4, t, v, n);
+		}
+		v[1] = CStringGetTextDatum(desc->latest_stream_arn);
+		v[2] = CStringGetTextDatum(desc->stream_view_type);
+		n[2] = ' ';
+		sync_catalog_exec(job,
+						  "UPDATE ddb_fdw.sync_state SET stream_arn = $2, stream_view_type = $3, "
+						  "stream_from = now() WHERE target = $1", 3, t, v, n);
+	}
+	PG_FINALLY();
+	{
+		ddb_stream_desc_free(sdesc);
+	}
+	PG_END_TRY();
+}
+
+/* ----------------------------------------------------------------
+ * Shards
+ * ----------------------------------------------------------------
+ */
+static ShardState *
+find_shard(List *shards, const char *id)
+{
+	ListCell   *lc;
+
+	if (id == NULL)
+		return NULL;
+	foreach(lc, shards)
+	{
+		ShardState *sh = lfirst(lc);
+
+		if (strcmp(sh->shard_id, id) == 0)
+			return sh;
+	}
+	return NULL;
+}
+
+static DdbShard *
+find_described(DdbStreamDesc *sdesc, const char *id)
+{
+	int			i;
+
+	for (i = 0; i < sdesc->nshards; i++)
+		if (strcmp(sdesc->shards[i].shard_id, id) == 0)
+			return &sdesc->shards[i];
+	return NULL;
+}
+
+/*
+ * Reconciles the catalog's shards with DescribeStream's: new shards are
+ * added, applied shards the stream trimmed are forgotten.  False (with
+ * run->fallback) when a shard not yet applied is gone.
+ */
+static bool
+load_shards(StreamRun *run)
+{
+	SyncJob    *job = run->job;
+	Oid			t[4] = {REGCLASSOID, TEXTOID, TEXTOID, BOOLOID};
+	Datum		v[4];
+	char		n[4] = "    ";
+	List	   *catalog = NIL;
+	ListCell   *lc;
+	uint64		i;
+	int			s;
+	DdbAwsError err;
+
+	if (!describe_stream(run->sc->conn, run->arn, &run->sdesc, &err))
+	{
+		if (is_error(&err, "ResourceNotFoundException"))
+		{
+			run->fallback = "the stream no longer exists";
+			return false;
+		}
+		ddb_report_aws_error(&err, "DescribeStream", run->table_name);
+	}
+
+	v[0] = ObjectIdGetDatum(job->target_oid);
+	sync_catalog_exec(job,
+					  "SELECT shard_id, parent_shard_id, sequence_number, done "
+					  "FROM ddb_fdw.sync_shard WHERE target = $1", 1, t, v, n);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		MemoryContext old = MemoryContextSwitchTo(job->cxt);
+		ShardState *sh = palloc0(sizeof(ShardState));
+		bool		isnull;
+
+		sh->shard_id = SPI_getvalue(tup, td, 1);
+		sh->parent_id = SPI_getvalue(tup, td, 2);
+		sh->sequence = SPI_getvalue(tup, td, 3);
+		sh->done = DatumGetBool(SPI_getbinval(tup, td, 4, &isnull));
+		catalog = lappend(catalog, sh);
+		MemoryContextSwitchTo(old);
+	}
+
+	/* the catalog's shards the stream no longer lists */
+	foreach(lc, catalog)
+	{
+		ShardState *sh = lfirst(lc);
+
+		if (find_described(run->sdesc, sh->shard_id) != NULL)
+			continue;
+		if (!sh->done)
+		{
+			run->fallback = psprintf("shard %s of the stream was trimmed before it was applied "
+									 "(DynamoDB keeps stream records 24 hours)", sh->shard_id);
+			return false;
+		}
+		v[1] = CStringGetTextDatum(sh->shard_id);
+		sync_catalog_exec(job, "DELETE FROM ddb_fdw.sync_shard WHERE target = $1 AND shard_id = $2",
+						  2, t, v, n);
+	}
+
+	/* the stream's shards, in its order, new ones recorded */
+	for (s = 0; s < run->sdesc->nshards; s++)
+	{
+		DdbShard   *d = &run->sdesc->shards[s];
+		ShardState *sh = find_shard(catalog, d->shard_id);
+
+		if (sh == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(job->cxt);
+
+			sh = palloc0(sizeof(ShardState));
+			sh->shard_id = pstrdup(d->shard_id);
+			sh->parent_id = d->parent_shard_id ? pstrdup(d->parent_shard_id) : NULL;
+			MemoryContextSwitchTo(old);
+			v[1] = CStringGetTextDatum(d->shard_id);
+			v[2] = sync_text_or_null(d->parent_shard_id, &n[2]);
+			v[3] = BoolGetDatum(false);
+			sync_catalog_exec(job,
+							  "INSERT INTO ddb_fdw.sync_shard (target, shard_id, parent_shard_id) "
+							  "VALUES ($1, $2, $3)", 3, t, v, n);
+			n[2] = ' ';
+		}
+		sh->closed = d->ending_sequence != NULL;
+		run->shards = lappend(run->shards, sh);
+	}
+	sync_commit_step(job);
+	return true;
+}
+
+/* The next shard to read: not done, not caught up, its parent done. */
+static ShardState *
+next_ready_shard(StreamRun *run)
+{
+	ListCell   *lc;
+
+	foreach(lc, run->shards)
+	{
+		ShardState *sh = lfirst(lc);
+		ShardState *parent;
+
+		if (sh->done || sh->caught_up)
+			continue;
+		parent = find_shard(run->shards, sh->parent_id);
+		if (parent == NULL || parent->done)
+			return sh;
+	}
+	return NULL;
+}
+
+/* ----------------------------------------------------------------
+ * Pages
+ * ----------------------------------------------------------------
+ */
+
+/* Decodes raw JSON items (DynamoDB's attribute-value maps) as a page. */
+static void
+decode_raw(StreamRun *run, const char **items, const size_t *lens, int n,
+		   DdbPage *page)
+{
+	StringInfoData json;
+	int			i;
+
+	initStringInfo(&json);
+	appendStringInfoString(&json, "{\"Items\":[");
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&json, ',');
+		appendBinaryStringInfo(&json, items[i], (int) lens[i]);
+	}
+	appendStringInfoString(&json, "]}");
+	ddb_decode_page(run->sc->decoder, json.data, json.len, "GetRecords", page);
+}
+
+/* The text identity of a decoded row's key. */
+static char *
+key_identity(StreamRun *run, const Datum *values, const bool *nulls, Datum *keys)
+{
+	SyncJob    *job = run->job;
+	StringInfoData s;
+	int			k;
+
+	initStringInfo(&s);
+	for (k = 0; k < job->nkeys; k++)
+	{
+		int			a = job->key_attnums[k] - 1;
+		Form_pg_attribute att = TupleDescAttr(job->foreign_desc, a);
+
+		if (nulls[a])
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("stream record of DynamoDB table \"%s\" has no key attribute for column \"%s\"",
+							run->table_name, NameStr(att->attname))));
+		if (keys)
+			keys[k] = datumCopy(values[a], att->attbyval, att->attlen);
+		if (k > 0)
+			appendStringInfoChar(&s, '\x1f');
+		appendStringInfoString(&s, OutputFunctionCall(&run->key_out[k], values[a]));
+	}
+	return s.data;
+}
+
+static int
+cmp_records(const void *a, const void *b)
+{
+	const PageRecord *ra = a;
+	const PageRecord *rb = b;
+	int			c = strcmp(ra->key, rb->key);
+
+	if (c != 0)
+		return c;
+	return ra->index - rb->index;
+}
+
+/*
+ * Reads the current items of keys (raw JSON, n of them) with BatchGetItem,
+ * upserts the ones found and marks them in found[].  Returns rows upserted.
+ */
+static int64
+fetch_current(StreamRun *run, PageRecord **recs, int n, bool *found,
+			  TimestampTz now)
+{
+	DdbScanner *sc = run->sc;
+	List	   *keys = NIL;
+	int64		upserted = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		DdbStreamRecord *r = &run->page.records[recs[i]->index];
+
+		keys = lappend(keys, pnstrdup(r->keys, r->keys_len));
+	}
+	ddb_scanner_set_request(sc, DDB_SCAN_OP_BATCH, NULL, NULL, NULL, NULL, keys, 0);
+	ddb_scanner_restart(sc, 0, 0, NULL);
+	while (ddb_scanner_next_page(sc))
+	{
+		DdbPage    *p = &sc->page;
+		int			row;
+
+		for (row = 0; row < p->nitems; row++)
+		{
+			char	   *key = key_identity(run, p->values + (size_t) row * p->natts,
+										   p->nulls + (size_t) row * p->natts, NULL);
+
+			for (i = 0; i < n; i++)
+				if (!found[i] && strcmp(recs[i]->key, key) == 0)
+					found[i] = true;
+		}
+		upserted += sync_upsert_rows(run->job, p->nitems, p->values, p->nulls,
+									 p->natts, now, &run->job->rows_added);
+		run->job->capacity += p->capacity_units;
+	}
+	return upserted;
+}
+
+/*
+ * Applies one GetRecords page of shard sh and checkpoints it, in one
+ * transaction.
+ */
+static void
+apply_page(StreamRun *run, ShardState *sh, bool shard_done)
+{
+	SyncJob    *job = run->job;
+	DdbRecordPage *page = &run->page;
+	MemoryContext old = MemoryContextSwitchTo(run->page_cxt);
+	TimestampTz now = GetCurrentTimestamp();
+	PageRecord *recs = palloc0(sizeof(PageRecord) * Max(page->nrecords, 1));
+	int			nrecs = 0;
+	int64		ins = 0,
+				mods = 0,
+				rems = 0,
+				upserted = 0,
+				deleted = 0;
+	int64		added_before = job->rows_added;
+	double		capacity_before = job->capacity;
+	int			i;
+
+	/* the records to apply, their keys decoded */
+	{
+		const char **raw = palloc(sizeof(char *) * Max(page->nrecords, 1));
+		size_t	   *lens = palloc(sizeof(size_t) * Max(page->nrecords, 1));
+		DdbPage		kp;
+
+		for (i = 0; i < page->nrecords; i++)
+		{
+			DdbStreamRecord *r = &page->records[i];
+
+			if (r->created > 0 && r->created < run->skip_before)
+				continue;		/* older than the snapshot */
+			recs[nrecs].index = i;
+			raw[nrecs] = r->keys;
+			lens[nrecs] = r->keys_len;
+			nrecs++;
+			if (r->event == DDB_EVENT_INSERT)
+				ins++;
+			else if (r->event == DDB_EVENT_MODIFY)
+				mods++;
+			else
+				rems++;
+		}
+		if (nrecs > 0)
+		{
+			decode_raw(run, raw, lens, nrecs, &kp);
+			for (i = 0; i < nrecs; i++)
+				recs[i].key = key_identity(run, kp.values + (size_t) i * kp.natts,
+										   kp.nulls + (size_t) i * kp.natts,
+										   recs[i].keys);
+		}
+	}
+
+	/* within the page, each key's last record decides */
+	qsort(recs, nrecs, sizeof(PageRecord), cmp_records);
+	for (i = 0; i < nrecs; i++)
+		recs[i].last = (i == nrecs - 1 || strcmp(recs[i].key, recs[i + 1].key) != 0);
+
+	{
+		const char **images = palloc(sizeof(char *) * Max(nrecs, 1));
+		size_t	   *lens = palloc(sizeof(size_t) * Max(nrecs, 1));
+		PageRecord **fetch = palloc(sizeof(PageRecord *) * Max(nrecs, 1));
+		Datum	   *delkeys[2];
+		int			nimages = 0;
+		int			nfetch = 0;
+		int			ndel = 0;
+
+		delkeys[0] = palloc(sizeof(Datum) * Max(nrecs, 1));
+		delkeys[1] = palloc(sizeof(Datum) * Max(nrecs, 1));
+		for (i = 0; i < nrecs; i++)
+		{
+			DdbStreamRecord *r = &page->records[recs[i].index];
+
+			if (!recs[i].last)
+				continue;
+			if (r->event == DDB_EVENT_REMOVE)
+			{
+				delkeys[0][ndel] = recs[i].keys[0];
+				delkeys[1][ndel] = recs[i].keys[1];
+				ndel++;
+			}
+			else if (!run->fetch_images && r->new_image != NULL)
+			{
+				images[nimages] = r->new_image;
+				lens[nimages] = r->new_image_len;
+				nimages++;
+			}
+			else
+				fetch[nfetch++] = &recs[i];
+		}
+		if (nimages > 0)
+		{
+			DdbPage		ip;
+
+			decode_raw(run, images, lens, nimages, &ip);
+			upserted += sync_upsert_rows(job, ip.nitems, ip.values, ip.nulls, ip.natts,
+										 now, &job->rows_added);
+		}
+		if (nfetch > 0)
+		{
+			bool	   *found = palloc0(sizeof(bool) * nfetch);
+
+			upserted += fetch_current(run, fetch, nfetch, found, now);
+			/* gone since: deleted (a later record says so too) */
+			for (i = 0; i < nfetch; i++)
+				if (!found[i])
+				{
+					delkeys[0][ndel] = fetch[i]->keys[0];
+					delkeys[1][ndel] = fetch[i]->keys[1];
+					ndel++;
+				}
+		}
+		deleted = sync_delete_keys(job, ndel, delkeys);
+	}
+
+	/* the checkpoint, with the changes */
+	{
+		Oid			t[13] = {REGCLASSOID, TEXTOID, TEXTOID, BOOLOID, INT8OID, INT8OID,
+		INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, INT8OID};
+		Datum		v[13];
+		char		n[14] = "             ";
+		const char *seq = sh->sequence;
+
+		if (page->nrecords > 0)
+		{
+			DdbStreamRecord *r = &page->records[page->nrecords - 1];
+
+			seq = pnstrdup(r->sequence, r->sequence_len);
+		}
+		v[0] = ObjectIdGetDatum(job->target_oid);
+		v[1] = CStringGetTextDatum(sh->shard_id);
+		v[2] = sync_text_or_null(seq, &n[2]);
+		v[3] = BoolGetDatum(shard_done);
+		v[4] = Int64GetDatum(page->nrecords);
+		v[5] = Int64GetDatum(job->run_id);
+		v[6] = Int64GetDatum(upserted);
+		v[7] = Int64GetDatum(deleted);
+		v[8] = Int64GetDatum(ins);
+		v[9] = Int64GetDatum(mods);
+		v[10] = Int64GetDatum(rems);
+		v[11] = Float8GetDatum(job->capacity - capacity_before);
+		v[12] = Int64GetDatum(job->rows_added - added_before);
+		sync_catalog_exec(job,
+						  "WITH sh AS (UPDATE ddb_fdw.sync_shard SET sequence_number = $3, done = $4, "
+						  "  records = records + $5, updated_at = now() "
+						  "  WHERE target = $1 AND shard_id = $2), "
+						  "st AS (UPDATE ddb_fdw.sync_state SET rows = rows + $13 - $8, "
+						  "  updated_at = now() WHERE target = $1) "
+						  "UPDATE ddb_fdw.sync_run SET pages = pages + 1, "
+						  "  rows_upserted = rows_upserted + $7, rows_deleted = rows_deleted + $8, "
+						  "  inserts = inserts + $9, modifies = modifies + $10, removes = removes + $11, "
+						  "  consumed_capacity = consumed_capacity + $12 WHERE run_id = $6",
+						  13, t, v, n);
+		MemoryContextSwitchTo(job->cxt);
+		if (sh->sequence)
+			pfree(sh->sequence);
+		sh->sequence = seq ? pstrdup(seq) : NULL;
+	}
+	sh->done = shard_done;
+	MemoryContextSwitchTo(old);
+	job->rows_upserted += upserted;
+	job->rows_deleted += deleted;
+	job->inserts += ins;
+	job->modifies += mods;
+	job->removes += rems;
+	job->pages++;
+	sync_commit_step(job);
+	MemoryContextReset(run->page_cxt);
+}
+
+/* ----------------------------------------------------------------
+ * Shards, page after page
+ * ----------------------------------------------------------------
+ */
+
+/* Whether max_records or max_duration ends the run here (run->stopped). */
+static bool
+limit_reached(StreamRun *run)
+{
+	SyncJob    *job = run->job;
+
+	if (job->opts.max_records > 0 && run->records >= job->opts.max_records)
+		run->stopped = psprintf("stopped at max_records (%lld records); the stream has more",
+								(long long) run->records);
+	else if (job->opts.max_duration_ms > 0 &&
+			 TimestampDifferenceExceeds(job->started, GetCurrentTimestamp(),
+										(int) Min(job->opts.max_duration_ms, INT_MAX)))
+		run->stopped = psprintf("stopped at max_duration after %lld records; the stream may have more",
+								(long long) run->records);
+	return run->stopped != NULL;
+}
+
+/*
+ * An iterator at the shard's checkpoint; false (with run->fallback) when the
+ * stream no longer has that position.
+ */
+static bool
+get_iterator(StreamRun *run, ShardState *sh)
+{
+	DdbConnection *conn = run->sc->conn;
+	const DdbAwsCredentials *creds = ddb_connection_credentials(conn);
+	DdbAwsError err;
+	bool		ok;
+
+	free(run->iterator);
+	run->iterator = NULL;
+	ddb_aws_error_clear(&err);
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	ok = ddb_streams_get_iterator(&conn->streams_svc, creds, run->arn, sh->shard_id,
+								  sh->sequence ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON",
+								  sh->sequence, &run->iterator, &err);
+	pgstat_report_wait_end();
+	if (ok)
+		return true;
+	if (is_error(&err, "TrimmedDataAccessException") ||
+		is_error(&err, "ResourceNotFoundException"))
+	{
+		run->fallback = psprintf("the stream no longer has the position of shard %s (%s)",
+								 sh->shard_id, err.code);
+		return false;
+	}
+	ddb_report_aws_error(&err, "GetShardIterator", run->table_name);
+}
+
+/*
+ * Reads shard sh from its checkpoint until it is done (closed, read to its
+ * end), caught up, or a limit or a fallback ends the run.
+ */
+static void
+read_shard(StreamRun *run, ShardState *sh)
+{
+	int			expired = 0;
+	int			empty = 0;
+
+	if (!get_iterator(run, sh))
+		return;
+	for (;;)
+	{
+		DdbConnection *conn = run->sc->conn;
+		const DdbAwsCredentials *creds;
+		DdbAwsError err;
+		int			limit = DDB_STREAMS_MAX_RECORDS;
+		bool		ok;
+
+		/* the foreign table's page_size bounds GetRecords pages too */
+		if (run->sc->opts.page_size > 0)
+			limit = Min(limit, run->sc->opts.page_size);
+
+		CHECK_FOR_INTERRUPTS();
+		if (limit_reached(run))
+			return;
+		if (run->job->opts.max_records > 0)
+			limit = (int) Min((int64) limit, run->job->opts.max_records - run->records);
+		creds = ddb_connection_credentials(conn);
+		ddb_aws_error_clear(&err);
+		ddb_record_page_free(&run->page);
+		pgstat_report_wait_start(PG_WAIT_EXTENSION);
+		ok = ddb_streams_get_records(&conn->streams_svc, creds, run->iterator, limit,
+									 &run->resp, &run->page, &err);
+		pgstat_report_wait_end();
+		if (!ok)
+		{
+			if (is_error(&err, "ExpiredIteratorException") && ++expired <= STREAM_MAX_EXPIRED)
+			{
+				/* iterators live 15 minutes: ask again from the checkpoint */
+				if (!get_iterator(run, sh))
+					return;
+				continue;
+			}
+			if (is_error(&err, "TrimmedDataAccessException"))
+			{
+				run->fallback = psprintf("the stream trimmed records of shard %s not yet applied",
+										 sh->shard_id);
+				return;
+			}
+			ddb_report_aws_error(&err, "GetRecords", run->table_name);
+		}
+		expired = 0;
+		run->records += run->page.nrecords;
+		if (run->page.nrecords > 0 || run->page.next_iterator == NULL)
+			apply_page(run, sh, run->page.next_iterator == NULL);
+		if (run->page.next_iterator == NULL)
+			return;				/* closed and read to its end */
+		free(run->iterator);
+		run->iterator = run->page.next_iterator;
+		run->page.next_iterator = NULL;
+		if (run->page.nrecords == 0 && (!sh->closed || ++empty >= STREAM_MAX_EMPTY_PAGES))
+		{
+			/* all the shard has for now */
+			sh->caught_up = true;
+			return;
+		}
+		if (run->page.nrecords > 0)
+			empty = 0;
+	}
+}
+
+static void
+free_run(StreamRun *run)
+{
+	ddb_stream_desc_free(run->sdesc);
+	run->sdesc = NULL;
+	free(run->iterator);
+	run->iterator = NULL;
+	ddb_record_page_free(&run->page);
+	ddb_http_response_free(&run->resp);
+	if (run->page_cxt)
+		MemoryContextDelete(run->page_cxt);
+	run->page_cxt = NULL;
+}
+
+/*
+ * Applies the stream from the checkpoints in ddb_fdw.sync_shard.  Returns
+ * NULL when the run went as far as it should (all caught up, or a limit),
+ * else why the stream cannot continue: the caller takes a fresh snapshot.
+ */
+char *
+sync_stream_apply(SyncJob *job, DdbScanner *sc, const DdbTableDesc *desc,
+				  TimestampTz stream_from)
+{
+	MemoryContext caller_cxt = MemoryContextSwitchTo(job->cxt);
+	StreamRun  *volatile run;
+	char	   *result;
+
+	/* notes and shard states live in the job's context, across commits */
+	run = palloc0(sizeof(StreamRun));
+	run->job = job;
+	run->sc = sc;
+	run->table_name = MemoryContextStrdup(job->cxt, desc->name);
+	run->arn = MemoryContextStrdup(job->cxt, desc->latest_stream_arn);
+	run->fetch_images = strcmp(desc->stream_view_type, "KEYS_ONLY") == 0 ||
+		strcmp(desc->stream_view_type, "OLD_IMAGE") == 0;
+	run->skip_before = (double) (stream_from / USECS_PER_SEC) +
+		(double) ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY) -
+		STREAM_SKIP_MARGIN_SECS;
+	ddb_http_response_init(&run->resp);
+	{
+		int			k;
+
+		for (k = 0; k < job->nkeys; k++)
+		{
+			Oid			typout;
+			bool		varlena;
+
+			getTypeOutputInfo(TupleDescAttr(job->foreign_desc, job->key_attnums[k] - 1)->atttypid,
+							  &typout, &varlena);
+			fmgr_info_cxt(typout, &run->key_out[k], job->cxt);
+		}
+	}
+	/* the current items, when the stream has no new images */
+	if (run->fetch_images)
+		sc->opts.consistent_read = true;
+
+	PG_TRY();
+	{
+		run->page_cxt = AllocSetContextCreate(job->cxt, "ddb_fdw stream page",
+											  ALLOCSET_DEFAULT_SIZES);
+		if (load_shards(run))
+		{
+			ShardState *sh;
+
+			while (run->fallback == NULL && run->stopped == NULL &&
+				   (sh = next_ready_shard(run)) != NULL)
+				read_shard(run, sh);
+		}
+		if (run->fallback == NULL)
+		{
+			Oid			t[3] = {REGCLASSOID, INT8OID, TEXTOID};
+			Datum		v[3];
+			char		n[3] = "   ";
+
+			v[0] = ObjectIdGetDatum(job->target_oid);
+			v[1] = Int64GetDatum(job->run_id);
+			v[2] = sync_text_or_null(run->stopped, &n[2]);
+			if (run->stopped == NULL)
+			{
+				/* every change before the run began is applied */
+				Datum		at[2] = {ObjectIdGetDatum(job->target_oid),
+				TimestampTzGetDatum(job->started)};
+				Oid			att[2] = {REGCLASSOID, TIMESTAMPTZOID};
+
+				sync_catalog_exec(job,
+								  "UPDATE ddb_fdw.sync_state SET stream_applied_to = $2 WHERE target = $1",
+								  2, att, at, "  ");
+			}
+			else
+				sync_catalog_exec(job,
+								  "UPDATE ddb_fdw.sync_run SET note = $3 WHERE run_id = $2",
+								  3, t, v, n);
+		}
+	}
+	PG_FINALLY();
+	{
+		free_run(run);
+	}
+	PG_END_TRY();
+	result = run->fallback;
+	MemoryContextSwitchTo(caller_cxt);
+	return result;
+}
