@@ -3,7 +3,8 @@
 
 Usage: stream_compare.py --endpoint URL --gateway URL --local URL
        [--table bench_stream] [--changes 100] [--rounds 3]
-       (PG from PGHOST/PGPORT/PGUSER/PGDATABASE)
+       (PG from PGHOST/PGPORT/PGUSER/PGDATABASE; the gateway's keys from
+       DDB_TEST_ACCESS_KEY and DDB_TEST_SECRET_KEY)
 
 The table (load.py --stream NEW_AND_OLD_IMAGES) is synced once (snapshot)
 and the stream applied to its end.  Then, per round: --changes items are
@@ -15,6 +16,7 @@ items read are reported, with median seconds and the ratios.
 
 import argparse
 import collections
+import os
 import statistics
 import time
 import urllib.request
@@ -56,8 +58,11 @@ def main():
     cur.execute("DROP SERVER IF EXISTS bench_stream CASCADE")
     cur.execute("CREATE SERVER bench_stream FOREIGN DATA WRAPPER ddb_fdw "
                 "OPTIONS (region 'us-east-1', endpoint %s, segments '1')", (a.endpoint,))
+    # the gateway checks signatures: its test keys (DDB_TEST_ACCESS_KEY, ...)
     cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER bench_stream "
-                "OPTIONS (access_key_id 'AKIDBENCHSTREAM0001', secret_access_key 'x')")
+                "OPTIONS (access_key_id %s, secret_access_key %s)",
+                (os.environ.get("DDB_TEST_ACCESS_KEY", "AKIDBENCHSTREAM0001"),
+                 os.environ.get("DDB_TEST_SECRET_KEY", "x")))
     cur.execute("DROP SCHEMA IF EXISTS bench_stream CASCADE")
     cur.execute("CREATE SCHEMA bench_stream")
     cur.execute("IMPORT FOREIGN SCHEMA x LIMIT TO (%s) FROM SERVER bench_stream INTO bench_stream"

@@ -111,6 +111,9 @@ free_table_descs(DdbConnection *conn)
 	conn->table_descs = NIL;
 }
 
+static const DdbTableDesc *table_desc(DdbConnection *conn, const char *table,
+									  DdbAwsError *fresh_err);
+
 static void
 free_connection(DdbConnection *conn)
 {
@@ -623,6 +626,28 @@ ddb_report_sts_error(const DdbAwsError *err, const char *role_arn)
 const DdbTableDesc *
 ddb_connection_table_desc(DdbConnection *conn, const char *table)
 {
+	return table_desc(conn, table, NULL);
+}
+
+/*
+ * A description fresh from DynamoDB (cached for later lookups); NULL with
+ * *err set when DescribeTable failed.  For callers that must not mistake
+ * "unknown" for "absent" (the sync deciding whether the table still has its
+ * stream).
+ */
+const DdbTableDesc *
+ddb_connection_table_desc_fresh(DdbConnection *conn, const char *table,
+								DdbAwsError *err)
+{
+	return table_desc(conn, table, err);
+}
+
+/* A description; fresh (and the failure in *fresh_err) when fresh_err is set. */
+static const DdbTableDesc *
+table_desc(DdbConnection *conn, const char *table, DdbAwsError *fresh_err)
+{
+	bool		fresh = fresh_err != NULL;
+
 	TimestampTz now = GetCurrentTimestamp();
 	DdbTableDesc *desc = NULL;
 	const DdbAwsCredentials *creds;
@@ -641,8 +666,9 @@ ddb_connection_table_desc(DdbConnection *conn, const char *table)
 			break;
 		}
 	}
-	if (cd && !TimestampDifferenceExceeds(cd->fetched, now,
-										  cd->desc ? TABLE_DESC_TTL_MS : TABLE_DESC_FAILED_TTL_MS))
+	if (cd && !fresh &&
+		!TimestampDifferenceExceeds(cd->fetched, now,
+									cd->desc ? TABLE_DESC_TTL_MS : TABLE_DESC_FAILED_TTL_MS))
 		return cd->desc;
 
 	creds = ddb_connection_credentials(conn);
@@ -650,6 +676,8 @@ ddb_connection_table_desc(DdbConnection *conn, const char *table)
 	pgstat_report_wait_start(PG_WAIT_EXTENSION);
 	ok = ddb_dynamodb_describe_table(&conn->svc, creds, table, &desc, &err);
 	pgstat_report_wait_end();
+	if (!ok && fresh)
+		*fresh_err = err;
 	if (!ok)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -668,21 +696,6 @@ ddb_connection_table_desc(DdbConnection *conn, const char *table)
 	cd->desc = desc;
 	cd->fetched = now;
 	return desc;
-}
-
-/* Drops the cached description of table: the next lookup asks DynamoDB. */
-void
-ddb_connection_forget_table(DdbConnection *conn, const char *table)
-{
-	ListCell   *lc;
-
-	foreach(lc, conn->table_descs)
-	{
-		CachedDesc *cd = lfirst(lc);
-
-		if (strcmp(cd->table, table) == 0)
-			cd->fetched = 0;
-	}
 }
 
 /* TableSizeBytes and ItemCount; false when unknown. */

@@ -123,7 +123,9 @@ extern void ddb_connection_replace_credentials(DdbConnection *conn,
 extern void ddb_connection_free(DdbConnection *conn);
 extern const DdbTableDesc *ddb_connection_table_desc(DdbConnection *conn,
 													 const char *table);
-extern void ddb_connection_forget_table(DdbConnection *conn, const char *table);
+extern const DdbTableDesc *ddb_connection_table_desc_fresh(DdbConnection *conn,
+														   const char *table,
+														   DdbAwsError *err);
 extern bool ddb_connection_table_size(DdbConnection *conn, const char *table,
 									  int64 *bytes, int64 *items);
 extern void ddb_report_aws_error(const DdbAwsError *err, const char *operation,

@@ -766,6 +766,7 @@ sync_stream_apply(SyncJob *job, DdbScanner *sc, const DdbTableDesc *desc,
 	MemoryContext caller_cxt = MemoryContextSwitchTo(job->cxt);
 	StreamRun  *volatile run;
 	char	   *result;
+	bool		consistent;
 
 	/* notes and shard states live in the job's context, across commits */
 	run = palloc0(sizeof(StreamRun));
@@ -793,6 +794,7 @@ sync_stream_apply(SyncJob *job, DdbScanner *sc, const DdbTableDesc *desc,
 		}
 	}
 	/* the current items, when the stream has no new images */
+	consistent = sc->opts.consistent_read;
 	if (run->fetch_images)
 		sc->opts.consistent_read = true;
 
@@ -837,6 +839,7 @@ sync_stream_apply(SyncJob *job, DdbScanner *sc, const DdbTableDesc *desc,
 	PG_FINALLY();
 	{
 		free_run(run);
+		sc->opts.consistent_read = consistent;
 	}
 	PG_END_TRY();
 	result = run->fallback;

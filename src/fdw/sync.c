@@ -1143,8 +1143,8 @@ stream_fallback(SyncJob *job, const char *why, char **note)
  * under way or starts one).  *note says why, for the run history.
  */
 static bool
-choose_stream(SyncJob *job, const DdbTableDesc *desc, TimestampTz *stream_from,
-			  char **note)
+choose_stream(SyncJob *job, const char *table, const DdbTableDesc *desc,
+			  const DdbAwsError *desc_err, TimestampTz *stream_from, char **note)
 {
 	Oid			types[1] = {REGCLASSOID};
 	Datum		values[1] = {ObjectIdGetDatum(job->target_oid)};
@@ -1174,6 +1174,12 @@ choose_stream(SyncJob *job, const DdbTableDesc *desc, TimestampTz *stream_from,
 		applied = DatumGetTimestampTz(SPI_getbinval(tup, td, 4, &applied_null));
 	}
 
+	/*
+	 * Without a description a snapshot still works (DescribeTable may not be
+	 * allowed), but "no stream" must not be concluded from it.
+	 */
+	if (desc == NULL && (arn != NULL || job->opts.mode == SYNC_MODE_STREAM))
+		ddb_report_aws_error(desc_err, "DescribeTable", table);
 	if (!sync_stream_usable(desc))
 	{
 		if (job->opts.mode == SYNC_MODE_STREAM)
@@ -1292,6 +1298,7 @@ sync_table(Oid foreign_oid, const char *target, const SyncOptions *opts,
 		const DdbTableDesc *desc;
 		TimestampTz stream_from = 0;
 		char	   *note = NULL;
+		DdbAwsError desc_err;
 		bool		streamed = false;
 
 		/* set-up: target, lock, plans, run record */
@@ -1323,9 +1330,9 @@ sync_table(Oid foreign_oid, const char *target, const SyncOptions *opts,
 		table_close(frel, NoLock);
 
 		/* a fresh description: the stream may have changed since */
-		ddb_connection_forget_table(sc->conn, fopts.table_name);
-		desc = ddb_connection_table_desc(sc->conn, fopts.table_name);
-		if (choose_stream(job, desc, &stream_from, &note))
+		ddb_aws_error_clear(&desc_err);
+		desc = ddb_connection_table_desc_fresh(sc->conn, fopts.table_name, &desc_err);
+		if (choose_stream(job, fopts.table_name, desc, &desc_err, &stream_from, &note))
 		{
 			begin_stream_run(job);
 			run_started = true;
