@@ -12,7 +12,8 @@ AWS_OBJS = src/aws/buf.o src/aws/codec.o src/aws/json.o src/aws/http.o \
 	src/aws/sts.o src/aws/credentials.o src/aws/streams.o
 FDW_OBJS = src/fdw/ddb_fdw.o src/fdw/option.o src/fdw/connection.o \
 	src/fdw/import.o src/fdw/scan.o src/fdw/scanner.o src/fdw/decode.o src/fdw/sync.o \
-	src/fdw/segments.o src/fdw/pushdown.o src/fdw/stream.o
+	src/fdw/segments.o src/fdw/pushdown.o src/fdw/stream.o \
+	src/fdw/ratelimit.o
 OBJS = $(AWS_OBJS) $(FDW_OBJS)
 
 EXTENSION = ddb_fdw

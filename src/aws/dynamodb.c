@@ -139,23 +139,30 @@ ddb_dynamodb_parse_error(const DdbHttpResponse *resp, DdbAwsError *err)
  * Signed calls
  * ----------------------------------------------------------------
  */
-bool
-ddb_dynamodb_call(DdbAwsService *svc, const DdbAwsCredentials *creds,
-				  const char *operation, const char *body, size_t body_len,
-				  DdbHttpResponse *resp, DdbAwsError *err)
+/* Whether body is one complete JSON value (a cut-short answer is not). */
+static bool
+complete_json(const char *body, size_t len, DdbAwsError *err)
 {
-	char		target[128];
-	DdbHeader	hdr;
+	DdbJson		j;
+	bool		ok;
 
+	ddb_json_init(&j, body, len);
+	ok = ddb_json_skip_value(&j) && ddb_json_finish(&j);
+	if (!ok)
+		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+						  "response is not complete JSON (%zu bytes): %s", len,
+						  j.error ? j.error : "syntax error");
+	ddb_json_free(&j);
+	return ok;
+}
+
+/* One attempt of ddb_dynamodb_call. */
+static bool
+call_once(DdbAwsService *svc, const DdbAwsCredentials *creds, const DdbHeader *hdr,
+		  const char *body, size_t body_len, DdbHttpResponse *resp, DdbAwsError *err)
+{
 	ddb_aws_error_clear(err);
-	if (strchr(operation, '.'))
-		snprintf(target, sizeof(target), "%s", operation);
-	else
-		snprintf(target, sizeof(target), DDB_TARGET_PREFIX "%s", operation);
-	hdr.name = "X-Amz-Target";
-	hdr.value = target;
-
-	if (!ddb_aws_send_signed(svc, creds, "application/x-amz-json-1.0", &hdr, 1,
+	if (!ddb_aws_send_signed(svc, creds, "application/x-amz-json-1.0", hdr, 1,
 							 body, body_len, resp, err))
 		return false;
 	if (resp->status != 200)
@@ -178,7 +185,40 @@ ddb_dynamodb_call(DdbAwsService *svc, const DdbAwsCredentials *creds,
 			return false;
 		}
 	}
+	if (!complete_json(resp->body.data, resp->body.len, err))
+	{
+		err->http_status = resp->status;
+		ddb_copy_clean(err->request_id, sizeof(err->request_id),
+					   resp->request_id, strlen(resp->request_id));
+		return false;
+	}
 	return true;
+}
+
+bool
+ddb_dynamodb_call(DdbAwsService *svc, const DdbAwsCredentials *creds,
+				  const char *operation, const char *body, size_t body_len,
+				  DdbHttpResponse *resp, DdbAwsError *err)
+{
+	char		target[128];
+	DdbHeader	hdr;
+	int			attempt;
+
+	ddb_aws_error_clear(err);
+	if (strchr(operation, '.'))
+		snprintf(target, sizeof(target), "%s", operation);
+	else
+		snprintf(target, sizeof(target), DDB_TARGET_PREFIX "%s", operation);
+	hdr.name = "X-Amz-Target";
+	hdr.value = target;
+
+	for (attempt = 1;; attempt++)
+	{
+		if (call_once(svc, creds, &hdr, body, body_len, resp, err))
+			return true;
+		if (!ddb_aws_retry(svc, err, attempt))
+			return false;
+	}
 }
 
 /* ----------------------------------------------------------------

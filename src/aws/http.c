@@ -13,10 +13,14 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -31,6 +35,8 @@ struct DdbHttpClient
 	DdbHttpConfig cfg;
 	char	   *user_agent;
 	long		connections;
+	unsigned long retries;		/* backoffs waited */
+	uint64_t	rng;			/* xorshift64* state for the jitter */
 };
 
 /* State shared with the curl callbacks during one request. */
@@ -76,6 +82,9 @@ ddb_http_client_create(const DdbHttpConfig *cfg, DdbAwsError *err)
 		return NULL;
 	}
 	c->cfg = *cfg;
+	c->rng = ((uint64_t) time(NULL) << 20) ^ (uint64_t) (uintptr_t) c ^ (uint64_t) getpid();
+	if (c->rng == 0)
+		c->rng = 0x9e3779b97f4a7c15ULL;
 	if (c->cfg.max_response_bytes == 0)
 		c->cfg.max_response_bytes = DEFAULT_MAX_RESPONSE;
 	c->user_agent = strdup(cfg->user_agent ? cfg->user_agent : "ddb_fdw");
@@ -105,6 +114,68 @@ ddb_http_client_destroy(DdbHttpClient *client)
 		curl_multi_cleanup(client->multi);
 	free(client->user_agent);
 	free(client);
+}
+
+/* A random number in [0, 1) (xorshift64*). */
+static double
+next_random(DdbHttpClient *c)
+{
+	c->rng ^= c->rng >> 12;
+	c->rng ^= c->rng << 25;
+	c->rng ^= c->rng >> 27;
+	return (double) ((c->rng * 0x2545F4914F6CDD1DULL) >> 11) / (double) (1ULL << 53);
+}
+
+static bool
+default_sleep(void *arg, long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return true;
+}
+
+bool
+ddb_http_backoff(DdbHttpClient *client, int attempt, DdbAwsError *err)
+{
+	double		ceiling;
+	long		ms;
+	bool		slept;
+
+	if (attempt > client->cfg.max_retries)
+	{
+		if (attempt > 1)
+		{
+			size_t		len = strlen(err->message);
+
+			snprintf(err->message + len, sizeof(err->message) - len,
+					 " (gave up after %d attempts)", attempt);
+		}
+		return false;
+	}
+	ceiling = (double) client->cfg.retry_base_ms * (double) (1UL << (attempt - 1 < 30 ? attempt - 1 : 30));
+	if (ceiling > (double) client->cfg.retry_cap_ms)
+		ceiling = (double) client->cfg.retry_cap_ms;
+	ms = (long) (next_random(client) * ceiling);
+	client->retries++;
+	slept = client->cfg.sleep_hook ?
+		client->cfg.sleep_hook(client->cfg.sleep_arg, ms) :
+		default_sleep(NULL, ms);
+	if (!slept)
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_ABORTED, "canceled while waiting to retry");
+		return false;
+	}
+	return true;
+}
+
+unsigned long
+ddb_http_client_retries(const DdbHttpClient *client)
+{
+	return client->retries;
 }
 
 void

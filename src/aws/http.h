@@ -37,6 +37,9 @@ typedef bool (*DdbHttpTransport) (void *arg, const char *method, const char *url
 								  const void *body, size_t body_len,
 								  DdbHttpResponse *resp, DdbAwsError *err);
 
+/* Sleeps ms milliseconds; false when asked to stop (cancel) before. */
+typedef bool (*DdbSleepHook) (void *arg, long ms);
+
 typedef struct DdbHttpConfig
 {
 	long		connect_timeout_ms; /* 0: libcurl's default */
@@ -44,6 +47,12 @@ typedef struct DdbHttpConfig
 	size_t		max_response_bytes; /* 0: 256 MB */
 	DdbAbortHook abort_hook;	/* may be NULL */
 	void	   *abort_arg;
+	/* retries (ddb_http_backoff): capped exponential backoff, full jitter */
+	int			max_retries;	/* after the first attempt; 0: none */
+	long		retry_base_ms;	/* first delay at most this */
+	long		retry_cap_ms;	/* no delay longer than this */
+	DdbSleepHook sleep_hook;	/* NULL: nanosleep */
+	void	   *sleep_arg;
 	const char *user_agent;		/* copied */
 	DdbHttpTransport transport; /* NULL: libcurl */
 	void	   *transport_arg;
@@ -77,6 +86,17 @@ extern bool ddb_http_global_init(DdbAwsError *err);
 extern DdbHttpClient *ddb_http_client_create(const DdbHttpConfig *cfg,
 											 DdbAwsError *err);
 extern void ddb_http_client_destroy(DdbHttpClient *client);
+
+/*
+ * After failed attempt number attempt (1 = the first): false when no retry
+ * is left (err's message then says how many attempts were made) or the sleep
+ * was interrupted (err becomes DDB_AWS_ERR_ABORTED); else waits a random
+ * time in [0, min(cap, base * 2^(attempt-1))] and returns true.  Whether the
+ * error deserves a retry is the caller's call (ddb_aws_error_retryable).
+ */
+extern bool ddb_http_backoff(DdbHttpClient *client, int attempt, DdbAwsError *err);
+/* Retries waited for so far (a running count). */
+extern unsigned long ddb_http_client_retries(const DdbHttpClient *client);
 extern void ddb_http_client_set_abort_hook(DdbHttpClient *client,
 										   DdbAbortHook hook, void *arg);
 

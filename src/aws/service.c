@@ -46,6 +46,60 @@ ddb_aws_service_free(DdbAwsService *svc)
 	ddb_endpoint_free(&svc->endpoint);
 }
 
+/* ----------------------------------------------------------------
+ * Retries
+ * ----------------------------------------------------------------
+ */
+
+/* Error codes that mean "not now" rather than "not this request". */
+static const char *const retryable_codes[] = {
+	"ProvisionedThroughputExceededException",
+	"ThrottlingException",
+	"Throttling",				/* STS */
+	"RequestLimitExceeded",
+	"LimitExceededException",	/* DynamoDB Streams: too many requests */
+	"InternalServerError",
+	"InternalFailure",
+	"ServiceUnavailable",
+	"ServiceUnavailableException",
+	"IDPCommunicationError",	/* STS web identity: the IdP did not answer */
+	"TransactionInProgressException",
+};
+
+bool
+ddb_aws_error_retryable(const DdbAwsError *err)
+{
+	size_t		i;
+
+	switch (err->kind)
+	{
+		case DDB_AWS_ERR_CONNECT:
+		case DDB_AWS_ERR_TIMEOUT:
+		case DDB_AWS_ERR_TRANSPORT:
+		case DDB_AWS_ERR_MALFORMED:
+		case DDB_AWS_ERR_CHECKSUM:
+			return true;
+		case DDB_AWS_ERR_HTTP:
+		case DDB_AWS_ERR_SERVICE:
+			if (err->http_status >= 500 || err->http_status == 429)
+				return true;
+			for (i = 0; i < sizeof(retryable_codes) / sizeof(retryable_codes[0]); i++)
+				if (strcmp(err->code, retryable_codes[i]) == 0)
+					return true;
+			return false;
+		default:
+			return false;
+	}
+}
+
+bool
+ddb_aws_retry(DdbAwsService *svc, DdbAwsError *err, int attempt)
+{
+	if (!ddb_aws_error_retryable(err))
+		return false;
+	return ddb_http_backoff(svc->http, attempt, err);
+}
+
 char *
 ddb_aws_default_endpoint(const char *prefix, const char *region)
 {

@@ -35,6 +35,18 @@ extern bool ddb_aws_service_init(DdbAwsService *svc, DdbHttpClient *http,
 extern void ddb_aws_service_free(DdbAwsService *svc);
 
 /*
+ * Whether a failed request may succeed when sent again: throttling, 5xx,
+ * connection failures, timeouts, resets, truncated or corrupted answers.
+ */
+extern bool ddb_aws_error_retryable(const DdbAwsError *err);
+
+/*
+ * After failed attempt number attempt: true when the request should be sent
+ * again (a retryable error and a retry left; the backoff has been waited).
+ */
+extern bool ddb_aws_retry(DdbAwsService *svc, DdbAwsError *err, int attempt);
+
+/*
  * Default endpoint of a service in a region: https://<prefix>.<region>.
  * amazonaws.com/ (".com.cn" for the China regions).  malloc'd.
  */

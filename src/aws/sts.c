@@ -477,6 +477,7 @@ ddb_sts_assume_role(DdbAwsService *svc, const DdbAwsCredentials *signer,
 {
 	DdbBuf		body;
 	DdbHttpResponse resp;
+	int			attempt;
 	bool		web = req->web_identity_token != NULL;
 	bool		ok;
 
@@ -499,37 +500,42 @@ ddb_sts_assume_role(DdbAwsService *svc, const DdbAwsCredentials *signer,
 		return false;
 	}
 
-	ddb_http_response_init(&resp);
-	if (web)
+	for (attempt = 1;; attempt++)
 	{
-		/* AssumeRoleWithWebIdentity is unsigned: the token is the proof */
-		DdbHeader	hdrs[2] = {
-			{"Host", svc->endpoint.host_header},
-			{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
-		};
+		ddb_http_response_init(&resp);
+		if (web)
+		{
+			/* AssumeRoleWithWebIdentity is unsigned: the token is the proof */
+			DdbHeader	hdrs[2] = {
+				{"Host", svc->endpoint.host_header},
+				{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+			};
 
-		ok = ddb_http_request(svc->http, "POST", svc->endpoint.url, hdrs, 2,
-							  body.data, body.len, &resp, err);
+			ok = ddb_http_request(svc->http, "POST", svc->endpoint.url, hdrs, 2,
+								  body.data, body.len, &resp, err);
+		}
+		else
+			ok = ddb_aws_send_signed(svc, signer,
+									 "application/x-www-form-urlencoded; charset=utf-8",
+									 NULL, 0, body.data, body.len, &resp, err);
+		if (ok && resp.status != 200)
+		{
+			ddb_sts_parse_error(&resp, err);
+			ok = false;
+		}
+		else if (ok)
+			ok = ddb_sts_parse_credentials(resp.body.data, resp.body.len, out, err);
+		/* the body holds the new secret and token: wipe it */
+		if (resp.body.data)
+			memset(resp.body.data, 0, resp.body.len);
+		ddb_http_response_free(&resp);
+		if (ok || !ddb_aws_retry(svc, err, attempt))
+			break;
+		ddb_aws_error_clear(err);
 	}
-	else
-		ok = ddb_aws_send_signed(svc, signer,
-								 "application/x-www-form-urlencoded; charset=utf-8",
-								 NULL, 0, body.data, body.len, &resp, err);
 	/* the body holds a web identity token: wipe it */
 	if (body.data)
 		memset(body.data, 0, body.len);
 	ddb_buf_free(&body);
-
-	if (ok && resp.status != 200)
-	{
-		ddb_sts_parse_error(&resp, err);
-		ok = false;
-	}
-	else if (ok)
-		ok = ddb_sts_parse_credentials(resp.body.data, resp.body.len, out, err);
-	/* the body holds the new secret and token: wipe it */
-	if (resp.body.data)
-		memset(resp.body.data, 0, resp.body.len);
-	ddb_http_response_free(&resp);
 	return ok;
 }

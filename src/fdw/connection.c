@@ -21,6 +21,7 @@
 #include "access/xact.h"
 #include "pgstat.h"
 #include "miscadmin.h"
+#include "storage/latch.h"
 #include "utils/acl.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -218,8 +219,33 @@ default_session_name(UserMapping *user)
 	return buf.data;
 }
 
+/*
+ * Waits ms milliseconds before a retry, on the latch: a cancel or a
+ * termination ends the wait at once (false; the caller then gets
+ * DDB_AWS_ERR_ABORTED and CHECK_FOR_INTERRUPTS raises the cancel).
+ */
+static bool
+retry_sleep(void *arg, long ms)
+{
+	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+
+	for (;;)
+	{
+		long		left;
+
+		if (ddb_abort_requested(arg))
+			return false;
+		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), end);
+		if (left <= 0)
+			return true;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
 static DdbHttpClient *
-make_client(long connect_ms, long request_ms)
+make_client(long connect_ms, long request_ms, const DdbOptions *opts)
 {
 	DdbHttpConfig cfg;
 	DdbAwsError err;
@@ -229,6 +255,13 @@ make_client(long connect_ms, long request_ms)
 	cfg.connect_timeout_ms = connect_ms;
 	cfg.request_timeout_ms = request_ms;
 	cfg.abort_hook = ddb_abort_requested;
+	if (opts)
+	{
+		cfg.max_retries = opts->max_retries;
+		cfg.retry_base_ms = opts->retry_base_ms;
+		cfg.retry_cap_ms = opts->retry_max_ms;
+	}
+	cfg.sleep_hook = retry_sleep;
 	cfg.user_agent = "ddb_fdw/1.0";
 	ddb_aws_error_clear(&err);
 	client = ddb_http_client_create(&cfg, &err);
@@ -253,11 +286,11 @@ new_connection(const char *servername, const DdbOptions *opts)
 	conn->servername = top_strdup(servername);
 	PG_TRY();
 	{
-		conn->http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms);
-		conn->streams_http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms);
-		conn->sts_http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms);
+		conn->http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms, opts);
+		conn->streams_http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms, opts);
+		conn->sts_http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms, opts);
 		/* metadata endpoints are local: off EC2 or ECS, fail fast */
-		conn->metadata_http = make_client(1000, 5000);
+		conn->metadata_http = make_client(1000, 5000, NULL);
 	}
 	PG_CATCH();
 	{
@@ -522,7 +555,7 @@ report_error(const DdbAwsError *err, const char *service, const char *operation,
 			else if (code_in(err->code, throttle_codes))
 			{
 				sqlstate = ERRCODE_FDW_ERROR;
-				hint = "AWS is throttling requests; retry later or raise the table's capacity.";
+				hint = "AWS kept throttling through every retry (the server's max_retries option); raise the table's capacity, lower max_read_units_per_second, or retry later.";
 			}
 			ereport(ERROR,
 					(errcode(sqlstate),

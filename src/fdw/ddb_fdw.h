@@ -51,6 +51,9 @@ typedef struct DdbOptions
 	char	   *endpoint;		/* NULL: the region's AWS endpoint */
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
+	int			max_retries;	/* after the first attempt */
+	int			retry_base_ms;
+	int			retry_max_ms;
 	char	   *role_arn;
 	char	   *external_id;
 	char	   *role_session_name;	/* NULL: derived from the user name */
@@ -68,6 +71,7 @@ typedef struct DdbOptions
 	int			segments;		/* DDB_SEGMENTS_AUTO or > 0 */
 	char	   *index_name;		/* the table exposes this index, or NULL */
 	bool		consistent_read;
+	double		max_read_units_per_second;	/* 0: no limit (table or server) */
 } DdbOptions;
 
 /* Static credentials from a user mapping (palloc'd; secrets). */

@@ -41,7 +41,9 @@ typedef enum DdbOptionKind
 	OPT_EXTERNAL_ID,
 	OPT_SESSION_NAME,
 	OPT_SESSION_DURATION,
-	OPT_AMBIENT_SOURCES
+	OPT_AMBIENT_SOURCES,
+	OPT_RETRIES,
+	OPT_RATE
 } DdbOptionKind;
 
 typedef struct DdbOption
@@ -59,6 +61,10 @@ static const DdbOption ddb_options[] = {
 	{"endpoint", ForeignServerRelationId, OPT_ENDPOINT, true},
 	{"connect_timeout", ForeignServerRelationId, OPT_DURATION, false},
 	{"request_timeout", ForeignServerRelationId, OPT_DURATION, false},
+	{"max_retries", ForeignServerRelationId, OPT_RETRIES, false},
+	{"retry_base_delay", ForeignServerRelationId, OPT_DURATION, false},
+	{"retry_max_delay", ForeignServerRelationId, OPT_DURATION, false},
+	{"max_read_units_per_second", ForeignServerRelationId, OPT_RATE, false},
 	{"page_size", ForeignServerRelationId, OPT_PAGE_SIZE, false},
 	{"segments", ForeignServerRelationId, OPT_SEGMENTS, false},
 	{"role_arn", ForeignServerRelationId, OPT_ROLE_ARN, false},
@@ -81,6 +87,7 @@ static const DdbOption ddb_options[] = {
 	{"segments", ForeignTableRelationId, OPT_SEGMENTS, false},
 	{"index_name", ForeignTableRelationId, OPT_INDEX_NAME, false},
 	{"consistent_read", ForeignTableRelationId, OPT_BOOL, false},
+	{"max_read_units_per_second", ForeignTableRelationId, OPT_RATE, false},
 	/* column */
 	{"attribute_name", AttributeRelationId, OPT_ATTRIBUTE_NAME, false},
 	{"whole_item", AttributeRelationId, OPT_BOOL, false},
@@ -89,6 +96,11 @@ static const DdbOption ddb_options[] = {
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_SESSION_DURATION 3600
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000
+/* as the AWS SDKs retry DynamoDB: 10 retries, 25 ms base, 20 s cap */
+#define DEFAULT_MAX_RETRIES 10
+#define DEFAULT_RETRY_BASE_MS 25
+#define DEFAULT_RETRY_MAX_MS 20000
+#define MAX_RETRIES_LIMIT 100
 
 PG_FUNCTION_INFO_V1(ddb_fdw_validator);
 
@@ -172,6 +184,21 @@ static bool
 parse_duration(const char *value, int *result, const char **hint)
 {
 	return parse_int(value, result, GUC_UNIT_MS, hint) && *result >= 0;
+}
+
+static bool
+parse_retries(const char *value, int *result)
+{
+	const char *hint;
+
+	return parse_int(value, result, 0, &hint) && *result >= 0 &&
+		*result <= MAX_RETRIES_LIMIT;
+}
+
+static bool
+parse_rate(const char *value, double *result)
+{
+	return parse_real(value, result, 0, NULL) && *result > 0 && *result <= 1e9;
 }
 
 static bool
@@ -345,6 +372,28 @@ check_option_value(const DdbOption *opt, DefElem *def)
 							 errhint("Use a comma-separated list of environment, web_identity, container and imds, or all.")));
 				break;
 			}
+		case OPT_RETRIES:
+			{
+				int			n;
+
+				if (!parse_retries(value, &n))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
+							 errhint("Use a number of retries between 0 and %d.", MAX_RETRIES_LIMIT)));
+				break;
+			}
+		case OPT_RATE:
+			{
+				double		r;
+
+				if (!parse_rate(value, &r))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
+							 errhint("Use a positive number of read capacity units per second, such as \"100\" or \"2.5\".")));
+				break;
+			}
 		case OPT_SECRET:
 			/* never echo a secret back, not even a malformed one */
 			if (len == 0 || strpbrk(value, "\r\n") != NULL)
@@ -420,6 +469,14 @@ apply_server_option(DefElem *def, DdbOptions *opts)
 		(void) parse_duration(defGetString(def), &opts->connect_timeout_ms, &hint);
 	else if (strcmp(def->defname, "request_timeout") == 0)
 		(void) parse_duration(defGetString(def), &opts->request_timeout_ms, &hint);
+	else if (strcmp(def->defname, "max_retries") == 0)
+		(void) parse_retries(defGetString(def), &opts->max_retries);
+	else if (strcmp(def->defname, "retry_base_delay") == 0)
+		(void) parse_duration(defGetString(def), &opts->retry_base_ms, &hint);
+	else if (strcmp(def->defname, "retry_max_delay") == 0)
+		(void) parse_duration(defGetString(def), &opts->retry_max_ms, &hint);
+	else if (strcmp(def->defname, "max_read_units_per_second") == 0)
+		(void) parse_rate(defGetString(def), &opts->max_read_units_per_second);
 	else if (strcmp(def->defname, "page_size") == 0)
 		(void) parse_page_size(defGetString(def), &opts->page_size);
 	else if (strcmp(def->defname, "segments") == 0)
@@ -450,6 +507,9 @@ ddb_get_server_options(ForeignServer *server, DdbOptions *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	opts->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
+	opts->max_retries = DEFAULT_MAX_RETRIES;
+	opts->retry_base_ms = DEFAULT_RETRY_BASE_MS;
+	opts->retry_max_ms = DEFAULT_RETRY_MAX_MS;
 	opts->page_size = DDB_PAGE_SIZE_AUTO;
 	opts->segments = DDB_SEGMENTS_AUTO;
 	opts->session_duration = DEFAULT_SESSION_DURATION;
@@ -495,6 +555,8 @@ ddb_get_options(Oid foreigntableid, DdbOptions *opts)
 			opts->index_name = defGetString(def);
 		else if (strcmp(def->defname, "consistent_read") == 0)
 			opts->consistent_read = defGetBoolean(def);
+		else if (strcmp(def->defname, "max_read_units_per_second") == 0)
+			(void) parse_rate(defGetString(def), &opts->max_read_units_per_second);
 	}
 	/* without table_name, the foreign table's own name is the table's */
 	if (opts->table_name == NULL)

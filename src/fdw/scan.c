@@ -750,6 +750,7 @@ iterate_parallel(DdbScanState *st, TupleTableSlot *slot)
 		st->par_stats.items += msg.nitems;
 		st->par_stats.scanned += msg.scanned;
 		st->par_stats.capacity += msg.capacity;
+		st->par_stats.retries += msg.retries;
 	}
 	return ExecClearTuple(slot);
 }
@@ -901,6 +902,7 @@ ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		stats.items += st->par_stats.items;
 		stats.scanned += st->par_stats.scanned;
 		stats.capacity += st->par_stats.capacity;
+		stats.retries += st->par_stats.retries;
 		ExplainPropertyInteger("DynamoDB Pages", NULL, stats.pages, es);
 		ExplainPropertyInteger("DynamoDB Items Returned", NULL, stats.items, es);
 		ExplainPropertyInteger("DynamoDB Items Scanned", NULL, stats.scanned, es);

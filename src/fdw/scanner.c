@@ -112,6 +112,8 @@ ddb_scanner_create(Relation rel, const bool *needed, MemoryContext parent)
 	st->decoder = ddb_decoder_create(rel, needed, st->opts.partition_key,
 									 st->opts.sort_key);
 	build_projection(st);
+	if (st->opts.max_read_units_per_second > 0)
+		st->rate = ddb_rate_limit_create(st->opts.max_read_units_per_second, NULL);
 	MemoryContextSwitchTo(old);
 	return st;
 }
@@ -342,6 +344,7 @@ advance(DdbScanner *st)
 									st->opts.table_name, BATCH_MAX_ATTEMPTS),
 							 errhint("The table's read capacity is exhausted; retry later.")));
 				st->stats.retries++;
+				st->page_retries++;
 			}
 			else
 			{
@@ -360,6 +363,7 @@ fetch_page(DdbScanner *st)
 	MemoryContext old;
 	const DdbAwsCredentials *creds;
 	const char *operation;
+	unsigned long retries_before;
 
 	CHECK_FOR_INTERRUPTS();
 	if (st->unprocessed)
@@ -369,9 +373,14 @@ fetch_page(DdbScanner *st)
 	MemoryContextReset(st->batch_cxt);
 	st->page.nitems = 0;
 
+	/* the read-rate limit: wait for the capacity the last pages used */
+	if (st->rate)
+		ddb_rate_limit_wait(st->rate);
+
 	/* refreshed here, so a long scan outlives its temporary credentials */
 	creds = ddb_connection_credentials(st->conn);
 	ddb_aws_error_clear(&err);
+	retries_before = ddb_http_client_retries(st->conn->http);
 	pgstat_report_wait_start(PG_WAIT_EXTENSION);
 	if (!ddb_dynamodb_call(&st->conn->svc, creds, operation,
 						   st->body.data, st->body.len, &st->resp, &err))
@@ -380,6 +389,7 @@ fetch_page(DdbScanner *st)
 		ddb_report_aws_error(&err, operation, st->opts.table_name);
 	}
 	pgstat_report_wait_end();
+	st->page_retries = (int) (ddb_http_client_retries(st->conn->http) - retries_before);
 
 	old = MemoryContextSwitchTo(st->batch_cxt);
 	ddb_decode_page(st->decoder, st->resp.body.data, st->resp.body.len,
@@ -391,6 +401,9 @@ fetch_page(DdbScanner *st)
 	st->stats.items += st->page.nitems;
 	st->stats.scanned += st->page.scanned_count;
 	st->stats.capacity += st->page.capacity_units;
+	st->stats.retries += st->page_retries;
+	if (st->rate)
+		ddb_rate_limit_consumed(st->rate, st->page.capacity_units);
 	advance(st);
 }
 

@@ -15,6 +15,7 @@
 
 #include "ddb_fdw.h"
 #include "decode.h"
+#include "ratelimit.h"
 
 typedef struct DdbScanStats
 {
@@ -22,7 +23,8 @@ typedef struct DdbScanStats
 	int64		items;
 	int64		scanned;
 	double		capacity;
-	int64		retries;		/* BatchGetItem requests for unprocessed keys */
+	int64		retries;		/* requests sent again: backoff retries and
+								 * BatchGetItem requests for unprocessed keys */
 } DdbScanStats;
 
 /* Which request a scanner sends (pushdown.h's DdbOperation). */
@@ -65,6 +67,8 @@ typedef struct DdbScanner
 	bool		started;
 	bool		eof;
 	DdbPage		page;			/* the current page */
+	int			page_retries;	/* retries the current page took */
+	DdbRateLimit *rate;			/* read-rate limit, or NULL */
 	DdbHttpResponse resp;
 	DdbBuf		body;
 	DdbScanStats stats;

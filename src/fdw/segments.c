@@ -127,6 +127,7 @@ typedef struct ParShared
 	int			nworkers;
 	pg_atomic_uint32 next_segment;
 	pg_atomic_uint32 stopping;
+	pg_atomic_uint64 rate_next_free;	/* the read-rate limit, shared */
 
 	/* credentials: the leader writes, workers copy, under the mutex */
 	slock_t		mutex;
@@ -150,6 +151,7 @@ typedef struct ParPageMarker
 	int32		nitems;
 	int64		scanned;
 	double		capacity;
+	int32		retries;
 	int32		key_len;		/* -1: the segment is done */
 } ParPageMarker;
 
@@ -510,6 +512,7 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 	shared->nworkers = nworkers;
 	pg_atomic_init_u32(&shared->next_segment, 0);
 	pg_atomic_init_u32(&shared->stopping, 0);
+	ddb_rate_limit_init_shared(&shared->rate_next_free);
 	SpinLockInit(&shared->mutex);
 	shm_toc_insert(toc, KEY_SHARED, shared);
 	p->shared = shared;
@@ -682,6 +685,7 @@ read_message(DdbParallelScan *p, int w, const char *data, Size nbytes,
 		msg->nitems = m.nitems;
 		msg->scanned = m.scanned;
 		msg->capacity = m.capacity;
+		msg->retries = m.retries;
 		if (m.key_len >= 0)
 		{
 			if (nbytes < MSG_HEADER_SIZE + sizeof(m) + m.key_len)
@@ -946,6 +950,7 @@ send_page(shm_mq_handle *mqh, DdbScanner *sc, TupleDesc desc, int segment)
 	m.nitems = page->nitems;
 	m.scanned = page->scanned_count;
 	m.capacity = page->capacity_units;
+	m.retries = sc->page_retries;
 	m.key_len = sc->start_key ? (int32) strlen(sc->start_key) : -1;
 	if (send_message(mqh, MSG_PAGE, &m, sizeof(m), sc->start_key,
 					 sc->start_key ? strlen(sc->start_key) : 0, true) != SHM_MQ_SUCCESS)
@@ -986,6 +991,10 @@ worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
 				 errhint("Commit the change first, or SET ddb_fdw.max_workers_per_scan = 0 to scan in this session alone.")));
 
 	sc = ddb_scanner_create(rel, needed, TopMemoryContext);
+	/* one read-rate limit for all the scan's workers */
+	if (sc->rate)
+		sc->rate = ddb_rate_limit_create(sc->opts.max_read_units_per_second,
+										 &shared->rate_next_free);
 	{
 		const char *filter = shm_toc_lookup(toc, KEY_REQUEST, false);
 		const char *names = filter + strlen(filter) + 1;

@@ -35,6 +35,7 @@ typedef struct DdbParMessage
 	int			nitems;
 	int64		scanned;
 	double		capacity;
+	int			retries;
 	char	   *last_key;		/* LastEvaluatedKey (palloc'd), NULL: the
 								 * segment is done */
 } DdbParMessage;

@@ -84,12 +84,30 @@ typedef struct StreamRun
 	/* key columns' output functions, for the per-page key identity */
 	FmgrInfo	key_out[2];
 
+	unsigned long retries_seen; /* the clients' retry counts, last seen */
+
 	/* malloc'd by the AWS layer: freed on the way out, even on error */
 	DdbStreamDesc *sdesc;
 	char	   *iterator;
 	DdbRecordPage page;
 	DdbHttpResponse resp;
 } StreamRun;
+
+/*
+ * Retries since the last call (GetShardIterator, GetRecords, DescribeStream
+ * and BatchGetItem), for the run history.
+ */
+static int64
+run_retries(StreamRun *run)
+{
+	DdbConnection *conn = run->sc->conn;
+	unsigned long now = ddb_http_client_retries(conn->streams_http) +
+		ddb_http_client_retries(conn->http);
+	int64		n = (int64) (now - run->retries_seen);
+
+	run->retries_seen = now;
+	return n;
+}
 
 /* One record of a page, decoded. */
 typedef struct PageRecord
@@ -560,10 +578,10 @@ apply_page(StreamRun *run, ShardState *sh, bool shard_done)
 
 	/* the checkpoint, with the changes */
 	{
-		Oid			t[13] = {REGCLASSOID, TEXTOID, TEXTOID, BOOLOID, INT8OID, INT8OID,
-		INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, INT8OID};
-		Datum		v[13];
-		char		n[14] = "             ";
+		Oid			t[14] = {REGCLASSOID, TEXTOID, TEXTOID, BOOLOID, INT8OID, INT8OID,
+		INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, INT8OID, INT8OID};
+		Datum		v[14];
+		char		n[15] = "              ";
 		const char *seq = sh->sequence;
 
 		if (page->nrecords > 0)
@@ -585,6 +603,7 @@ apply_page(StreamRun *run, ShardState *sh, bool shard_done)
 		v[10] = Int64GetDatum(rems);
 		v[11] = Float8GetDatum(job->capacity - capacity_before);
 		v[12] = Int64GetDatum(job->rows_added - added_before);
+		v[13] = Int64GetDatum(run_retries(run));
 		sync_catalog_exec(job,
 						  "WITH sh AS (UPDATE ddb_fdw.sync_shard SET sequence_number = $3, done = $4, "
 						  "  records = records + $5, updated_at = now() "
@@ -594,8 +613,9 @@ apply_page(StreamRun *run, ShardState *sh, bool shard_done)
 						  "UPDATE ddb_fdw.sync_run SET pages = pages + 1, "
 						  "  rows_upserted = rows_upserted + $7, rows_deleted = rows_deleted + $8, "
 						  "  inserts = inserts + $9, modifies = modifies + $10, removes = removes + $11, "
-						  "  consumed_capacity = consumed_capacity + $12 WHERE run_id = $6",
-						  13, t, v, n);
+						  "  consumed_capacity = consumed_capacity + $12, retries = retries + $14 "
+						  "WHERE run_id = $6",
+						  14, t, v, n);
 		MemoryContextSwitchTo(job->cxt);
 		if (sh->sequence)
 			pfree(sh->sequence);
@@ -780,6 +800,8 @@ sync_stream_apply(SyncJob *job, DdbScanner *sc, const DdbTableDesc *desc,
 		(double) ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY) -
 		STREAM_SKIP_MARGIN_SECS;
 	ddb_http_response_init(&run->resp);
+	run->retries_seen = ddb_http_client_retries(sc->conn->streams_http) +
+		ddb_http_client_retries(sc->conn->http);
 	{
 		int			k;
 

@@ -346,8 +346,8 @@ prepare_plans(SyncJob *job, List *keys)
 	ListCell   *lc;
 	int			i;
 	Oid			argtypes[1];
-	Oid			pagetypes[8] = {INT8OID, REGCLASSOID, INT4OID, TEXTOID, BOOLOID,
-	INT8OID, FLOAT8OID, FLOAT8OID};
+	Oid			pagetypes[9] = {INT8OID, REGCLASSOID, INT4OID, TEXTOID, BOOLOID,
+	INT8OID, FLOAT8OID, FLOAT8OID, INT8OID};
 
 	initStringInfo(&cols);
 	initStringInfo(&sets);
@@ -439,8 +439,9 @@ prepare_plans(SyncJob *job, List *keys)
 								 "s AS (UPDATE ddb_fdw.sync_state SET items_done = items_done + $6, "
 								 "  items_per_second = $8, status = 'running', updated_at = now() WHERE target = $2) "
 								 "UPDATE ddb_fdw.sync_run SET rows_upserted = rows_upserted + $6, pages = pages + 1, "
-								 "  consumed_capacity = consumed_capacity + $7 WHERE run_id = $1",
-								 8, pagetypes);
+								 "  consumed_capacity = consumed_capacity + $7, retries = retries + $9 "
+								 "WHERE run_id = $1",
+								 9, pagetypes);
 	if (job->page_plan == NULL)
 		elog(ERROR, "could not prepare the sync checkpoint update: %s",
 			 SPI_result_code_string(SPI_result));
@@ -729,10 +730,10 @@ sync_upsert_rows(SyncJob *job, int nrows, const Datum *values, const bool *nulls
 
 static void
 record_page(SyncJob *job, int segment, const char *last_key, int64 items,
-			double capacity, double rate)
+			double capacity, double rate, int retries)
 {
-	Datum		v[8];
-	char		n[8] = "        ";
+	Datum		v[9];
+	char		n[9] = "         ";
 	Oid			save_user;
 	int			save_sec;
 	int			rc;
@@ -745,6 +746,7 @@ record_page(SyncJob *job, int segment, const char *last_key, int64 items,
 	v[5] = Int64GetDatum(items);
 	v[6] = Float8GetDatum(capacity);
 	v[7] = Float8GetDatum(rate);
+	v[8] = Int64GetDatum(retries);
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	SetUserIdAndSecContext(job->catalog_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	rc = SPI_execute_plan(job->page_plan, v, n, false, 0);
@@ -815,7 +817,7 @@ remove_unseen(SyncJob *job)
 /* Counts a page that was upserted and checkpointed; NOTICE on progress. */
 static void
 page_done(SyncJob *job, int segment, const char *last_key, int64 rows,
-		  double capacity)
+		  double capacity, int retries)
 {
 	double		secs;
 	double		rate;
@@ -825,7 +827,7 @@ page_done(SyncJob *job, int segment, const char *last_key, int64 rows,
 	job->capacity += capacity;
 	secs = (double) (GetCurrentTimestamp() - job->started) / USECS_PER_SEC;
 	rate = secs > 0 ? (double) job->rows_upserted / secs : 0;
-	record_page(job, segment, last_key, rows, capacity, rate);
+	record_page(job, segment, last_key, rows, capacity, rate, retries);
 	if (job->opts.progress > 0 && job->pages % job->opts.progress == 0)
 		ereport(NOTICE,
 				(errmsg("sync of %s: %lld items in %lld pages",
@@ -863,7 +865,7 @@ copy_pages_serial(SyncJob *job, DdbScanner *sc, List *checkpoints)
 						  sync_upsert_rows(job, sc->page.nitems, sc->page.values,
 									  sc->page.nulls, sc->page.natts,
 									  GetCurrentTransactionStartTimestamp(), NULL),
-						  sc->page.capacity_units);
+						  sc->page.capacity_units, sc->page_retries);
 			sync_commit_step(job);
 			if (!more || sc->start_key == NULL)
 				break;
@@ -991,7 +993,7 @@ copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
 			continue;
 		}
 		page_done(job, msg.segment, msg.last_key,
-				  upsert_worker_rows(job, wr, fdesc), msg.capacity);
+				  upsert_worker_rows(job, wr, fdesc), msg.capacity, msg.retries);
 		sync_commit_step(job);
 	}
 	ddb_parallel_end(par);

@@ -1333,6 +1333,216 @@ test_error_helpers(void)
 		CHECK(strcmp(ddb_aws_error_kind_name((DdbAwsErrorKind) k), "unknown") != 0);
 }
 
+/* ----------------------------------------------------------------
+ * Retries: which errors, how long, how many
+ * ----------------------------------------------------------------
+ */
+#define ERR_BODY(code) "{\"__type\":\"com.amazonaws.dynamodb.v20120810#" code "\",\"message\":\"m\"}"
+
+typedef struct RetryScript
+{
+	int			n;				/* answers scripted */
+	const long *status;			/* 0: a transport failure (reset) */
+	const char *const *body;
+	const bool *bad_crc;		/* NULL: no x-amz-crc32 */
+	int			calls;
+	long		delays[64];
+	int			nsleeps;
+	int			abort_at;		/* the sleep that is "canceled" (1-based), 0: none */
+} RetryScript;
+
+static bool
+retry_transport(void *arg, const char *method, const char *url,
+				const DdbHeader *headers, int nheaders, const char *body,
+				size_t body_len, DdbHttpResponse *resp, DdbAwsError *err)
+{
+	RetryScript *s = arg;
+	int			i = s->calls++;
+
+	if (i >= s->n)
+		i = s->n - 1;			/* the last answer repeats */
+	resp->status = 0;
+	resp->has_crc32 = false;
+	ddb_buf_reset(&resp->body);
+	if (s->status[i] == 0)
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_TRANSPORT, "connection reset by peer");
+		return false;
+	}
+	resp->status = s->status[i];
+	ddb_buf_append_str(&resp->body, s->body[i]);
+	if (s->bad_crc)
+	{
+		resp->has_crc32 = true;
+		resp->crc32 = ddb_crc32(0, s->body[i], strlen(s->body[i])) + (s->bad_crc[i] ? 1 : 0);
+	}
+	return true;
+}
+
+static bool
+retry_sleep(void *arg, long ms)
+{
+	RetryScript *s = arg;
+
+	if (s->nsleeps < 64)
+		s->delays[s->nsleeps] = ms;
+	s->nsleeps++;
+	return s->abort_at == 0 || s->nsleeps < s->abort_at;
+}
+
+/* Runs one call against the script with max_retries retries. */
+static bool
+retry_call(RetryScript *s, int max_retries, DdbAwsError *err, unsigned long *retries)
+{
+	DdbHttpConfig cfg;
+	DdbHttpClient *http;
+	DdbAwsService svc;
+	DdbAwsCredentials creds;
+	DdbHttpResponse resp;
+	bool		ok;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.transport = retry_transport;
+	cfg.transport_arg = s;
+	cfg.max_retries = max_retries;
+	cfg.retry_base_ms = 100;
+	cfg.retry_cap_ms = 1000;
+	cfg.sleep_hook = retry_sleep;
+	cfg.sleep_arg = s;
+	http = ddb_http_client_create(&cfg, err);
+	CHECK(http != NULL);
+	CHECK(ddb_aws_service_init(&svc, http, "http://127.0.0.1:9", "us-east-1", "dynamodb", err));
+	memset(&creds, 0, sizeof(creds));
+	creds.access_key_id = "AKIDEXAMPLE";
+	creds.secret_access_key = "secret";
+	ddb_http_response_init(&resp);
+	ok = ddb_dynamodb_call(&svc, &creds, "Scan", "{}", 2, &resp, err);
+	*retries = ddb_http_client_retries(http);
+	ddb_http_response_free(&resp);
+	ddb_aws_service_free(&svc);
+	ddb_http_client_destroy(http);
+	return ok;
+}
+
+static void
+test_retries(void)
+{
+	DdbAwsError err;
+	unsigned long retries;
+	int			k;
+
+	/* every retryable kind once, then an answer */
+	{
+		static const long st[] = {500, 400, 0, 200, 200, 503, 200};
+		static const char *const bd[] = {ERR_BODY("InternalServerError"),
+			ERR_BODY("ProvisionedThroughputExceededException"), "",
+			"{\"Count\":1,\"Items\":[{\"a\"", "<html>not json</html>",
+		"<html>busy</html>", "{\"Count\":0,\"Items\":[]}"};
+		RetryScript s = {7, st, bd, NULL};
+
+		CHECK(retry_call(&s, 10, &err, &retries));
+		CHECK(s.calls == 7);
+		CHECK(retries == 6);
+		CHECK(s.nsleeps == 6);
+		/* full jitter: the k-th wait is in [0, min(cap, base * 2^k)] */
+		for (k = 0; k < s.nsleeps; k++)
+			CHECK(s.delays[k] >= 0 && s.delays[k] <= (100L << k > 1000 ? 1000 : 100L << k));
+	}
+	/* a corrupted answer (x-amz-crc32) is sent again */
+	{
+		static const long st[] = {200, 200};
+		static const char *const bd[] = {"{\"Count\":0}", "{\"Count\":0}"};
+		static const bool crc[] = {true, false};
+		RetryScript s = {2, st, bd, crc};
+
+		CHECK(retry_call(&s, 10, &err, &retries));
+		CHECK(s.calls == 2 && retries == 1);
+	}
+	/* what a retry cannot fix fails at once */
+	{
+		static const long st[] = {400};
+		static const char *const bd[] = {ERR_BODY("ValidationException")};
+		RetryScript s = {1, st, bd, NULL};
+
+		CHECK(!retry_call(&s, 10, &err, &retries));
+		CHECK(s.calls == 1 && retries == 0 && s.nsleeps == 0);
+		CHECK(err.kind == DDB_AWS_ERR_SERVICE);
+		CHECK_STR(err.code, "ValidationException");
+		CHECK(strstr(err.message, "gave up") == NULL);
+	}
+	{
+		static const long st[] = {400};
+		static const char *const bd[] = {ERR_BODY("AccessDeniedException")};
+		RetryScript s = {1, st, bd, NULL};
+
+		CHECK(!retry_call(&s, 10, &err, &retries));
+		CHECK(s.calls == 1);
+	}
+	/* an error that does not clear: max_retries + 1 attempts, then the error */
+	{
+		static const long st[] = {400};
+		static const char *const bd[] = {ERR_BODY("ThrottlingException")};
+		RetryScript s = {1, st, bd, NULL};
+
+		CHECK(!retry_call(&s, 3, &err, &retries));
+		CHECK(s.calls == 4 && retries == 3);
+		CHECK_STR(err.code, "ThrottlingException");
+		CHECK(strstr(err.message, "(gave up after 4 attempts)") != NULL);
+	}
+	/* max_retries 0: one attempt */
+	{
+		static const long st[] = {500};
+		static const char *const bd[] = {ERR_BODY("InternalServerError")};
+		RetryScript s = {1, st, bd, NULL};
+
+		CHECK(!retry_call(&s, 0, &err, &retries));
+		CHECK(s.calls == 1 && retries == 0);
+	}
+	/* a cancel during the wait ends the call */
+	{
+		static const long st[] = {500};
+		static const char *const bd[] = {ERR_BODY("InternalServerError")};
+		RetryScript s = {1, st, bd, NULL};
+
+		s.abort_at = 2;
+		CHECK(!retry_call(&s, 10, &err, &retries));
+		CHECK(s.calls == 2);
+		CHECK(err.kind == DDB_AWS_ERR_ABORTED);
+	}
+	/* the cap holds however many retries */
+	{
+		static const long st[] = {500};
+		static const char *const bd[] = {ERR_BODY("InternalServerError")};
+		RetryScript s = {1, st, bd, NULL};
+
+		CHECK(!retry_call(&s, 40, &err, &retries));
+		CHECK(s.calls == 41);
+		for (k = 0; k < 40; k++)
+			CHECK(s.delays[k] <= 1000);
+	}
+	/* the classification */
+	{
+		DdbAwsError e;
+
+		ddb_aws_error_clear(&e);
+		ddb_aws_error_set(&e, DDB_AWS_ERR_TIMEOUT, "t");
+		CHECK(ddb_aws_error_retryable(&e));
+		ddb_aws_error_set(&e, DDB_AWS_ERR_INVALID, "i");
+		CHECK(!ddb_aws_error_retryable(&e));
+		ddb_aws_error_set(&e, DDB_AWS_ERR_HTTP, "h");
+		e.http_status = 429;
+		CHECK(ddb_aws_error_retryable(&e));
+		e.http_status = 404;
+		CHECK(!ddb_aws_error_retryable(&e));
+		ddb_aws_error_set(&e, DDB_AWS_ERR_SERVICE, "s");
+		e.http_status = 400;
+		strcpy(e.code, "ExpiredIteratorException");
+		CHECK(!ddb_aws_error_retryable(&e));
+		strcpy(e.code, "LimitExceededException");
+		CHECK(ddb_aws_error_retryable(&e));
+	}
+}
+
 int
 main(void)
 {
@@ -1351,5 +1561,6 @@ main(void)
 	test_timestamps();
 	test_sha256();
 	test_error_helpers();
+	test_retries();
 	return unit_report("test_dynamodb");
 }
