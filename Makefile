@@ -30,6 +30,10 @@ SHLIB_LINK = -lcurl -ljson-c -lcrypto
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks no header: an object depends on every header it may include
+$(AWS_OBJS) $(AWS_OBJS:.o=.bc): $(wildcard src/aws/*.h)
+$(FDW_OBJS) $(FDW_OBJS:.o=.bc): $(wildcard src/aws/*.h src/fdw/*.h)
+
 .PHONY: demo test bench unit
 
 demo:

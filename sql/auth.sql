@@ -83,7 +83,9 @@ ALTER USER MAPPING FOR CURRENT_USER SERVER reader
 SELECT count(*) FROM reader_t;
 -- STS unreachable
 SELECT role_server('sts_down', 'arn:aws:iam::123456789012:role/reader');
-ALTER SERVER sts_down OPTIONS (SET sts_endpoint 'http://127.0.0.1:1', ADD connect_timeout '2s');
+-- (one retry, soon: the errors, not the backoff, are what is tested here)
+ALTER SERVER sts_down OPTIONS (SET sts_endpoint 'http://127.0.0.1:1', ADD connect_timeout '2s',
+                               ADD max_retries '1', ADD retry_base_delay '1ms');
 CREATE USER MAPPING FOR CURRENT_USER SERVER sts_down
   OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
 \set VERBOSITY terse
@@ -91,7 +93,8 @@ SELECT count(*) FROM sts_down_t;
 \set VERBOSITY default
 -- STS answering garbage, or throttling
 SELECT role_server('sts_bad', 'arn:aws:iam::123456789012:role/reader');
-ALTER SERVER sts_bad OPTIONS (SET sts_endpoint :'gateway');
+ALTER SERVER sts_bad OPTIONS (SET sts_endpoint :'gateway', ADD max_retries '1',
+                              ADD retry_base_delay '1ms');
 SELECT ddb_test.getenv('gateway') || '/fault/malformed/' AS sts_malformed \gset
 SELECT ddb_test.getenv('gateway') || '/fault/throttle/' AS sts_throttle \gset
 ALTER SERVER sts_bad OPTIONS (SET sts_endpoint :'sts_malformed');

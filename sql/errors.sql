@@ -80,7 +80,8 @@ SELECT ddb_test.dynamodb('PutItem', '{"TableName": "drop_me", "Item": {"pk": {"S
 -- DynamoDB unreachable, and credentials it refuses
 -- ===================================================================
 CREATE SERVER unreachable FOREIGN DATA WRAPPER ddb_fdw
-  OPTIONS (region 'us-east-1', endpoint 'http://127.0.0.1:1', connect_timeout '2s');
+  OPTIONS (region 'us-east-1', endpoint 'http://127.0.0.1:1', connect_timeout '2s',
+           max_retries '1', retry_base_delay '1ms');
 CREATE USER MAPPING FOR CURRENT_USER SERVER unreachable
   OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
 CREATE FOREIGN TABLE unreachable_t (pk text) SERVER unreachable OPTIONS (table_name 'customers');
@@ -112,11 +113,15 @@ DROP SERVER wrong_keys CASCADE;
 -- ===================================================================
 -- error answers and broken responses (faults injected by the gateway)
 -- ===================================================================
+-- Each is sent three times (max_retries 2, 1 ms apart) when a retry may
+-- help: throttling, 5xx, resets, cut-short, corrupted or malformed answers.
 CREATE FUNCTION fault_server(name text, spec text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER ddb_fdw OPTIONS (region %L, endpoint %L)',
-                 name, 'us-east-1', ddb_test.getenv('gateway') || '/fault/' || spec || '/');
+  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER ddb_fdw OPTIONS (region %L, endpoint %L, '
+                 'max_retries %L, retry_base_delay %L)',
+                 name, 'us-east-1', ddb_test.getenv('gateway') || '/fault/' || spec || '/',
+                 '2', '1ms');
   EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (access_key_id %L, secret_access_key %L)',
                  name, current_setting('ddb.access_key'), current_setting('ddb.secret_key'));
   EXECUTE format('CREATE FOREIGN TABLE %I (customer_id text) SERVER %I OPTIONS (table_name %L)',
@@ -169,6 +174,29 @@ SELECT count(*) FROM f_page2_t;
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS scans, count(*) FILTER (WHERE fault <> '-') AS faulty
   FROM ddb_test.requests() WHERE op = 'Scan';
+-- which errors were sent again: three attempts each for what a retry may
+-- fix, one for what it cannot (ValidationException)
+SELECT ddb_test.reset_faults(), ddb_test.reset_requests();
+SELECT * FROM f_validation_t;
+SELECT * FROM f_throttle_t;
+SELECT * FROM f_badcrc_t;
+SELECT fault, count(*) FROM ddb_test.requests() WHERE op = 'Scan' GROUP BY fault ORDER BY fault;
+-- a fault that clears is ridden through, and counted
+SELECT fault_server('f_flaky', 'status=500,op=Scan,count=2');
+SELECT ddb_test.reset_faults(), ddb_test.reset_requests();
+SELECT count(*) FROM f_flaky_t;
+SELECT count(*) AS scans, count(*) FILTER (WHERE fault <> '-') AS faulty
+  FROM ddb_test.requests() WHERE op = 'Scan';
+SELECT ddb_test.reset_faults();
+CREATE FUNCTION explain_retries(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE l text;
+BEGIN
+  FOR l IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+    IF l ~ 'DynamoDB (Retries|Pages)' THEN RETURN NEXT trim(l); END IF;
+  END LOOP;
+END $$;
+SELECT * FROM explain_retries('SELECT * FROM f_flaky_t');
+DROP FUNCTION explain_retries(text);
 -- the client recovers: after those failures the same backend reads fine
 CREATE FOREIGN TABLE customers (customer_id text) SERVER ddb;
 SELECT count(*) FROM customers;

@@ -21,6 +21,16 @@ CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
 CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'eu-west-1', streams_endpoint 'streams.dynamodb.eu-west-1.amazonaws.com');
 CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', max_retries '-1');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', max_retries '101');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', retry_base_delay 'soon');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', max_read_units_per_second '0');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', max_read_units_per_second 'fast');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'eu-west-1', connect_timeout 'soon');
 CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'eu-west-1', request_timeout '-1');
@@ -43,6 +53,8 @@ ALTER SERVER s_ok OPTIONS (SET page_size 'auto', SET request_timeout '1min');
 ALTER SERVER s_ok OPTIONS (SET page_size '250', DROP endpoint);
 ALTER SERVER s_ok OPTIONS (SET page_size '0');
 ALTER SERVER s_ok OPTIONS (ADD endpoint 'http://[::1]:8000/');
+ALTER SERVER s_ok OPTIONS (ADD max_retries '0', ADD retry_base_delay '50ms',
+                           ADD retry_max_delay '5s', ADD max_read_units_per_second '12.5');
 SELECT srvname, srvoptions FROM pg_foreign_server WHERE srvname = 's_ok';
 
 -- ===================================================================

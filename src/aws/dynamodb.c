@@ -150,8 +150,8 @@ complete_json(const char *body, size_t len, DdbAwsError *err)
 	ok = ddb_json_skip_value(&j) && ddb_json_finish(&j);
 	if (!ok)
 		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
-						  "response is not complete JSON (%zu bytes): %s", len,
-						  j.error ? j.error : "syntax error");
+						  "response is not complete JSON: %s at byte %zu of %zu",
+						  j.error ? j.error : "syntax error", j.error_offset, len);
 	ddb_json_free(&j);
 	return ok;
 }

@@ -555,7 +555,9 @@ report_error(const DdbAwsError *err, const char *service, const char *operation,
 			else if (code_in(err->code, throttle_codes))
 			{
 				sqlstate = ERRCODE_FDW_ERROR;
-				hint = "AWS kept throttling through every retry (the server's max_retries option); raise the table's capacity, lower max_read_units_per_second, or retry later.";
+				hint = sts ?
+					"STS kept throttling through every retry (the server's max_retries option); retry later." :
+					"DynamoDB kept throttling through every retry (the server's max_retries option); raise the table's capacity, lower max_read_units_per_second, or retry later.";
 			}
 			ereport(ERROR,
 					(errcode(sqlstate),

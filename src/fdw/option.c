@@ -260,6 +260,8 @@ check_option_value(const DdbOption *opt, DefElem *def)
 							 errmsg("invalid value for option \"%s\": \"%s\"",
 									opt->name, value),
 							 hint ? errhint("%s", hint) :
+							 strncmp(opt->name, "retry_", 6) == 0 ?
+							 errhint("Use a non-negative duration such as \"25ms\" or \"20s\"; a number without a unit is milliseconds.") :
 							 errhint("Use a non-negative duration such as \"5s\" or \"500ms\"; a number without a unit is milliseconds, 0 means no limit.")));
 				break;
 			}
