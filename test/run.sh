@@ -11,6 +11,10 @@
 #                    resume (test/sync_crash.py)
 #   stream_crash     kill -9 of a backend applying a stream, then resume
 #                    (test/stream_crash.py)
+#   fault_suite      syncs through throttling, 5xx, resets, cut-short and
+#                    corrupted answers; persistent faults; STS outages; the
+#                    read-rate limit; kill -9 of a segment worker
+#                    (test/fault_suite.py)
 #
 # DDB_TESTS="options import" limits the pg_regress suites run.
 source "$(dirname "$0")/lib.sh"
@@ -121,6 +125,13 @@ ddb_log "stream crash test (kill -9 while applying the stream, resume)"
 	record stream_crash ok || {
 	record stream_crash FAIL
 	tail -20 "$DDB_RUN/stream_crash.log" >&2
+}
+
+ddb_log "fault suite (fault mix, persistent faults, STS outage, rate limit, worker kill)"
+"$DDB_PY" "$DDB_ROOT/test/fault_suite.py" >"$DDB_RUN/fault_suite.log" 2>&1 &&
+	record fault_suite ok || {
+	record fault_suite FAIL
+	tail -20 "$DDB_RUN/fault_suite.log" >&2
 }
 
 if [ -s "$regress_out/regression.diffs" ]; then
