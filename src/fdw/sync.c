@@ -654,6 +654,9 @@ int64
 sync_upsert_rows(SyncJob *job, int nrows, const Datum *values, const bool *nulls,
 			int natts, TimestampTz now, int64 *added)
 {
+	MemoryContext tmp;
+	MemoryContext old;
+	uint64		processed;
 	TupleDesc	tdesc = job->target_desc;
 	int			tnatts = tdesc->natts;
 	Datum	   *rows;
@@ -668,6 +671,15 @@ sync_upsert_rows(SyncJob *job, int nrows, const Datum *values, const bool *nulls
 
 	if (nrows == 0)
 		return 0;
+
+	/*
+	 * Everything of the page in a context of its own: the caller's lives as
+	 * long as the procedure (commits do not reset it), and a million rows
+	 * must not pile up there.
+	 */
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "ddb_fdw upsert",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(tmp);
 	rows = palloc(sizeof(Datum) * nrows);
 	tvalues = palloc(sizeof(Datum) * tnatts);
 	tnulls = palloc(sizeof(bool) * tnatts);
@@ -708,6 +720,7 @@ sync_upsert_rows(SyncJob *job, int nrows, const Datum *values, const bool *nulls
 						  false, 0);
 	if (rc != (added ? SPI_OK_INSERT_RETURNING : SPI_OK_INSERT))
 		elog(ERROR, "sync upsert failed: %s", SPI_result_code_string(rc));
+	processed = SPI_processed;
 	if (added)
 	{
 		uint64		i;
@@ -721,11 +734,10 @@ sync_upsert_rows(SyncJob *job, int nrows, const Datum *values, const bool *nulls
 				(*added)++;
 		}
 	}
-	pfree(array);
-	pfree(rows);
-	pfree(tvalues);
-	pfree(tnulls);
-	return (int64) SPI_processed;
+	SPI_freetuptable(SPI_tuptable);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(tmp);
+	return (int64) processed;
 }
 
 static void
