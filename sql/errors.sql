@@ -197,6 +197,15 @@ BEGIN
 END $$;
 SELECT * FROM explain_retries('SELECT * FROM f_flaky_t');
 DROP FUNCTION explain_retries(text);
+-- waiting to retry is waiting on the latch: statement_timeout ends it
+SELECT fault_server('f_forever', 'throttle');
+ALTER SERVER f_forever OPTIONS (SET max_retries '100', SET retry_base_delay '60s',
+                                 ADD retry_max_delay '60s');
+SELECT clock_timestamp() AS t0 \gset
+SET statement_timeout = '400ms';
+SELECT * FROM f_forever_t;
+RESET statement_timeout;
+SELECT clock_timestamp() - :'t0' < interval '3 seconds' AS ended_at_once;
 -- the client recovers: after those failures the same backend reads fine
 CREATE FOREIGN TABLE customers (customer_id text) SERVER ddb;
 SELECT count(*) FROM customers;
