@@ -5,6 +5,9 @@
 #   make demo               fresh machine to a queried sample table
 #   make test               every test suite; ends with "N passed, N failed"
 #   make bench              benchmarks (not part of make test)
+#   make fuzz               libFuzzer targets of the AWS layer's parsers, each
+#                           for FUZZ_SECONDS (default 60); clang, not part of
+#                           make test
 
 MODULE_big = ddb_fdw
 AWS_OBJS = src/aws/buf.o src/aws/codec.o src/aws/json.o src/aws/http.o \
@@ -13,7 +16,7 @@ AWS_OBJS = src/aws/buf.o src/aws/codec.o src/aws/json.o src/aws/http.o \
 FDW_OBJS = src/fdw/ddb_fdw.o src/fdw/option.o src/fdw/connection.o \
 	src/fdw/import.o src/fdw/scan.o src/fdw/scanner.o src/fdw/decode.o src/fdw/sync.o \
 	src/fdw/segments.o src/fdw/pushdown.o src/fdw/stream.o \
-	src/fdw/ratelimit.o
+	src/fdw/ratelimit.o src/fdw/encode.o src/fdw/modify.o
 OBJS = $(AWS_OBJS) $(FDW_OBJS)
 
 EXTENSION = ddb_fdw
@@ -34,7 +37,7 @@ include $(PGXS)
 $(AWS_OBJS) $(AWS_OBJS:.o=.bc): $(wildcard src/aws/*.h)
 $(FDW_OBJS) $(FDW_OBJS:.o=.bc): $(wildcard src/aws/*.h src/fdw/*.h)
 
-.PHONY: demo test bench unit
+.PHONY: demo test bench unit fuzz
 
 demo:
 	bash test/demo.sh
@@ -48,3 +51,8 @@ bench:
 # C unit tests of src/aws (no PostgreSQL needed); UNIT_VALGRIND=1 for valgrind
 unit:
 	$(MAKE) -f test/unit/Makefile
+
+# libFuzzer targets of the src/aws parsers (see test/fuzz/Makefile); exits
+# non-zero on any finding.  Not part of "make test".
+fuzz:
+	$(MAKE) -f test/fuzz/Makefile

@@ -78,6 +78,8 @@ CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (table_name 'no spaces
 CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (table_name 'ab');
 CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (partition_key '');
 CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (region 'eu-west-1');
+CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (batch_size '0');
+CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (overwrite 'sometimes');
 CREATE FOREIGN TABLE ft_bad (pk text OPTIONS (attribute '')) SERVER s_ok;
 CREATE FOREIGN TABLE ft_bad (pk text OPTIONS (attribute_name '')) SERVER s_ok;
 CREATE FOREIGN TABLE ft_bad (doc jsonb OPTIONS (whole_item 'maybe')) SERVER s_ok;

@@ -65,6 +65,7 @@ ddb_fdw_handler(PG_FUNCTION_ARGS)
 	FdwRoutine *routine = makeNode(FdwRoutine);
 
 	ddb_register_scan_callbacks(routine);
+	ddb_register_modify_callbacks(routine);
 	routine->ImportForeignSchema = ddbImportForeignSchema;
 	PG_RETURN_POINTER(routine);
 }

@@ -143,4 +143,7 @@ extern List *ddbImportForeignSchema(ImportForeignSchemaStmt *stmt,
 /* in scan.c */
 extern void ddb_register_scan_callbacks(FdwRoutine *routine);
 
+/* in modify.c */
+extern void ddb_register_modify_callbacks(FdwRoutine *routine);
+
 #endif							/* DDB_FDW_H */

@@ -43,7 +43,8 @@ typedef enum DdbOptionKind
 	OPT_SESSION_DURATION,
 	OPT_AMBIENT_SOURCES,
 	OPT_RETRIES,
-	OPT_RATE
+	OPT_RATE,
+	OPT_BATCH_SIZE
 } DdbOptionKind;
 
 typedef struct DdbOption
@@ -88,6 +89,8 @@ static const DdbOption ddb_options[] = {
 	{"index_name", ForeignTableRelationId, OPT_INDEX_NAME, false},
 	{"consistent_read", ForeignTableRelationId, OPT_BOOL, false},
 	{"max_read_units_per_second", ForeignTableRelationId, OPT_RATE, false},
+	{"overwrite", ForeignTableRelationId, OPT_BOOL, false},
+	{"batch_size", ForeignTableRelationId, OPT_BATCH_SIZE, false},
 	/* column */
 	{"attribute_name", AttributeRelationId, OPT_ATTRIBUTE_NAME, false},
 	{"whole_item", AttributeRelationId, OPT_BOOL, false},
@@ -383,6 +386,18 @@ check_option_value(const DdbOption *opt, DefElem *def)
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
 							 errhint("Use a number of retries between 0 and %d.", MAX_RETRIES_LIMIT)));
+				break;
+			}
+		case OPT_BATCH_SIZE:
+			{
+				int			n;
+				const char *hint;
+
+				if (!parse_int(value, &n, 0, &hint) || n < 1 || n > 10000)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
+							 errhint("Use a number of rows between 1 and 10000.")));
 				break;
 			}
 		case OPT_RATE:

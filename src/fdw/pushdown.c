@@ -56,6 +56,8 @@
 #include "utils/numeric.h"
 #include "utils/pg_locale.h"
 #include "utils/rel.h"
+
+#include "encode.h"
 #include "utils/ruleutils.h"
 
 bool		ddb_enable_pushdown = true;
@@ -748,100 +750,6 @@ ddb_eval_cond_values(List *exprstates, ExprContext *econtext, List *fdw_exprs,
  */
 
 /*
- * Whether numeric text (numeric_out's: no exponent) is a number DynamoDB
- * holds: at most 38 significant digits, magnitude 1E-130 up to below 1E+126.
- */
-static bool
-dynamodb_number(const char *s)
-{
-	const char *p = s;
-	int			intdigits = 0;	/* digits before the point */
-	int			first = -1;		/* position of the first significant digit */
-	int			last = -1;
-	int			pos = 0;		/* digit position, the point not counted */
-	bool		point = false;
-
-	if (*p == '-')
-		p++;
-	if (!isdigit((unsigned char) *p))
-		return false;			/* NaN, Infinity */
-	for (; *p; p++)
-	{
-		if (*p == '.')
-		{
-			point = true;
-			continue;
-		}
-		if (!isdigit((unsigned char) *p))
-			return false;
-		if (!point)
-			intdigits++;
-		if (*p != '0')
-		{
-			if (first < 0)
-				first = pos;
-			last = pos;
-		}
-		pos++;
-	}
-	if (first < 0)
-		return true;			/* zero */
-	if (last - first + 1 > 38)
-		return false;
-	/* decimal exponent of the first significant digit */
-	{
-		int			exp10 = intdigits - 1 - first;
-
-		return exp10 >= -130 && exp10 <= 125;
-	}
-}
-
-/* The text of a number value of type typid. */
-static char *
-number_text(Datum v, Oid typid)
-{
-	switch (typid)
-	{
-		case INT2OID:
-			return psprintf("%d", (int) DatumGetInt16(v));
-		case INT4OID:
-			return psprintf("%d", DatumGetInt32(v));
-		case INT8OID:
-			return psprintf(INT64_FORMAT, DatumGetInt64(v));
-		default:
-			return DatumGetCString(DirectFunctionCall1(numeric_out, v));
-	}
-}
-
-static void
-append_json_string(StringInfo out, const char *s, size_t len)
-{
-	DdbBuf		b;
-
-	ddb_buf_init(&b);
-	ddb_buf_append_json_string(&b, s, len);
-	if (!ddb_buf_ok(&b))
-	{
-		ddb_buf_free(&b);
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	}
-	appendBinaryStringInfo(out, b.data, b.len);
-	ddb_buf_free(&b);
-}
-
-/* The UTF-8 form of len bytes of server-encoded text (not terminated). */
-static const char *
-server_to_utf8(const char *s, int *len)
-{
-	char	   *utf8 = pg_server_to_any(s, *len, PG_UTF8);
-
-	/* the same pointer when nothing needed converting */
-	if (utf8 != s)
-		*len = strlen(utf8);
-	return utf8;
-}
-
-/*
  * Appends v, a value of type typid, as a DynamoDB attribute value of type
  * tag; false (nothing appended) when it cannot be one.  Key values must not
  * be empty.
@@ -859,17 +767,17 @@ append_attribute_value(StringInfo out, Datum v, Oid typid, char tag, bool key)
 
 				if (key && len == 0)
 					return false;
-				utf8 = server_to_utf8(VARDATA_ANY(t), &len);
+				utf8 = ddb_server_to_utf8(VARDATA_ANY(t), &len);
 				appendStringInfoString(out, "{\"S\":");
-				append_json_string(out, utf8, len);
+				ddb_append_json_string(out, utf8, len);
 				appendStringInfoChar(out, '}');
 				return true;
 			}
 		case 'N':
 			{
-				char	   *num = number_text(v, typid);
+				char	   *num = ddb_number_text(v, typid);
 
-				if (!dynamodb_number(num))
+				if (!ddb_dynamodb_number(num))
 					return false;
 				appendStringInfo(out, "{\"N\":\"%s\"}", num);
 				return true;
@@ -985,7 +893,7 @@ name_placeholder(Builder *b, AttrNumber attnum)
 	}
 	ddb_get_column_options(RelationGetRelid(b->rel), attnum, &col);
 	initStringInfo(&json);
-	append_json_string(&json, col.attribute_name, strlen(col.attribute_name));
+	ddb_append_json_string(&json, col.attribute_name, strlen(col.attribute_name));
 	ph = psprintf("#c%d", i);
 	b->name_attnums = lappend_int(b->name_attnums, attnum);
 	b->names = lappend(b->names, list_make2(makeString(ph), makeString(json.data)));
@@ -1206,9 +1114,9 @@ compare_key_values(Datum a, Oid atype, Datum b, Oid btype, char tag)
 {
 	if (tag == 'N')
 	{
-		Datum		na = DirectFunctionCall3(numeric_in, CStringGetDatum(number_text(a, atype)),
+		Datum		na = DirectFunctionCall3(numeric_in, CStringGetDatum(ddb_number_text(a, atype)),
 											 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-		Datum		nb = DirectFunctionCall3(numeric_in, CStringGetDatum(number_text(b, btype)),
+		Datum		nb = DirectFunctionCall3(numeric_in, CStringGetDatum(ddb_number_text(b, btype)),
 											 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 
 		return DatumGetInt32(DirectFunctionCall2(numeric_cmp, na, nb));
@@ -1226,8 +1134,8 @@ compare_key_values(Datum a, Oid atype, Datum b, Oid btype, char tag)
 
 		if (tag == 'S')
 		{
-			pa = server_to_utf8(pa, &la);
-			pb = server_to_utf8(pb, &lb);
+			pa = ddb_server_to_utf8(pa, &la);
+			pb = ddb_server_to_utf8(pb, &lb);
 		}
 		r = memcmp(pa, pb, Min(la, lb));
 		return r != 0 ? r : (la > lb) - (la < lb);
@@ -1389,12 +1297,12 @@ build_keys(Builder *b, List *pk, List *sk)
 
 	ddb_get_column_options(RelationGetRelid(b->rel), COND_ATTNUM(pk), &pcol);
 	initStringInfo(&pname);
-	append_json_string(&pname, pcol.attribute_name, strlen(pcol.attribute_name));
+	ddb_append_json_string(&pname, pcol.attribute_name, strlen(pcol.attribute_name));
 	if (sk != NIL)
 	{
 		ddb_get_column_options(RelationGetRelid(b->rel), COND_ATTNUM(sk), &scol);
 		initStringInfo(&sname);
-		append_json_string(&sname, scol.attribute_name, strlen(scol.attribute_name));
+		ddb_append_json_string(&sname, scol.attribute_name, strlen(scol.attribute_name));
 	}
 	foreach(lp, pks)
 	{
@@ -1493,7 +1401,7 @@ append_attribute_display(StringInfo s, const char *name)
 		!isdigit((unsigned char) name[0]))
 		appendStringInfoString(s, name);
 	else
-		append_json_string(s, name, strlen(name));
+		ddb_append_json_string(s, name, strlen(name));
 }
 
 /* Value i as the planner named it, else deparsed. */

@@ -1,0 +1,189 @@
+--
+-- modify: INSERT, UPDATE and DELETE on foreign tables
+--
+-- What was written is read back through the foreign table and, independently,
+-- by boto3 (ddb_test.dynamodb_items) and DynamoDB Local's own GetItem.
+--
+\getenv gateway DDB_GATEWAY
+\getenv access_key DDB_TEST_ACCESS_KEY
+\getenv secret_key DDB_TEST_SECRET_KEY
+SET client_min_messages = warning;
+SELECT ddb_test.dynamodb('DeleteTable', '{"TableName": "md_items"}') IS NOT NULL AS fresh,
+       ddb_test.dynamodb('DeleteTable', '{"TableName": "md_pairs"}') IS NOT NULL AS fresh;
+SELECT ddb_test.dynamodb('CreateTable', '{"TableName": "md_items",
+  "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+  "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+  "BillingMode": "PAY_PER_REQUEST"}') #>> '{TableDescription,TableStatus}' AS status;
+SELECT ddb_test.dynamodb('CreateTable', '{"TableName": "md_pairs",
+  "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "n", "KeyType": "RANGE"}],
+  "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}, {"AttributeName": "n", "AttributeType": "N"}],
+  "BillingMode": "PAY_PER_REQUEST"}') #>> '{TableDescription,TableStatus}' AS status;
+CREATE SCHEMA md;
+CREATE FOREIGN TABLE md.typed (
+  pk text, n numeric, i int, big bigint, f float8, r real, b bytea, ok boolean,
+  doc jsonb, js json, tags text[], nums numeric[], blobs bytea[], flags boolean[],
+  ts timestamptz, d date, u uuid, v varchar(10),
+  item jsonb OPTIONS (whole_item 'true'))
+  SERVER ddb OPTIONS (table_name 'md_items', partition_key 'pk');
+-- GetItem of one item as DynamoDB Local has it
+CREATE FUNCTION md_get(tbl text, key jsonb) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT ddb_test.dynamodb('GetItem', jsonb_build_object('TableName', tbl, 'Key', key,
+                                                         'ConsistentRead', true)) -> 'Item'
+$$;
+
+-- ===================================================================
+-- every type written as its DynamoDB type, and read back equal
+-- ===================================================================
+CREATE TABLE md_expected (LIKE md.typed);
+ALTER TABLE md_expected DROP COLUMN item;
+INSERT INTO md_expected VALUES
+ ('all', 12345678901234567890.1234567890123456, 2147483647, -9223372036854775808,
+  0.1, 1.5, '\x00ff10', true,
+  '{"x": [1, "two", null, {"y": false}], "z": 1.5, "e": {}, "l": []}',
+  '{"plain": "json", "n": -0.000001}',
+  '{red,green}', '{1,2.5,-3e-7}', '{"\\x01","\\x02"}', '{true,false,true}',
+  '2024-01-02 03:04:05.678+00', '2024-02-29', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'short'),
+ ('floats', 0, 0, 0, 1e-7, 3.4e38, '\x', false, 'null', '"s"', '{""}', '{0}', NULL, NULL,
+  NULL, NULL, NULL, ''),
+ ('huge', 99999999999999999999999999999999999999, NULL, NULL, 1.2345678901234567e125, NULL,
+  NULL, NULL, '123.456', '[1, [2, [3]]]', NULL, '{1e125}', NULL, NULL, NULL, NULL, NULL, NULL);
+INSERT INTO md.typed SELECT e.*, NULL FROM md_expected e;
+-- through the foreign table: the same values (sets in DynamoDB's order, so
+-- compared sorted)
+CREATE FUNCTION md_sorted(anyarray) RETURNS anyarray LANGUAGE sql IMMUTABLE AS
+  $$ SELECT array_agg(x ORDER BY x) FROM unnest($1) x $$;
+SELECT pk AS differs FROM (
+  SELECT pk, n, i, big, f, r, b, ok, doc, js::jsonb, md_sorted(tags), md_sorted(nums),
+         md_sorted(blobs), flags, ts, d, u, v
+    FROM md_expected
+  EXCEPT
+  SELECT pk, n, i, big, f, r, b, ok, doc, js::jsonb, md_sorted(tags), md_sorted(nums),
+         md_sorted(blobs), flags, ts, d, u, v
+    FROM md.typed) x;
+SELECT count(*) AS rows_read FROM md.typed;
+SELECT pk, n, i, big, f, r, ts FROM md.typed ORDER BY pk;
+-- as DynamoDB holds them: N with every digit, sets, nested maps and lists
+SELECT md_get('md_items', '{"pk": {"S": "all"}}');
+SELECT md_get('md_items', '{"pk": {"S": "floats"}}') -> 'f' AS f, md_get('md_items', '{"pk": {"S": "huge"}}') -> 'f' AS huge_f;
+-- and as boto3 reads them
+SELECT item FROM ddb_test.dynamodb_items('md_items') AS item WHERE item->>'pk' = 'all';
+
+-- ===================================================================
+-- INSERT: an existing key is a unique violation
+-- ===================================================================
+\set VERBOSITY default
+INSERT INTO md.typed (pk, n) VALUES ('all', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT n FROM md.typed WHERE pk = 'all';
+-- values DynamoDB cannot hold: refused with the column and the item
+INSERT INTO md.typed (pk, tags) VALUES ('bad', '{}');
+INSERT INTO md.typed (pk, tags) VALUES ('bad', '{a,b,a}');
+INSERT INTO md.typed (pk, tags) VALUES ('bad', '{a,NULL}');
+INSERT INTO md.typed (pk, f) VALUES ('bad', 'NaN');
+INSERT INTO md.typed (pk, f) VALUES ('bad', 1.7976931348623157e308);
+INSERT INTO md.typed (pk, n) VALUES ('bad', 'Infinity');
+INSERT INTO md.typed (pk, n) VALUES ('bad', 1e126);
+INSERT INTO md.typed (pk, n) VALUES ('bad', 1.000000000000000000000000000000000000001);
+INSERT INTO md.typed (pk, doc) VALUES ('bad', '{"n": 1e200}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS nothing_written FROM md.typed WHERE pk = 'bad';
+-- DynamoDB's own refusals are clear too: an empty key, an item over 400 KB
+INSERT INTO md.typed (pk) VALUES ('');
+INSERT INTO md.typed (pk, v, doc) VALUES ('large', 'x', jsonb_build_object('s', repeat('x', 420000)));
+\echo :LAST_ERROR_SQLSTATE
+-- the whole-item column writes the item; typed columns win over it
+INSERT INTO md.typed (pk, i, item) VALUES ('whole', 5,
+  '{"pk": "not this", "i": 999, "extra": {"deep": [1, "x", true]}, "s": "str"}');
+SELECT pk, i, item FROM md.typed WHERE pk = 'whole';
+INSERT INTO md.typed (pk, item) VALUES ('whole2', '[1, 2]');
+-- RETURNING
+INSERT INTO md.typed (pk, n, tags) VALUES ('ret', 1.50, '{a}') RETURNING pk, n, tags;
+
+-- ===================================================================
+-- UPDATE: the changed columns only; NULL removes the attribute
+-- ===================================================================
+SELECT ddb_test.reset_requests();
+UPDATE md.typed SET n = 7, f = NULL, tags = '{blue}' WHERE pk = 'all';
+SELECT op, count(*) FROM ddb_test.requests() GROUP BY op ORDER BY op;
+SELECT md_get('md_items', '{"pk": {"S": "all"}}') ? 'f' AS f_still_there,
+       md_get('md_items', '{"pk": {"S": "all"}}') -> 'n' AS n,
+       md_get('md_items', '{"pk": {"S": "all"}}') -> 'tags' AS tags,
+       md_get('md_items', '{"pk": {"S": "all"}}') -> 'i' AS i_untouched;
+UPDATE md.typed SET i = coalesce(i, 0) + 1 WHERE pk IN ('huge', 'ret') RETURNING pk, i, n, tags;
+-- the key cannot change
+UPDATE md.typed SET pk = 'other' WHERE pk = 'all';
+\echo :LAST_ERROR_SQLSTATE
+-- the whole item replaced
+UPDATE md.typed SET item = '{"only": "this"}' WHERE pk = 'whole';
+SELECT md_get('md_items', '{"pk": {"S": "whole"}}');
+-- an item deleted after it was read, before it is updated, is not updated
+-- (nor brought back): the filter deletes it behind the extension's back
+UPDATE md.typed SET i = 1
+ WHERE pk = 'floats'
+   AND ddb_test.dynamodb('DeleteItem', jsonb_build_object('TableName', 'md_items',
+         'Key', jsonb_build_object('pk', jsonb_build_object('S', pk)))) IS NOT NULL;
+SELECT md_get('md_items', '{"pk": {"S": "floats"}}') IS NULL AS not_resurrected;
+
+-- ===================================================================
+-- DELETE by key and by scan; RETURNING
+-- ===================================================================
+SELECT ddb_test.reset_requests();
+DELETE FROM md.typed WHERE pk = 'ret' RETURNING pk, n, tags;
+DELETE FROM md.typed WHERE pk = 'ret';
+SELECT op, count(*) FROM ddb_test.requests() GROUP BY op ORDER BY op;
+DELETE FROM md.typed WHERE i IS NULL;
+SELECT pk FROM md.typed ORDER BY pk;
+SELECT count(*) AS items_left FROM ddb_test.dynamodb_items('md_items');
+
+-- ===================================================================
+-- a two-part key
+-- ===================================================================
+IMPORT FOREIGN SCHEMA x LIMIT TO (md_pairs) FROM SERVER ddb INTO md;
+ALTER FOREIGN TABLE md.md_pairs ADD COLUMN label text;
+INSERT INTO md.md_pairs (g, n, label) VALUES ('a', 1, 'one'), ('a', 2, 'two'), ('b', 1, 'b-one');
+INSERT INTO md.md_pairs (g, n, label) VALUES ('a', 2, 'again');
+UPDATE md.md_pairs SET label = upper(label) WHERE g = 'a';
+DELETE FROM md.md_pairs WHERE g = 'b' AND n = 1;
+SELECT g, n, label FROM md.md_pairs ORDER BY g, n;
+UPDATE md.md_pairs SET n = 3 WHERE g = 'a';
+
+-- ===================================================================
+-- batches: BatchWriteItem in groups of 25, when overwriting is allowed
+-- ===================================================================
+EXPLAIN (COSTS OFF) INSERT INTO md.typed (pk, i) SELECT 'k' || g, g FROM generate_series(1, 1000) g;
+ALTER FOREIGN TABLE md.typed OPTIONS (ADD overwrite 'true', ADD batch_size '100');
+EXPLAIN (COSTS OFF) INSERT INTO md.typed (pk, i) SELECT 'k' || g, g FROM generate_series(1, 1000) g;
+SELECT ddb_test.reset_requests();
+INSERT INTO md.typed (pk, i) SELECT 'k' || g, g FROM generate_series(1, 1000) g;
+SELECT op, count(*) FROM ddb_test.requests() GROUP BY op ORDER BY op;
+SELECT count(*), sum(i) FROM md.typed WHERE pk LIKE 'k%';
+-- overwrite: an existing key is replaced
+INSERT INTO md.typed (pk, i) VALUES ('k1', -1);
+SELECT i FROM md.typed WHERE pk = 'k1';
+-- EXPLAIN ANALYZE counts the requests
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  INSERT INTO md.typed (pk, i) SELECT 'x' || g, g FROM generate_series(1, 60) g;
+-- a batch that fails says how much was written before
+CREATE SERVER md_flaky FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'us-east-1', endpoint :'gateway', max_retries '0');
+SELECT ddb_test.getenv('gateway') || '/fault/op=BatchWriteItem,errorbody=ValidationException,skip=3/'
+  AS batch_fails \gset
+ALTER SERVER md_flaky OPTIONS (SET endpoint :'batch_fails');
+CREATE USER MAPPING FOR CURRENT_USER SERVER md_flaky
+  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+CREATE FOREIGN TABLE md.flaky (pk text, i int) SERVER md_flaky
+  OPTIONS (table_name 'md_items', partition_key 'pk', overwrite 'true', batch_size '50');
+SELECT ddb_test.reset_faults();
+INSERT INTO md.flaky SELECT 'f' || g, g FROM generate_series(1, 200) g;
+SELECT count(*) AS written_before_the_failure FROM md.typed WHERE pk LIKE 'f%';
+DELETE FROM md.typed WHERE pk LIKE 'k%' OR pk LIKE 'x%' OR pk LIKE 'f%';
+SELECT count(*) FROM md.typed;
+
+-- ===================================================================
+-- what cannot be written to
+-- ===================================================================
+CREATE FOREIGN TABLE md.by_index (pk text) SERVER ddb
+  OPTIONS (table_name 'md_items', index_name 'some_index');
+INSERT INTO md.by_index VALUES ('x');
+CREATE FOREIGN TABLE md.nokey (i int) SERVER ddb OPTIONS (table_name 'md_items', partition_key 'pk');
+DELETE FROM md.nokey;

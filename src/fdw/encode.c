@@ -1,0 +1,603 @@
+/*-------------------------------------------------------------------------
+ *
+ * encode.c
+ *		PostgreSQL values as DynamoDB attribute values (JSON).
+ *
+ * The mapping is the reverse of decode.c's, so that what is written reads
+ * back equal: numbers become N with every digit (floats in their shortest
+ * exact form, written out without an exponent), text S, bytea B (base64),
+ * boolean BOOL, jsonb and json M/L with nested types, arrays SS/NS/BS (or L
+ * for other element types), anything else S in its text form.  DynamoDB
+ * refuses empty sets and sets holding a value twice; those are errors here,
+ * with the column and the item named, rather than DynamoDB's bare
+ * ValidationException.
+ *
+ * IDENTIFICATION
+ *		src/fdw/encode.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ddb_fdw.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "parser/parse_coerce.h"
+#include "utils/array.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+
+#include "encode.h"
+
+void
+ddb_append_json_string(StringInfo out, const char *s, size_t len)
+{
+	DdbBuf		b;
+
+	ddb_buf_init(&b);
+	ddb_buf_append_json_string(&b, s, len);
+	if (!ddb_buf_ok(&b))
+	{
+		ddb_buf_free(&b);
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	}
+	appendBinaryStringInfo(out, b.data, b.len);
+	ddb_buf_free(&b);
+}
+
+const char *
+ddb_server_to_utf8(const char *s, int *len)
+{
+	char	   *utf8 = pg_server_to_any(s, *len, PG_UTF8);
+
+	/* the same pointer when nothing needed converting */
+	if (utf8 != s)
+		*len = strlen(utf8);
+	return utf8;
+}
+
+bool
+ddb_dynamodb_number(const char *s)
+{
+	const char *p = s;
+	int			intdigits = 0;	/* digits before the point */
+	int			first = -1;		/* position of the first significant digit */
+	int			last = -1;
+	int			pos = 0;		/* digit position, the point not counted */
+	bool		point = false;
+
+	if (*p == '-')
+		p++;
+	if (!isdigit((unsigned char) *p))
+		return false;			/* NaN, Infinity */
+	for (; *p; p++)
+	{
+		if (*p == '.')
+		{
+			point = true;
+			continue;
+		}
+		if (!isdigit((unsigned char) *p))
+			return false;
+		if (!point)
+			intdigits++;
+		if (*p != '0')
+		{
+			if (first < 0)
+				first = pos;
+			last = pos;
+		}
+		pos++;
+	}
+	if (first < 0)
+		return true;			/* zero */
+	if (last - first + 1 > 38)
+		return false;
+	/* decimal exponent of the first significant digit */
+	{
+		int			exp10 = intdigits - 1 - first;
+
+		return exp10 >= -130 && exp10 <= 125;
+	}
+}
+
+/*
+ * A float's shortest exact text ("1.5e-07") written out without the
+ * exponent ("0.00000015"), as DynamoDB numbers are.
+ */
+static char *
+plain_decimal(const char *s)
+{
+	const char *e = strpbrk(s, "eE");
+	StringInfoData out;
+	StringInfoData digits;
+	int			exp10;
+	int			point;			/* digits before the point */
+	const char *p;
+	bool		neg = (*s == '-');
+
+	if (e == NULL)
+		return pstrdup(s);
+	exp10 = atoi(e + 1);
+	initStringInfo(&digits);
+	point = -1;
+	for (p = neg ? s + 1 : s; p < e; p++)
+	{
+		if (*p == '.')
+			point = digits.len;
+		else
+			appendStringInfoChar(&digits, *p);
+	}
+	if (point < 0)
+		point = digits.len;
+	point += exp10;
+	initStringInfo(&out);
+	if (neg)
+		appendStringInfoChar(&out, '-');
+	if (point <= 0)
+	{
+		int			i;
+
+		appendStringInfoString(&out, "0.");
+		for (i = 0; i < -point; i++)
+			appendStringInfoChar(&out, '0');
+		appendStringInfoString(&out, digits.data);
+	}
+	else if (point >= digits.len)
+	{
+		int			i;
+
+		appendStringInfoString(&out, digits.data);
+		for (i = digits.len; i < point; i++)
+			appendStringInfoChar(&out, '0');
+	}
+	else
+	{
+		appendBinaryStringInfo(&out, digits.data, point);
+		appendStringInfoChar(&out, '.');
+		appendStringInfoString(&out, digits.data + point);
+	}
+	pfree(digits.data);
+	return out.data;
+}
+
+static Oid	output_function(Oid typid);
+
+static void
+refuse(const DdbEncodeTarget *t, int sqlstate, const char *what, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("cannot write %s to DynamoDB", what),
+			 t->column ?
+			 errdetail("Column \"%s\" of foreign table \"%s\"%s%s.", t->column, t->relname,
+					   t->key ? ", item " : "", t->key ? t->key : "") :
+			 errdetail("Foreign table \"%s\"%s%s.", t->relname,
+					   t->key ? ", item " : "", t->key ? t->key : ""),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+static void
+append_number_text(StringInfo out, const char *num, const DdbEncodeTarget *t)
+{
+	if (!ddb_dynamodb_number(num))
+		refuse(t, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+			   psprintf("the number %s", num),
+			   "DynamoDB numbers have at most 38 significant digits and a magnitude from 1E-130 to below 1E+126; NaN and infinity do not exist there.");
+	appendStringInfoString(out, "{\"N\":\"");
+	appendStringInfoString(out, num);
+	appendStringInfoString(out, "\"}");
+}
+
+char *
+ddb_number_text(Datum v, Oid typid)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			return psprintf("%d", (int) DatumGetInt16(v));
+		case INT4OID:
+			return psprintf("%d", DatumGetInt32(v));
+		case INT8OID:
+			return psprintf(INT64_FORMAT, DatumGetInt64(v));
+		case NUMERICOID:
+			return DatumGetCString(DirectFunctionCall1(numeric_out, v));
+		case FLOAT4OID:
+		case FLOAT8OID:
+			{
+				double		d = typid == FLOAT4OID ? (double) DatumGetFloat4(v) :
+					DatumGetFloat8(v);
+				char	   *txt;
+
+				if (isnan(d) || isinf(d))
+					return pstrdup(isnan(d) ? "NaN" : "Infinity");
+				/* the shortest text that reads back as the same float */
+				txt = typid == FLOAT4OID ?
+					DatumGetCString(DirectFunctionCall1(float4out, v)) :
+					DatumGetCString(DirectFunctionCall1(float8out, v));
+				return plain_decimal(txt);
+			}
+		default:
+			return NULL;
+	}
+}
+
+static void
+append_text(StringInfo out, const char *tag, const char *s, int len)
+{
+	const char *utf8 = ddb_server_to_utf8(s, &len);
+
+	appendStringInfo(out, "{\"%s\":", tag);
+	ddb_append_json_string(out, utf8, len);
+	appendStringInfoChar(out, '}');
+}
+
+static void
+append_base64(StringInfo out, const char *data, size_t len)
+{
+	DdbBuf		buf;
+
+	ddb_buf_init(&buf);
+	ddb_base64_encode(&buf, data, len);
+	if (!ddb_buf_ok(&buf))
+	{
+		ddb_buf_free(&buf);
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	}
+	appendStringInfoChar(out, '"');
+	appendBinaryStringInfo(out, buf.data, buf.len);
+	appendStringInfoChar(out, '"');
+	ddb_buf_free(&buf);
+}
+
+/* ----------------------------------------------------------------
+ * jsonb
+ * ----------------------------------------------------------------
+ */
+static void
+append_jsonb_scalar(StringInfo out, JsonbValue *v, const DdbEncodeTarget *t)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			appendStringInfoString(out, "{\"NULL\":true}");
+			break;
+		case jbvString:
+			append_text(out, "S", v->val.string.val, v->val.string.len);
+			break;
+		case jbvNumeric:
+			append_number_text(out, DatumGetCString(DirectFunctionCall1(numeric_out,
+																		NumericGetDatum(v->val.numeric))), t);
+			break;
+		case jbvBool:
+			appendStringInfoString(out, v->val.boolean ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
+			break;
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
+	}
+}
+
+/*
+ * Appends the jsonb container the iterator is at (after its BEGIN token was
+ * read) as M or L.
+ */
+static void
+append_jsonb_container(StringInfo out, JsonbIterator **it, bool object,
+					   const DdbEncodeTarget *t)
+{
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	bool		first = true;
+
+	appendStringInfoString(out, object ? "{\"M\":{" : "{\"L\":[");
+	while ((tok = JsonbIteratorNext(it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
+			break;
+		if (tok == WJB_KEY)
+		{
+			if (!first)
+				appendStringInfoChar(out, ',');
+			first = false;
+			{
+				int			len = v.val.string.len;
+				const char *utf8 = ddb_server_to_utf8(v.val.string.val, &len);
+
+				ddb_append_json_string(out, utf8, len);
+			}
+			appendStringInfoChar(out, ':');
+			continue;
+		}
+		/* an array's elements are separated here, an object's at their key */
+		if (!object && (tok == WJB_ELEM || tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY))
+		{
+			if (!first)
+				appendStringInfoChar(out, ',');
+			first = false;
+		}
+		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
+		{
+			append_jsonb_container(out, it, tok == WJB_BEGIN_OBJECT, t);
+			continue;
+		}
+		append_jsonb_scalar(out, &v, t);
+	}
+	appendStringInfoString(out, object ? "}}" : "]}");
+}
+
+static void
+append_jsonb(StringInfo out, Jsonb *jb, const DdbEncodeTarget *t)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (JB_ROOT_IS_SCALAR(jb))
+	{
+		if (!JsonbExtractScalar(&jb->root, &v))
+			elog(ERROR, "could not read a jsonb scalar");
+		append_jsonb_scalar(out, &v, t);
+		return;
+	}
+	it = JsonbIteratorInit(&jb->root);
+	tok = JsonbIteratorNext(&it, &v, false);
+	append_jsonb_container(out, &it, tok == WJB_BEGIN_OBJECT, t);
+}
+
+int
+ddb_encode_item_members(StringInfo out, Datum jsonb, List *skip,
+						const DdbEncodeTarget *t)
+{
+	Jsonb	   *jb = DatumGetJsonbP(jsonb);
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n = 0;
+
+	if (!JB_ROOT_IS_OBJECT(jb))
+		refuse(t, ERRCODE_INVALID_PARAMETER_VALUE, "a whole item that is not a JSON object",
+			   "A whole-item column holds the item as an object of attributes.");
+	it = JsonbIteratorInit(&jb->root);
+	tok = JsonbIteratorNext(&it, &v, false);	/* WJB_BEGIN_OBJECT */
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *name;
+		ListCell   *lc;
+		bool		skipped = false;
+
+		if (tok != WJB_KEY)
+			continue;
+		name = pnstrdup(v.val.string.val, v.val.string.len);
+		foreach(lc, skip)
+			if (strcmp((char *) lfirst(lc), name) == 0)
+				skipped = true;
+		tok = JsonbIteratorNext(&it, &v, true);	/* its value */
+		if (skipped)
+			continue;
+		if (n++ > 0)
+			appendStringInfoChar(out, ',');
+		{
+			int			len = strlen(name);
+			const char *utf8 = ddb_server_to_utf8(name, &len);
+
+			ddb_append_json_string(out, utf8, len);
+		}
+		appendStringInfoChar(out, ':');
+		if (v.type == jbvBinary)
+		{
+			Jsonb	   *sub = JsonbValueToJsonb(&v);
+
+			append_jsonb(out, sub, t);
+		}
+		else
+			append_jsonb_scalar(out, &v, t);
+	}
+	return n;
+}
+
+/* ----------------------------------------------------------------
+ * Arrays
+ * ----------------------------------------------------------------
+ */
+static void
+append_array(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(v);
+	Oid			elemtype = ARR_ELEMTYPE(arr);
+	Oid			base = getBaseType(elemtype);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	const char *set;
+	List	   *seen = NIL;
+	TYPCATEGORY cat = TypeCategory(base);
+
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
+	if (base == BYTEAOID)
+		set = "BS";
+	else if (cat == TYPCATEGORY_NUMERIC)
+		set = "NS";
+	else if (cat == TYPCATEGORY_STRING)
+		set = "SS";
+	else
+		set = NULL;				/* a list */
+
+	if (set && n == 0)
+		refuse(t, ERRCODE_INVALID_PARAMETER_VALUE, "an empty array as a set",
+			   "DynamoDB sets cannot be empty: write NULL to remove the attribute.");
+	appendStringInfo(out, "{\"%s\":[", set ? set : "L");
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i] && set)
+			refuse(t, ERRCODE_NULL_VALUE_NOT_ALLOWED, "a NULL element in a set",
+				   "DynamoDB sets hold no NULL.");
+		if (i > 0)
+			appendStringInfoChar(out, ',');
+		if (nulls[i])
+		{
+			appendStringInfoString(out, "{\"NULL\":true}");
+			continue;
+		}
+		if (set == NULL)
+		{
+			ddb_encode_value(out, elems[i], elemtype, t);
+			continue;
+		}
+		{
+			StringInfoData one;
+			ListCell   *lc;
+
+			initStringInfo(&one);
+			if (base == BYTEAOID)
+			{
+				bytea	   *b = DatumGetByteaPP(elems[i]);
+
+				append_base64(&one, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+			}
+			else if (cat == TYPCATEGORY_NUMERIC)
+			{
+				char	   *num = ddb_number_text(elems[i], base);
+
+				if (num == NULL)
+					num = OidOutputFunctionCall(output_function(elemtype), elems[i]);
+				if (!ddb_dynamodb_number(num))
+					append_number_text(&one, num, t);	/* raises the error */
+				appendStringInfo(&one, "\"%s\"", num);
+			}
+			else
+			{
+				char	   *s = OidOutputFunctionCall(output_function(elemtype), elems[i]);
+				int			len = strlen(s);
+				const char *utf8 = ddb_server_to_utf8(s, &len);
+
+				ddb_append_json_string(&one, utf8, len);
+			}
+			foreach(lc, seen)
+				if (strcmp((char *) lfirst(lc), one.data) == 0)
+					refuse(t, ERRCODE_INVALID_PARAMETER_VALUE,
+						   psprintf("the value %s twice in a set", one.data),
+						   "DynamoDB sets hold each value once.");
+			seen = lappend(seen, one.data);
+			appendStringInfoString(out, one.data);
+		}
+	}
+	appendStringInfoString(out, "]}");
+}
+
+/* The output function of a type. */
+static Oid
+output_function(Oid typid)
+{
+	Oid			typout;
+	bool		varlena;
+
+	getTypeOutputInfo(typid, &typout, &varlena);
+	return typout;
+}
+
+void
+ddb_encode_value(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
+{
+	Oid			base = getBaseType(typid);
+	char	   *num;
+
+	if (type_is_array(base))
+	{
+		append_array(out, v, base, t);
+		return;
+	}
+	num = ddb_number_text(v, base);
+	if (num)
+	{
+		append_number_text(out, num, t);
+		return;
+	}
+	switch (base)
+	{
+		case TIMESTAMPTZOID:
+		case TIMESTAMPOID:
+		case DATEOID:
+			{
+				/* ISO 8601, in UTC: the same text whatever DateStyle and TimeZone */
+				char		buf[MAXDATELEN + 2];
+				struct pg_tm tm;
+				fsec_t		fsec = 0;
+
+				if (base == DATEOID)
+				{
+					DateADT		d = DatumGetDateADT(v);
+
+					if (DATE_NOT_FINITE(d))
+						refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "an infinite date", NULL);
+					j2date(d + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+					EncodeDateOnly(&tm, USE_XSD_DATES, buf);
+				}
+				else
+				{
+					Timestamp	ts = DatumGetTimestamp(v);
+
+					/* without a time zone to convert to, the fields are UTC's */
+					if (TIMESTAMP_NOT_FINITE(ts) ||
+						timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+						refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "an infinite timestamp", NULL);
+					EncodeDateTime(&tm, fsec, false, 0, NULL, USE_XSD_DATES, buf);
+					if (base == TIMESTAMPTZOID)
+						strcat(buf, "Z");
+				}
+				append_text(out, "S", buf, strlen(buf));
+				return;
+			}
+		case BOOLOID:
+			appendStringInfoString(out, DatumGetBool(v) ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
+			return;
+		case BYTEAOID:
+			{
+				bytea	   *b = DatumGetByteaPP(v);
+
+				appendStringInfoString(out, "{\"B\":");
+				append_base64(out, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+				appendStringInfoChar(out, '}');
+				return;
+			}
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			{
+				text	   *txt = DatumGetTextPP(v);
+
+				append_text(out, "S", VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
+				return;
+			}
+		case JSONBOID:
+			append_jsonb(out, DatumGetJsonbP(v), t);
+			return;
+		case JSONOID:
+			{
+				char	   *s = TextDatumGetCString(v);
+
+				append_jsonb(out, DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+																	 CStringGetDatum(s))), t);
+				return;
+			}
+		default:
+			{
+				char	   *s = OidOutputFunctionCall(output_function(base), v);
+
+				append_text(out, "S", s, strlen(s));
+				return;
+			}
+	}
+}

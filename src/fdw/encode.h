@@ -1,0 +1,64 @@
+/*-------------------------------------------------------------------------
+ *
+ * encode.h
+ *		PostgreSQL values as DynamoDB attribute values (JSON), for the
+ *		values conditions send (pushdown.c) and the items writes send
+ *		(modify.c).
+ *
+ * IDENTIFICATION
+ *		src/fdw/encode.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DDB_ENCODE_H
+#define DDB_ENCODE_H
+
+#include "ddb_fdw.h"
+
+/* Appends s (len bytes of UTF-8) as a JSON string. */
+extern void ddb_append_json_string(StringInfo out, const char *s, size_t len);
+
+/* The UTF-8 form of len bytes of server-encoded text; *len is updated. */
+extern const char *ddb_server_to_utf8(const char *s, int *len);
+
+/*
+ * Whether numeric text (digits, a sign, a point; no exponent) is a number
+ * DynamoDB holds: at most 38 significant digits, magnitude 1E-130 up to
+ * below 1E+126.
+ */
+extern bool ddb_dynamodb_number(const char *s);
+
+/*
+ * The DynamoDB number text of v, a value of a number type (int2/4/8,
+ * numeric, float4/8: floats in their shortest exact form, no exponent), or
+ * NULL when typid is no number type.  Not checked: see ddb_dynamodb_number.
+ */
+extern char *ddb_number_text(Datum v, Oid typid);
+
+/* Where a value goes, for error messages. */
+typedef struct DdbEncodeTarget
+{
+	const char *relname;		/* the foreign table */
+	const char *column;			/* the column, or NULL */
+	const char *key;			/* the item's key as text, or NULL */
+} DdbEncodeTarget;
+
+/*
+ * Appends v, a non-null value of type typid, as a DynamoDB attribute value:
+ * numbers as N (every digit; NaN and infinity refused), text as S, bytea as
+ * B, boolean as BOOL, jsonb/json as M/L/S/N/BOOL/NULL, arrays as SS (text),
+ * NS (numbers), BS (bytea) or L (others; a set cannot be empty nor hold a
+ * value twice, so those are refused), other types as S (their text form).
+ */
+extern void ddb_encode_value(StringInfo out, Datum v, Oid typid,
+							 const DdbEncodeTarget *target);
+
+/*
+ * Appends the members of a jsonb object (a whole-item column) as
+ * "name":value pairs, comma-separated, skipping names in skip (a List of
+ * C strings); returns how many were appended.
+ */
+extern int	ddb_encode_item_members(StringInfo out, Datum jsonb, List *skip,
+									const DdbEncodeTarget *target);
+
+#endif							/* DDB_ENCODE_H */

@@ -1,0 +1,1028 @@
+/*-------------------------------------------------------------------------
+ *
+ * modify.c
+ *		INSERT, UPDATE and DELETE on DynamoDB foreign tables.
+ *
+ * Rows are identified by their key columns (the columns of the table's
+ * partition and sort key attributes), which UPDATE and DELETE carry as
+ * junk columns "ddb_key1" and "ddb_key2" from the scan that found them.
+ *
+ *   INSERT  PutItem with ConditionExpression attribute_not_exists(<pk>): an
+ *           existing key is a unique violation, as in PostgreSQL.  With the
+ *           table option overwrite 'true' the condition goes, and batches
+ *           (batch_size) go through BatchWriteItem in groups of 25 --
+ *           BatchWriteItem cannot carry a condition, so batching needs
+ *           overwrite.
+ *   UPDATE  UpdateItem "SET #a = :v ... REMOVE #b ..." for the changed
+ *           columns only (NULL removes the attribute), with
+ *           attribute_exists(<pk>) so that an item deleted meanwhile is not
+ *           resurrected; a change of the whole-item column puts the whole
+ *           item.  Key columns cannot change.
+ *   DELETE  DeleteItem; ReturnValues ALL_OLD tells whether there was an
+ *           item (the row count) and fills RETURNING.
+ *
+ * IDENTIFICATION
+ *		src/fdw/modify.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ddb_fdw.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/appendinfo.h"
+#include "optimizer/pathnode.h"
+#include "parser/parsetree.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "decode.h"
+#include "encode.h"
+
+#define BATCH_WRITE_MAX 25		/* DynamoDB's limit per BatchWriteItem */
+#define BATCH_WRITE_ATTEMPTS 10 /* for the same unprocessed items */
+#define DEFAULT_BATCH_SIZE 25
+
+/* fdw_private of a ModifyTable's foreign relation */
+enum FdwModifyPrivate
+{
+	FdwModifyTargetAttrs,		/* IntList: the columns written */
+	FdwModifyHasReturning		/* Boolean */
+};
+
+typedef struct ModifyState
+{
+	Relation	rel;
+	char	   *relname;
+	DdbOptions	opts;
+	DdbConnection *conn;
+	CmdType		operation;
+	List	   *target_attrs;	/* attnums */
+	bool		has_returning;
+	bool		overwrite;
+	int			batch_size;
+
+	/* columns */
+	int			natts;
+	char	  **attribute;		/* by attnum - 1; NULL: dropped or whole item */
+	Oid		   *typid;
+	AttrNumber	item_attnum;	/* the whole-item column, 0: none */
+	int			nkeys;
+	AttrNumber	key_attnum[2];
+	const char *key_attribute[2];
+	AttrNumber	junk_attno[2];	/* in the plan's output (UPDATE, DELETE) */
+
+	DdbDecoder *decoder;		/* RETURNING of UPDATE and DELETE */
+	MemoryContext temp_cxt;		/* reset per row */
+	DdbHttpResponse resp;
+
+	/* counters, for EXPLAIN ANALYZE */
+	int64		requests;
+	int64		retries;
+	int64		written;		/* items written by this statement so far */
+} ModifyState;
+
+/* ----------------------------------------------------------------
+ * Planning
+ * ----------------------------------------------------------------
+ */
+
+/* The key attribute names of a foreign table (the options, else DescribeTable). */
+static void
+key_attributes(Oid relid, DdbOptions *opts, const char **pk, const char **sk)
+{
+	*pk = opts->partition_key;
+	*sk = opts->sort_key;
+	if (*pk == NULL)
+	{
+		ForeignTable *table = GetForeignTable(relid);
+		ForeignServer *server = GetForeignServer(table->serverid);
+		UserMapping *user = GetUserMapping(GetUserId(), server->serverid);
+		DdbConnection *conn = ddb_get_connection(server, user, opts);
+		const DdbTableDesc *desc = ddb_connection_table_desc(conn, opts->table_name);
+
+		if (desc == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+					 errmsg("foreign table \"%s\" has no option \"partition_key\"",
+							get_rel_name(relid)),
+					 errhint("Set partition_key (and sort_key) to the DynamoDB table's key attributes, or import the table.")));
+		*pk = desc->key.partition_key;
+		*sk = desc->key.sort_key;
+	}
+}
+
+/* The column holding attribute name, or 0. */
+static AttrNumber
+column_of(Relation rel, const char *name)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		DdbColumnOptions col;
+
+		if (att->attisdropped)
+			continue;
+		ddb_get_column_options(RelationGetRelid(rel), att->attnum, &col);
+		if (!col.whole_item && strcmp(col.attribute_name, name) == 0)
+			return att->attnum;
+	}
+	return 0;
+}
+
+/* The key columns (1 or 2); an error when one has no column. */
+static int
+key_columns(Relation rel, DdbOptions *opts, AttrNumber *attnums, const char **names)
+{
+	const char *pk;
+	const char *sk;
+	int			n = 0;
+	int			k;
+
+	key_attributes(RelationGetRelid(rel), opts, &pk, &sk);
+	names[n++] = pk;
+	if (sk)
+		names[n++] = sk;
+	for (k = 0; k < n; k++)
+	{
+		attnums[k] = column_of(rel, names[k]);
+		if (attnums[k] == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("foreign table \"%s\" has no column for key attribute \"%s\"",
+							RelationGetRelationName(rel), names[k]),
+					 errhint("UPDATE and DELETE find items by their key: add a column for each key attribute.")));
+	}
+	return n;
+}
+
+static int
+ddbIsForeignRelUpdatable(Relation rel)
+{
+	DdbOptions	opts;
+
+	ddb_get_options(RelationGetRelid(rel), &opts);
+	/* a foreign table of an index is read-only, as the index is */
+	if (opts.index_name)
+		return 0;
+	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
+}
+
+#if PG_VERSION_NUM >= 140000
+static void
+ddbAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+						   RangeTblEntry *target_rte, Relation target_relation)
+#else
+static void
+ddbAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
+						   Relation target_relation)
+#endif
+{
+	DdbOptions	opts;
+	AttrNumber	attnums[2];
+	const char *names[2];
+	int			n;
+	int			k;
+
+	ddb_get_options(RelationGetRelid(target_relation), &opts);
+	n = key_columns(target_relation, &opts, attnums, names);
+	for (k = 0; k < n; k++)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(target_relation), attnums[k] - 1);
+		char	   *name = psprintf("ddb_key%d", k + 1);
+#if PG_VERSION_NUM >= 140000
+		Var		   *var = makeVar(rtindex, attnums[k], att->atttypid, att->atttypmod,
+								  att->attcollation, 0);
+
+		add_row_identity_var(root, var, rtindex, name);
+#else
+		Var		   *var = makeVar(parsetree->resultRelation, attnums[k], att->atttypid,
+								  att->atttypmod, att->attcollation, 0);
+
+		parsetree->targetList = lappend(parsetree->targetList,
+										makeTargetEntry((Expr *) var,
+														list_length(parsetree->targetList) + 1,
+														name, true));
+#endif
+	}
+}
+
+static List *
+ddbPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+					 int subplan_index)
+{
+	CmdType		operation = plan->operation;
+	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
+	Relation	rel = table_open(rte->relid, NoLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	List	   *target_attrs = NIL;
+	bool		has_returning = plan->returningLists != NIL;
+	int			i;
+
+	if (operation == CMD_INSERT)
+	{
+		for (i = 0; i < desc->natts; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped)
+				target_attrs = lappend_int(target_attrs, i + 1);
+	}
+	else if (operation == CMD_UPDATE)
+	{
+		Bitmapset  *cols;
+		DdbOptions	opts;
+		AttrNumber	keys[2];
+		const char *names[2];
+		int			n;
+		int			col = -1;
+
+#if PG_VERSION_NUM >= 160000
+		cols = get_rel_all_updated_cols(root, find_base_rel(root, resultRelation));
+#else
+		cols = bms_union(rte->updatedCols, rte->extraUpdatedCols);
+#endif
+		ddb_get_options(rte->relid, &opts);
+		n = key_columns(rel, &opts, keys, names);
+		while ((col = bms_next_member(cols, col)) >= 0)
+		{
+			AttrNumber	attnum = col + FirstLowInvalidHeapAttributeNumber;
+			int			k;
+
+			if (attnum <= InvalidAttrNumber)
+				elog(ERROR, "system-column update is not supported");
+			for (k = 0; k < n; k++)
+				if (attnum == keys[k])
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("cannot update key column \"%s\" of foreign table \"%s\"",
+									NameStr(TupleDescAttr(desc, attnum - 1)->attname),
+									RelationGetRelationName(rel)),
+							 errdetail("DynamoDB identifies an item by its key attribute \"%s\"; an item cannot change it.",
+									   names[k]),
+							 errhint("DELETE the row and INSERT it with the new key.")));
+			target_attrs = lappend_int(target_attrs, attnum);
+		}
+	}
+	table_close(rel, NoLock);
+	return list_make2(target_attrs, makeBoolean(has_returning));
+}
+
+/* ----------------------------------------------------------------
+ * Execution: set-up
+ * ----------------------------------------------------------------
+ */
+static Oid
+modify_user(ResultRelInfo *rinfo, EState *estate)
+{
+#if PG_VERSION_NUM >= 160000
+	return ExecGetResultRelCheckAsUser(rinfo, estate);
+#else
+	RangeTblEntry *rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
+
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+#endif
+}
+
+static ModifyState *
+create_state(Relation rel, CmdType operation, List *target_attrs, bool has_returning)
+{
+	ModifyState *st = palloc0(sizeof(ModifyState));
+	TupleDesc	desc = RelationGetDescr(rel);
+	ListCell   *lc;
+	int			i;
+
+	st->rel = rel;
+	st->relname = RelationGetRelationName(rel);
+	st->operation = operation;
+	st->target_attrs = target_attrs;
+	st->has_returning = has_returning;
+	ddb_get_options(RelationGetRelid(rel), &st->opts);
+	st->overwrite = false;
+	st->batch_size = DEFAULT_BATCH_SIZE;
+	foreach(lc, GetForeignTable(RelationGetRelid(rel))->options)
+	{
+		DefElem    *def = lfirst(lc);
+
+		if (strcmp(def->defname, "overwrite") == 0)
+			st->overwrite = defGetBoolean(def);
+		else if (strcmp(def->defname, "batch_size") == 0)
+			st->batch_size = pg_strtoint32(defGetString(def));
+	}
+	st->natts = desc->natts;
+	st->attribute = palloc0(sizeof(char *) * Max(desc->natts, 1));
+	st->typid = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		DdbColumnOptions col;
+
+		if (att->attisdropped)
+			continue;
+		st->typid[i] = att->atttypid;
+		ddb_get_column_options(RelationGetRelid(rel), att->attnum, &col);
+		if (col.whole_item)
+		{
+			if (st->item_attnum == 0)
+				st->item_attnum = att->attnum;
+		}
+		else
+			st->attribute[i] = pstrdup(col.attribute_name);
+	}
+	st->temp_cxt = AllocSetContextCreate(CurrentMemoryContext, "ddb_fdw modify",
+										 ALLOCSET_DEFAULT_SIZES);
+	ddb_http_response_init(&st->resp);
+	return st;
+}
+
+static void
+ddbBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+					  List *fdw_private, int subplan_index, int eflags)
+{
+	Relation	rel = rinfo->ri_RelationDesc;
+	ModifyState *st;
+	CmdType		operation = mtstate->operation;
+
+	st = create_state(rel, operation,
+					  (List *) list_nth(fdw_private, FdwModifyTargetAttrs),
+					  boolVal(list_nth(fdw_private, FdwModifyHasReturning)));
+	rinfo->ri_FdwState = st;
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	{
+		ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
+		ForeignServer *server = GetForeignServer(table->serverid);
+		UserMapping *user = GetUserMapping(modify_user(rinfo, mtstate->ps.state),
+										   server->serverid);
+
+		st->conn = ddb_get_connection(server, user, &st->opts);
+	}
+	if (operation == CMD_INSERT && st->item_attnum == 0 &&
+		column_of(rel, st->opts.partition_key ? st->opts.partition_key : "") == 0 &&
+		st->opts.partition_key != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("foreign table \"%s\" has no column for key attribute \"%s\"",
+						st->relname, st->opts.partition_key)));
+	if (operation == CMD_UPDATE || operation == CMD_DELETE)
+	{
+		Plan	   *subplan;
+		const char *names[2];
+		int			k;
+
+		st->nkeys = key_columns(rel, &st->opts, st->key_attnum, names);
+		for (k = 0; k < st->nkeys; k++)
+			st->key_attribute[k] = pstrdup(names[k]);
+#if PG_VERSION_NUM >= 140000
+		subplan = outerPlanState(mtstate)->plan;
+#else
+		subplan = mtstate->mt_plans[subplan_index]->plan;
+#endif
+		for (k = 0; k < st->nkeys; k++)
+		{
+			char	   *name = psprintf("ddb_key%d", k + 1);
+
+			st->junk_attno[k] = ExecFindJunkAttributeInTlist(subplan->targetlist, name);
+			if (!AttributeNumberIsValid(st->junk_attno[k]))
+				elog(ERROR, "could not find junk %s column", name);
+		}
+		if (st->has_returning)
+		{
+			TupleDesc	desc = RelationGetDescr(rel);
+			bool	   *needed = palloc(sizeof(bool) * Max(desc->natts, 1));
+			int			i;
+
+			for (i = 0; i < desc->natts; i++)
+				needed[i] = !TupleDescAttr(desc, i)->attisdropped;
+			st->decoder = ddb_decoder_create(rel, needed, names[0],
+											 st->nkeys > 1 ? names[1] : NULL);
+		}
+	}
+	else
+	{
+		const char *names[2];
+
+		if (st->opts.partition_key)
+		{
+			st->key_attribute[0] = st->opts.partition_key;
+			st->nkeys = st->opts.sort_key ? 2 : 1;
+			st->key_attribute[1] = st->opts.sort_key;
+		}
+		else
+		{
+			key_attributes(RelationGetRelid(rel), &st->opts, &names[0], &names[1]);
+			st->key_attribute[0] = names[0];
+			st->key_attribute[1] = names[1];
+			st->nkeys = names[1] ? 2 : 1;
+		}
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Requests
+ * ----------------------------------------------------------------
+ */
+
+/* The key of the row as text, "(pk, sk)=(v1, v2)", for messages. */
+static char *
+key_text(ModifyState *st, Datum *values, bool *isnull, const AttrNumber *attnums)
+{
+	StringInfoData s;
+	int			k;
+
+	initStringInfo(&s);
+	appendStringInfoChar(&s, '(');
+	for (k = 0; k < st->nkeys; k++)
+		appendStringInfo(&s, "%s%s", k ? ", " : "", st->key_attribute[k]);
+	appendStringInfoString(&s, ")=(");
+	for (k = 0; k < st->nkeys; k++)
+	{
+		AttrNumber	a = attnums[k];
+
+		if (k)
+			appendStringInfoString(&s, ", ");
+		if (a == 0 || isnull[a - 1])
+			appendStringInfoString(&s, "?");
+		else
+		{
+			Oid			typout;
+			bool		varlena;
+
+			getTypeOutputInfo(st->typid[a - 1], &typout, &varlena);
+			appendStringInfoString(&s, OidOutputFunctionCall(typout, values[a - 1]));
+		}
+	}
+	appendStringInfoChar(&s, ')');
+	return s.data;
+}
+
+typedef struct WriteContext
+{
+	ModifyState *st;
+	const char *key;
+} WriteContext;
+
+/* Error context: the item written, and what the statement wrote before. */
+static void
+write_error_context(void *arg)
+{
+	WriteContext *wc = arg;
+
+	if (wc->key)
+		errcontext("writing item %s of foreign table \"%s\"", wc->key, wc->st->relname);
+	if (wc->st->written > 0)
+		errcontext("%lld rows of this statement were written to DynamoDB before the failure; they stay written",
+				   (long long) wc->st->written);
+}
+
+/* Sends one request; the answer is in st->resp.  Errors are raised. */
+static void
+send_request(ModifyState *st, const char *operation, StringInfo body,
+			 const char *key, bool *condition_failed)
+{
+	DdbAwsError err;
+	const DdbAwsCredentials *creds = ddb_connection_credentials(st->conn);
+	unsigned long before = ddb_http_client_retries(st->conn->http);
+	bool		ok;
+	ErrorContextCallback errcb;
+	WriteContext wc = {st, key};
+
+	CHECK_FOR_INTERRUPTS();
+	ddb_aws_error_clear(&err);
+	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	ok = ddb_dynamodb_call(&st->conn->svc, creds, operation, body->data, body->len,
+						   &st->resp, &err);
+	pgstat_report_wait_end();
+	st->requests++;
+	st->retries += (int64) (ddb_http_client_retries(st->conn->http) - before);
+	if (ok)
+		return;
+	if (condition_failed && err.kind == DDB_AWS_ERR_SERVICE &&
+		strcmp(err.code, "ConditionalCheckFailedException") == 0)
+	{
+		*condition_failed = true;
+		return;
+	}
+	/* say which item failed, and what was written before */
+	errcb.callback = write_error_context;
+	errcb.arg = &wc;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	ddb_report_aws_error(&err, operation, st->opts.table_name);
+}
+
+/* Appends the item of a row: {"attr": value, ...}. */
+static void
+append_item(ModifyState *st, StringInfo out, TupleTableSlot *slot, const char *key)
+{
+	List	   *typed = NIL;
+	int			n = 0;
+	int			i;
+	DdbEncodeTarget t = {st->relname, NULL, key};
+
+	slot_getallattrs(slot);
+	for (i = 0; i < st->natts; i++)
+		if (st->attribute[i] && !slot->tts_isnull[i])
+			typed = lappend(typed, st->attribute[i]);
+	appendStringInfoChar(out, '{');
+	/* the whole item first, what typed columns say instead left out */
+	if (st->item_attnum && !slot->tts_isnull[st->item_attnum - 1])
+	{
+		t.column = NameStr(TupleDescAttr(slot->tts_tupleDescriptor, st->item_attnum - 1)->attname);
+		if (getBaseType(st->typid[st->item_attnum - 1]) == JSONBOID)
+			n = ddb_encode_item_members(out, slot->tts_values[st->item_attnum - 1], typed, &t);
+		else
+			n = ddb_encode_item_members(out,
+										DirectFunctionCall1(jsonb_in,
+															CStringGetDatum(TextDatumGetCString(slot->tts_values[st->item_attnum - 1]))),
+										typed, &t);
+	}
+	for (i = 0; i < st->natts; i++)
+	{
+		int			len;
+		const char *utf8;
+
+		if (st->attribute[i] == NULL || slot->tts_isnull[i])
+			continue;
+		if (n++ > 0)
+			appendStringInfoChar(out, ',');
+		len = strlen(st->attribute[i]);
+		utf8 = ddb_server_to_utf8(st->attribute[i], &len);
+		ddb_append_json_string(out, utf8, len);
+		appendStringInfoChar(out, ':');
+		t.column = NameStr(TupleDescAttr(slot->tts_tupleDescriptor, i)->attname);
+		ddb_encode_value(out, slot->tts_values[i], st->typid[i], &t);
+	}
+	appendStringInfoChar(out, '}');
+}
+
+static void
+append_name(StringInfo out, const char *name)
+{
+	int			len = strlen(name);
+	const char *utf8 = ddb_server_to_utf8(name, &len);
+
+	ddb_append_json_string(out, utf8, len);
+}
+
+static void
+append_table(ModifyState *st, StringInfo out)
+{
+	appendStringInfoString(out, "{\"TableName\":");
+	append_name(out, st->opts.table_name);
+}
+
+/* "Key":{...} of a row of UPDATE or DELETE (values from the plan's junk). */
+static void
+append_key(ModifyState *st, StringInfo out, TupleTableSlot *planSlot,
+		   Datum *values, bool *isnull)
+{
+	int			k;
+	DdbEncodeTarget t = {st->relname, NULL, NULL};
+
+	appendStringInfoString(out, ",\"Key\":{");
+	for (k = 0; k < st->nkeys; k++)
+	{
+		bool		null;
+		Datum		v = ExecGetJunkAttribute(planSlot, st->junk_attno[k], &null);
+
+		if (null)
+			elog(ERROR, "key column of foreign table \"%s\" is NULL", st->relname);
+		values[st->key_attnum[k] - 1] = v;
+		isnull[st->key_attnum[k] - 1] = false;
+		if (k)
+			appendStringInfoChar(out, ',');
+		append_name(out, st->key_attribute[k]);
+		appendStringInfoChar(out, ':');
+		t.column = NameStr(TupleDescAttr(RelationGetDescr(st->rel), st->key_attnum[k] - 1)->attname);
+		ddb_encode_value(out, v, st->typid[st->key_attnum[k] - 1], &t);
+	}
+	appendStringInfoChar(out, '}');
+}
+
+/* The "Attributes" of an answer decoded into slot (RETURNING). */
+static TupleTableSlot *
+returned_item(ModifyState *st, TupleTableSlot *slot, const char *member)
+{
+	const char *body = st->resp.body.data;
+	const char *at = strstr(body, member);
+	StringInfoData item;
+	DdbPage		page;
+	int			i;
+
+	if (at == NULL || st->decoder == NULL)
+		return slot;
+	/* {"Attributes":{...}} is {"Item":{...}} to the decoder */
+	initStringInfo(&item);
+	appendStringInfoString(&item, "{\"Item\"");
+	appendStringInfoString(&item, at + strlen(member));
+	ddb_decode_page(st->decoder, item.data, item.len, "UpdateItem", &page);
+	if (page.nitems != 1)
+		return slot;
+	ExecClearTuple(slot);
+	for (i = 0; i < slot->tts_tupleDescriptor->natts; i++)
+	{
+		slot->tts_values[i] = page.values[i];
+		slot->tts_isnull[i] = page.nulls[i];
+	}
+	ExecStoreVirtualTuple(slot);
+	return slot;
+}
+
+/* ----------------------------------------------------------------
+ * INSERT
+ * ----------------------------------------------------------------
+ */
+static TupleTableSlot *
+ddbExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					 TupleTableSlot *planSlot)
+{
+	ModifyState *st = rinfo->ri_FdwState;
+	MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
+	StringInfoData body;
+	bool		exists = false;
+	AttrNumber	keycols[2] = {0, 0};
+	char	   *key;
+	int			k;
+
+	MemoryContextReset(st->temp_cxt);
+	slot_getallattrs(slot);
+	for (k = 0; k < st->nkeys; k++)
+		keycols[k] = column_of(st->rel, st->key_attribute[k]);
+	key = key_text(st, slot->tts_values, slot->tts_isnull, keycols);
+
+	initStringInfo(&body);
+	append_table(st, &body);
+	appendStringInfoString(&body, ",\"Item\":");
+	append_item(st, &body, slot, key);
+	if (!st->overwrite)
+	{
+		appendStringInfoString(&body, ",\"ConditionExpression\":\"attribute_not_exists(#k)\","
+							   "\"ExpressionAttributeNames\":{\"#k\":");
+		append_name(&body, st->key_attribute[0]);
+		appendStringInfoChar(&body, '}');
+	}
+	appendStringInfoChar(&body, '}');
+	send_request(st, "PutItem", &body, key, st->overwrite ? NULL : &exists);
+	if (exists)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("duplicate key value violates the key of DynamoDB table \"%s\"",
+						st->opts.table_name),
+				 errdetail("Key %s already exists.", key),
+				 errhint("UPDATE the row, or set the foreign table option overwrite 'true' to let INSERT replace items.")));
+	st->written++;
+	MemoryContextSwitchTo(old);
+	return slot;
+}
+
+#if PG_VERSION_NUM >= 140000
+static int
+ddbGetForeignModifyBatchSize(ResultRelInfo *rinfo)
+{
+	ModifyState *st = rinfo->ri_FdwState;
+
+	/*
+	 * BatchWriteItem carries no condition: only tables that may be
+	 * overwritten are written in batches.  RETURNING and row triggers need
+	 * each row on its own, as PostgreSQL's own batching requires.
+	 */
+	if (st == NULL || !st->overwrite || rinfo->ri_projectReturning != NULL ||
+		(rinfo->ri_TrigDesc &&
+		 (rinfo->ri_TrigDesc->trig_insert_before_row ||
+		  rinfo->ri_TrigDesc->trig_insert_after_row)))
+		return 1;
+	return Max(st->batch_size, 1);
+}
+
+/* Waits before sending unprocessed items again. */
+static void
+batch_backoff(int attempt)
+{
+	long		ms = Min(1000L, 50L << Min(attempt - 1, 5));
+
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
+					 PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* Sends one BatchWriteItem of items (a JSON array text), until all went. */
+static void
+send_batch(ModifyState *st, StringInfo requests, int nitems)
+{
+	StringInfoData body;
+	int			attempt = 0;
+	char	   *pending = NULL;
+
+	for (;;)
+	{
+		DdbJsonStr raw;
+		DdbJson		j;
+		bool		found = false;
+
+		initStringInfo(&body);
+		if (pending == NULL)
+		{
+			appendStringInfoString(&body, "{\"RequestItems\":{");
+			append_name(&body, st->opts.table_name);
+			appendStringInfo(&body, ":[%s]}}", requests->data);
+		}
+		else
+			appendStringInfo(&body, "{\"RequestItems\":%s}", pending);
+		send_request(st, "BatchWriteItem", &body, NULL, NULL);
+
+		/* UnprocessedItems: {} when all were written */
+		ddb_json_init(&j, st->resp.body.data, st->resp.body.len);
+		if (ddb_json_enter_object(&j))
+		{
+			DdbJsonStr	name;
+			bool		done;
+
+			while (ddb_json_next_member(&j, &name, &done) && !done)
+			{
+				if (ddb_json_str_eq(&name, "UnprocessedItems") &&
+					ddb_json_capture_value(&j, &raw))
+				{
+					found = memchr(raw.ptr, '"', raw.len) != NULL;
+					if (found)
+						pending = pnstrdup(raw.ptr, raw.len);
+				}
+				else if (!ddb_json_skip_value(&j))
+					break;
+			}
+		}
+		ddb_json_free(&j);
+		if (!found)
+		{
+			st->written += nitems;
+			return;
+		}
+		if (++attempt > BATCH_WRITE_ATTEMPTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("DynamoDB BatchWriteItem left items of table \"%s\" unprocessed %d times",
+							st->opts.table_name, BATCH_WRITE_ATTEMPTS),
+					 errdetail("%lld rows of this statement were written to DynamoDB before the failure; they stay written.",
+							   (long long) st->written),
+					 errhint("The table's write capacity is exhausted; retry later.")));
+		st->retries++;
+		batch_backoff(attempt);
+	}
+}
+
+static TupleTableSlot **
+ddbExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **slots,
+						  TupleTableSlot **planSlots, int *numSlots)
+{
+	ModifyState *st = rinfo->ri_FdwState;
+	MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
+	StringInfoData requests;
+	int			n = 0;
+	int			i;
+
+	MemoryContextReset(st->temp_cxt);
+	initStringInfo(&requests);
+	for (i = 0; i < *numSlots; i++)
+	{
+		if (n > 0)
+			appendStringInfoChar(&requests, ',');
+		appendStringInfoString(&requests, "{\"PutRequest\":{\"Item\":");
+		append_item(st, &requests, slots[i], NULL);
+		appendStringInfoString(&requests, "}}");
+		if (++n == BATCH_WRITE_MAX || i == *numSlots - 1)
+		{
+			send_batch(st, &requests, n);
+			resetStringInfo(&requests);
+			n = 0;
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return slots;
+}
+#endif
+
+/* ----------------------------------------------------------------
+ * UPDATE, DELETE
+ * ----------------------------------------------------------------
+ */
+static TupleTableSlot *
+ddbExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					 TupleTableSlot *planSlot)
+{
+	ModifyState *st = rinfo->ri_FdwState;
+	MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
+	StringInfoData body;
+	Datum	   *values;
+	bool	   *isnull;
+	bool		gone = false;
+	bool		whole = false;
+	char	   *key;
+	ListCell   *lc;
+
+	MemoryContextReset(st->temp_cxt);
+	values = palloc0(sizeof(Datum) * Max(st->natts, 1));
+	isnull = palloc(sizeof(bool) * Max(st->natts, 1));
+	memset(isnull, true, sizeof(bool) * Max(st->natts, 1));
+	slot_getallattrs(slot);
+	foreach(lc, st->target_attrs)
+		if (lfirst_int(lc) == st->item_attnum)
+			whole = true;
+
+	initStringInfo(&body);
+	append_table(st, &body);
+	append_key(st, &body, planSlot, values, isnull);
+	key = key_text(st, values, isnull, st->key_attnum);
+	if (whole)
+	{
+		/* the whole item changes: put it, the key from the row */
+		int			k;
+
+		resetStringInfo(&body);
+		for (k = 0; k < st->nkeys; k++)
+		{
+			slot->tts_values[st->key_attnum[k] - 1] = values[st->key_attnum[k] - 1];
+			slot->tts_isnull[st->key_attnum[k] - 1] = false;
+		}
+		append_table(st, &body);
+		appendStringInfoString(&body, ",\"Item\":");
+		append_item(st, &body, slot, key);
+	}
+	else
+	{
+		StringInfoData set;
+		StringInfoData remove;
+		StringInfoData vals;
+		int			nv = 0;
+		int			na = 0;
+		DdbEncodeTarget t = {st->relname, NULL, key};
+
+		initStringInfo(&set);
+		initStringInfo(&remove);
+		initStringInfo(&vals);
+		appendStringInfoString(&body, ",\"ExpressionAttributeNames\":{\"#k\":");
+		append_name(&body, st->key_attribute[0]);
+		foreach(lc, st->target_attrs)
+		{
+			int			a = lfirst_int(lc) - 1;
+
+			if (st->attribute[a] == NULL)
+				continue;
+			appendStringInfo(&body, ",\"#a%d\":", na);
+			append_name(&body, st->attribute[a]);
+			if (slot->tts_isnull[a])
+				appendStringInfo(&remove, "%s#a%d", remove.len ? ", " : "", na);
+			else
+			{
+				appendStringInfo(&set, "%s#a%d = :v%d", set.len ? ", " : "", na, nv);
+				appendStringInfo(&vals, "%s\":v%d\":", vals.len ? "," : "", nv);
+				t.column = NameStr(TupleDescAttr(slot->tts_tupleDescriptor, a)->attname);
+				ddb_encode_value(&vals, slot->tts_values[a], st->typid[a], &t);
+				nv++;
+			}
+			na++;
+		}
+		appendStringInfoString(&body, "},\"UpdateExpression\":");
+		{
+			StringInfoData expr;
+
+			initStringInfo(&expr);
+			if (set.len)
+				appendStringInfo(&expr, "SET %s", set.data);
+			if (remove.len)
+				appendStringInfo(&expr, "%sREMOVE %s", set.len ? " " : "", remove.data);
+			if (expr.len == 0)
+				appendStringInfoString(&expr, "SET #k = #k");	/* nothing changes */
+			append_name(&body, expr.data);
+		}
+		if (vals.len)
+			appendStringInfo(&body, ",\"ExpressionAttributeValues\":{%s}", vals.data);
+	}
+	appendStringInfoString(&body, ",\"ConditionExpression\":\"attribute_exists(#k)\"");
+	if (whole)
+	{
+		appendStringInfoString(&body, ",\"ExpressionAttributeNames\":{\"#k\":");
+		append_name(&body, st->key_attribute[0]);
+		appendStringInfoChar(&body, '}');
+	}
+	if (st->has_returning && !whole)
+		appendStringInfoString(&body, ",\"ReturnValues\":\"ALL_NEW\"");
+	appendStringInfoChar(&body, '}');
+	send_request(st, whole ? "PutItem" : "UpdateItem", &body, key, &gone);
+	MemoryContextSwitchTo(old);
+	if (gone)
+		return NULL;			/* deleted meanwhile: not updated */
+	st->written++;
+	if (st->has_returning && !whole)
+		return returned_item(st, slot, "\"Attributes\"");
+	return slot;
+}
+
+static TupleTableSlot *
+ddbExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					 TupleTableSlot *planSlot)
+{
+	ModifyState *st = rinfo->ri_FdwState;
+	MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
+	StringInfoData body;
+	Datum	   *values;
+	bool	   *isnull;
+	char	   *key;
+
+	MemoryContextReset(st->temp_cxt);
+	values = palloc0(sizeof(Datum) * Max(st->natts, 1));
+	isnull = palloc(sizeof(bool) * Max(st->natts, 1));
+	memset(isnull, true, sizeof(bool) * Max(st->natts, 1));
+	initStringInfo(&body);
+	append_table(st, &body);
+	append_key(st, &body, planSlot, values, isnull);
+	key = key_text(st, values, isnull, st->key_attnum);
+	/* the old item says whether there was one, and fills RETURNING */
+	appendStringInfoString(&body, ",\"ReturnValues\":\"ALL_OLD\"}");
+	send_request(st, "DeleteItem", &body, key, NULL);
+	MemoryContextSwitchTo(old);
+	if (strstr(st->resp.body.data, "\"Attributes\"") == NULL)
+		return NULL;			/* no such item any more */
+	st->written++;
+	if (st->has_returning)
+	{
+		old = MemoryContextSwitchTo(st->temp_cxt);
+		slot = returned_item(st, slot, "\"Attributes\"");
+		MemoryContextSwitchTo(old);
+	}
+	return slot;
+}
+
+static void
+ddbEndForeignModify(EState *estate, ResultRelInfo *rinfo)
+{
+	ModifyState *st = rinfo->ri_FdwState;
+
+	if (st == NULL)
+		return;
+	ddb_http_response_free(&st->resp);
+}
+
+static void
+ddbExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+						List *fdw_private, int subplan_index, ExplainState *es)
+{
+	ModifyState *st = rinfo->ri_FdwState;
+	const char *op;
+
+	switch (mtstate->operation)
+	{
+		case CMD_INSERT:
+#if PG_VERSION_NUM >= 140000
+			op = st && st->overwrite && ddbGetForeignModifyBatchSize(rinfo) > 1 ?
+				"BatchWriteItem" :
+				(st && st->overwrite ? "PutItem" : "PutItem (attribute_not_exists)");
+#else
+			op = st && st->overwrite ? "PutItem" : "PutItem (attribute_not_exists)";
+#endif
+			break;
+		case CMD_UPDATE:
+			op = "UpdateItem";
+			break;
+		case CMD_DELETE:
+			op = "DeleteItem";
+			break;
+		default:
+			op = "?";
+	}
+	ExplainPropertyText("DynamoDB Write", op, es);
+	if (es->analyze && st)
+	{
+		ExplainPropertyInteger("DynamoDB Write Requests", NULL, st->requests, es);
+		ExplainPropertyInteger("DynamoDB Write Retries", NULL, st->retries, es);
+	}
+}
+
+void
+ddb_register_modify_callbacks(FdwRoutine *routine)
+{
+	routine->IsForeignRelUpdatable = ddbIsForeignRelUpdatable;
+	routine->AddForeignUpdateTargets = ddbAddForeignUpdateTargets;
+	routine->PlanForeignModify = ddbPlanForeignModify;
+	routine->BeginForeignModify = ddbBeginForeignModify;
+	routine->ExecForeignInsert = ddbExecForeignInsert;
+	routine->ExecForeignUpdate = ddbExecForeignUpdate;
+	routine->ExecForeignDelete = ddbExecForeignDelete;
+	routine->EndForeignModify = ddbEndForeignModify;
+	routine->ExplainForeignModify = ddbExplainForeignModify;
+#if PG_VERSION_NUM >= 140000
+	routine->GetForeignModifyBatchSize = ddbGetForeignModifyBatchSize;
+	routine->ExecForeignBatchInsert = ddbExecForeignBatchInsert;
+#endif
+}
