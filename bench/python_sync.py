@@ -8,8 +8,10 @@ execute_values per page).  --limit 10 --segments 4 is the original; a large
 --limit is the same pipeline with sensible pages.
 
 Usage: python_sync.py --endpoint URL --table T --target public.t
-                      [--segments 4] [--limit 10]
-Prints items and seconds.
+                      [--segments 4] [--limit 10] [--no-upsert]
+Prints items and seconds.  --no-upsert stops after deserializing (and
+encoding as JSON) each page: the read half alone, the reference for a full
+scan.
 """
 
 import argparse
@@ -43,8 +45,9 @@ def worker(args, segment, counter, lock):
                        aws_access_key_id="AKIDPYTHONREFERENCE", aws_secret_access_key="x",
                        config=Config(retries={"max_attempts": 10}))
     des = TypeDeserializer()
-    conn = psycopg2.connect("")
-    cur = conn.cursor()
+    if not args.no_upsert:
+        conn = psycopg2.connect("")
+        cur = conn.cursor()
     scan = {"TableName": args.table, "Segment": segment,
             "TotalSegments": args.segments, "Limit": args.limit}
     n = 0
@@ -54,7 +57,9 @@ def worker(args, segment, counter, lock):
         for item in page["Items"]:
             doc = {k: des.deserialize(v) for k, v in item.items()}
             rows.append((doc["pk"], json.dumps(doc, default=default)))
-        if rows:
+        if rows and args.no_upsert:
+            n += len(rows)
+        elif rows:
             psycopg2.extras.execute_values(
                 cur, "INSERT INTO %s (pk, item) VALUES %%s "
                      "ON CONFLICT (pk) DO UPDATE SET item = EXCLUDED.item" % args.target, rows)
@@ -63,7 +68,8 @@ def worker(args, segment, counter, lock):
         if "LastEvaluatedKey" not in page:
             break
         scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    conn.close()
+    if not args.no_upsert:
+        conn.close()
     with lock:
         counter[0] += n
 
@@ -75,11 +81,14 @@ def main():
     ap.add_argument("--target", default="public.python_copy")
     ap.add_argument("--segments", type=int, default=4)
     ap.add_argument("--limit", type=int, default=10)
+    ap.add_argument("--no-upsert", action="store_true")
     args = ap.parse_args()
-    conn = psycopg2.connect("")
-    conn.autocommit = True
-    conn.cursor().execute("DROP TABLE IF EXISTS %s; CREATE TABLE %s (pk text PRIMARY KEY, item jsonb)"
-                          % (args.target, args.target))
+    if not args.no_upsert:
+        conn = psycopg2.connect("")
+        conn.autocommit = True
+        conn.cursor().execute("DROP TABLE IF EXISTS %s; CREATE TABLE %s (pk text PRIMARY KEY, item jsonb)"
+                              % (args.target, args.target))
+        conn.close()
     counter, lock = [0], threading.Lock()
     t0 = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(args, s, counter, lock))

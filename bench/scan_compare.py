@@ -1,23 +1,71 @@
 #!/usr/bin/python3
-"""Full-scan throughput: ddb_fdw beside a boto3 scan of the same table.
+"""Full-scan throughput: ddb_fdw beside boto3 and beside the machine's limits.
 
-Usage: scan_compare.py --endpoint URL --table T --page-size N [--rounds 3]
+Usage: scan_compare.py --endpoint URL [--table T] [--page-size N] [--rounds 3]
+       [--segments 1,4,8] [--delays 0,20] [--cases LIST] [--jsonc BIN]
+       [--work-dir DIR] [--json FILE]
        (PostgreSQL from PGHOST/PGPORT/PGUSER/PGDATABASE; the ddb_fdw
-        extension, a server "bench" and a user mapping are created here)
+        extension, servers "bench_*" and user mappings are created here)
 
-Both sides read the same DynamoDB table through the same endpoint with the
-same page size (Limit), one segment, and the rounds are interleaved so that
-machine noise hits both alike.  Reports medians in items per second.
+Every case reads the same DynamoDB table through the same endpoint with the
+same page size (Limit), and the rounds are interleaved so that machine noise
+hits all alike.  With --delays the endpoint must be bench/replay.py: each
+delay d reads through its /delay=d/ path (every answer held back d ms), and
+the limits below read the pages it recorded.  Cases (--cases, comma-separated;
+default boto3,count,whole,typed):
+
+  boto3            boto3 client.scan pages, one segment, in this process
+  python-original  the original connector's read half: bench/python_sync.py
+                   --no-upsert, boto3 parallel scan, 4 segments, Limit=10,
+                   items deserialized and encoded as JSON
+  python-large     the same with Limit=--page-size
+  count            SELECT count(*)
+  whole            SELECT count(t): every row decoded (key + jsonb item)
+                   into a whole-row value, nothing sent to the client
+  select           SELECT * sent to the client (COPY (SELECT *) TO STDOUT,
+                   the client discards it)
+  typed            SELECT count(t) of a foreign table with 14 typed columns
+  curl             limit: curl fetches the same recorded pages and discards
+                   them (no decoding), --parallel over the segments
+  jsonc            limit: --jsonc BIN parses the same bytes with json-c
+                   alone (bench/jsonc_parse.c), CPU time, one segment's pages
+
+ddb_fdw cases run once per --segments count (ddb_fdw.max_workers_per_scan
+as large), each with its own foreign table.  Reported per case: median
+seconds and items/s, the ratio to the references of the same run, CPU
+microseconds per item (backend + segment workers; a Python reference's own
+process), peak RssAnon of backend and workers.
 """
 
 import argparse
+import json
 import os
 import statistics
+import sys
+import tempfile
 import time
+import urllib.request
 
 import boto3
 import psycopg2
 from botocore.config import Config
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FDW_CASES = ("count", "whole", "select", "typed")
+LABELS = {
+    "boto3": "boto3 scan, 1 segment",
+    "python-original": "Python original: boto3, 4 segments, Limit=10",
+    "python-large": "Python, large pages: boto3, 4 segments, Limit=%s",
+    "count": "SELECT count(*)",
+    "whole": "SELECT count(t): every row decoded",
+    "select": "SELECT * to the client",
+    "typed": "SELECT count(t), 14 typed columns",
+    "curl": "limit: curl fetch, no decoding",
+    "jsonc": "limit: json-c parse only (CPU)",
+}
 
 
 def boto3_scan(endpoint, table, page_size):
@@ -34,42 +82,62 @@ def boto3_scan(endpoint, table, page_size):
         args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def setup(cur, endpoint, table, page_size):
+def setup(cur, name, endpoint, table, page_size, segment_counts, typed):
+    """A server for one endpoint, and per segment count a foreign table
+    (and a typed one): <name>.items_s<S>, <name>.typed_s<S>."""
     cur.execute("CREATE EXTENSION IF NOT EXISTS ddb_fdw")
-    cur.execute("DROP SERVER IF EXISTS bench CASCADE")
-    cur.execute("CREATE SERVER bench FOREIGN DATA WRAPPER ddb_fdw "
-                "OPTIONS (region 'us-east-1', endpoint %s, page_size %s)",
+    cur.execute("DROP SERVER IF EXISTS %s CASCADE" % name)
+    cur.execute("CREATE SERVER %s FOREIGN DATA WRAPPER ddb_fdw "
+                "OPTIONS (region 'us-east-1', endpoint %%s, page_size %%s)" % name,
                 (endpoint, str(page_size)))
-    cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER bench "
-                "OPTIONS (access_key_id 'AKIDBENCHREADER0001', secret_access_key 'bench')")
-    cur.execute("DROP SCHEMA IF EXISTS bench CASCADE")
-    cur.execute("CREATE SCHEMA bench")
-    cur.execute("IMPORT FOREIGN SCHEMA x LIMIT TO (%s) FROM SERVER bench INTO bench" % table)
-    # the same table with typed columns for every attribute
-    cur.execute("""CREATE FOREIGN TABLE bench.typed (
-        pk text, seq int8, price numeric, name text, email text, active boolean,
-        note text, blob bytea, address jsonb, history jsonb, tags text[],
-        scores numeric[], keys bytea[], created timestamptz)
-        SERVER bench OPTIONS (table_name %s, partition_key 'pk')""", (table,))
+    cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER %s "
+                "OPTIONS (access_key_id 'AKIDBENCHREADER0001', secret_access_key 'bench')" % name)
+    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % name)
+    cur.execute("CREATE SCHEMA %s" % name)
+    for s in segment_counts:
+        cur.execute("""CREATE FOREIGN TABLE %s.items_s%d (
+            pk text NOT NULL, item jsonb OPTIONS (whole_item 'true'))
+            SERVER %s OPTIONS (table_name %%s, partition_key 'pk', segments '%d')"""
+                    % (name, s, name, s), (table,))
+        if typed:
+            # the same table with typed columns for every attribute
+            cur.execute("""CREATE FOREIGN TABLE %s.typed_s%d (
+                pk text, seq int8, price numeric, name text, email text, active boolean,
+                note text, blob bytea, address jsonb, history jsonb, tags text[],
+                scores numeric[], keys bytea[], created timestamptz)
+                SERVER %s OPTIONS (table_name %%s, partition_key 'pk', segments '%d')"""
+                        % (name, s, name, s), (table,))
 
 
-def cpu_seconds(pid):
-    """User + system CPU time of a process (Linux /proc), or None."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return None
+class Sink:
+    """A file for copy_expert that keeps nothing but the row count."""
+
+    def __init__(self):
+        self.rows = 0
+
+    def write(self, data):
+        self.rows += data.count(b"\n") if isinstance(data, bytes) else data.count("\n")
+        return len(data)
 
 
-def timed(fn, pid):
-    c0 = cpu_seconds(pid)
-    t0 = time.perf_counter()
-    n = fn()
-    t = time.perf_counter() - t0
-    c1 = cpu_seconds(pid)
-    return n, t, (c1 - c0) if c0 is not None and c1 is not None else None
+def control(replay, path):
+    with urllib.request.urlopen(replay.rstrip("/") + path, timeout=600) as r:
+        return r.read()
+
+
+def curl_config(pages, endpoint):
+    """A curl config fetching every page (request bodies from the replay)."""
+    out = []
+    for chain in pages:
+        for p in chain:
+            body = p["request"].replace("\\", "\\\\").replace('"', '\\"')
+            out.append('url = "%s"\n'
+                       'header = "X-Amz-Target: DynamoDB_20120810.Scan"\n'
+                       'header = "Content-Type: application/x-amz-json-1.0"\n'
+                       'data-binary = "%s"\n'
+                       'output = "/dev/null"\n'
+                       'write-out = "%%{http_code}\\n"\n' % (endpoint, body))
+    return "next\n".join(out)
 
 
 def main():
@@ -78,50 +146,180 @@ def main():
     ap.add_argument("--table", default="bench_items")
     ap.add_argument("--page-size", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--segments", default="1")
+    ap.add_argument("--delays", help="comma-separated ms; the endpoint is bench/replay.py")
+    ap.add_argument("--cases", default="boto3,count,whole,typed")
+    ap.add_argument("--jsonc", help="the json-c parse-only program (bench/jsonc_parse)")
+    ap.add_argument("--work-dir", default=tempfile.gettempdir())
+    ap.add_argument("--json", help="write the results here")
     a = ap.parse_args()
+    cases = a.cases.split(",")
+    segment_counts = [int(s) for s in a.segments.split(",")]
+    delays = [int(d) for d in a.delays.split(",")] if a.delays else [None]
+    if ("curl" in cases or "jsonc" in cases) and not a.delays:
+        ap.error("curl and jsonc read the replay server's pages: give --delays")
 
     conn = psycopg2.connect("")
     conn.autocommit = True
     cur = conn.cursor()
-    setup(cur, a.endpoint, a.table, a.page_size)
-
-    def sql(q):
-        def run():
-            cur.execute(q)
-            return cur.fetchone()[0]
-        return run
-
-    cases = [
-        ("boto3 scan (client.scan pages)", lambda: boto3_scan(a.endpoint, a.table, a.page_size)),
-        ("SELECT count(*)", sql('SELECT count(*) FROM bench."%s"' % a.table)),
-        # count(t) needs every column of every row (a whole-row value)
-        ("SELECT * (key + jsonb item)", sql('SELECT count(t) FROM bench."%s" t' % a.table)),
-        ("SELECT * (14 typed columns)", sql("SELECT count(t) FROM bench.typed t")),
-    ]
+    cur.execute("SET ddb_fdw.max_workers_per_scan = %d" % max(segment_counts))
     cur.execute("SELECT pg_backend_pid()")
     backend = cur.fetchone()[0]
-    times = {name: [] for name, _ in cases}
-    cpus = {name: [] for name, _ in cases}
-    counts = {}
-    for _ in range(a.rounds):
-        for i, (name, fn) in enumerate(cases):
-            # CPU of the process doing the decoding: boto3's own, or the backend's
-            n, t, c = timed(fn, os.getpid() if i == 0 else backend)
-            counts[name] = n
-            times[name].append(t)
-            if c is not None:
-                cpus[name].append(c)
-    ref = statistics.median(times[cases[0][0]])
-    print("| case | items | median s | items/s | vs boto3 | client CPU us/item |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for name, _ in cases:
-        med = statistics.median(times[name])
-        cpu = statistics.median(cpus[name]) * 1e6 / counts[name] if cpus[name] else float("nan")
-        print("| %s | %d | %.2f | %.0f | %.2fx | %.1f |" % (
-            name, counts[name], med, counts[name] / med, ref / med, cpu))
-    print("\nrounds: %d, page size %d, runs (s): %s" % (
-        a.rounds, a.page_size,
-        "; ".join("%s %s" % (n, ",".join("%.2f" % x for x in times[n])) for n, _ in cases)))
+
+    endpoints = {}
+    for d in delays:
+        name = "bench" if d is None else "bench_d%d" % d
+        endpoints[d] = a.endpoint if d is None else benchlib.delayed(a.endpoint, d)
+        if any(c in FDW_CASES for c in cases):
+            setup(cur, name, endpoints[d], a.table, a.page_size, segment_counts, "typed" in cases)
+
+    # the recorded pages the limits read (replay only)
+    page_sets, bodies_file = {}, None
+    if "curl" in cases or "jsonc" in cases:
+        for s in segment_counts:
+            control(a.endpoint, "/__replay/record?table=%s&segments=%d&limit=%d"
+                    % (a.table, s, a.page_size))
+            page_sets[s] = json.loads(control(a.endpoint, "/__replay/pages?table=%s&segments=%d&limit=%d"
+                                              % (a.table, s, a.page_size)))["segments"]
+        if "jsonc" in cases:
+            bodies_file = os.path.join(a.work_dir, "bench-pages-%s-s1.bin" % a.table)
+            with open(bodies_file, "wb") as f:
+                f.write(control(a.endpoint, "/__replay/bodies?table=%s&segments=1&limit=%d"
+                                % (a.table, a.page_size)))
+
+    def sql_case(case, d, s):
+        name = "bench" if d is None else "bench_d%d" % d
+        ft = "%s.%s_s%d" % (name, "typed" if case == "typed" else "items", s)
+
+        def run():
+            with benchlib.Meter(backend) as m:
+                if case == "count":
+                    cur.execute("SELECT count(*) FROM %s" % ft)
+                    n = cur.fetchone()[0]
+                elif case == "select":
+                    sink = Sink()
+                    cur.copy_expert("COPY (SELECT * FROM %s) TO STDOUT" % ft, sink)
+                    n = sink.rows
+                else:
+                    cur.execute("SELECT count(t) FROM %s t" % ft)
+                    n = cur.fetchone()[0]
+            return m.result(n)
+        return run
+
+    def python_case(limit, d):
+        def run():
+            with benchlib.Meter(backend, sample=False) as m:
+                out = benchlib.run_client(
+                    ["/usr/bin/python3", os.path.join(HERE, "python_sync.py"), "--no-upsert",
+                     "--endpoint", endpoints[d], "--table", a.table,
+                     "--segments", "4", "--limit", str(limit)])
+            n, secs = out["stdout"].split()
+            r = m.result(int(n), client=out)
+            r["seconds"] = float(secs)      # the script's own timing, start-up excluded
+            return r
+        return run
+
+    def boto3_case(d):
+        def run():
+            c0 = os.times()
+            t0 = time.perf_counter()
+            n = boto3_scan(endpoints[d], a.table, a.page_size)
+            t = time.perf_counter() - t0
+            c1 = os.times()
+            cpu = (c1.user - c0.user) + (c1.system - c0.system)
+            return {"seconds": t, "items": n, "cpu": cpu, "cpu_client": cpu}
+        return run
+
+    def curl_case(d, s):
+        cfg = os.path.join(a.work_dir, "bench-curl-%s-d%d-s%d.cfg" % (a.table, d, s))
+        with open(cfg, "w") as f:
+            f.write(curl_config(page_sets[s], endpoints[d]))
+        items = sum(p["count"] for chain in page_sets[s] for p in chain)
+        pages = sum(len(chain) for chain in page_sets[s])
+        argv = ["curl", "-s"] + (["--parallel", "--parallel-max", str(s)] if s > 1 else []) + ["-K", cfg]
+
+        def run():
+            t0 = time.perf_counter()
+            out = benchlib.run_client(argv)
+            t = time.perf_counter() - t0
+            codes = out["stdout"].split()
+            if len(codes) != pages or set(codes) != {"200"}:
+                raise RuntimeError("curl: %d answers for %d pages: %s"
+                                   % (len(codes), pages, sorted(set(codes))))
+            return {"seconds": t, "items": items, "cpu": out["cpu"], "cpu_client": out["cpu"],
+                    "rss_client_kb": out["maxrss_kb"]}
+        return run
+
+    def jsonc_case():
+        def run():
+            out = benchlib.run_client([a.jsonc, bodies_file, "5"])
+            r = json.loads(out["stdout"])
+            # parse only, one thread: its CPU time is its time
+            return {"seconds": r["cpu_seconds"], "items": r["items"], "cpu": r["cpu_seconds"],
+                    "bytes": r["bytes"], "pages": r["pages"]}
+        return run
+
+    # (case, delay, segments) -> run
+    plan = []
+    for d in delays:
+        for case in cases:
+            if case == "boto3":
+                plan.append((case, d, 1, boto3_case(d)))
+            elif case == "python-original":
+                plan.append((case, d, 4, python_case(10, d)))
+            elif case == "python-large":
+                plan.append((case, d, 4, python_case(a.page_size, d)))
+            elif case in FDW_CASES:
+                for s in segment_counts:
+                    plan.append((case, d, s, sql_case(case, d, s)))
+            elif case == "curl":
+                for s in segment_counts:
+                    plan.append((case, d, s, curl_case(d, s)))
+            elif case == "jsonc":
+                if d == delays[0]:
+                    plan.append((case, None, 1, jsonc_case()))
+            else:
+                ap.error("unknown case %s" % case)
+
+    runs = {}
+    for r in range(a.rounds):
+        for case, d, s, fn in plan:
+            res = fn()
+            runs.setdefault((case, d, s), []).append(res)
+            print("round %d  %-16s delay %-4s segments %-2d %8d items %8.3f s  %6.1f us/item"
+                  % (r + 1, case, "-" if d is None else d, s, res["items"], res["seconds"],
+                     res["cpu"] * 1e6 / max(res["items"], 1)), file=sys.stderr, flush=True)
+
+    results = []
+    for case, d, s, _ in plan:
+        m = benchlib.median_result(runs[(case, d, s)])
+        m.update({"case": case, "delay_ms": d, "segments": s,
+                  "label": LABELS[case] % a.page_size if "%" in LABELS[case] else LABELS[case]})
+        results.append(m)
+
+    def ref(case, d):
+        for m in results:
+            if m["case"] == case and m["delay_ms"] == d:
+                return m
+        return None
+
+    refs = [c for c in ("python-original", "python-large", "boto3") if c in cases]
+    print("| case | delay ms | segments | items | median s | items/s | %s | CPU us/item | peak RSS backend / workers MB |"
+          % " | ".join("vs " + r for r in refs))
+    print("| --- | ---: | ---: | ---: | ---: | ---: | %s | ---: | ---: |" % " | ".join("---:" for _ in refs))
+    for m in results:
+        ratios = []
+        for rc in refs:
+            rm = ref(rc, m["delay_ms"])
+            ratios.append("%.2fx" % (rm["seconds"] / m["seconds"]) if rm and m["case"] != "jsonc" else "")
+        rss = ("%.1f / %.1f" % (m.get("rss_backend_kb", 0) / 1024, m.get("rss_workers_kb", 0) / 1024)
+               if "rss_backend_kb" in m else "")
+        print("| %s | %s | %d | %d | %.3f | %s | %s | %.1f | %s |" % (
+            m["label"], "-" if m["delay_ms"] is None else m["delay_ms"], m["segments"], m["items"],
+            m["seconds"], benchlib.fmt_rate(m["items"], m["seconds"]), " | ".join(ratios),
+            m["cpu"] * 1e6 / max(m["items"], 1), rss))
+    benchlib.write_json(a.json, {"kind": "scan", "table": a.table, "page_size": a.page_size,
+                                 "rounds": a.rounds, "results": results})
 
 
 if __name__ == "__main__":
