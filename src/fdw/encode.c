@@ -169,6 +169,8 @@ plain_decimal(const char *s)
 }
 
 static Oid	output_function(Oid typid);
+static void refuse(const DdbEncodeTarget *t, int sqlstate, const char *what,
+				   const char *hint) pg_attribute_noreturn();
 
 static void
 refuse(const DdbEncodeTarget *t, int sqlstate, const char *what, const char *hint)
@@ -542,7 +544,8 @@ ddb_encode_value(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
 
 					if (DATE_NOT_FINITE(d))
 						refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "an infinite date", NULL);
-					j2date(d + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+					else
+						j2date(d + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
 					EncodeDateOnly(&tm, USE_XSD_DATES, buf);
 				}
 				else
