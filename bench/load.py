@@ -10,6 +10,8 @@ gives the same items, so runs on different days compare.
 """
 
 import argparse
+import base64
+import json
 import sys
 import threading
 import time
@@ -47,6 +49,21 @@ def item(i):
         "keys": {"BS": [bytes([i % 256, (i // 256) % 256])]},
         "created": {"S": "2024-%02d-%02dT%02d:%02d:00Z" % (i % 12 + 1, i % 28 + 1, i % 24, i % 60)},
     }
+
+
+def _b64(value):
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, list):
+        return [_b64(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _b64(v) for k, v in value.items()}
+    return value
+
+
+def wire(i):
+    """Item i as DynamoDB's JSON wire format writes it (binaries in base64)."""
+    return json.dumps(_b64(item(i)), separators=(",", ":"))
 
 
 def create(ddb, table, stream=None):

@@ -1,22 +1,26 @@
 #!/usr/bin/python3
 """Backend memory while scanning and syncing 100,000 and 1,000,000 items.
 
-Usage: memory.py [--sizes 100000,1000000] [--segments 1]
+Usage: memory.py [--sizes 100000,1000000] [--segments 1] [--json FILE]
        (PG from PGHOST/PGPORT/PGUSER/PGDATABASE)
 
 A synthetic DynamoDB (in this process, 127.0.0.1, a free port) serves a
-table of N generated items of about 300 bytes: DescribeTable, and Scan with
-Limit, ExclusiveStartKey and Segment/TotalSegments.  Items are made on the
-fly, so a million cost no emulator memory and little time.  For each N the
-script runs SELECT count(*) and CALL ddb_fdw.sync in a fresh backend and
-samples that backend's /proc/<pid>/status every 20 ms: the peak of RssAnon
-(its private memory: what would grow with a leak) and VmHWM (peak resident
-set, which also counts shared buffers the backend touched).  Memory is flat
-when the peaks for 1,000,000 items match those for 100,000.
+table of N items -- bench/load.py's items, about 400 bytes with every type,
+in DynamoDB's wire format: DescribeTable, and Scan with Limit,
+ExclusiveStartKey and Segment/TotalSegments.  Items are made once and kept
+as JSON text, so a million cost no emulator and little time.  For each N and
+each --segments count the script runs SELECT count(t) (every row decoded)
+and CALL ddb_fdw.sync in a fresh backend and samples that backend's
+/proc/<pid>/status every 20 ms, and those of its segment workers: the peak
+of RssAnon (private memory: what would grow with a leak) and VmHWM (peak
+resident set, which also counts shared buffers the process touched).
+Memory is flat when the peaks for 1,000,000 items match those for 100,000.
 """
 
 import argparse
 import json
+import os
+import sys
 import threading
 import time
 import zlib
@@ -24,33 +28,34 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg2
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+import load  # noqa: E402
+
 SIZE = {"n": 0}
+ITEMS = []          # wire JSON of item i, made once
+ITEM_BYTES = 400    # what DescribeTable reports per item
 
 
-def item(i):
-    return {"pk": {"S": "k%08d" % i}, "n": {"N": str(i)},
-            "price": {"N": "%d.%02d" % (i % 100000, i % 97)},
-            "name": {"S": "customer name %d with some padding text" % i},
-            "tags": {"SS": ["a%d" % (i % 10), "b"]},
-            "address": {"M": {"city": {"S": "City %d" % (i % 500)},
-                              "zip": {"N": str(10000 + i % 89999)}}},
-            "active": {"BOOL": i % 3 == 0}}
+def items_upto(n):
+    while len(ITEMS) < n:
+        ITEMS.append(load.wire(len(ITEMS)))
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
 
-    def answer(self, doc):
-        body = json.dumps(doc, separators=(",", ":")).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-amz-json-1.0")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("x-amz-crc32", str(zlib.crc32(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    def answer(self, body):
+        if isinstance(body, dict):
+            body = json.dumps(body, separators=(",", ":"))
+        body = body.encode()
+        head = ("HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                "Content-Length: %d\r\nx-amz-crc32: %d\r\n\r\n" % (len(body), zlib.crc32(body)))
+        self.wfile.write(head.encode() + body)
 
     def do_POST(self):
         req = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
@@ -61,7 +66,7 @@ class Handler(BaseHTTPRequestHandler):
                 "TableName": req["TableName"], "TableStatus": "ACTIVE",
                 "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
                 "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-                "ItemCount": n, "TableSizeBytes": n * 300}})
+                "ItemCount": n, "TableSizeBytes": n * ITEM_BYTES}})
         if op == "ListTables":
             return self.answer({"TableNames": ["mem_items"]})
         if op != "Scan":
@@ -73,46 +78,55 @@ class Handler(BaseHTTPRequestHandler):
         seg = req.get("Segment", 0)
         lo, hi = seg * n // total, (seg + 1) * n // total
         start = req.get("ExclusiveStartKey")
-        first = int(start["pk"]["S"][1:]) + 1 if start else lo
+        first = int(start["pk"]["S"][len("bench-"):]) + 1 if start else lo
         last = min(hi, first + min(req.get("Limit", 1000), 1000))
-        doc = {"Items": [item(i) for i in range(first, last)], "Count": last - first,
-               "ScannedCount": last - first,
-               "ConsumedCapacity": {"TableName": "mem_items",
-                                    "CapacityUnits": (last - first) * 0.5 * 300 / 4096}}
+        tail = {"Count": last - first, "ScannedCount": last - first,
+                "ConsumedCapacity": {"TableName": "mem_items",
+                                     "CapacityUnits": (last - first) * 0.5 * ITEM_BYTES / 4096}}
         if last < hi:
-            doc["LastEvaluatedKey"] = {"pk": {"S": "k%08d" % (last - 1)}}
-        self.answer(doc)
+            tail["LastEvaluatedKey"] = {"pk": {"S": "bench-%08d" % (last - 1)}}
+        self.answer('{"Items":[' + ",".join(ITEMS[first:last]) + "]," +
+                    json.dumps(tail, separators=(",", ":"))[1:])
 
 
 def sample(pid, stop, peaks):
+    postmaster = benchlib.parent_pid(pid)
+    before = benchlib.children(postmaster)
+    kind = {}
     while not stop.is_set():
-        try:
-            with open("/proc/%d/status" % pid) as f:
-                for line in f:
-                    k, _, v = line.partition(":")
-                    if k in ("RssAnon", "VmHWM"):
-                        peaks[k] = max(peaks.get(k, 0), int(v.split()[0]))
-        except OSError:
-            pass
-        time.sleep(0.02)
+        procs = [("backend", pid)]
+        for child in benchlib.children(postmaster) - before:
+            if child not in kind:
+                kind[child] = benchlib.is_worker(child)
+            if kind[child]:
+                procs.append(("workers", child))
+                peaks["workers_seen"].add(child)
+        for role, p in procs:
+            for k, v in benchlib.status_kb(p).items():
+                key = "%s_%s" % (role, k)
+                peaks[key] = max(peaks.get(key, 0), v)
+        stop.wait(0.02)
 
 
-def measure(dsn, sql):
+def measure(dsn, sql, workers):
     conn = psycopg2.connect(dsn)
     conn.autocommit = True
     cur = conn.cursor()
+    cur.execute("SET ddb_fdw.max_workers_per_scan = %d" % workers)
     cur.execute("SELECT pg_backend_pid()")
     pid = cur.fetchone()[0]
-    peaks, stop = {}, threading.Event()
+    peaks, stop = {"workers_seen": set()}, threading.Event()
     t = threading.Thread(target=sample, args=(pid, stop, peaks))
     t.start()
     t0 = time.perf_counter()
     cur.execute(sql)
     secs = time.perf_counter() - t0
     rows = cur.fetchone()[0] if cur.description else None
+    time.sleep(0.05)
     stop.set()
     t.join()
     conn.close()
+    peaks["workers"] = len(peaks.pop("workers_seen"))
     return rows, secs, peaks
 
 
@@ -120,8 +134,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--segments", default="1")
+    ap.add_argument("--json")
     a = ap.parse_args()
+    sizes = [int(x) for x in a.sizes.split(",")]
+    t0 = time.perf_counter()
+    items_upto(max(sizes))
+    print("made %d items in %.1f s" % (max(sizes), time.perf_counter() - t0), file=sys.stderr)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     endpoint = "http://127.0.0.1:%d" % srv.server_address[1]
     conn = psycopg2.connect("")
@@ -130,34 +150,43 @@ def main():
     cur.execute("CREATE EXTENSION IF NOT EXISTS ddb_fdw")
     cur.execute("DROP SERVER IF EXISTS bench_mem CASCADE")
     cur.execute("CREATE SERVER bench_mem FOREIGN DATA WRAPPER ddb_fdw OPTIONS "
-                "(region 'us-east-1', endpoint %s, segments %s, page_size '1000')",
-                (endpoint, a.segments))
+                "(region 'us-east-1', endpoint %s, page_size '1000')", (endpoint,))
     cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER bench_mem "
                 "OPTIONS (access_key_id 'AKIDBENCHMEMORY0001', secret_access_key 'x')")
-    cur.execute("CREATE FOREIGN TABLE public.mem_items (pk text, n numeric, price numeric, "
-                "name text, tags text[], address jsonb, active boolean, item jsonb "
-                "OPTIONS (whole_item 'true')) SERVER bench_mem "
-                "OPTIONS (table_name 'mem_items', partition_key 'pk')")
-    print("%-10s %-6s %9s %9s %12s %12s" % ("items", "what", "rows", "seconds",
-                                          "peak RssAnon", "peak VmHWM"))
-    for n in [int(x) for x in a.sizes.split(",")]:
+    segment_counts = [int(s) for s in a.segments.split(",")]
+    for s in segment_counts:
+        cur.execute("CREATE FOREIGN TABLE public.mem_items_s%d (pk text, seq int8, price numeric, "
+                    "name text, tags text[], address jsonb, active boolean, item jsonb "
+                    "OPTIONS (whole_item 'true')) SERVER bench_mem "
+                    "OPTIONS (table_name 'mem_items', partition_key 'pk', segments '%d')" % (s, s))
+    print("%-10s %-4s %-6s %9s %8s %14s %14s %14s %14s" % (
+        "items", "seg", "what", "rows", "seconds", "backend RssAnon", "backend VmHWM",
+        "worker RssAnon", "worker VmHWM"))
+    results = []
+    for n in sizes:
         SIZE["n"] = n
-        for what, sql in (("scan", "SELECT count(*) FROM public.mem_items"),
-                          ("sync", "CALL ddb_fdw.sync('public.mem_items', 'public.mem_copy')")):
-            if what == "sync":
-                cur.execute("DROP TABLE IF EXISTS public.mem_copy")
-                cur.execute("DELETE FROM ddb_fdw.sync_state WHERE NOT EXISTS "
-                            "(SELECT 1 FROM pg_class WHERE oid = target)")
-            rows, secs, peaks = measure("", sql)
-            if what == "sync":
-                cur.execute("SELECT count(*) FROM public.mem_copy")
-                rows = cur.fetchone()[0]
-            print("%-10d %-6s %9d %9.1f %9d kB %9d kB" % (n, what, rows, secs,
-                                                        peaks.get("RssAnon", 0),
-                                                        peaks.get("VmHWM", 0)))
+        for s in segment_counts:
+            for what, sql in (("scan", "SELECT count(t) FROM public.mem_items_s%d t" % s),
+                              ("sync", "CALL ddb_fdw.sync('public.mem_items_s%d', 'public.mem_copy')" % s)):
+                if what == "sync":
+                    cur.execute("DROP TABLE IF EXISTS public.mem_copy")
+                    cur.execute("DELETE FROM ddb_fdw.sync_state WHERE NOT EXISTS "
+                                "(SELECT 1 FROM pg_class WHERE oid = target)")
+                rows, secs, peaks = measure("", sql, s)
+                if what == "sync":
+                    cur.execute("SELECT count(*) FROM public.mem_copy")
+                    rows = cur.fetchone()[0]
+                print("%-10d %-4d %-6s %9d %8.1f %11d kB %11d kB %11d kB %11d kB" % (
+                    n, s, what, rows, secs, peaks.get("backend_RssAnon", 0),
+                    peaks.get("backend_VmHWM", 0), peaks.get("workers_RssAnon", 0),
+                    peaks.get("workers_VmHWM", 0)), flush=True)
+                r = {"items": n, "segments": s, "what": what, "rows": rows, "seconds": secs}
+                r.update(peaks)
+                results.append(r)
     cur.execute("DROP TABLE IF EXISTS public.mem_copy")
     cur.execute("DROP SERVER bench_mem CASCADE")
     srv.shutdown()
+    benchlib.write_json(a.json, {"kind": "memory", "item_bytes": ITEM_BYTES, "results": results})
 
 
 if __name__ == "__main__":

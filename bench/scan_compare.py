@@ -3,7 +3,7 @@
 
 Usage: scan_compare.py --endpoint URL [--table T] [--page-size N] [--rounds 3]
        [--segments 1,4,8] [--delays 0,20] [--cases LIST] [--jsonc BIN]
-       [--work-dir DIR] [--json FILE]
+       [--jsonc-repeat 1] [--work-dir DIR] [--json FILE]
        (PostgreSQL from PGHOST/PGPORT/PGUSER/PGDATABASE; the ddb_fdw
         extension, servers "bench_*" and user mappings are created here)
 
@@ -150,6 +150,7 @@ def main():
     ap.add_argument("--delays", help="comma-separated ms; the endpoint is bench/replay.py")
     ap.add_argument("--cases", default="boto3,count,whole,typed")
     ap.add_argument("--jsonc", help="the json-c parse-only program (bench/jsonc_parse)")
+    ap.add_argument("--jsonc-repeat", type=int, default=1, help="passes a round (their median)")
     ap.add_argument("--work-dir", default=tempfile.gettempdir())
     ap.add_argument("--json", help="write the results here")
     a = ap.parse_args()
@@ -252,11 +253,12 @@ def main():
 
     def jsonc_case():
         def run():
-            out = benchlib.run_client([a.jsonc, bodies_file, "5"])
+            out = benchlib.run_client([a.jsonc, bodies_file, str(a.jsonc_repeat)])
             r = json.loads(out["stdout"])
             # parse only, one thread: its CPU time is its time
             return {"seconds": r["cpu_seconds"], "items": r["items"], "cpu": r["cpu_seconds"],
-                    "bytes": r["bytes"], "pages": r["pages"]}
+                    "cpu_free_trees": r["free_cpu_seconds"], "bytes": r["bytes"],
+                    "pages": r["pages"]}
         return run
 
     # (case, delay, segments) -> run
