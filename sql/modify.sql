@@ -110,6 +110,34 @@ SELECT md_get('md_items', '{"pk": {"S": "all"}}') ? 'f' AS f_still_there,
        md_get('md_items', '{"pk": {"S": "all"}}') -> 'tags' AS tags,
        md_get('md_items', '{"pk": {"S": "all"}}') -> 'i' AS i_untouched;
 UPDATE md.typed SET i = coalesce(i, 0) + 1 WHERE pk IN ('huge', 'ret') RETURNING pk, i, n, tags;
+-- a full-key UPDATE or DELETE whose new values need no row writes without
+-- reading: one request
+EXPLAIN (COSTS OFF) UPDATE md.typed SET n = 8, ts = now() WHERE pk = 'all';
+SELECT ddb_test.reset_requests();
+UPDATE md.typed SET n = 8, v = NULL WHERE pk = 'all';
+SELECT op, count(*) FROM ddb_test.requests() GROUP BY op ORDER BY op;
+SELECT md_get('md_items', '{"pk": {"S": "all"}}') -> 'n' AS n,
+       md_get('md_items', '{"pk": {"S": "all"}}') ? 'v' AS v_still_there;
+-- no such item: nothing updated, nothing created, nothing deleted (row counts)
+DO $$
+DECLARE n bigint;
+BEGIN
+  UPDATE md.typed SET n = 9 WHERE pk = 'no such';
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RAISE WARNING 'updated: %', n;
+  UPDATE md.typed SET n = 8 WHERE pk = 'all';
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RAISE WARNING 'updated: %', n;
+  DELETE FROM md.typed WHERE pk = 'no such';
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RAISE WARNING 'deleted: %', n;
+END $$;
+SELECT md_get('md_items', '{"pk": {"S": "no such"}}') IS NULL AS not_created;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) UPDATE md.typed SET i = 3 WHERE pk = 'huge';
+-- a value from the row, another condition, or RETURNING: the row is read first
+EXPLAIN (COSTS OFF) UPDATE md.typed SET i = i + 1 WHERE pk = 'all';
+EXPLAIN (COSTS OFF) UPDATE md.typed SET n = 1 WHERE pk = 'all' AND i > 0;
+EXPLAIN (COSTS OFF) DELETE FROM md.typed WHERE pk = 'all' RETURNING n;
 -- the key cannot change
 UPDATE md.typed SET pk = 'other' WHERE pk = 'all';
 \echo :LAST_ERROR_SQLSTATE
@@ -143,6 +171,7 @@ ALTER FOREIGN TABLE md.md_pairs ADD COLUMN label text;
 INSERT INTO md.md_pairs (g, n, label) VALUES ('a', 1, 'one'), ('a', 2, 'two'), ('b', 1, 'b-one');
 INSERT INTO md.md_pairs (g, n, label) VALUES ('a', 2, 'again');
 UPDATE md.md_pairs SET label = upper(label) WHERE g = 'a';
+EXPLAIN (COSTS OFF) DELETE FROM md.md_pairs WHERE g = 'b' AND n = 1;
 DELETE FROM md.md_pairs WHERE g = 'b' AND n = 1;
 SELECT g, n, label FROM md.md_pairs ORDER BY g, n;
 UPDATE md.md_pairs SET n = 3 WHERE g = 'a';

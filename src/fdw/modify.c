@@ -36,17 +36,22 @@
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/appendinfo.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "parser/parsetree.h"
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
+#include "utils/ruleutils.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "decode.h"
+#include "pushdown.h"
 #include "encode.h"
 
 #define BATCH_WRITE_MAX 25		/* DynamoDB's limit per BatchWriteItem */
@@ -1009,6 +1014,395 @@ ddbExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	}
 }
 
+/* ----------------------------------------------------------------
+ * Direct modification: a full-key UPDATE or DELETE, no read first
+ * ----------------------------------------------------------------
+ */
+#if PG_VERSION_NUM >= 140000
+
+/* fdw_private of a ForeignScan turned into a direct modification */
+enum FdwDirectPrivate
+{
+	FdwDirectKeyAttrs,			/* String list: key attribute names */
+	FdwDirectTargetAttrs,		/* IntList: the columns UPDATE sets */
+	FdwDirectKeyText			/* String: the key condition, for EXPLAIN */
+};
+
+typedef struct DirectState
+{
+	ModifyState *st;
+	List	   *key_attrs;
+	List	   *target_attrs;
+	List	   *exprstates;		/* the keys' values, then the new values */
+	List	   *exprs;
+	bool		done;
+} DirectState;
+
+/* The ForeignScan of ours the ModifyTable reads rtindex with, or NULL. */
+static ForeignScan *
+direct_subplan(ModifyTable *plan, Index rtindex)
+{
+	Plan	   *subplan = outerPlan(plan);
+
+	if (subplan && IsA(subplan, ForeignScan))
+	{
+		ForeignScan *fscan = (ForeignScan *) subplan;
+
+#if PG_VERSION_NUM >= 160000
+		if (bms_is_member(rtindex, fscan->fs_base_relids))
+#else
+		if (bms_is_member(rtindex, fscan->fs_relids))
+#endif
+			return fscan;
+	}
+	return NULL;
+}
+
+/*
+ * The value side of "key column = value" when qual is one (value: no Var,
+ * nothing volatile); *attnum gets the column.
+ */
+static Expr *
+key_equality(Expr *qual, Index relid, AttrNumber *attnum)
+{
+	OpExpr	   *op;
+	char	   *name;
+	int			side;
+
+	if (!IsA(qual, OpExpr) || list_length(((OpExpr *) qual)->args) != 2)
+		return NULL;
+	op = (OpExpr *) qual;
+	name = get_opname(op->opno);
+	if (name == NULL || strcmp(name, "=") != 0)
+		return NULL;
+	for (side = 0; side < 2; side++)
+	{
+		Node	   *v = list_nth(op->args, side);
+		Node	   *other = list_nth(op->args, 1 - side);
+
+		while (v && IsA(v, RelabelType))
+			v = (Node *) ((RelabelType *) v)->arg;
+		if (v && IsA(v, Var) && (Index) ((Var *) v)->varno == relid &&
+			((Var *) v)->varlevelsup == 0 &&
+			!contain_var_clause(other) && !contain_volatile_functions(other) &&
+			!contain_subplans(other))
+		{
+			*attnum = ((Var *) v)->varattno;
+			return (Expr *) other;
+		}
+	}
+	return NULL;
+}
+
+static bool
+ddbPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+					int subplan_index)
+{
+	CmdType		operation = plan->operation;
+	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
+	ForeignScan *fscan;
+	Relation	rel;
+	DdbOptions	opts;
+	AttrNumber	keys[2];
+	const char *names[2];
+	int			nkeys;
+	Expr	   *values[2] = {NULL, NULL};
+	List	   *exprs = NIL;
+	List	   *target_attrs = NIL;
+	List	   *key_attrs = NIL;
+	StringInfoData keytext;
+	ListCell   *lc;
+	int			k;
+	bool		ok = true;
+
+	if (operation != CMD_UPDATE && operation != CMD_DELETE)
+		return false;
+	if (plan->returningLists != NIL)
+		return false;			/* RETURNING reads the row: the usual path */
+	fscan = direct_subplan(plan, resultRelation);
+	if (fscan == NULL || fscan->scan.scanrelid != resultRelation)
+		return false;
+	/* only an exact key lookup (pushdown's GetItem) */
+	if (list_length(fscan->fdw_private) < 2 ||
+		intVal(list_nth(fscan->fdw_private, 1)) != DDB_OP_GET)
+		return false;
+
+	rel = table_open(rte->relid, NoLock);
+	if (rel->trigdesc &&
+		(rel->trigdesc->trig_update_before_row || rel->trigdesc->trig_update_after_row ||
+		 rel->trigdesc->trig_delete_before_row || rel->trigdesc->trig_delete_after_row))
+		ok = false;
+	ddb_get_options(rte->relid, &opts);
+	nkeys = ok ? key_columns(rel, &opts, keys, names) : 0;
+
+	/* every local condition is "key column = value", every key once */
+	if (ok && list_length(fscan->scan.plan.qual) != nkeys)
+		ok = false;
+	foreach(lc, fscan->scan.plan.qual)
+	{
+		AttrNumber	attnum = 0;
+		Expr	   *v;
+
+		if (!ok)
+			break;
+		v = key_equality(lfirst(lc), resultRelation, &attnum);
+		ok = false;
+		for (k = 0; v && k < nkeys; k++)
+			if (keys[k] == attnum && values[k] == NULL)
+			{
+				values[k] = v;
+				ok = true;
+			}
+	}
+
+	/* the new values: computed without the row, no key, no whole item */
+	if (ok && operation == CMD_UPDATE)
+	{
+		List	   *processed_tlist = NIL;
+		List	   *update_colnos = NIL;
+		ListCell   *lc2;
+
+		get_translated_update_targetlist(root, resultRelation, &processed_tlist,
+										 &update_colnos);
+		forboth(lc, processed_tlist, lc2, update_colnos)
+		{
+			TargetEntry *tle = lfirst(lc);
+			AttrNumber	attnum = lfirst_int(lc2);
+			DdbColumnOptions col;
+
+			ddb_get_column_options(rte->relid, attnum, &col);
+			for (k = 0; k < nkeys; k++)
+				if (attnum == keys[k])
+					ok = false;
+			if (col.whole_item || contain_var_clause((Node *) tle->expr) ||
+				contain_subplans((Node *) tle->expr))
+				ok = false;
+			target_attrs = lappend_int(target_attrs, attnum);
+			exprs = lappend(exprs, tle->expr);
+		}
+	}
+	if (!ok)
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+
+	initStringInfo(&keytext);
+	for (k = 0; k < nkeys; k++)
+	{
+		key_attrs = lappend(key_attrs, makeString(pstrdup(names[k])));
+		appendStringInfo(&keytext, "%s%s = %s", k ? " AND " : "",
+						 quote_identifier(NameStr(TupleDescAttr(RelationGetDescr(rel), keys[k] - 1)->attname)),
+						 deparse_expression((Node *) values[k], NIL, false, false));
+	}
+	table_close(rel, NoLock);
+
+	fscan->operation = operation;
+	fscan->resultRelation = resultRelation;
+	fscan->scan.plan.qual = NIL;	/* the key is the condition */
+	fscan->fdw_exprs = list_concat(nkeys > 1 ? list_make2(values[0], values[1]) :
+								   list_make1(values[0]), exprs);
+	fscan->fdw_private = list_make3(key_attrs, target_attrs, makeString(keytext.data));
+	fscan->scan.plan.async_capable = false;
+	return true;
+}
+
+static void
+ddbBeginDirectModify(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	ResultRelInfo *rinfo = node->resultRelInfo;
+	Relation	rel = rinfo->ri_RelationDesc;
+	DirectState *ds = palloc0(sizeof(DirectState));
+	List	   *exprs = fsplan->fdw_exprs;
+	ListCell   *lc;
+	int			k = 0;
+
+	node->fdw_state = ds;
+	ds->key_attrs = list_nth(fsplan->fdw_private, FdwDirectKeyAttrs);
+	ds->target_attrs = list_nth(fsplan->fdw_private, FdwDirectTargetAttrs);
+	ds->st = create_state(rel, fsplan->operation, ds->target_attrs, false);
+	foreach(lc, ds->key_attrs)
+		ds->st->key_attribute[k++] = strVal(lfirst(lc));
+	ds->st->nkeys = k;
+	/* fdw_exprs: the key values, then the new values */
+	ds->exprs = exprs;
+	ds->exprstates = ExecInitExprList(exprs, (PlanState *) node);
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+	{
+		ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
+		ForeignServer *server = GetForeignServer(table->serverid);
+		UserMapping *user = GetUserMapping(modify_user(rinfo, estate), server->serverid);
+
+		ds->st->conn = ddb_get_connection(server, user, &ds->st->opts);
+	}
+}
+
+/* Appends "name":value for an expression's value. */
+static void
+append_member(StringInfo out, const char *name, Datum v, Oid typid, const DdbEncodeTarget *t)
+{
+	append_name(out, name);
+	appendStringInfoChar(out, ':');
+	ddb_encode_value(out, v, typid, t);
+}
+
+static TupleTableSlot *
+ddbIterateDirectModify(ForeignScanState *node)
+{
+	DirectState *ds = node->fdw_state;
+	ModifyState *st = ds->st;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	EState	   *estate = node->ss.ps.state;
+	StringInfoData body;
+	StringInfoData keytext;
+	ListCell   *lc;
+	ListCell   *lx;
+	bool		condition_failed = false;
+	int64		n;
+	int			k;
+	DdbEncodeTarget t = {st->relname, NULL, NULL};
+	MemoryContext old;
+
+	if (ds->done)
+		return ExecClearTuple(node->ss.ss_ScanTupleSlot);
+	ds->done = true;
+	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+
+	initStringInfo(&body);
+	initStringInfo(&keytext);
+	append_table(st, &body);
+	appendStringInfoString(&body, ",\"Key\":{");
+	lx = list_head(ds->exprs);
+	lc = list_head(ds->exprstates);
+	for (k = 0; k < st->nkeys; k++)
+	{
+		bool		isnull;
+		Datum		v = ExecEvalExpr(lfirst(lc), econtext, &isnull);
+		Oid			typid = exprType(lfirst(lx));
+
+		if (isnull)
+		{
+			/* "key = NULL" matches nothing */
+			MemoryContextSwitchTo(old);
+			return ExecClearTuple(node->ss.ss_ScanTupleSlot);
+		}
+		if (k)
+			appendStringInfoChar(&body, ',');
+		append_member(&body, st->key_attribute[k], v, typid, &t);
+		{
+			Oid			typout;
+			bool		varlena;
+
+			getTypeOutputInfo(typid, &typout, &varlena);
+			appendStringInfo(&keytext, "%s%s", k ? ", " : "", OidOutputFunctionCall(typout, v));
+		}
+		lc = lnext(ds->exprstates, lc);
+		lx = lnext(ds->exprs, lx);
+	}
+	appendStringInfoChar(&body, '}');
+	t.key = psprintf("(%s)", keytext.data);
+
+	appendStringInfoString(&body, ",\"ExpressionAttributeNames\":{\"#k\":");
+	append_name(&body, st->key_attribute[0]);
+	if (st->operation == CMD_UPDATE)
+	{
+		StringInfoData set;
+		StringInfoData remove;
+		StringInfoData vals;
+		ListCell   *la;
+		int			na = 0;
+		int			nv = 0;
+
+		initStringInfo(&set);
+		initStringInfo(&remove);
+		initStringInfo(&vals);
+		foreach(la, ds->target_attrs)
+		{
+			int			a = lfirst_int(la) - 1;
+			bool		isnull;
+			Datum		v = ExecEvalExpr(lfirst(lc), econtext, &isnull);
+
+			lc = lnext(ds->exprstates, lc);
+			if (st->attribute[a] == NULL)
+				continue;
+			appendStringInfo(&body, ",\"#a%d\":", na);
+			append_name(&body, st->attribute[a]);
+			if (isnull)
+				appendStringInfo(&remove, "%s#a%d", remove.len ? ", " : "", na);
+			else
+			{
+				appendStringInfo(&set, "%s#a%d = :v%d", set.len ? ", " : "", na, nv);
+				appendStringInfo(&vals, "%s\":v%d\":", vals.len ? "," : "", nv);
+				t.column = NameStr(TupleDescAttr(RelationGetDescr(st->rel), a)->attname);
+				ddb_encode_value(&vals, v, st->typid[a], &t);
+				nv++;
+			}
+			na++;
+		}
+		appendStringInfoString(&body, "},\"UpdateExpression\":");
+		{
+			StringInfoData expr;
+
+			initStringInfo(&expr);
+			if (set.len)
+				appendStringInfo(&expr, "SET %s", set.data);
+			if (remove.len)
+				appendStringInfo(&expr, "%sREMOVE %s", set.len ? " " : "", remove.data);
+			if (expr.len == 0)
+				appendStringInfoString(&expr, "SET #k = #k");
+			append_name(&body, expr.data);
+		}
+		if (vals.len)
+			appendStringInfo(&body, ",\"ExpressionAttributeValues\":{%s}", vals.data);
+		appendStringInfoString(&body, ",\"ConditionExpression\":\"attribute_exists(#k)\"}");
+		send_request(st, "UpdateItem", &body, t.key, &condition_failed);
+		n = condition_failed ? 0 : 1;
+	}
+	else
+	{
+		appendStringInfoString(&body, "},\"ConditionExpression\":\"attribute_exists(#k)\"}");
+		send_request(st, "DeleteItem", &body, t.key, &condition_failed);
+		n = condition_failed ? 0 : 1;
+	}
+	MemoryContextSwitchTo(old);
+
+	estate->es_processed += n;
+	if (node->ss.ps.instrument)
+		node->ss.ps.instrument->tuplecount += n;
+	return ExecClearTuple(node->ss.ss_ScanTupleSlot);
+}
+
+static void
+ddbEndDirectModify(ForeignScanState *node)
+{
+	DirectState *ds = node->fdw_state;
+
+	if (ds && ds->st)
+		ddb_http_response_free(&ds->st->resp);
+}
+
+static void
+ddbExplainDirectModify(ForeignScanState *node, ExplainState *es)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	DirectState *ds = node->fdw_state;
+
+	ExplainPropertyText("DynamoDB Write",
+						fsplan->operation == CMD_UPDATE ? "UpdateItem (direct, no read)" :
+						"DeleteItem (direct, no read)", es);
+	ExplainPropertyText("DynamoDB Key",
+						strVal(list_nth(fsplan->fdw_private, FdwDirectKeyText)), es);
+	if (es->analyze && ds && ds->st)
+	{
+		ExplainPropertyInteger("DynamoDB Write Requests", NULL, ds->st->requests, es);
+		ExplainPropertyInteger("DynamoDB Write Retries", NULL, ds->st->retries, es);
+	}
+}
+#endif
+
 void
 ddb_register_modify_callbacks(FdwRoutine *routine)
 {
@@ -1024,5 +1418,10 @@ ddb_register_modify_callbacks(FdwRoutine *routine)
 #if PG_VERSION_NUM >= 140000
 	routine->GetForeignModifyBatchSize = ddbGetForeignModifyBatchSize;
 	routine->ExecForeignBatchInsert = ddbExecForeignBatchInsert;
+	routine->PlanDirectModify = ddbPlanDirectModify;
+	routine->BeginDirectModify = ddbBeginDirectModify;
+	routine->IterateDirectModify = ddbIterateDirectModify;
+	routine->EndDirectModify = ddbEndDirectModify;
+	routine->ExplainDirectModify = ddbExplainDirectModify;
 #endif
 }
