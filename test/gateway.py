@@ -289,7 +289,10 @@ allowed).  Kinds:
   unprocessed      BatchGetItem: upstream is asked for the first half of
                    each table's keys (at least one), the rest comes back as
                    UnprocessedKeys (with the table's other request members),
-                   CRC32 recomputed; other operations pass clean
+                   CRC32 recomputed; BatchWriteItem likewise: the first half
+                   of each table's write requests is forwarded, the rest
+                   comes back as UnprocessedItems; other operations pass
+                   clean
 Modifiers:
   op=<Op>[|<Op>...]     only these operations (others pass clean)
   table=<T>[|<T>...]    only these tables
@@ -1753,13 +1756,30 @@ def split_batch_get(body):
     return json.dumps(doc).encode(), unprocessed or None
 
 
-def add_unprocessed_keys(reply, unprocessed):
-    """Put UnprocessedKeys into upstream's BatchGetItem answer."""
+def split_batch_write(body):
+    """Keep the first half of each table's write requests of a
+    BatchWriteItem body; returns (new body, UnprocessedItems or None)."""
+    try:
+        doc = json.loads(body)
+        items = doc["RequestItems"]
+    except (ValueError, KeyError, TypeError):
+        return body, None
+    unprocessed = {}
+    for table, requests in items.items():
+        keep = max(1, len(requests) // 2)
+        if len(requests) > keep:
+            unprocessed[table] = requests[keep:]
+            items[table] = requests[:keep]
+    return json.dumps(doc).encode(), unprocessed or None
+
+
+def add_unprocessed_keys(reply, unprocessed, member="UnprocessedKeys"):
+    """Put UnprocessedKeys (or UnprocessedItems) into upstream's answer."""
     try:
         doc = json.loads(reply.body)
     except ValueError:
         return reply
-    doc["UnprocessedKeys"] = unprocessed
+    doc[member] = unprocessed
     reply.body = json.dumps(doc).encode()
     reply.set_header("x-amz-crc32", crc32_of(reply.body))
     return reply
@@ -2167,6 +2187,9 @@ class Gateway:
         if (fault is not None and fault.kind and fault.kind[0] in SPLIT_FAULTS
                 and op == "BatchGetItem"):
             req.body, unprocessed = split_batch_get(req.body)
+        elif (fault is not None and fault.kind and fault.kind[0] in SPLIT_FAULTS
+                and op == "BatchWriteItem"):
+            req.body, unprocessed = split_batch_write(req.body)
         try:
             if service == "sts":
                 reply = self.sts.handle(op, form, caller, cfg, log)
@@ -2177,7 +2200,9 @@ class Gateway:
         if fault is not None and fault.kind and fault.kind[0] in POST_FAULTS:
             reply = apply_post_fault(fault.kind, reply)
         if unprocessed and reply.status == 200:
-            reply = add_unprocessed_keys(reply, unprocessed)
+            reply = add_unprocessed_keys(reply, unprocessed,
+                                         "UnprocessedItems" if op == "BatchWriteItem"
+                                         else "UnprocessedKeys")
         return reply
 
     @staticmethod

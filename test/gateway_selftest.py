@@ -1213,6 +1213,19 @@ class SelfTest:
         resp = self.c.raw_ddb("Scan", self.scan_doc(), path="/fault/unprocessed/")
         expect(resp.status == 200 and "UnprocessedKeys" not in json.loads(resp.body),
                f"{resp}")
+        # BatchWriteItem: half the puts are written, the rest come back
+        puts = [{"PutRequest": {"Item": {"pk": {"S": f"w{i:03d}"}}}} for i in range(4)]
+        resp = self.c.raw_ddb("BatchWriteItem", {"RequestItems": {self.table: puts}},
+                              path="/fault/unprocessed/")
+        expect(resp.status == 200 and resp.header("x-amz-crc32") == crc(resp.body), f"{resp}")
+        out = json.loads(resp.body)
+        expect(out["UnprocessedItems"] == {self.table: puts[2:]}, f"{out}")
+        got = self.c.raw_ddb("BatchGetItem", {"RequestItems": {self.table: {
+            "Keys": [p["PutRequest"]["Item"] for p in puts], "ConsistentRead": True}}})
+        written = sorted(it["pk"]["S"] for it in json.loads(got.body)["Responses"][self.table])
+        expect(written == ["w000", "w001"], f"written {written}")
+        self.c.raw_ddb("BatchWriteItem", {"RequestItems": {self.table: [
+            {"DeleteRequest": {"Key": p["PutRequest"]["Item"]}} for p in puts]}})
 
     def t_fault_notjson(self):
         resp = self.c.raw_ddb("Scan", self.scan_doc(), path="/fault/notjson/")
