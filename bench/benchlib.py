@@ -12,6 +12,10 @@ What a measurement records (Meter):
             shorter than any sampling interval
   rss_kb    peak private memory (RssAnon) of the backend and of the segment
             workers, sampled every 20 ms from /proc/<pid>/status
+  cpu_workers_sampled
+            a cross-check: the last utime + stime each segment worker
+            showed in /proc/<pid>/stat while sampled (it misses what a
+            worker spent after its last sample)
 
 A client program run by run_client() adds its own CPU time and peak RSS
 (wait4's rusage).  Autovacuum should be off on the measured server
@@ -101,6 +105,7 @@ class Meter:
         self.sample = sample
         self.peak = {"backend": 0, "workers": 0}
         self.workers_seen = set()
+        self.worker_cpu = {}
         self._stop = threading.Event()
 
     def _sampler(self):
@@ -113,6 +118,10 @@ class Meter:
                 if kind[pid]:
                     self.workers_seen.add(pid)
                     self.peak["workers"] = max(self.peak["workers"], rss_anon_kb(pid))
+                    try:
+                        self.worker_cpu[pid] = cpu_seconds(pid)
+                    except (OSError, IndexError, ValueError):
+                        pass
             self._stop.wait(0.02)
 
     def __enter__(self):
@@ -144,7 +153,8 @@ class Meter:
              "cpu_backend": self.cpu_backend, "cpu_children": self.cpu_children,
              "cpu": self.cpu_backend + self.cpu_children,
              "rss_backend_kb": self.peak["backend"], "rss_workers_kb": self.peak["workers"],
-             "workers": len(self.workers_seen)}
+             "workers": len(self.workers_seen),
+             "cpu_workers_sampled": sum(self.worker_cpu.values())}
         if client:
             r["cpu_client"] = client["cpu"]
             r["rss_client_kb"] = client["maxrss_kb"]

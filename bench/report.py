@@ -220,6 +220,16 @@ def targets(scan, sync, memory, out):
     return rows
 
 
+def worker_crosscheck(*docs):
+    sampled = reaped = 0.0
+    for doc in docs:
+        for m in (doc or {}).get("results", []):
+            if m.get("workers") and m.get("cpu_children"):
+                sampled += m.get("cpu_workers_sampled", 0)
+                reaped += m["cpu_children"]
+    return "%.0f%%" % (100.0 * sampled / reaped) if reaped else "n/a"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
@@ -318,12 +328,22 @@ def main():
   discarded); `bench/jsonc_parse` (json-c's `json_tokener_parse_ex` over the same bytes, CPU
   time of the parse alone, freeing the trees not counted); `COPY ... FROM` a file of the rows
   a sync wrote, into a table of the same definition (primary key included).
+* Same results: every case of every round read all %s items (checked); the last ddb_fdw
+  copy and the last Python copy hold the same keys (%s).
+* Cross-check of the workers' CPU: the last /proc/<pid>/stat sample of each worker adds up to
+  %s of the reaped figure over the runs with workers (sampling misses each worker's last
+  20 ms at most).
 * The medians hide the spread: each cell lists its runs.""" % (
         "{:,}".format(st.get("items", 0)),
         ", ".join("%s: %s pages in %s s" % (k, v.get("pages"), v.get("seconds"))
                   for k, v in record.get("recorded", {}).items()) or "?",
         record.get("verified", "?"), st.get("page_size"), st.get("page_size"),
-        st.get("segments", "?").replace(",", ", ")))
+        st.get("segments", "?").replace(",", ", "),
+        "{:,}".format(st.get("items", 0)),
+        ("%s keys, %s in one only" % ("{:,}".format(sync["same_keys"]["keys"]),
+                                       sync["same_keys"]["keys_in_one_only"]))
+        if sync and sync.get("same_keys") else "not checked",
+        worker_crosscheck(scan, sync)))
     out.append("")
     out.append("## Reproduce")
     out.append("")

@@ -110,6 +110,8 @@ ddb_log "building bench/jsonc_parse"
 cc -O2 -Wall -o "$BENCH_DIR/jsonc_parse" "$BENCH_DIR/jsonc_parse.c" -ljson-c ||
 	ddb_die "could not build bench/jsonc_parse (libjson-c-dev)"
 ddb_start_all
+so_file="$("$DDB_PG_BIN/pg_config" --pkglibdir)/ddb_fdw.so"
+so_sum=$(sha256sum "$so_file" | cut -c1-16)
 OUT="$DDB_RUN/bench"
 mkdir -p "$OUT"
 # autovacuum workers exit like segment workers do and would count as
@@ -189,6 +191,7 @@ ddb_log "describing the machine"
 	echo "json-c:      $(pkg-config --modversion json-c 2>/dev/null || echo '?')"
 	echo "ddb_fdw:     $(git -C "$DDB_ROOT" describe --always --dirty 2>/dev/null || echo '?')" \
 		"$([ "${BENCH_NO_BUILD:-0}" = 1 ] && echo '(the build installed before, BENCH_NO_BUILD=1)')"
+	echo "ddb_fdw.so:  $so_file, sha256 $so_sum at the start"
 	echo "load average before the services started: $load_at_start"
 	echo "busiest processes then (top):"
 	echo "$top_at_start" | sed 's/^/    /'
@@ -208,12 +211,14 @@ run_step() { # name, command...
 
 run_step scan "$DDB_PY" "$BENCH_DIR/scan_compare.py" --endpoint "$REPLAY" --table "$TABLE" \
 	--page-size "$PAGE" --rounds "$ROUNDS" --segments "$SEGMENTS" --delays "$DELAYS" \
-	--cases "$SCAN_CASES" --jsonc "$BENCH_DIR/jsonc_parse" --work-dir "$OUT" --json "$OUT/scan.json"
+	--cases "$SCAN_CASES" --jsonc "$BENCH_DIR/jsonc_parse" --work-dir "$OUT" --expect "$ITEMS" \
+	--json "$OUT/scan.json"
 phase scan
 
 run_step sync "$DDB_PY" "$BENCH_DIR/sync_compare.py" --endpoint "$REPLAY" --table "$TABLE" \
 	--page-size "$PAGE" --rounds "$ROUNDS" --segments "$SEGMENTS" --delays "$DELAYS" \
-	--cases "$SYNC_CASES" --copy-file "$DDB_PGDATA/bench-rows.copy" --json "$OUT/sync.json"
+	--cases "$SYNC_CASES" --copy-file "$DDB_PGDATA/bench-rows.copy" --expect "$ITEMS" \
+	--json "$OUT/sync.json"
 phase sync
 
 run_step lookups "$DDB_PY" "$BENCH_DIR/lookup_latency.py" --rate --endpoint "$REPLAY" \
@@ -233,6 +238,14 @@ load_at_end=$(cut -d' ' -f1-3 /proc/loadavg)
 shared_note=${BENCH_SHARED_NOTE:-}
 if [ -z "$shared_note" ] && awk -v l="${load_at_start%% *}" 'BEGIN { exit !(l > 0.5) }'; then
 	shared_note="the load average was $load_at_start before this run started its services (see Machine), $load_at_end at its end."
+fi
+# another checkout's make test/demo installs its own build into the same
+# PostgreSQL: say so if that happened while this ran
+so_sum_end=$(sha256sum "$so_file" | cut -c1-16)
+if [ "$so_sum_end" != "$so_sum" ]; then
+	ddb_log "WARNING: $so_file changed during the run ($so_sum -> $so_sum_end)"
+	echo "WARNING: ddb_fdw.so was replaced during the run (sha256 $so_sum_end at the end): backends started after that measured another build" >>"$OUT/machine.txt"
+	shared_note="${shared_note:+$shared_note }ddb_fdw.so was replaced by another install during the run (see Machine)."
 fi
 if [ "$quick" = 1 ]; then
 	results=${BENCH_RESULTS:-$OUT/results.md}

@@ -153,6 +153,7 @@ def main():
     ap.add_argument("--jsonc-repeat", type=int, default=1, help="passes a round (their median)")
     ap.add_argument("--work-dir", default=tempfile.gettempdir())
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--expect", type=int, help="every case must read this many items")
     a = ap.parse_args()
     cases = a.cases.split(",")
     segment_counts = [int(s) for s in a.segments.split(",")]
@@ -287,6 +288,9 @@ def main():
     for r in range(a.rounds):
         for case, d, s, fn in plan:
             res = fn()
+            if a.expect is not None and res["items"] != a.expect:
+                raise SystemExit("%s (delay %s, %d segments) read %d items, not %d"
+                                 % (case, d, s, res["items"], a.expect))
             runs.setdefault((case, d, s), []).append(res)
             print("round %d  %-16s delay %-4s segments %-2d %8d items %8.3f s  %6.1f us/item"
                   % (r + 1, case, "-" if d is None else d, s, res["items"], res["seconds"],

@@ -49,6 +49,7 @@ def main():
     ap.add_argument("--cases", default="python-original,python-large,fdw")
     ap.add_argument("--copy-file", help="server-side file for the copy case")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--expect", type=int, help="every case must read this many items")
     a = ap.parse_args()
     cases = a.cases.split(",")
     segment_counts = [int(s) for s in a.segments.split(",")]
@@ -149,6 +150,9 @@ def main():
     for r in range(a.rounds):
         for case, d, s, fn in plan:
             res = fn()
+            if a.expect is not None and res["items"] != a.expect:
+                raise SystemExit("%s (delay %s, %d segments) read %d items, not %d"
+                                 % (case, d, s, res["items"], a.expect))
             runs.setdefault((case, d, s), []).append(res)
             print("round %d  %-16s delay %-4s segments %-2d %8d items %8.3f s  %6.1f us/item"
                   % (r + 1, case, "-" if d is None else d, s, res["items"], res["seconds"],
@@ -182,8 +186,19 @@ def main():
             m["seconds"], benchlib.fmt_rate(m["items"], m["seconds"]), " | ".join(ratios),
             m["cpu"] * 1e6 / max(m["items"], 1), rss))
     cur.execute("DROP TABLE IF EXISTS public.copy_limit")
+    same = None
+    if "fdw" in cases and any(c.startswith("python") for c in cases):
+        # the same items: the keys of the last ddb_fdw copy and the last Python one
+        cur.execute("SELECT count(*) FILTER (WHERE f.pk IS NULL OR p.pk IS NULL), count(*) "
+                    "FROM public.fdw_copy f FULL JOIN public.python_copy p USING (pk)")
+        differ, total = cur.fetchone()
+        same = {"keys": total, "keys_in_one_only": differ}
+        print("\nkeys of the ddb_fdw copy and the Python copy: %d, in one only: %d"
+              % (total, differ))
+        if differ:
+            raise SystemExit("the ddb_fdw copy and the Python copy hold different keys")
     benchlib.write_json(a.json, {"kind": "sync", "table": a.table, "page_size": a.page_size,
-                                 "rounds": a.rounds, "results": results})
+                                 "rounds": a.rounds, "results": results, "same_keys": same})
 
 
 if __name__ == "__main__":
