@@ -130,7 +130,18 @@ ddb_dynamodb_parse_error(const DdbHttpResponse *resp, DdbAwsError *err)
 	if (msg == NULL)
 		msg = ddb_jsonc_string(obj, "Message");
 	if (code != NULL)
+	{
 		set_error_code(err, code);
+
+		/*
+		 * A type that names no code ("", "ns#", "#:...") is no code at all:
+		 * as a service error it would say nothing (no code, maybe no
+		 * message), so it becomes an HTTP error quoting the body, as STS
+		 * does with an empty Code.
+		 */
+		if (err->code[0] == '\0')
+			code = NULL;
+	}
 	ddb_aws_error_from_response(err, resp, code, msg);
 	json_object_put(obj);
 }
@@ -476,9 +487,18 @@ parse_indexes(struct json_object *arr, struct json_object *defs, bool global,
 		if (name == NULL ||
 			!parse_key_schema(ddb_jsonc_typed(ix, "KeySchema", json_type_array), defs, &d->key))
 		{
+			char		shown[201];
+
+			/*
+			 * Remote text in a message that reaches PostgreSQL: cleaned
+			 * (json-c passes invalid UTF-8 and control characters) and cut
+			 * between characters, which "%.200s" would not do.
+			 */
+			ddb_copy_clean(shown, sizeof(shown), name ? name : "",
+						   name ? strlen(name) : 0);
 			ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
-							  "DescribeTable response has a %s secondary index \"%.200s\" without a valid KeySchema",
-							  global ? "global" : "local", name ? name : "");
+							  "DescribeTable response has a %s secondary index \"%s\" without a valid KeySchema",
+							  global ? "global" : "local", shown);
 			return false;
 		}
 		if ((d->name = strdup(name)) == NULL)
@@ -539,10 +559,16 @@ ddb_dynamodb_parse_describe_table(const char *body, size_t len,
 	desc->arn = dup_or_null(ddb_jsonc_string(t, "TableArn"));
 	if (!parse_key_schema(ddb_jsonc_typed(t, "KeySchema", json_type_array), defs, &desc->key))
 	{
-		/* name points into obj: report before releasing it */
+		char		shown[201];
+
+		/*
+		 * name points into obj: report before releasing it, cleaned as in
+		 * parse_indexes
+		 */
+		ddb_copy_clean(shown, sizeof(shown), name, strlen(name));
 		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
-						  "DescribeTable response has no valid KeySchema for table \"%.200s\"",
-						  name);
+						  "DescribeTable response has no valid KeySchema for table \"%s\"",
+						  shown);
 		json_object_put(obj);
 		ddb_table_desc_free(desc);
 		return false;

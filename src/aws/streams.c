@@ -74,9 +74,15 @@ ddb_streams_parse_describe(const char *body, size_t len, DdbStreamDesc *desc,
 						  "DescribeStream response has no StreamDescription with Shards");
 		return false;
 	}
+	/*
+	 * Each from the first page that has it, checked one by one: a page
+	 * without StreamStatus must not copy StreamViewType over (and leak) the
+	 * one an earlier page gave.
+	 */
 	if (desc->status == NULL)
-		ok = dup_string(ddb_jsonc_string(sd, "StreamStatus"), &desc->status) &&
-			dup_string(ddb_jsonc_string(sd, "StreamViewType"), &desc->view_type);
+		ok = dup_string(ddb_jsonc_string(sd, "StreamStatus"), &desc->status);
+	if (desc->view_type == NULL)
+		ok = ok && dup_string(ddb_jsonc_string(sd, "StreamViewType"), &desc->view_type);
 	ok = ok && dup_string(ddb_jsonc_string(sd, "LastEvaluatedShardId"), last_shard);
 
 	n = json_object_array_length(shards);
@@ -290,13 +296,22 @@ parse_change(DdbJson *j, DdbStreamRecord *r, DdbAwsError *err)
 		}
 		else if (ddb_json_str_eq(&name, "SequenceNumber"))
 		{
-			if (!ddb_json_read_string(j, &v) || v.has_nul || v.len == 0 || v.len > 64)
+			/*
+			 * The record points into the body, which the caller keeps; a
+			 * string with escapes would be decoded into the reader's arena,
+			 * freed when we return.  So the string is taken raw (quotes
+			 * included) and one with a backslash refused: sequence numbers
+			 * are digits, and without escapes there can be no NUL either.
+			 */
+			if (ddb_json_peek(j) != DDB_JSON_STRING ||
+				!ddb_json_capture_value(j, &v) || v.len < 3 || v.len > 66 ||
+				memchr(v.ptr, '\\', v.len) != NULL)
 			{
-				ddb_json_fail(j, "SequenceNumber is not a short string");
+				ddb_json_fail(j, "SequenceNumber is not a short string without escapes");
 				return parse_fail(j, err);
 			}
-			r->sequence = v.ptr;
-			r->sequence_len = v.len;
+			r->sequence = v.ptr + 1;
+			r->sequence_len = v.len - 2;
 		}
 		else if (ddb_json_str_eq(&name, "ApproximateCreationDateTime") &&
 				 ddb_json_peek(j) == DDB_JSON_NUMBER)

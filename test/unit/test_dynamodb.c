@@ -240,6 +240,26 @@ test_parse_error(void)
 	CHECK(err.kind == DDB_AWS_ERR_SERVICE);
 	CHECK_STR(err.code, "Foo");
 
+	/*
+	 * A type naming no code (found by test/fuzz/fuzz_dynamodb): it used to
+	 * give a service error with an empty code and, without a message, an
+	 * empty message too.  It is an HTTP error quoting the body instead.
+	 */
+	err = parse_error(500, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#\"}", NULL, NULL);
+	CHECK(err.kind == DDB_AWS_ERR_HTTP);
+	CHECK_STR(err.code, "");
+	CHECK(strstr(err.message, "HTTP status 500") != NULL);
+	CHECK(strstr(err.message, "v20120810#") != NULL);
+	err = parse_error(400, "{\"__type\":\"\",\"message\":\"Hi\"}", NULL, NULL);
+	CHECK(err.kind == DDB_AWS_ERR_HTTP);
+	CHECK(strstr(err.message, "Hi") != NULL);
+	err = parse_error(400, "{\"code\":\"#:http://internal/\"}", NULL, NULL);
+	CHECK(err.kind == DDB_AWS_ERR_HTTP);
+	err = parse_error(400, "not json", NULL, "ns#");
+	CHECK(err.kind == DDB_AWS_ERR_HTTP);
+	CHECK_STR(err.code, "");
+	CHECK(strstr(err.message, "not json") != NULL);
+
 	/* over-long fields are cut, never overflow */
 	{
 		DdbBuf		b;
@@ -654,6 +674,62 @@ test_describe_malformed(void)
 	expect_describe_malformed("{\"Table\":{\"TableName\":\"T\",\"KeySchema\":"
 							  "[{\"AttributeName\":\"k\",\"KeyType\":\"HASH\"}],"
 							  "\"GlobalSecondaryIndexes\":[7]}}", __LINE__);
+}
+
+/*
+ * A table or index name quoted in a DescribeTable error is remote text
+ * (found by test/fuzz/fuzz_dynamodb): json-c passes invalid UTF-8 and
+ * control characters through, and "%.200s" cut names inside a character.
+ * The message must be valid UTF-8 without control characters.
+ */
+static void
+test_describe_error_text(void)
+{
+	static const char *const bodies[] = {
+		/* the table's name: invalid bytes, escapes of control characters */
+		"{\"Table\":{\"TableName\":\"T\xff\xfe\\u0007\\n\\u001b[31m\xc3\",\"KeySchema\":[]}}",
+		/* an index's name */
+		"{\"Table\":{\"TableName\":\"T\",\"KeySchema\":"
+		"[{\"AttributeName\":\"k\",\"KeyType\":\"HASH\"}],"
+		"\"GlobalSecondaryIndexes\":[{\"IndexName\":\"G\\r\\n\xe2\x82\"}]}}",
+	};
+	size_t		i;
+	int			parity;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+	{
+		DdbAwsError err;
+		DdbTableDesc *d = describe(bodies[i], &err);
+
+		unit_check(d == NULL && err.kind == DDB_AWS_ERR_MALFORMED,
+				   "DescribeTable body rejected", __FILE__, __LINE__, bodies[i]);
+		unit_check(valid_utf8(err.message) && !has_control_chars(err.message),
+				   "clean message", __FILE__, __LINE__, err.message);
+		ddb_table_desc_free(d);
+	}
+
+	/* 2-byte characters across the 200-byte cut, at both parities */
+	for (parity = 0; parity < 2; parity++)
+	{
+		DdbBuf		b;
+		DdbAwsError err;
+		DdbTableDesc *d;
+		int			k;
+
+		ddb_buf_init(&b);
+		ddb_buf_append_str(&b, "{\"Table\":{\"KeySchema\":[],\"TableName\":\"");
+		if (parity)
+			ddb_buf_append_char(&b, 'a');
+		for (k = 0; k < 150; k++)
+			ddb_buf_append_str(&b, "\xc3\xa9");
+		ddb_buf_append_str(&b, "\"}}");
+		d = describe(b.data, &err);
+		CHECK(d == NULL && err.kind == DDB_AWS_ERR_MALFORMED);
+		CHECK(valid_utf8(err.message));
+		CHECK(strstr(err.message, "\xc3\xa9\xc3\xa9\"") != NULL);
+		ddb_table_desc_free(d);
+		ddb_buf_free(&b);
+	}
 }
 
 /* ----------------------------------------------------------------
@@ -1552,6 +1628,7 @@ main(void)
 	test_describe_simple();
 	test_describe_full();
 	test_describe_malformed();
+	test_describe_error_text();
 	test_build_scan();
 	test_build_query_and_gets();
 	test_endpoint();

@@ -62,6 +62,33 @@ test_describe(void)
 	CHECK_STR(d->shards[0].ending_sequence, "20500000000000000910398");
 	ddb_stream_desc_free(d);
 
+	/*
+	 * A first page without StreamStatus (found by test/fuzz/fuzz_streams):
+	 * each of status and view type comes from the first page that has it;
+	 * the second page used to copy its view type over the first one's and
+	 * leak it (the leak checker of the unit build sees that).
+	 */
+	{
+		static const char p1[] =
+		"{\"StreamDescription\":{\"StreamViewType\":\"KEYS_ONLY\",\"Shards\":[],"
+		"\"LastEvaluatedShardId\":\"shardId-1\"}}";
+		static const char p2[] =
+		"{\"StreamDescription\":{\"StreamStatus\":\"ENABLED\",\"StreamViewType\":\"NEW_IMAGE\","
+		"\"Shards\":[{\"ShardId\":\"shardId-2\"}]}}";
+
+		d = calloc(1, sizeof(DdbStreamDesc));
+		CHECK(ddb_streams_parse_describe(p1, strlen(p1), d, &last, &err));
+		CHECK_STR(last, "shardId-1");
+		free(last);
+		CHECK(d->status == NULL);
+		CHECK(ddb_streams_parse_describe(p2, strlen(p2), d, &last, &err));
+		CHECK(last == NULL);
+		CHECK_STR(d->status, "ENABLED");
+		CHECK_STR(d->view_type, "KEYS_ONLY");
+		CHECK(d->nshards == 1);
+		ddb_stream_desc_free(d);
+	}
+
 	/* broken answers are errors, never a short list */
 	{
 		static const char *const bad[] = {
@@ -117,6 +144,9 @@ test_records(void)
 	r = &page.records[0];
 	CHECK(r->event == DDB_EVENT_INSERT);
 	CHECK(r->sequence_len == 21 && strncmp(r->sequence, "300000000000000499659", 21) == 0);
+	/* the caller keeps the body, not the parser's reader: strings are in it */
+	CHECK(r->sequence > records_page &&
+		  r->sequence + r->sequence_len < records_page + strlen(records_page));
 	CHECK(r->keys_len > 0 && strncmp(r->keys, "{\"ForumName\"", 12) == 0 &&
 		  r->keys[r->keys_len - 1] == '}');
 	CHECK(r->new_image == NULL);
@@ -165,6 +195,15 @@ test_records(void)
 			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":[],\"SequenceNumber\":\"1\"}}]}",
 			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"\"}}]}",
 			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":7}}]}",
+			/*
+			 * escapes (found by test/fuzz/fuzz_streams): the decoded string
+			 * lived in the reader's arena, freed before the caller read it
+			 */
+			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"\\u0031\"}}]}",
+			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"1\\/2\"}}]}",
+			/* 65 digits: longer than any sequence number */
+			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":"
+			"\"12345678901234567890123456789012345678901234567890123456789012345\"}}]}",
 			"{\"Records\":{}}",
 		};
 		size_t		i;
@@ -174,6 +213,18 @@ test_records(void)
 					   err.kind == DDB_AWS_ERR_MALFORMED,
 					   "bad record refused", __FILE__, __LINE__, bad[i]);
 	}
+	/* the longest sequence number taken: 64 digits */
+	{
+		static const char seq64[] =
+		"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":"
+		"\"1234567890123456789012345678901234567890123456789012345678901234\"}}]}";
+
+		CHECK(ddb_streams_parse_records(seq64, strlen(seq64), &page, &err));
+		CHECK(page.nrecords == 1 && page.records[0].sequence_len == 64 &&
+			  page.records[0].sequence[0] == '1' && page.records[0].sequence[63] == '4');
+		ddb_record_page_free(&page);
+	}
+
 	/* an unknown event is refused too (never applied as something else) */
 	CHECK(!ddb_streams_parse_records("{\"Records\":[{\"eventName\":\"UPSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"1\"}}]}",
 									 strlen("{\"Records\":[{\"eventName\":\"UPSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"1\"}}]}"),
