@@ -131,6 +131,7 @@ default_sleep(void *arg, long ms)
 {
 	struct timespec ts;
 
+	(void) arg;
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)

@@ -1429,11 +1429,18 @@ typedef struct RetryScript
 
 static bool
 retry_transport(void *arg, const char *method, const char *url,
-				const DdbHeader *headers, int nheaders, const char *body,
+				const DdbHeader *headers, int nheaders, const void *body,
 				size_t body_len, DdbHttpResponse *resp, DdbAwsError *err)
 {
 	RetryScript *s = arg;
 	int			i = s->calls++;
+
+	(void) method;
+	(void) url;
+	(void) headers;
+	(void) nheaders;
+	(void) body;
+	(void) body_len;
 
 	if (i >= s->n)
 		i = s->n - 1;			/* the last answer repeats */
@@ -1514,7 +1521,7 @@ test_retries(void)
 			ERR_BODY("ProvisionedThroughputExceededException"), "",
 			"{\"Count\":1,\"Items\":[{\"a\"", "<html>not json</html>",
 		"<html>busy</html>", "{\"Count\":0,\"Items\":[]}"};
-		RetryScript s = {7, st, bd, NULL};
+		RetryScript s = {.n = 7, .status = st, .body = bd, .bad_crc = NULL};
 
 		CHECK(retry_call(&s, 10, &err, &retries));
 		CHECK(s.calls == 7);
@@ -1529,7 +1536,7 @@ test_retries(void)
 		static const long st[] = {200, 200};
 		static const char *const bd[] = {"{\"Count\":0}", "{\"Count\":0}"};
 		static const bool crc[] = {true, false};
-		RetryScript s = {2, st, bd, crc};
+		RetryScript s = {.n = 2, .status = st, .body = bd, .bad_crc = crc};
 
 		CHECK(retry_call(&s, 10, &err, &retries));
 		CHECK(s.calls == 2 && retries == 1);
@@ -1538,7 +1545,7 @@ test_retries(void)
 	{
 		static const long st[] = {400};
 		static const char *const bd[] = {ERR_BODY("ValidationException")};
-		RetryScript s = {1, st, bd, NULL};
+		RetryScript s = {.n = 1, .status = st, .body = bd, .bad_crc = NULL};
 
 		CHECK(!retry_call(&s, 10, &err, &retries));
 		CHECK(s.calls == 1 && retries == 0 && s.nsleeps == 0);
@@ -1549,7 +1556,7 @@ test_retries(void)
 	{
 		static const long st[] = {400};
 		static const char *const bd[] = {ERR_BODY("AccessDeniedException")};
-		RetryScript s = {1, st, bd, NULL};
+		RetryScript s = {.n = 1, .status = st, .body = bd, .bad_crc = NULL};
 
 		CHECK(!retry_call(&s, 10, &err, &retries));
 		CHECK(s.calls == 1);
@@ -1558,7 +1565,7 @@ test_retries(void)
 	{
 		static const long st[] = {400};
 		static const char *const bd[] = {ERR_BODY("ThrottlingException")};
-		RetryScript s = {1, st, bd, NULL};
+		RetryScript s = {.n = 1, .status = st, .body = bd, .bad_crc = NULL};
 
 		CHECK(!retry_call(&s, 3, &err, &retries));
 		CHECK(s.calls == 4 && retries == 3);
@@ -1569,7 +1576,7 @@ test_retries(void)
 	{
 		static const long st[] = {500};
 		static const char *const bd[] = {ERR_BODY("InternalServerError")};
-		RetryScript s = {1, st, bd, NULL};
+		RetryScript s = {.n = 1, .status = st, .body = bd, .bad_crc = NULL};
 
 		CHECK(!retry_call(&s, 0, &err, &retries));
 		CHECK(s.calls == 1 && retries == 0);
@@ -1578,7 +1585,7 @@ test_retries(void)
 	{
 		static const long st[] = {500};
 		static const char *const bd[] = {ERR_BODY("InternalServerError")};
-		RetryScript s = {1, st, bd, NULL};
+		RetryScript s = {.n = 1, .status = st, .body = bd, .bad_crc = NULL};
 
 		s.abort_at = 2;
 		CHECK(!retry_call(&s, 10, &err, &retries));
@@ -1589,7 +1596,7 @@ test_retries(void)
 	{
 		static const long st[] = {500};
 		static const char *const bd[] = {ERR_BODY("InternalServerError")};
-		RetryScript s = {1, st, bd, NULL};
+		RetryScript s = {.n = 1, .status = st, .body = bd, .bad_crc = NULL};
 
 		CHECK(!retry_call(&s, 40, &err, &retries));
 		CHECK(s.calls == 41);
