@@ -96,6 +96,21 @@ INSERT INTO md.typed (pk, i, item) VALUES ('whole', 5,
   '{"pk": "not this", "i": 999, "extra": {"deep": [1, "x", true]}, "s": "str"}');
 SELECT pk, i, item FROM md.typed WHERE pk = 'whole';
 INSERT INTO md.typed (pk, item) VALUES ('whole2', '[1, 2]');
+-- ON CONFLICT DO NOTHING skips existing keys
+INSERT INTO md.typed (pk, n) VALUES ('all', 1), ('skip-new', 2) ON CONFLICT DO NOTHING
+  RETURNING pk, n;
+SELECT pk, n FROM md.typed WHERE pk IN ('all', 'skip-new') ORDER BY pk;
+DELETE FROM md.typed WHERE pk = 'skip-new';
+-- COPY into the foreign table: the INSERT path
+COPY md.typed (pk, i, tags) FROM stdin;
+copy-1	1	{a,b}
+copy-2	2	\N
+\.
+SELECT pk, i, tags FROM md.typed WHERE pk LIKE 'copy-%' ORDER BY pk;
+COPY md.typed (pk, i) FROM stdin;
+copy-1	5
+\.
+DELETE FROM md.typed WHERE pk LIKE 'copy-%';
 -- RETURNING
 INSERT INTO md.typed (pk, n, tags) VALUES ('ret', 1.50, '{a}') RETURNING pk, n, tags;
 
@@ -189,6 +204,9 @@ SELECT count(*), sum(i) FROM md.typed WHERE pk LIKE 'k%';
 -- overwrite: an existing key is replaced
 INSERT INTO md.typed (pk, i) VALUES ('k1', -1);
 SELECT i FROM md.typed WHERE pk = 'k1';
+-- one key twice in a batch: the later row wins, as one by one
+INSERT INTO md.typed (pk, i) VALUES ('k2', 20), ('k3', 30), ('k2', 21);
+SELECT pk, i FROM md.typed WHERE pk IN ('k2', 'k3') ORDER BY pk;
 -- EXPLAIN ANALYZE counts the requests
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
   INSERT INTO md.typed (pk, i) SELECT 'x' || g, g FROM generate_series(1, 60) g;

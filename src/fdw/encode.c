@@ -22,6 +22,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "parser/parse_coerce.h"
@@ -216,15 +217,20 @@ ddb_number_text(Datum v, Oid typid)
 			{
 				double		d = typid == FLOAT4OID ? (double) DatumGetFloat4(v) :
 					DatumGetFloat8(v);
-				char	   *txt;
+				char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
 
 				if (isnan(d) || isinf(d))
 					return pstrdup(isnan(d) ? "NaN" : "Infinity");
-				/* the shortest text that reads back as the same float */
-				txt = typid == FLOAT4OID ?
-					DatumGetCString(DirectFunctionCall1(float4out, v)) :
-					DatumGetCString(DirectFunctionCall1(float8out, v));
-				return plain_decimal(txt);
+
+				/*
+				 * The shortest text that reads back as the same float,
+				 * whatever extra_float_digits says (float8out obeys it).
+				 */
+				if (typid == FLOAT4OID)
+					float_to_shortest_decimal_buf(DatumGetFloat4(v), buf);
+				else
+					double_to_shortest_decimal_buf(d, buf);
+				return plain_decimal(buf);
 			}
 		default:
 			return NULL;
@@ -428,9 +434,13 @@ append_array(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
 
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
+	if (ARR_NDIM(arr) > 1)
+		refuse(t, ERRCODE_FEATURE_NOT_SUPPORTED, "a multidimensional array",
+			   "DynamoDB sets have one dimension; a jsonb column writes nested lists.");
 	if (base == BYTEAOID)
 		set = "BS";
-	else if (cat == TYPCATEGORY_NUMERIC)
+	else if (base == INT2OID || base == INT4OID || base == INT8OID ||
+			 base == NUMERICOID || base == FLOAT4OID || base == FLOAT8OID)
 		set = "NS";
 	else if (cat == TYPCATEGORY_STRING)
 		set = "SS";
@@ -469,12 +479,10 @@ append_array(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
 
 				append_base64(&one, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
 			}
-			else if (cat == TYPCATEGORY_NUMERIC)
+			else if (set[0] == 'N')
 			{
 				char	   *num = ddb_number_text(elems[i], base);
 
-				if (num == NULL)
-					num = OidOutputFunctionCall(output_function(elemtype), elems[i]);
 				if (!ddb_dynamodb_number(num))
 					append_number_text(&one, num, t);	/* raises the error */
 				appendStringInfo(&one, "\"%s\"", num);
@@ -546,6 +554,8 @@ ddb_encode_value(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
 						refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "an infinite date", NULL);
 					else
 						j2date(d + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+					if (tm.tm_year <= 0)
+						refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "a date before year 1", NULL);
 					EncodeDateOnly(&tm, USE_XSD_DATES, buf);
 				}
 				else
@@ -556,6 +566,9 @@ ddb_encode_value(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
 					if (TIMESTAMP_NOT_FINITE(ts) ||
 						timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
 						refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "an infinite timestamp", NULL);
+					/* ISO 8601 text has no BC: such a value would not read back */
+					if (tm.tm_year <= 0)
+						refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "a timestamp before year 1", NULL);
 					EncodeDateTime(&tm, fsec, false, 0, NULL, USE_XSD_DATES, buf);
 					if (base == TIMESTAMPTZOID)
 						strcat(buf, "Z");

@@ -62,7 +62,8 @@
 enum FdwModifyPrivate
 {
 	FdwModifyTargetAttrs,		/* IntList: the columns written */
-	FdwModifyHasReturning		/* Boolean */
+	FdwModifyHasReturning,		/* Boolean */
+	FdwModifyDoNothing			/* Boolean: INSERT ... ON CONFLICT DO NOTHING */
 };
 
 typedef struct ModifyState
@@ -74,8 +75,10 @@ typedef struct ModifyState
 	CmdType		operation;
 	List	   *target_attrs;	/* attnums */
 	bool		has_returning;
+	bool		do_nothing;		/* ON CONFLICT DO NOTHING: skip existing keys */
 	bool		overwrite;
 	int			batch_size;
+	AttrNumber	insert_key_attnum[2];	/* INSERT: the key columns, 0: none */
 
 	/* columns */
 	int			natts;
@@ -235,8 +238,16 @@ ddbPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	TupleDesc	desc = RelationGetDescr(rel);
 	List	   *target_attrs = NIL;
 	bool		has_returning = plan->returningLists != NIL;
+	bool		do_nothing = false;
 	int			i;
 
+	if (plan->onConflictAction == ONCONFLICT_NOTHING)
+		do_nothing = true;
+	else if (plan->onConflictAction != ONCONFLICT_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ON CONFLICT DO UPDATE is not supported on DynamoDB foreign tables"),
+				 errhint("Use ON CONFLICT DO NOTHING, or the foreign table option overwrite 'true'.")));
 	if (operation == CMD_INSERT)
 	{
 		for (i = 0; i < desc->natts; i++)
@@ -280,7 +291,7 @@ ddbPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 		}
 	}
 	table_close(rel, NoLock);
-	return list_make2(target_attrs, makeBoolean(has_returning));
+	return list_make3(target_attrs, makeBoolean(has_returning), makeBoolean(do_nothing));
 }
 
 /* ----------------------------------------------------------------
@@ -293,10 +304,24 @@ modify_user(ResultRelInfo *rinfo, EState *estate)
 #if PG_VERSION_NUM >= 160000
 	return ExecGetResultRelCheckAsUser(rinfo, estate);
 #else
-	RangeTblEntry *rte = exec_rt_fetch(rinfo->ri_RangeTableIndex, estate);
+	/* a partition rows are routed to has no range table entry: the root's */
+	Index		rti = rinfo->ri_RangeTableIndex ? rinfo->ri_RangeTableIndex :
+		(rinfo->ri_RootResultRelInfo ? rinfo->ri_RootResultRelInfo->ri_RangeTableIndex : 0);
+	RangeTblEntry *rte;
 
+	if (rti == 0)
+		return GetUserId();
+	rte = exec_rt_fetch(rti, estate);
 	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 #endif
+}
+
+static void
+free_response(void *arg)
+{
+	ModifyState *st = arg;
+
+	ddb_http_response_free(&st->resp);
 }
 
 static ModifyState *
@@ -347,7 +372,50 @@ create_state(Relation rel, CmdType operation, List *target_attrs, bool has_retur
 	st->temp_cxt = AllocSetContextCreate(CurrentMemoryContext, "ddb_fdw modify",
 										 ALLOCSET_DEFAULT_SIZES);
 	ddb_http_response_init(&st->resp);
+	/* the answer buffer is malloc'd: freed with the query, also after an error */
+	{
+		MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
+
+		cb->func = free_response;
+		cb->arg = st;
+		MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+	}
 	return st;
+}
+
+/* The connection of the user the statement writes as. */
+static void
+connect_state(ModifyState *st, ResultRelInfo *rinfo, EState *estate)
+{
+	ForeignTable *table = GetForeignTable(RelationGetRelid(st->rel));
+	ForeignServer *server = GetForeignServer(table->serverid);
+	UserMapping *user = GetUserMapping(estate ? modify_user(rinfo, estate) : GetUserId(),
+									   server->serverid);
+
+	st->conn = ddb_get_connection(server, user, &st->opts);
+}
+
+/* INSERT: the key attributes and their columns. */
+static void
+insert_keys(ModifyState *st)
+{
+	const char *names[2] = {NULL, NULL};
+	int			k;
+
+	key_attributes(RelationGetRelid(st->rel), &st->opts, &names[0], &names[1]);
+	st->nkeys = names[1] ? 2 : 1;
+	for (k = 0; k < st->nkeys; k++)
+	{
+		/* copies: the description may be refreshed during the statement */
+		st->key_attribute[k] = pstrdup(names[k]);
+		st->insert_key_attnum[k] = column_of(st->rel, names[k]);
+		if (st->insert_key_attnum[k] == 0 && st->item_attnum == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("foreign table \"%s\" has no column for key attribute \"%s\"",
+							st->relname, names[k]),
+					 errhint("Add a column for each key attribute, or a whole-item column.")));
+	}
 }
 
 static void
@@ -361,25 +429,12 @@ ddbBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	st = create_state(rel, operation,
 					  (List *) list_nth(fdw_private, FdwModifyTargetAttrs),
 					  boolVal(list_nth(fdw_private, FdwModifyHasReturning)));
+	st->do_nothing = boolVal(list_nth(fdw_private, FdwModifyDoNothing));
 	rinfo->ri_FdwState = st;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
-	{
-		ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
-		ForeignServer *server = GetForeignServer(table->serverid);
-		UserMapping *user = GetUserMapping(modify_user(rinfo, mtstate->ps.state),
-										   server->serverid);
-
-		st->conn = ddb_get_connection(server, user, &st->opts);
-	}
-	if (operation == CMD_INSERT && st->item_attnum == 0 &&
-		column_of(rel, st->opts.partition_key ? st->opts.partition_key : "") == 0 &&
-		st->opts.partition_key != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("foreign table \"%s\" has no column for key attribute \"%s\"",
-						st->relname, st->opts.partition_key)));
+	connect_state(st, rinfo, mtstate->ps.state);
 	if (operation == CMD_UPDATE || operation == CMD_DELETE)
 	{
 		Plan	   *subplan;
@@ -415,23 +470,39 @@ ddbBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		}
 	}
 	else
-	{
-		const char *names[2];
+		insert_keys(st);
+}
 
-		if (st->opts.partition_key)
-		{
-			st->key_attribute[0] = st->opts.partition_key;
-			st->nkeys = st->opts.sort_key ? 2 : 1;
-			st->key_attribute[1] = st->opts.sort_key;
-		}
-		else
-		{
-			key_attributes(RelationGetRelid(rel), &st->opts, &names[0], &names[1]);
-			st->key_attribute[0] = names[0];
-			st->key_attribute[1] = names[1];
-			st->nkeys = names[1] ? 2 : 1;
-		}
-	}
+/*
+ * COPY into the foreign table, or rows routed to it as a partition: the
+ * INSERT path, every column written.
+ */
+static void
+ddbBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	Relation	rel = rinfo->ri_RelationDesc;
+	TupleDesc	desc = RelationGetDescr(rel);
+	List	   *target_attrs = NIL;
+	ModifyState *st;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			target_attrs = lappend_int(target_attrs, i + 1);
+	st = create_state(rel, CMD_INSERT, target_attrs, rinfo->ri_returningList != NIL);
+	/* COPY has no plan; a routed INSERT has the partitioned table's */
+	if (mtstate && mtstate->ps.plan &&
+		((ModifyTable *) mtstate->ps.plan)->onConflictAction == ONCONFLICT_NOTHING)
+		st->do_nothing = true;
+	rinfo->ri_FdwState = st;
+	connect_state(st, rinfo, mtstate ? mtstate->ps.state : NULL);
+	insert_keys(st);
+}
+
+static void
+ddbEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
+{
+	/* the answer buffer goes with the query's memory (free_response) */
 }
 
 /* ----------------------------------------------------------------
@@ -486,7 +557,9 @@ write_error_context(void *arg)
 
 	if (wc->key)
 		errcontext("writing item %s of foreign table \"%s\"", wc->key, wc->st->relname);
-	if (wc->st->written > 0)
+	if (wc->st->written == 1)
+		errcontext("1 row of this statement was written to DynamoDB before the failure; it stays written");
+	else if (wc->st->written > 1)
 		errcontext("%lld rows of this statement were written to DynamoDB before the failure; they stay written",
 				   (long long) wc->st->written);
 }
@@ -657,21 +730,19 @@ ddbExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
 	StringInfoData body;
 	bool		exists = false;
-	AttrNumber	keycols[2] = {0, 0};
+	bool		conditional = !st->overwrite || st->do_nothing;
+	unsigned long retries_before;
 	char	   *key;
-	int			k;
 
 	MemoryContextReset(st->temp_cxt);
 	slot_getallattrs(slot);
-	for (k = 0; k < st->nkeys; k++)
-		keycols[k] = column_of(st->rel, st->key_attribute[k]);
-	key = key_text(st, slot->tts_values, slot->tts_isnull, keycols);
+	key = key_text(st, slot->tts_values, slot->tts_isnull, st->insert_key_attnum);
 
 	initStringInfo(&body);
 	append_table(st, &body);
 	appendStringInfoString(&body, ",\"Item\":");
 	append_item(st, &body, slot, key);
-	if (!st->overwrite)
+	if (conditional)
 	{
 		appendStringInfoString(&body, ",\"ConditionExpression\":\"attribute_not_exists(#k)\","
 							   "\"ExpressionAttributeNames\":{\"#k\":");
@@ -679,7 +750,26 @@ ddbExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 		appendStringInfoChar(&body, '}');
 	}
 	appendStringInfoChar(&body, '}');
-	send_request(st, "PutItem", &body, key, st->overwrite ? NULL : &exists);
+	retries_before = ddb_http_client_retries(st->conn->http);
+	send_request(st, "PutItem", &body, key, conditional ? &exists : NULL);
+	if (exists && ddb_http_client_retries(st->conn->http) != retries_before)
+	{
+		/*
+		 * An attempt whose answer was lost may have written the item: then
+		 * the retry finds it there.  Neither "duplicate" nor "inserted" is
+		 * known to be true.
+		 */
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("outcome of INSERT into DynamoDB table \"%s\" is unknown", st->opts.table_name),
+				 errdetail("A retried PutItem of item %s found the key taken: an earlier attempt, whose answer was lost, may have written it.", key),
+				 errhint("Read the item to see whether it holds the inserted values.")));
+	}
+	if (exists && st->do_nothing)
+	{
+		MemoryContextSwitchTo(old);
+		return NULL;			/* ON CONFLICT DO NOTHING */
+	}
 	if (exists)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
@@ -703,7 +793,7 @@ ddbGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 	 * overwritten are written in batches.  RETURNING and row triggers need
 	 * each row on its own, as PostgreSQL's own batching requires.
 	 */
-	if (st == NULL || !st->overwrite || rinfo->ri_projectReturning != NULL ||
+	if (st == NULL || !st->overwrite || st->do_nothing || rinfo->ri_projectReturning != NULL ||
 		(rinfo->ri_TrigDesc &&
 		 (rinfo->ri_TrigDesc->trig_insert_before_row ||
 		  rinfo->ri_TrigDesc->trig_insert_after_row)))
@@ -779,8 +869,9 @@ send_batch(ModifyState *st, StringInfo requests, int nitems)
 					(errcode(ERRCODE_FDW_ERROR),
 					 errmsg("DynamoDB BatchWriteItem left items of table \"%s\" unprocessed %d times",
 							st->opts.table_name, BATCH_WRITE_ATTEMPTS),
-					 errdetail("%lld rows of this statement were written to DynamoDB before the failure; they stay written.",
-							   (long long) st->written),
+					 errdetail_plural("%lld row of this statement was written to DynamoDB before the failure; it stays written.",
+									  "%lld rows of this statement were written to DynamoDB before the failure; they stay written.",
+									  (unsigned long) st->written, (long long) st->written),
 					 errhint("The table's write capacity is exhausted; retry later.")));
 		st->retries++;
 		batch_backoff(attempt);
@@ -794,22 +885,44 @@ ddbExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *
 	ModifyState *st = rinfo->ri_FdwState;
 	MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
 	StringInfoData requests;
+	List	   *keys;
 	int			n = 0;
 	int			i;
 
 	MemoryContextReset(st->temp_cxt);
 	initStringInfo(&requests);
+	keys = NIL;
 	for (i = 0; i < *numSlots; i++)
 	{
+		char	   *key;
+		ListCell   *lc;
+
+		slot_getallattrs(slots[i]);
+		key = key_text(st, slots[i]->tts_values, slots[i]->tts_isnull, st->insert_key_attnum);
+		/*
+		 * DynamoDB refuses a batch that writes one item twice: the group so
+		 * far goes first, and the later row wins, as it would one by one.
+		 */
+		foreach(lc, keys)
+			if (strcmp((char *) lfirst(lc), key) == 0)
+			{
+				send_batch(st, &requests, n);
+				resetStringInfo(&requests);
+				keys = NIL;
+				n = 0;
+				break;
+			}
 		if (n > 0)
 			appendStringInfoChar(&requests, ',');
 		appendStringInfoString(&requests, "{\"PutRequest\":{\"Item\":");
-		append_item(st, &requests, slots[i], NULL);
+		append_item(st, &requests, slots[i], key);
 		appendStringInfoString(&requests, "}}");
+		keys = lappend(keys, key);
 		if (++n == BATCH_WRITE_MAX || i == *numSlots - 1)
 		{
 			send_batch(st, &requests, n);
 			resetStringInfo(&requests);
+			keys = NIL;
 			n = 0;
 		}
 	}
@@ -898,7 +1011,7 @@ ddbExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 			}
 			na++;
 		}
-		appendStringInfoString(&body, "},\"UpdateExpression\":");
+		appendStringInfoChar(&body, '}');
 		{
 			StringInfoData expr;
 
@@ -907,9 +1020,12 @@ ddbExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 				appendStringInfo(&expr, "SET %s", set.data);
 			if (remove.len)
 				appendStringInfo(&expr, "%sREMOVE %s", set.len ? " " : "", remove.data);
-			if (expr.len == 0)
-				appendStringInfoString(&expr, "SET #k = #k");	/* nothing changes */
-			append_name(&body, expr.data);
+			/* nothing to change: no expression, the condition alone */
+			if (expr.len > 0)
+			{
+				appendStringInfoString(&body, ",\"UpdateExpression\":");
+				append_name(&body, expr.data);
+			}
 		}
 		if (vals.len)
 			appendStringInfo(&body, ",\"ExpressionAttributeValues\":{%s}", vals.data);
@@ -925,12 +1041,12 @@ ddbExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 		appendStringInfoString(&body, ",\"ReturnValues\":\"ALL_NEW\"");
 	appendStringInfoChar(&body, '}');
 	send_request(st, whole ? "PutItem" : "UpdateItem", &body, key, &gone);
+	if (!gone && st->has_returning && !whole)
+		slot = returned_item(st, slot, "\"Attributes\"");
 	MemoryContextSwitchTo(old);
 	if (gone)
 		return NULL;			/* deleted meanwhile: not updated */
 	st->written++;
-	if (st->has_returning && !whole)
-		return returned_item(st, slot, "\"Attributes\"");
 	return slot;
 }
 
@@ -1025,7 +1141,8 @@ enum FdwDirectPrivate
 {
 	FdwDirectKeyAttrs,			/* String list: key attribute names */
 	FdwDirectTargetAttrs,		/* IntList: the columns UPDATE sets */
-	FdwDirectKeyText			/* String: the key condition, for EXPLAIN */
+	FdwDirectKeyText,			/* String: the key condition, for EXPLAIN */
+	FdwDirectSetProcessed		/* Boolean: the statement's row count is ours */
 };
 
 typedef struct DirectState
@@ -1202,7 +1319,8 @@ ddbPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	fscan->scan.plan.qual = NIL;	/* the key is the condition */
 	fscan->fdw_exprs = list_concat(nkeys > 1 ? list_make2(values[0], values[1]) :
 								   list_make1(values[0]), exprs);
-	fscan->fdw_private = list_make3(key_attrs, target_attrs, makeString(keytext.data));
+	fscan->fdw_private = list_make4(key_attrs, target_attrs, makeString(keytext.data),
+									makeBoolean(plan->canSetTag));
 	fscan->scan.plan.async_capable = false;
 	return true;
 }
@@ -1342,7 +1460,7 @@ ddbIterateDirectModify(ForeignScanState *node)
 			}
 			na++;
 		}
-		appendStringInfoString(&body, "},\"UpdateExpression\":");
+		appendStringInfoChar(&body, '}');
 		{
 			StringInfoData expr;
 
@@ -1351,9 +1469,12 @@ ddbIterateDirectModify(ForeignScanState *node)
 				appendStringInfo(&expr, "SET %s", set.data);
 			if (remove.len)
 				appendStringInfo(&expr, "%sREMOVE %s", set.len ? " " : "", remove.data);
-			if (expr.len == 0)
-				appendStringInfoString(&expr, "SET #k = #k");
-			append_name(&body, expr.data);
+			/* nothing to change: no expression, the condition alone */
+			if (expr.len > 0)
+			{
+				appendStringInfoString(&body, ",\"UpdateExpression\":");
+				append_name(&body, expr.data);
+			}
 		}
 		if (vals.len)
 			appendStringInfo(&body, ",\"ExpressionAttributeValues\":{%s}", vals.data);
@@ -1369,7 +1490,9 @@ ddbIterateDirectModify(ForeignScanState *node)
 	}
 	MemoryContextSwitchTo(old);
 
-	estate->es_processed += n;
+	if (boolVal(list_nth(((ForeignScan *) node->ss.ps.plan)->fdw_private,
+						 FdwDirectSetProcessed)))
+		estate->es_processed += n;
 	if (node->ss.ps.instrument)
 		node->ss.ps.instrument->tuplecount += n;
 	return ExecClearTuple(node->ss.ss_ScanTupleSlot);
@@ -1415,6 +1538,8 @@ ddb_register_modify_callbacks(FdwRoutine *routine)
 	routine->ExecForeignDelete = ddbExecForeignDelete;
 	routine->EndForeignModify = ddbEndForeignModify;
 	routine->ExplainForeignModify = ddbExplainForeignModify;
+	routine->BeginForeignInsert = ddbBeginForeignInsert;
+	routine->EndForeignInsert = ddbEndForeignInsert;
 #if PG_VERSION_NUM >= 140000
 	routine->GetForeignModifyBatchSize = ddbGetForeignModifyBatchSize;
 	routine->ExecForeignBatchInsert = ddbExecForeignBatchInsert;

@@ -66,11 +66,14 @@ ddb_rate_limit_wait(DdbRateLimit *rl)
 void
 ddb_rate_limit_consumed(DdbRateLimit *rl, double units)
 {
-	int64		cost = (int64) (units / rl->units_per_second * USECS_PER_SEC);
+	double		c = units / rl->units_per_second * USECS_PER_SEC;
+	int64		cost;
 	uint64		old = pg_atomic_read_u64(rl->next_free);
 
-	if (cost <= 0)
+	if (!(c > 0))
 		return;
+	/* a day at most: a tiny rate must not overflow the clock */
+	cost = (int64) Min(c, (double) USECS_PER_DAY);
 	for (;;)
 	{
 		TimestampTz now = GetCurrentTimestamp();

@@ -53,8 +53,12 @@
 #define STREAM_SKIP_MARGIN_SECS 120
 /* an expired iterator is asked for again this many times in a row */
 #define STREAM_MAX_EXPIRED 3
-/* empty pages of a closed shard read before calling it caught up */
-#define STREAM_MAX_EMPTY_PAGES 10
+/*
+ * Consecutive empty pages after which a shard has nothing more for now:
+ * GetRecords may answer empty pages before a part of the shard that holds
+ * records ("it might take multiple calls"), so one is not enough.
+ */
+#define STREAM_MAX_EMPTY_PAGES 3
 
 typedef struct ShardState
 {
@@ -75,6 +79,7 @@ typedef struct StreamRun
 	char	   *arn;
 	bool		fetch_images;	/* KEYS_ONLY / OLD_IMAGE: BatchGetItem */
 	double		skip_before;	/* epoch seconds; earlier records are skipped */
+	double		started_epoch;	/* the run's start, epoch seconds */
 	List	   *shards;			/* ShardState, DescribeStream's order */
 	MemoryContext page_cxt;		/* reset per page */
 	int64		records;		/* records read by this run */
@@ -398,9 +403,12 @@ key_identity(StreamRun *run, const Datum *values, const bool *nulls, Datum *keys
 							run->table_name, NameStr(att->attname))));
 		if (keys)
 			keys[k] = datumCopy(values[a], att->attbyval, att->attlen);
-		if (k > 0)
-			appendStringInfoChar(&s, '\x1f');
-		appendStringInfoString(&s, OutputFunctionCall(&run->key_out[k], values[a]));
+		{
+			/* length-prefixed: no key text can run into the next */
+			char	   *txt = OutputFunctionCall(&run->key_out[k], values[a]);
+
+			appendStringInfo(&s, "%zu:%s", strlen(txt), txt);
+		}
 	}
 	return s.data;
 }
@@ -616,10 +624,14 @@ apply_page(StreamRun *run, ShardState *sh, bool shard_done)
 						  "  consumed_capacity = consumed_capacity + $12, retries = retries + $14 "
 						  "WHERE run_id = $6",
 						  14, t, v, n);
-		MemoryContextSwitchTo(job->cxt);
-		if (sh->sequence)
-			pfree(sh->sequence);
-		sh->sequence = seq ? pstrdup(seq) : NULL;
+		{
+			/* copy first: seq may be sh->sequence itself (an empty page) */
+			char	   *newseq = seq ? MemoryContextStrdup(job->cxt, seq) : NULL;
+
+			if (sh->sequence)
+				pfree(sh->sequence);
+			sh->sequence = newseq;
+		}
 	}
 	sh->done = shard_done;
 	MemoryContextSwitchTo(old);
@@ -749,15 +761,44 @@ read_shard(StreamRun *run, ShardState *sh)
 		free(run->iterator);
 		run->iterator = run->page.next_iterator;
 		run->page.next_iterator = NULL;
-		if (run->page.nrecords == 0 && (!sh->closed || ++empty >= STREAM_MAX_EMPTY_PAGES))
+		if (run->page.nrecords == 0 && ++empty >= STREAM_MAX_EMPTY_PAGES)
 		{
 			/* all the shard has for now */
 			sh->caught_up = true;
 			return;
 		}
 		if (run->page.nrecords > 0)
+		{
+			DdbStreamRecord *last = &run->page.records[run->page.nrecords - 1];
+
 			empty = 0;
+			/* records written since the run began: the next run's */
+			if (last->created > 0 && last->created >= run->started_epoch)
+			{
+				sh->caught_up = true;
+				return;
+			}
+		}
 	}
+}
+
+/*
+ * Whether every shard was applied as far as it goes: closed ones to their
+ * end, open ones until they had nothing more.
+ */
+static bool
+all_applied(StreamRun *run)
+{
+	ListCell   *lc;
+
+	foreach(lc, run->shards)
+	{
+		ShardState *sh = lfirst(lc);
+
+		if (!sh->done && !(sh->caught_up && !sh->closed))
+			return false;
+	}
+	return true;
 }
 
 static void
@@ -796,6 +837,8 @@ sync_stream_apply(SyncJob *job, DdbScanner *sc, const DdbTableDesc *desc,
 	run->arn = MemoryContextStrdup(job->cxt, desc->latest_stream_arn);
 	run->fetch_images = strcmp(desc->stream_view_type, "KEYS_ONLY") == 0 ||
 		strcmp(desc->stream_view_type, "OLD_IMAGE") == 0;
+	run->started_epoch = (double) (job->started / USECS_PER_SEC) +
+		(double) ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
 	run->skip_before = (double) (stream_from / USECS_PER_SEC) +
 		(double) ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY) -
 		STREAM_SKIP_MARGIN_SECS;
@@ -841,6 +884,11 @@ sync_stream_apply(SyncJob *job, DdbScanner *sc, const DdbTableDesc *desc,
 			v[0] = ObjectIdGetDatum(job->target_oid);
 			v[1] = Int64GetDatum(job->run_id);
 			v[2] = sync_text_or_null(run->stopped, &n[2]);
+			if (run->stopped == NULL && !all_applied(run))
+			{
+				run->stopped = "a shard could not be read to its end; the next run continues";
+				v[2] = sync_text_or_null(run->stopped, &n[2]);
+			}
 			if (run->stopped == NULL)
 			{
 				/* every change before the run began is applied */
