@@ -142,6 +142,7 @@ def main():
     t0 = time.perf_counter()
     items_upto(max(sizes))
     print("made %d items in %.1f s" % (max(sizes), time.perf_counter() - t0), file=sys.stderr)
+    ThreadingHTTPServer.request_queue_size = 128     # not 5: workers connect at once
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, daemon=True).start()

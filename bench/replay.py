@@ -346,6 +346,9 @@ def main():
     ap.add_argument("--delay-ms", type=int, default=20)
     ap.add_argument("--port-file")
     a = ap.parse_args()
+    # socketserver listens with a backlog of 5: eight segment workers (or
+    # curl --parallel) connecting at once would lose SYNs and wait a second
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", a.port),
                                  make_handler(Upstream(a.upstream), a.delay_ms / 1000.0, Store()))
     server.daemon_threads = True

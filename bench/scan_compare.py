@@ -238,7 +238,7 @@ def main():
             f.write(curl_config(page_sets[s], endpoints[d]))
         items = sum(p["count"] for chain in page_sets[s] for p in chain)
         pages = sum(len(chain) for chain in page_sets[s])
-        argv = ["curl", "-s"] + (["--parallel", "--parallel-max", str(s)] if s > 1 else []) + ["-K", cfg]
+        argv = ["curl", "-s", "--no-progress-meter"] + (["--parallel", "--parallel-max", str(s)] if s > 1 else []) + ["-K", cfg]
 
         def run():
             t0 = time.perf_counter()
