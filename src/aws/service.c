@@ -64,6 +64,11 @@ static const char *const retryable_codes[] = {
 	"ServiceUnavailableException",
 	"IDPCommunicationError",	/* STS web identity: the IdP did not answer */
 	"TransactionInProgressException",
+	"TooManyRequestsException",
+	"RequestTimeout",
+	"RequestTimeoutException",
+	"PriorRequestNotComplete",
+	"SlowDown",
 };
 
 bool

@@ -304,6 +304,8 @@ append_jsonb_container(StringInfo out, JsonbIterator **it, bool object,
 	JsonbIteratorToken tok;
 	bool		first = true;
 
+	/* deep JSON recurses here: the stack, not DynamoDB, would give out first */
+	check_stack_depth();
 	appendStringInfoString(out, object ? "{\"M\":{" : "{\"L\":[");
 	while ((tok = JsonbIteratorNext(it, &v, false)) != WJB_DONE)
 	{
@@ -370,7 +372,7 @@ ddb_encode_item_members(StringInfo out, Datum jsonb, List *skip,
 	int			n = 0;
 
 	if (!JB_ROOT_IS_OBJECT(jb))
-		refuse(t, ERRCODE_INVALID_PARAMETER_VALUE, "a whole item that is not a JSON object",
+		refuse(t, ERRCODE_DATA_EXCEPTION, "a whole item that is not a JSON object",
 			   "A whole-item column holds the item as an object of attributes.");
 	it = JsonbIteratorInit(&jb->root);
 	tok = JsonbIteratorNext(&it, &v, false);	/* WJB_BEGIN_OBJECT */
@@ -448,7 +450,7 @@ append_array(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
 		set = NULL;				/* a list */
 
 	if (set && n == 0)
-		refuse(t, ERRCODE_INVALID_PARAMETER_VALUE, "an empty array as a set",
+		refuse(t, ERRCODE_DATA_EXCEPTION, "an empty array as a set",
 			   "DynamoDB sets cannot be empty: write NULL to remove the attribute.");
 	appendStringInfo(out, "{\"%s\":[", set ? set : "L");
 	for (i = 0; i < n; i++)
@@ -497,7 +499,7 @@ append_array(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
 			}
 			foreach(lc, seen)
 				if (strcmp((char *) lfirst(lc), one.data) == 0)
-					refuse(t, ERRCODE_INVALID_PARAMETER_VALUE,
+					refuse(t, ERRCODE_DATA_EXCEPTION,
 						   psprintf("the value %s twice in a set", one.data),
 						   "DynamoDB sets hold each value once.");
 			seen = lappend(seen, one.data);
