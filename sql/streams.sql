@@ -259,8 +259,10 @@ SELECT status, mode, note FROM st_runs('st_copy', :before);
 SELECT * FROM st_diff('st_copy', 'st_items');
 SELECT stream_view_type, rows FROM ddb_fdw.sync_state WHERE target = 'st_copy'::regclass;
 SELECT st_write('st_items', 'delete --from 0 --to 10');
+-- (run ids need not be consecutive: a sequence does not roll back)
+SELECT st_last_run('st_copy') AS before \gset
 CALL ddb_fdw.sync('st.st_items', 'public.st_copy');
-SELECT status, mode, deleted, removes FROM st_runs('st_copy', :before + 1);
+SELECT status, mode, deleted, removes FROM st_runs('st_copy', :before);
 SELECT * FROM st_diff('st_copy', 'st_items');
 
 -- ===================================================================
