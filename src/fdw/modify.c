@@ -931,6 +931,65 @@ ddbExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *
 }
 #endif
 
+/*
+ * Appends ExpressionAttributeNames (#k: the partition key, #aN: the changed
+ * attributes), the UpdateExpression (SET for values, REMOVE for NULLs; none
+ * when nothing changes) and ExpressionAttributeValues of an UpdateItem of
+ * st->target_attrs, values[attnum - 1] holding the new values.
+ */
+static void
+append_update(ModifyState *st, StringInfo body, const Datum *values,
+			  const bool *nulls, DdbEncodeTarget *t)
+{
+	StringInfoData set;
+	StringInfoData remove;
+	StringInfoData vals;
+	int			nv = 0;
+	int			na = 0;
+	ListCell   *lc;
+
+	initStringInfo(&set);
+	initStringInfo(&remove);
+	initStringInfo(&vals);
+	appendStringInfoString(body, ",\"ExpressionAttributeNames\":{\"#k\":");
+	append_name(body, st->key_attribute[0]);
+	foreach(lc, st->target_attrs)
+	{
+		int			a = lfirst_int(lc) - 1;
+
+		if (st->attribute[a] == NULL)
+			continue;
+		appendStringInfo(body, ",\"#a%d\":", na);
+		append_name(body, st->attribute[a]);
+		if (nulls[a])
+			appendStringInfo(&remove, "%s#a%d", remove.len ? ", " : "", na);
+		else
+		{
+			appendStringInfo(&set, "%s#a%d = :v%d", set.len ? ", " : "", na, nv);
+			appendStringInfo(&vals, "%s\":v%d\":", vals.len ? "," : "", nv);
+			t->column = NameStr(TupleDescAttr(RelationGetDescr(st->rel), a)->attname);
+			ddb_encode_value(&vals, values[a], st->typid[a], t);
+			nv++;
+		}
+		na++;
+	}
+	appendStringInfoChar(body, '}');
+	if (set.len || remove.len)
+	{
+		StringInfoData expr;
+
+		initStringInfo(&expr);
+		if (set.len)
+			appendStringInfo(&expr, "SET %s", set.data);
+		if (remove.len)
+			appendStringInfo(&expr, "%sREMOVE %s", set.len ? " " : "", remove.data);
+		appendStringInfoString(body, ",\"UpdateExpression\":");
+		append_name(body, expr.data);
+	}
+	if (vals.len)
+		appendStringInfo(body, ",\"ExpressionAttributeValues\":{%s}", vals.data);
+}
+
 /* ----------------------------------------------------------------
  * UPDATE, DELETE
  * ----------------------------------------------------------------
@@ -979,56 +1038,9 @@ ddbExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	}
 	else
 	{
-		StringInfoData set;
-		StringInfoData remove;
-		StringInfoData vals;
-		int			nv = 0;
-		int			na = 0;
 		DdbEncodeTarget t = {st->relname, NULL, key};
 
-		initStringInfo(&set);
-		initStringInfo(&remove);
-		initStringInfo(&vals);
-		appendStringInfoString(&body, ",\"ExpressionAttributeNames\":{\"#k\":");
-		append_name(&body, st->key_attribute[0]);
-		foreach(lc, st->target_attrs)
-		{
-			int			a = lfirst_int(lc) - 1;
-
-			if (st->attribute[a] == NULL)
-				continue;
-			appendStringInfo(&body, ",\"#a%d\":", na);
-			append_name(&body, st->attribute[a]);
-			if (slot->tts_isnull[a])
-				appendStringInfo(&remove, "%s#a%d", remove.len ? ", " : "", na);
-			else
-			{
-				appendStringInfo(&set, "%s#a%d = :v%d", set.len ? ", " : "", na, nv);
-				appendStringInfo(&vals, "%s\":v%d\":", vals.len ? "," : "", nv);
-				t.column = NameStr(TupleDescAttr(slot->tts_tupleDescriptor, a)->attname);
-				ddb_encode_value(&vals, slot->tts_values[a], st->typid[a], &t);
-				nv++;
-			}
-			na++;
-		}
-		appendStringInfoChar(&body, '}');
-		{
-			StringInfoData expr;
-
-			initStringInfo(&expr);
-			if (set.len)
-				appendStringInfo(&expr, "SET %s", set.data);
-			if (remove.len)
-				appendStringInfo(&expr, "%sREMOVE %s", set.len ? " " : "", remove.data);
-			/* nothing to change: no expression, the condition alone */
-			if (expr.len > 0)
-			{
-				appendStringInfoString(&body, ",\"UpdateExpression\":");
-				append_name(&body, expr.data);
-			}
-		}
-		if (vals.len)
-			appendStringInfo(&body, ",\"ExpressionAttributeValues\":{%s}", vals.data);
+		append_update(st, &body, slot->tts_values, slot->tts_isnull, &t);
 	}
 	appendStringInfoString(&body, ",\"ConditionExpression\":\"attribute_exists(#k)\"");
 	if (whole)
@@ -1423,67 +1435,29 @@ ddbIterateDirectModify(ForeignScanState *node)
 	appendStringInfoChar(&body, '}');
 	t.key = psprintf("(%s)", keytext.data);
 
-	appendStringInfoString(&body, ",\"ExpressionAttributeNames\":{\"#k\":");
-	append_name(&body, st->key_attribute[0]);
 	if (st->operation == CMD_UPDATE)
 	{
-		StringInfoData set;
-		StringInfoData remove;
-		StringInfoData vals;
+		Datum	   *values = palloc0(sizeof(Datum) * Max(st->natts, 1));
+		bool	   *nulls = palloc(sizeof(bool) * Max(st->natts, 1));
 		ListCell   *la;
-		int			na = 0;
-		int			nv = 0;
 
-		initStringInfo(&set);
-		initStringInfo(&remove);
-		initStringInfo(&vals);
+		memset(nulls, true, sizeof(bool) * Max(st->natts, 1));
 		foreach(la, ds->target_attrs)
 		{
 			int			a = lfirst_int(la) - 1;
-			bool		isnull;
-			Datum		v = ExecEvalExpr(lfirst(lc), econtext, &isnull);
 
+			values[a] = ExecEvalExpr(lfirst(lc), econtext, &nulls[a]);
 			lc = lnext(ds->exprstates, lc);
-			if (st->attribute[a] == NULL)
-				continue;
-			appendStringInfo(&body, ",\"#a%d\":", na);
-			append_name(&body, st->attribute[a]);
-			if (isnull)
-				appendStringInfo(&remove, "%s#a%d", remove.len ? ", " : "", na);
-			else
-			{
-				appendStringInfo(&set, "%s#a%d = :v%d", set.len ? ", " : "", na, nv);
-				appendStringInfo(&vals, "%s\":v%d\":", vals.len ? "," : "", nv);
-				t.column = NameStr(TupleDescAttr(RelationGetDescr(st->rel), a)->attname);
-				ddb_encode_value(&vals, v, st->typid[a], &t);
-				nv++;
-			}
-			na++;
 		}
-		appendStringInfoChar(&body, '}');
-		{
-			StringInfoData expr;
-
-			initStringInfo(&expr);
-			if (set.len)
-				appendStringInfo(&expr, "SET %s", set.data);
-			if (remove.len)
-				appendStringInfo(&expr, "%sREMOVE %s", set.len ? " " : "", remove.data);
-			/* nothing to change: no expression, the condition alone */
-			if (expr.len > 0)
-			{
-				appendStringInfoString(&body, ",\"UpdateExpression\":");
-				append_name(&body, expr.data);
-			}
-		}
-		if (vals.len)
-			appendStringInfo(&body, ",\"ExpressionAttributeValues\":{%s}", vals.data);
+		append_update(st, &body, values, nulls, &t);
 		appendStringInfoString(&body, ",\"ConditionExpression\":\"attribute_exists(#k)\"}");
 		send_request(st, "UpdateItem", &body, t.key, &condition_failed);
 		n = condition_failed ? 0 : 1;
 	}
 	else
 	{
+		appendStringInfoString(&body, ",\"ExpressionAttributeNames\":{\"#k\":");
+		append_name(&body, st->key_attribute[0]);
 		appendStringInfoString(&body, "},\"ConditionExpression\":\"attribute_exists(#k)\"}");
 		send_request(st, "DeleteItem", &body, t.key, &condition_failed);
 		n = condition_failed ? 0 : 1;
