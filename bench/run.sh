@@ -227,7 +227,7 @@ run_step lookups "$DDB_PY" "$BENCH_DIR/lookup_latency.py" --rate --endpoint "$RE
 phase lookups
 
 run_step memory "$DDB_PY" "$BENCH_DIR/memory.py" --sizes "$MEM_SIZES" \
-	--segments "$MEM_SEGMENTS" --json "$OUT/memory.json"
+	--segments "$MEM_SEGMENTS" --jit-off-too --json "$OUT/memory.json"
 phase memory
 
 curl -sf "$REPLAY/__replay/stats" >"$OUT/replay-stats.json" || true
@@ -284,7 +284,7 @@ steps = [
     % (e["BENCH_J_PAGE"], e["BENCH_J_ROUNDS"], e["BENCH_J_SEGMENTS"], e["BENCH_J_DELAYS"]),
     "python3 bench/lookup_latency.py --rate --endpoint $REPLAY --items %s --delays %s --rounds %s"
     % (e["BENCH_J_ITEMS"], e["BENCH_J_DELAYS"], e["BENCH_J_ROUNDS"]),
-    "python3 bench/memory.py --sizes %s --segments %s" % (e["BENCH_J_MEM_SIZES"], e["BENCH_J_MEM_SEGMENTS"]),
+    "python3 bench/memory.py --sizes %s --segments %s --jit-off-too" % (e["BENCH_J_MEM_SIZES"], e["BENCH_J_MEM_SEGMENTS"]),
 ]
 doc = {"date": e["BENCH_J_DATE"], "items": int(e["BENCH_J_ITEMS"]),
        "rounds": int(e["BENCH_J_ROUNDS"]), "page_size": e["BENCH_J_PAGE"],
