@@ -235,6 +235,7 @@ curl -sf "$REPLAY/__replay/stats" >"$OUT/replay-stats.json" || true
 # ---------------------------------------------------------------- report
 elapsed=$(($(date +%s) - started))
 load_at_end=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load average at the end (this run's own load included): $load_at_end" >>"$OUT/machine.txt"
 shared_note=${BENCH_SHARED_NOTE:-}
 if [ -z "$shared_note" ] && awk -v l="${load_at_start%% *}" 'BEGIN { exit !(l > 0.5) }'; then
 	shared_note="the load average was $load_at_start before this run started its services (see Machine), $load_at_end at its end."
