@@ -36,7 +36,10 @@
 #   BENCH_RESULTS=FILE   where the results go (default bench/results.md;
 #                        .run/latest/bench/results.md in quick mode)
 #
-# Takes about 20-25 minutes at the default size on 2 cores.
+# Takes about 18 minutes at the default size on 2 cores (18 min 14 s on
+# 2026-11-26; the Python references take two thirds of it), under 3 in quick
+# mode.  The targets in results.md are judged on 4 segments: keep 4 in
+# BENCH_SEGMENTS.
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../test/lib.sh
 source "$BENCH_DIR/../test/lib.sh"
