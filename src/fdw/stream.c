@@ -79,7 +79,6 @@ typedef struct StreamRun
 	char	   *arn;
 	bool		fetch_images;	/* KEYS_ONLY / OLD_IMAGE: BatchGetItem */
 	double		skip_before;	/* epoch seconds; earlier records are skipped */
-	double		started_epoch;	/* the run's start, epoch seconds */
 	List	   *shards;			/* ShardState, DescribeStream's order */
 	MemoryContext page_cxt;		/* reset per page */
 	int64		records;		/* records read by this run */
@@ -767,18 +766,13 @@ read_shard(StreamRun *run, ShardState *sh)
 			sh->caught_up = true;
 			return;
 		}
+		/*
+		 * (Stopping at records newer than the run's start would bound a run
+		 * under steady writes, but ApproximateCreationDateTime is too coarse
+		 * to decide it: max_records and max_duration bound runs instead.)
+		 */
 		if (run->page.nrecords > 0)
-		{
-			DdbStreamRecord *last = &run->page.records[run->page.nrecords - 1];
-
 			empty = 0;
-			/* records written since the run began: the next run's */
-			if (last->created > 0 && last->created >= run->started_epoch)
-			{
-				sh->caught_up = true;
-				return;
-			}
-		}
 	}
 }
 
@@ -837,8 +831,6 @@ sync_stream_apply(SyncJob *job, DdbScanner *sc, const DdbTableDesc *desc,
 	run->arn = MemoryContextStrdup(job->cxt, desc->latest_stream_arn);
 	run->fetch_images = strcmp(desc->stream_view_type, "KEYS_ONLY") == 0 ||
 		strcmp(desc->stream_view_type, "OLD_IMAGE") == 0;
-	run->started_epoch = (double) (job->started / USECS_PER_SEC) +
-		(double) ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY);
 	run->skip_before = (double) (stream_from / USECS_PER_SEC) +
 		(double) ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY) -
 		STREAM_SKIP_MARGIN_SECS;
