@@ -170,6 +170,8 @@ plain_decimal(const char *s)
 }
 
 static Oid	output_function(Oid typid);
+static void append_text(StringInfo out, const char *tag, const char *s, int len);
+static void append_base64(StringInfo out, const char *data, size_t len);
 static void refuse(const DdbEncodeTarget *t, int sqlstate, const char *what,
 				   const char *hint) pg_attribute_noreturn();
 
@@ -235,6 +237,20 @@ ddb_number_text(Datum v, Oid typid)
 		default:
 			return NULL;
 	}
+}
+
+void
+ddb_append_string_value(StringInfo out, const char *s, int len)
+{
+	append_text(out, "S", s, len);
+}
+
+void
+ddb_append_binary_value(StringInfo out, const char *data, size_t len)
+{
+	appendStringInfoString(out, "{\"B\":");
+	append_base64(out, data, len);
+	appendStringInfoChar(out, '}');
 }
 
 static void
@@ -585,9 +601,7 @@ ddb_encode_value(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
 			{
 				bytea	   *b = DatumGetByteaPP(v);
 
-				appendStringInfoString(out, "{\"B\":");
-				append_base64(out, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-				appendStringInfoChar(out, '}');
+				ddb_append_binary_value(out, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
 				return;
 			}
 		case TEXTOID:
@@ -596,7 +610,7 @@ ddb_encode_value(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
 			{
 				text	   *txt = DatumGetTextPP(v);
 
-				append_text(out, "S", VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
+				ddb_append_string_value(out, VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
 				return;
 			}
 		case JSONBOID:

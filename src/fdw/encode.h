@@ -35,6 +35,10 @@ extern bool ddb_dynamodb_number(const char *s);
  */
 extern char *ddb_number_text(Datum v, Oid typid);
 
+/* {"S": ...} of len bytes of server-encoded text; {"B": base64} of bytes. */
+extern void ddb_append_string_value(StringInfo out, const char *s, int len);
+extern void ddb_append_binary_value(StringInfo out, const char *data, size_t len);
+
 /* Where a value goes, for error messages. */
 typedef struct DdbEncodeTarget
 {

@@ -762,15 +762,10 @@ append_attribute_value(StringInfo out, Datum v, Oid typid, char tag, bool key)
 		case 'S':
 			{
 				text	   *t = DatumGetTextPP(v);
-				int			len = VARSIZE_ANY_EXHDR(t);
-				const char *utf8;
 
-				if (key && len == 0)
+				if (key && VARSIZE_ANY_EXHDR(t) == 0)
 					return false;
-				utf8 = ddb_server_to_utf8(VARDATA_ANY(t), &len);
-				appendStringInfoString(out, "{\"S\":");
-				ddb_append_json_string(out, utf8, len);
-				appendStringInfoChar(out, '}');
+				ddb_append_string_value(out, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 				return true;
 			}
 		case 'N':
@@ -785,19 +780,10 @@ append_attribute_value(StringInfo out, Datum v, Oid typid, char tag, bool key)
 		case 'B':
 			{
 				bytea	   *b = DatumGetByteaPP(v);
-				DdbBuf		buf;
 
 				if (key && VARSIZE_ANY_EXHDR(b) == 0)
 					return false;
-				ddb_buf_init(&buf);
-				ddb_base64_encode(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-				if (!ddb_buf_ok(&buf))
-				{
-					ddb_buf_free(&buf);
-					ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-				}
-				appendStringInfo(out, "{\"B\":\"%s\"}", buf.data);
-				ddb_buf_free(&buf);
+				ddb_append_binary_value(out, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
 				return true;
 			}
 		case 'O':
