@@ -84,6 +84,7 @@ typedef struct ModifyState
 	int			natts;
 	char	  **attribute;		/* by attnum - 1; NULL: dropped or whole item */
 	Oid		   *typid;
+	FmgrInfo   *outfunc;		/* output functions, looked up once (key_text) */
 	AttrNumber	item_attnum;	/* the whole-item column, 0: none */
 	int			nkeys;
 	AttrNumber	key_attnum[2];
@@ -352,6 +353,7 @@ create_state(Relation rel, CmdType operation, List *target_attrs, bool has_retur
 	st->natts = desc->natts;
 	st->attribute = palloc0(sizeof(char *) * Max(desc->natts, 1));
 	st->typid = palloc0(sizeof(Oid) * Max(desc->natts, 1));
+	st->outfunc = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -532,11 +534,18 @@ key_text(ModifyState *st, Datum *values, bool *isnull, const AttrNumber *attnums
 			appendStringInfoString(&s, "?");
 		else
 		{
-			Oid			typout;
-			bool		varlena;
+			FmgrInfo   *out = &st->outfunc[a - 1];
 
-			getTypeOutputInfo(st->typid[a - 1], &typout, &varlena);
-			appendStringInfoString(&s, OidOutputFunctionCall(typout, values[a - 1]));
+			/* looked up on first use, in the statement's memory, not per row */
+			if (!OidIsValid(out->fn_oid))
+			{
+				Oid			typout;
+				bool		varlena;
+
+				getTypeOutputInfo(st->typid[a - 1], &typout, &varlena);
+				fmgr_info_cxt(typout, out, GetMemoryChunkContext(st->outfunc));
+			}
+			appendStringInfoString(&s, OutputFunctionCall(out, values[a - 1]));
 		}
 	}
 	appendStringInfoChar(&s, ')');
