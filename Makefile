@@ -14,17 +14,19 @@ AWS_OBJS = src/aws/buf.o src/aws/codec.o src/aws/json.o src/aws/http.o \
 	src/aws/sigv4.o src/aws/service.o src/aws/dynamodb.o \
 	src/aws/sts.o src/aws/credentials.o src/aws/streams.o
 FDW_OBJS = src/fdw/ddb_fdw.o src/fdw/option.o src/fdw/connection.o \
-	src/fdw/import.o src/fdw/scan.o src/fdw/scanner.o src/fdw/decode.o src/fdw/sync.o \
-	src/fdw/segments.o src/fdw/pushdown.o src/fdw/stream.o \
-	src/fdw/ratelimit.o src/fdw/encode.o src/fdw/modify.o
+	src/fdw/import.o src/fdw/scan.o src/fdw/scanner.o src/fdw/decode.o \
+	src/fdw/segments.o src/fdw/pushdown.o \
+	src/fdw/ratelimit.o src/fdw/encode.o src/fdw/modify.o \
+	src/fdw/sync/procedures.o src/fdw/sync/catalog.o src/fdw/sync/target.o \
+	src/fdw/sync/engine.o src/fdw/sync/stream.o
 OBJS = $(AWS_OBJS) $(FDW_OBJS)
 
 EXTENSION = ddb_fdw
-DATA = sql/ddb_fdw--1.0.sql
+DATA = sql/ddb_fdw--1.0.sql sql/ddb_fdw--1.1.sql sql/ddb_fdw--1.0--1.1.sql
 PGFILEDESC = "ddb_fdw - foreign data wrapper for Amazon DynamoDB"
 
 PG_CONFIG ?= pg_config
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/fdw
 # -Wextra, less unused-parameter: PostgreSQL's own headers and every FDW
 # callback signature have parameters a given implementation does not use
 PG_CFLAGS = -Wextra -Wno-unused-parameter
@@ -35,7 +37,7 @@ include $(PGXS)
 
 # PGXS tracks no header: an object depends on every header it may include
 $(AWS_OBJS) $(AWS_OBJS:.o=.bc): $(wildcard src/aws/*.h)
-$(FDW_OBJS) $(FDW_OBJS:.o=.bc): $(wildcard src/aws/*.h src/fdw/*.h)
+$(FDW_OBJS) $(FDW_OBJS:.o=.bc): $(wildcard src/aws/*.h src/fdw/*.h src/fdw/*/*.h)
 
 .PHONY: demo test bench unit fuzz
 

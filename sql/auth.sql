@@ -135,15 +135,21 @@ SELECT (array_agg(op ORDER BY seq))[1] AS first, count(*) FILTER (WHERE op = 'Sc
 SELECT ddb_test.gateway('config', '{"sts_lifetime_seconds": null}') ->> 'sts_lifetime_seconds' AS lifetime;
 
 -- ===================================================================
--- the database host's identity: only where a superuser allowed it
+-- the database host's identity: only where a superuser granted it
 -- ===================================================================
--- a user mapping without keys, on a server that does not allow it
+-- a user mapping without keys and without the grant
 SELECT role_server('host', NULL);
 CREATE USER MAPPING FOR CURRENT_USER SERVER host;
 SELECT count(*) FROM host_t;
 \echo :LAST_ERROR_SQLSTATE
--- each source on its own, then the whole chain in the SDKs' order
-ALTER SERVER host OPTIONS (ADD use_ambient_credentials 'true', ADD ambient_sources 'environment');
+-- the server option of 1.0 grants nothing any more
+ALTER SERVER host OPTIONS (ADD use_ambient_credentials 'true');
+SELECT count(*) FROM host_t;
+\echo :LAST_ERROR_SQLSTATE
+-- granted to the role's mapping; each source on its own, then the whole
+-- chain in the SDKs' order
+ALTER USER MAPPING FOR CURRENT_USER SERVER host OPTIONS (ADD use_ambient_credentials 'true');
+ALTER SERVER host OPTIONS (ADD ambient_sources 'environment');
 SELECT ddb_test.reset_requests();
 SELECT count(*) FROM host_t;
 SELECT op, status, access_key = :'ambient_key' AS environment_key FROM ddb_test.requests() ORDER BY seq;
@@ -190,10 +196,9 @@ CREATE ROLE ddb_alice;
 CREATE ROLE ddb_bob;
 CREATE SCHEMA alice AUTHORIZATION ddb_alice;
 GRANT USAGE ON FOREIGN DATA WRAPPER ddb_fdw TO ddb_alice, ddb_bob;
--- a server where a superuser chose to lend the host's identity
+-- a server where a superuser lends the host's identity to alice
 CREATE SERVER lent FOREIGN DATA WRAPPER ddb_fdw
-  OPTIONS (region 'us-east-1', endpoint :'gateway', use_ambient_credentials 'true',
-           ambient_sources 'environment');
+  OPTIONS (region 'us-east-1', endpoint :'gateway', ambient_sources 'environment');
 GRANT USAGE ON FOREIGN SERVER lent TO ddb_alice;
 SET ROLE ddb_alice;
 CREATE SERVER alice_s FOREIGN DATA WRAPPER ddb_fdw
@@ -220,8 +225,13 @@ ALTER USER MAPPING FOR ddb_alice SERVER alice_s
   OPTIONS (DROP access_key_id, DROP secret_access_key);
 SELECT count(*) FROM alice.alice_t;
 \echo :LAST_ERROR_SQLSTATE
--- unless a superuser lent it on a server alice may use
-CREATE USER MAPPING FOR ddb_alice SERVER lent;
+-- nor grant it to herself
+CREATE USER MAPPING FOR ddb_alice SERVER lent OPTIONS (use_ambient_credentials 'true');
+\echo :LAST_ERROR_SQLSTATE
+-- unless a superuser granted it to her mapping on a server she may use
+RESET ROLE;
+CREATE USER MAPPING FOR ddb_alice SERVER lent OPTIONS (use_ambient_credentials 'true');
+SET ROLE ddb_alice;
 CREATE FOREIGN TABLE alice.lent_t (customer_id text) SERVER lent OPTIONS (table_name 'customers');
 SELECT count(*) FROM alice.lent_t;
 ALTER USER MAPPING FOR ddb_alice SERVER alice_s

@@ -70,4 +70,16 @@ ddb_sampler_random(ReservoirState rs)
 #endif
 }
 
+/* PG16 gave stringToQualifiedNameList() an escontext argument */
+#include "utils/regproc.h"
+static inline List *
+ddb_string_to_qualified_name_list(const char *string)
+{
+#if PG_VERSION_NUM >= 160000
+	return stringToQualifiedNameList(string, NULL);
+#else
+	return stringToQualifiedNameList(string);
+#endif
+}
+
 #endif							/* DDB_COMPAT_H */

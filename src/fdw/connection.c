@@ -23,6 +23,7 @@
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -262,7 +263,7 @@ make_client(long connect_ms, long request_ms, const DdbOptions *opts)
 		cfg.retry_cap_ms = opts->retry_max_ms;
 	}
 	cfg.sleep_hook = retry_sleep;
-	cfg.user_agent = "ddb_fdw/1.0";
+	cfg.user_agent = "ddb_fdw/1.1";
 	ddb_aws_error_clear(&err);
 	client = ddb_http_client_create(&cfg, &err);
 	if (client == NULL)
@@ -343,6 +344,27 @@ set_static_keys(DdbConnection *conn, const char *akid, const char *secret,
 	ddb_cred_state_clear(&conn->cred_state);
 }
 
+/*
+ * Raises the error for a user mapping that has no keys and no grant of the
+ * host identity.
+ */
+static void
+no_credentials(ForeignServer *server, UserMapping *user, const DdbOptions *opts)
+{
+	const char *role = OidIsValid(user->userid) ?
+		quote_identifier(GetUserNameFromId(user->userid, false)) : "PUBLIC";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("user mapping for server \"%s\" has no AWS credentials",
+					server->servername),
+			 opts->use_ambient_credentials ?
+			 errdetail("Since ddb_fdw 1.1 the server option \"use_ambient_credentials\" grants nothing: the database host's AWS identity is granted to a role, with the option on that role's user mapping.") :
+			 errdetail("Without access_key_id and secret_access_key, requests would be signed with the database host's own AWS identity, which no superuser granted to this user mapping."),
+			 errhint("Add the options \"access_key_id\" and \"secret_access_key\" to the user mapping, or have a superuser grant the host's identity: ALTER USER MAPPING FOR %s SERVER %s OPTIONS (ADD use_ambient_credentials 'true').",
+					 role, quote_identifier(server->servername))));
+}
+
 static DdbConnection *
 build_connection(ForeignServer *server, UserMapping *user, const DdbOptions *opts)
 {
@@ -350,20 +372,17 @@ build_connection(ForeignServer *server, UserMapping *user, const DdbOptions *opt
 	DdbConnection *conn;
 	DdbCredConfig *cc;
 
-	ddb_get_user_credentials(user, &uc);
-	if ((uc.access_key_id == NULL || uc.secret_access_key == NULL) &&
-		!opts->use_ambient_credentials)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("user mapping for server \"%s\" has no AWS credentials",
-						server->servername),
-				 errhint("Add the options \"access_key_id\" and \"secret_access_key\" to the user mapping, or have a superuser allow the database host's own AWS identity with the server option \"use_ambient_credentials\".")));
+	ddb_get_user_credentials(server, user, &uc);
+	if (uc.access_key_id == NULL && !uc.use_ambient_credentials)
+		no_credentials(server, user, opts);
 
 	conn = new_connection(server->servername, opts);
 	cc = &conn->cred_config;
 	if (uc.access_key_id && uc.secret_access_key)
 		set_static_keys(conn, uc.access_key_id, uc.secret_access_key, uc.session_token);
-	cc->ambient = opts->use_ambient_credentials ? opts->ambient_sources : 0;
+	/* the host identity: only where a superuser granted it to this mapping */
+	cc->ambient = !uc.use_ambient_credentials ? 0 :
+		uc.has_ambient_sources ? uc.ambient_sources : opts->ambient_sources;
 	cc->sts_endpoint = top_strdup(opts->sts_endpoint);
 	cc->role_arn = top_strdup(opts->role_arn);
 	cc->external_id = top_strdup(opts->external_id);

@@ -60,7 +60,7 @@ typedef struct DdbOptions
 	int			session_duration;	/* seconds */
 	char	   *sts_endpoint;	/* NULL: the region's STS endpoint */
 	char	   *streams_endpoint;	/* NULL: endpoint, else the region's */
-	bool		use_ambient_credentials;
+	bool		use_ambient_credentials;	/* before 1.1 the grant; now none */
 	unsigned	ambient_sources;	/* DDB_AMBIENT_* bits */
 
 	/* table (page_size may come from the server) */
@@ -74,12 +74,18 @@ typedef struct DdbOptions
 	double		max_read_units_per_second;	/* 0: no limit (table or server) */
 } DdbOptions;
 
-/* Static credentials from a user mapping (palloc'd; secrets). */
+/*
+ * What a user mapping says about credentials (palloc'd; secrets): static
+ * keys, or a superuser's grant of the database host's identity.
+ */
 typedef struct DdbUserCredentials
 {
 	char	   *access_key_id;
 	char	   *secret_access_key;
 	char	   *session_token;
+	bool		use_ambient_credentials;	/* the grant (superuser only) */
+	bool		has_ambient_sources;
+	unsigned	ambient_sources;	/* DDB_AMBIENT_* bits, when set */
 } DdbUserCredentials;
 
 /* One column of a foreign table, as the scan sees it. */
@@ -109,7 +115,7 @@ extern void ddb_get_options(Oid foreigntableid, DdbOptions *opts);
 extern void ddb_get_server_options(ForeignServer *server, DdbOptions *opts);
 extern void ddb_get_column_options(Oid relid, AttrNumber attnum,
 								   DdbColumnOptions *col);
-extern void ddb_get_user_credentials(UserMapping *user,
+extern void ddb_get_user_credentials(ForeignServer *server, UserMapping *user,
 									 DdbUserCredentials *creds);
 extern const char *ddb_page_size_name(int page_size, char *buf, size_t len);
 extern const char *ddb_segments_name(int segments, char *buf, size_t len);

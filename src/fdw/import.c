@@ -91,11 +91,11 @@ key_type_name(char type)
 	switch (type)
 	{
 		case 'N':
-			return "numeric";
+			return "pg_catalog.numeric";
 		case 'B':
-			return "bytea";
+			return "pg_catalog.bytea";
 		default:
-			return "text";
+			return "pg_catalog.text";
 	}
 }
 
@@ -195,7 +195,7 @@ create_statement(ImportForeignSchemaStmt *stmt, const char *relname,
 	if (desc->sort_key)
 		append_key_column(&buf, desc->sort_key, desc->sort_type, &used);
 	item = unique_name(pstrdup(item_column), &used);
-	appendStringInfo(&buf, "  %s jsonb OPTIONS (whole_item 'true')\n",
+	appendStringInfo(&buf, "  %s pg_catalog.jsonb OPTIONS (whole_item 'true')\n",
 					 quote_identifier(item));
 	appendStringInfo(&buf, ") SERVER %s OPTIONS (table_name %s, partition_key %s",
 					 quote_identifier(stmt->server_name),

@@ -21,6 +21,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "aws/credentials.h"
 
@@ -80,6 +81,9 @@ static const DdbOption ddb_options[] = {
 	{"access_key_id", UserMappingRelationId, OPT_ACCESS_KEY, false},
 	{"secret_access_key", UserMappingRelationId, OPT_SECRET, false},
 	{"session_token", UserMappingRelationId, OPT_SECRET, false},
+	/* the database host's own identity, granted to this mapping's role */
+	{"use_ambient_credentials", UserMappingRelationId, OPT_BOOL, true},
+	{"ambient_sources", UserMappingRelationId, OPT_AMBIENT_SOURCES, true},
 	/* foreign table */
 	{"table_name", ForeignTableRelationId, OPT_TABLE_NAME, false},
 	{"partition_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME, false},
@@ -422,6 +426,48 @@ check_option_value(const DdbOption *opt, DefElem *def)
 	}
 }
 
+/* Whether options holds an option named name. */
+static bool
+has_option(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+		if (strcmp(((DefElem *) lfirst(lc))->defname, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A user mapping's keys come in pairs: access_key_id with
+ * secret_access_key, session_token only with both.  Raises an error naming
+ * the missing option (for the mapping of server servername, when given).
+ */
+static void
+check_mapping_keys(List *options, const char *servername)
+{
+	bool		akid = has_option(options, "access_key_id");
+	bool		secret = has_option(options, "secret_access_key");
+	const char *missing = NULL;
+	const char *present = NULL;
+
+	if (akid && !secret)
+		missing = "secret_access_key", present = "access_key_id";
+	else if (secret && !akid)
+		missing = "access_key_id", present = "secret_access_key";
+	else if (has_option(options, "session_token") && !akid)
+		missing = "access_key_id", present = "session_token";
+	if (missing == NULL)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+			 servername ?
+			 errmsg("user mapping for server \"%s\" has option \"%s\" but not \"%s\"",
+					servername, present, missing) :
+			 errmsg("user mapping option \"%s\" needs option \"%s\"", present, missing),
+			 errhint("Set access_key_id and secret_access_key together (and session_token only with them); without keys, only a superuser's grant of use_ambient_credentials lets the mapping sign requests.")));
+}
+
 /*
  * Validates the options of a CREATE/ALTER of a wrapper, server, user
  * mapping, foreign table or column.
@@ -461,6 +507,8 @@ ddb_fdw_validator(PG_FUNCTION_ARGS)
 		else if (strcmp(opt->name, "whole_item") == 0)
 			whole_item = defGetBoolean(def);
 	}
+	if (catalog == UserMappingRelationId)
+		check_mapping_keys(options, NULL);
 	if (has_attribute_name && whole_item)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -601,14 +649,39 @@ ddb_get_column_options(Oid relid, AttrNumber attnum, DdbColumnOptions *col)
 		col->attribute_name = get_attname(relid, attnum, false);
 }
 
+/*
+ * Whether user is the PUBLIC mapping (GetUserMapping() falls back to it and
+ * reports the role asked for, so the catalog row tells).
+ */
+static bool
+mapping_is_public(UserMapping *user)
+{
+	HeapTuple	tup = SearchSysCache1(USERMAPPINGOID, ObjectIdGetDatum(user->umid));
+	bool		public;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for user mapping %u", user->umid);
+	public = !OidIsValid(((Form_pg_user_mapping) GETSTRUCT(tup))->umuser);
+	ReleaseSysCache(tup);
+	return public;
+}
+
+/*
+ * The user mapping's credentials: its keys, or the superuser's grant of the
+ * host identity.  Checked again here, at use (the mapping may predate the
+ * rules): keys come in pairs, and the host identity is granted to a role,
+ * never to PUBLIC; each violation is an error naming the mapping.
+ */
 void
-ddb_get_user_credentials(UserMapping *user, DdbUserCredentials *creds)
+ddb_get_user_credentials(ForeignServer *server, UserMapping *user,
+						 DdbUserCredentials *creds)
 {
 	ListCell   *lc;
 
 	memset(creds, 0, sizeof(*creds));
 	if (user == NULL)
 		return;
+	check_mapping_keys(user->options, server->servername);
 	foreach(lc, user->options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
@@ -619,7 +692,22 @@ ddb_get_user_credentials(UserMapping *user, DdbUserCredentials *creds)
 			creds->secret_access_key = defGetString(def);
 		else if (strcmp(def->defname, "session_token") == 0)
 			creds->session_token = defGetString(def);
+		else if (strcmp(def->defname, "use_ambient_credentials") == 0)
+			creds->use_ambient_credentials = defGetBoolean(def);
+		else if (strcmp(def->defname, "ambient_sources") == 0)
+		{
+			creds->has_ambient_sources = true;
+			(void) ddb_parse_ambient_sources(defGetString(def), &creds->ambient_sources);
+		}
 	}
+	if (creds->access_key_id == NULL && creds->use_ambient_credentials &&
+		mapping_is_public(user))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the database host's AWS identity cannot be granted to PUBLIC"),
+				 errdetail("The user mapping for PUBLIC on server \"%s\" has option \"use_ambient_credentials\".",
+						   server->servername),
+				 errhint("A superuser grants it to one role at a time, with that role's own user mapping.")));
 }
 
 const char *

@@ -1,11 +1,23 @@
 /*-------------------------------------------------------------------------
  *
  * sync.h
- *		What the sync procedures (sync.c) and the stream reader (stream.c)
- *		share.
+ *		What the files of the sync share: the job one sync of one table
+ *		works with, and each file's entry points.
+ *
+ * The sync is four files and the stream reader:
+ *	procedures.c	CALL ddb_fdw.sync / sync_server: arguments, one table's
+ *					sync from set-up to the end of its run, mode choice
+ *	catalog.c		every statement on ddb_fdw's own tables (run with the
+ *					catalog owner's rights, search_path pinned), and the
+ *					lock that serializes syncs of one target
+ *	target.c		the target table: resolution, creation, column mapping,
+ *					upserts and deletes (run with the caller's rights)
+ *	engine.c		a snapshot's pages, read serially or by segment workers,
+ *					each upserted and checkpointed in its own transaction
+ *	stream.c		applies the table's DynamoDB stream
  *
  * IDENTIFICATION
- *		src/fdw/sync.h
+ *		src/fdw/sync/sync.h
  *
  *-------------------------------------------------------------------------
  */
@@ -48,8 +60,13 @@ typedef struct SyncJob
 	char	   *target_name;
 	SyncOptions opts;
 	bool		nonatomic;		/* may commit between pages */
-	Oid			catalog_owner;
 	MemoryContext cxt;			/* survives the commits */
+
+	/* the catalog (catalog.c) */
+	Oid			catalog_owner;	/* owner of ddb_fdw.sync_state */
+	Oid			catalog_relid;	/* ddb_fdw.sync_state: names the sync lock */
+	bool		locked;			/* this backend holds the target's sync lock */
+	SPIPlanPtr	page_plan;		/* checkpoint of a snapshot page */
 
 	/* columns: foreign attnum -> target attnum (0: not synced) */
 	int			foreign_natts;
@@ -64,8 +81,8 @@ typedef struct SyncJob
 	int			nkeys;			/* key columns (1 or 2) */
 	AttrNumber	key_attnums[2]; /* in the foreign table */
 
+	/* statements on the target (target.c), run as the caller */
 	SPIPlanPtr	upsert_plan;
-	SPIPlanPtr	page_plan;
 	SPIPlanPtr	delete_plan;	/* rows by key arrays (stream REMOVE) */
 	SPIPlanPtr	counting_plan;	/* upsert_plan, counting new rows */
 
@@ -87,15 +104,24 @@ typedef struct SyncJob
 	TimestampTz started;
 } SyncJob;
 
-/* in sync.c */
-extern int	sync_catalog_exec(SyncJob *job, const char *sql, int nargs, Oid *types,
-							  Datum *values, const char *nulls);
+/* in procedures.c */
 extern void sync_commit_step(SyncJob *job);
-extern Datum sync_text_or_null(const char *s, char *null);
+
+/* in target.c */
+extern Oid	sync_target_resolve(Relation frel, const char *target, List *keys,
+								char **name);
+extern List *sync_target_key_columns(Relation frel, const DdbOptions *opts);
+extern void sync_target_prepare(SyncJob *job, Relation frel, List *keys);
+extern void sync_target_free_plans(SyncJob *job);
 extern int64 sync_upsert_rows(SyncJob *job, int nrows, const Datum *values,
 							  const bool *nulls, int natts, TimestampTz now,
 							  int64 *added);
 extern int64 sync_delete_keys(SyncJob *job, int nrows, Datum **keys);
+extern int64 sync_remove_unseen(SyncJob *job);
+
+/* in engine.c */
+extern void sync_copy_pages(SyncJob *job, DdbScanner *sc, const bool *needed,
+							List *checkpoints);
 
 /* in stream.c */
 extern bool sync_stream_usable(const DdbTableDesc *desc);

@@ -29,7 +29,7 @@
  * iterator is asked for again from the checkpoint.
  *
  * IDENTIFICATION
- *		src/fdw/stream.c
+ *		src/fdw/sync/stream.c
  *
  *-------------------------------------------------------------------------
  */
@@ -45,6 +45,8 @@
 #include "utils/memutils.h"
 
 #include "aws/streams.h"
+
+#include "catalog.h"
 
 /*
  * records created this long before the snapshot began are in it (creation
@@ -177,30 +179,8 @@ sync_stream_record_start(SyncJob *job, DdbConnection *conn, const DdbTableDesc *
 		ddb_report_aws_error(&err, "DescribeStream", desc->name);
 	PG_TRY();
 	{
-		Oid			t[4] = {REGCLASSOID, TEXTOID, TEXTOID, BOOLOID};
-		Datum		v[4];
-		char		n[4] = "    ";
-		int			i;
-
-		v[0] = ObjectIdGetDatum(job->target_oid);
-		for (i = 0; i < sdesc->nshards; i++)
-		{
-			DdbShard   *s = &sdesc->shards[i];
-
-			v[1] = CStringGetTextDatum(s->shard_id);
-			v[2] = sync_text_or_null(s->parent_shard_id, &n[2]);
-			/* a closed shard holds only changes the snapshot will see */
-			v[3] = BoolGetDatum(s->ending_sequence != NULL);
-			sync_catalog_exec(job,
-							  "INSERT INTO ddb_fdw.sync_shard (target, shard_id, parent_shard_id, done) "
-							  "VALUES ($1, $2, $3, $4)", 4, t, v, n);
-		}
-		v[1] = CStringGetTextDatum(desc->latest_stream_arn);
-		v[2] = CStringGetTextDatum(desc->stream_view_type);
-		n[2] = ' ';
-		sync_catalog_exec(job,
-						  "UPDATE ddb_fdw.sync_state SET stream_arn = $2, stream_view_type = $3, "
-						  "stream_from = now() WHERE target = $1", 3, t, v, n);
+		sync_catalog_record_stream(job, sdesc, desc->latest_stream_arn,
+								   desc->stream_view_type);
 	}
 	PG_FINALLY();
 	{
@@ -250,12 +230,8 @@ static bool
 load_shards(StreamRun *run)
 {
 	SyncJob    *job = run->job;
-	Oid			t[4] = {REGCLASSOID, TEXTOID, TEXTOID, BOOLOID};
-	Datum		v[4];
-	char		n[4] = "    ";
 	List	   *catalog = NIL;
 	ListCell   *lc;
-	uint64		i;
 	int			s;
 	DdbAwsError err;
 
@@ -269,24 +245,16 @@ load_shards(StreamRun *run)
 		ddb_report_aws_error(&err, "DescribeStream", run->table_name);
 	}
 
-	v[0] = ObjectIdGetDatum(job->target_oid);
-	sync_catalog_exec(job,
-					  "SELECT shard_id, parent_shard_id, sequence_number, done "
-					  "FROM ddb_fdw.sync_shard WHERE target = $1", 1, t, v, n);
-	for (i = 0; i < SPI_processed; i++)
+	foreach(lc, sync_catalog_shards(job))
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		MemoryContext old = MemoryContextSwitchTo(job->cxt);
-		ShardState *sh = palloc0(sizeof(ShardState));
-		bool		isnull;
+		SyncShardRow *row = lfirst(lc);
+		ShardState *sh = MemoryContextAllocZero(job->cxt, sizeof(ShardState));
 
-		sh->shard_id = SPI_getvalue(tup, td, 1);
-		sh->parent_id = SPI_getvalue(tup, td, 2);
-		sh->sequence = SPI_getvalue(tup, td, 3);
-		sh->done = DatumGetBool(SPI_getbinval(tup, td, 4, &isnull));
+		sh->shard_id = row->shard_id;
+		sh->parent_id = row->parent_id;
+		sh->sequence = row->sequence;
+		sh->done = row->done;
 		catalog = lappend(catalog, sh);
-		MemoryContextSwitchTo(old);
 	}
 
 	/* the catalog's shards the stream no longer lists */
@@ -302,9 +270,7 @@ load_shards(StreamRun *run)
 									 "(DynamoDB keeps stream records 24 hours)", sh->shard_id);
 			return false;
 		}
-		v[1] = CStringGetTextDatum(sh->shard_id);
-		sync_catalog_exec(job, "DELETE FROM ddb_fdw.sync_shard WHERE target = $1 AND shard_id = $2",
-						  2, t, v, n);
+		sync_catalog_forget_shard(job, sh->shard_id);
 	}
 
 	/* the stream's shards, in its order, new ones recorded */
@@ -321,13 +287,7 @@ load_shards(StreamRun *run)
 			sh->shard_id = pstrdup(d->shard_id);
 			sh->parent_id = d->parent_shard_id ? pstrdup(d->parent_shard_id) : NULL;
 			MemoryContextSwitchTo(old);
-			v[1] = CStringGetTextDatum(d->shard_id);
-			v[2] = sync_text_or_null(d->parent_shard_id, &n[2]);
-			v[3] = BoolGetDatum(false);
-			sync_catalog_exec(job,
-							  "INSERT INTO ddb_fdw.sync_shard (target, shard_id, parent_shard_id) "
-							  "VALUES ($1, $2, $3)", 3, t, v, n);
-			n[2] = ' ';
+			sync_catalog_add_shard(job, d->shard_id, d->parent_shard_id);
 		}
 		sh->closed = d->ending_sequence != NULL;
 		run->shards = lappend(run->shards, sh);
@@ -585,10 +545,7 @@ apply_page(StreamRun *run, ShardState *sh, bool shard_done)
 
 	/* the checkpoint, with the changes */
 	{
-		Oid			t[14] = {REGCLASSOID, TEXTOID, TEXTOID, BOOLOID, INT8OID, INT8OID,
-		INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, INT8OID, INT8OID};
-		Datum		v[14];
-		char		n[15] = "              ";
+		SyncStreamPage cp;
 		const char *seq = sh->sequence;
 
 		if (page->nrecords > 0)
@@ -597,32 +554,19 @@ apply_page(StreamRun *run, ShardState *sh, bool shard_done)
 
 			seq = pnstrdup(r->sequence, r->sequence_len);
 		}
-		v[0] = ObjectIdGetDatum(job->target_oid);
-		v[1] = CStringGetTextDatum(sh->shard_id);
-		v[2] = sync_text_or_null(seq, &n[2]);
-		v[3] = BoolGetDatum(shard_done);
-		v[4] = Int64GetDatum(page->nrecords);
-		v[5] = Int64GetDatum(job->run_id);
-		v[6] = Int64GetDatum(upserted);
-		v[7] = Int64GetDatum(deleted);
-		v[8] = Int64GetDatum(ins);
-		v[9] = Int64GetDatum(mods);
-		v[10] = Int64GetDatum(rems);
-		v[11] = Float8GetDatum(job->capacity - capacity_before);
-		v[12] = Int64GetDatum(job->rows_added - added_before);
-		v[13] = Int64GetDatum(run_retries(run));
-		sync_catalog_exec(job,
-						  "WITH sh AS (UPDATE ddb_fdw.sync_shard SET sequence_number = $3, done = $4, "
-						  "  records = records + $5, updated_at = now() "
-						  "  WHERE target = $1 AND shard_id = $2), "
-						  "st AS (UPDATE ddb_fdw.sync_state SET rows = rows + $13 - $8, "
-						  "  updated_at = now() WHERE target = $1) "
-						  "UPDATE ddb_fdw.sync_run SET pages = pages + 1, "
-						  "  rows_upserted = rows_upserted + $7, rows_deleted = rows_deleted + $8, "
-						  "  inserts = inserts + $9, modifies = modifies + $10, removes = removes + $11, "
-						  "  consumed_capacity = consumed_capacity + $12, retries = retries + $14 "
-						  "WHERE run_id = $6",
-						  14, t, v, n);
+		cp.shard_id = sh->shard_id;
+		cp.sequence = seq;
+		cp.shard_done = shard_done;
+		cp.records = page->nrecords;
+		cp.upserted = upserted;
+		cp.deleted = deleted;
+		cp.inserts = ins;
+		cp.modifies = mods;
+		cp.removes = rems;
+		cp.capacity = job->capacity - capacity_before;
+		cp.rows_added = job->rows_added - added_before;
+		cp.retries = run_retries(run);
+		sync_catalog_stream_page(job, &cp);
 		{
 			/* copy first: seq may be sh->sequence itself (an empty page) */
 			char	   *newseq = seq ? MemoryContextStrdup(job->cxt, seq) : NULL;
@@ -869,33 +813,15 @@ sync_stream_apply(SyncJob *job, DdbScanner *sc, const DdbTableDesc *desc,
 		}
 		if (run->fallback == NULL)
 		{
-			Oid			t[3] = {REGCLASSOID, INT8OID, TEXTOID};
-			Datum		v[3];
-			char		n[3] = "   ";
-
-			v[0] = ObjectIdGetDatum(job->target_oid);
-			v[1] = Int64GetDatum(job->run_id);
-			v[2] = sync_text_or_null(run->stopped, &n[2]);
 			if (run->stopped == NULL && !all_applied(run))
-			{
 				run->stopped = "a shard could not be read to its end; the next run continues";
-				v[2] = sync_text_or_null(run->stopped, &n[2]);
-			}
 			if (run->stopped == NULL)
 			{
 				/* every change before the run began is applied */
-				Datum		at[2] = {ObjectIdGetDatum(job->target_oid),
-				TimestampTzGetDatum(job->started)};
-				Oid			att[2] = {REGCLASSOID, TIMESTAMPTZOID};
-
-				sync_catalog_exec(job,
-								  "UPDATE ddb_fdw.sync_state SET stream_applied_to = $2 WHERE target = $1",
-								  2, att, at, "  ");
+				sync_catalog_stream_applied(job, job->started);
 			}
 			else
-				sync_catalog_exec(job,
-								  "UPDATE ddb_fdw.sync_run SET note = $3 WHERE run_id = $2",
-								  3, t, v, n);
+				sync_catalog_run_note(job, run->stopped);
 		}
 	}
 	PG_FINALLY();

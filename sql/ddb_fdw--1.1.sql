@@ -1,0 +1,184 @@
+/* ddb_fdw--1.1.sql: install script of ddb_fdw 1.1 */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION ddb_fdw" to load this file. \quit
+
+CREATE FUNCTION ddb_fdw.ddb_fdw_handler()
+RETURNS fdw_handler
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION ddb_fdw.ddb_fdw_validator(text[], oid)
+RETURNS void
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT;
+
+CREATE FOREIGN DATA WRAPPER ddb_fdw
+  HANDLER ddb_fdw.ddb_fdw_handler
+  VALIDATOR ddb_fdw.ddb_fdw_validator;
+
+COMMENT ON FOREIGN DATA WRAPPER ddb_fdw IS 'Amazon DynamoDB';
+
+-- ===================================================================
+-- sync: copy DynamoDB tables into ordinary tables, resumably
+-- ===================================================================
+
+-- One row per sync target: where its current snapshot stands.
+CREATE TABLE ddb_fdw.sync_state (
+    target            regclass PRIMARY KEY,
+    foreign_table     regclass NOT NULL,
+    status            text NOT NULL DEFAULT 'new'
+                      CHECK (status IN ('new', 'running', 'succeeded', 'failed', 'canceled')),
+    snapshot          bigint NOT NULL DEFAULT 0,   -- number of the current snapshot
+    snapshot_started  timestamptz,
+    snapshot_complete boolean NOT NULL DEFAULT false,
+    total_segments    integer NOT NULL DEFAULT 1,
+    items_done        bigint NOT NULL DEFAULT 0,   -- in the current snapshot
+    items_per_second  double precision,            -- of the current run
+    rows              bigint,                      -- items in the last complete snapshot
+    last_run          bigint,
+    last_success      timestamptz,
+    last_error        text,
+    -- DynamoDB Streams: the stream the target follows after its snapshot
+    stream_arn        text,
+    stream_view_type  text,
+    stream_from       timestamptz,   -- the snapshot holds every change before this
+    stream_applied_to timestamptz,   -- every change before this is applied
+    updated_at        timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE ddb_fdw.sync_state IS 'ddb_fdw: one row per sync target';
+
+-- Per segment of the current snapshot: the last fully applied page.
+CREATE TABLE ddb_fdw.sync_checkpoint (
+    target      regclass NOT NULL REFERENCES ddb_fdw.sync_state ON DELETE CASCADE,
+    segment     integer NOT NULL,
+    last_key    jsonb,                 -- LastEvaluatedKey after the last applied page
+    done        boolean NOT NULL DEFAULT false,
+    items       bigint NOT NULL DEFAULT 0,
+    pages       bigint NOT NULL DEFAULT 0,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (target, segment)
+);
+COMMENT ON TABLE ddb_fdw.sync_checkpoint IS 'ddb_fdw: where each segment of a snapshot got to';
+
+-- Per shard of the stream: the last applied record.
+CREATE TABLE ddb_fdw.sync_shard (
+    target           regclass NOT NULL REFERENCES ddb_fdw.sync_state ON DELETE CASCADE,
+    shard_id         text NOT NULL,
+    parent_shard_id  text,
+    sequence_number  text,                 -- last applied record; NULL: none yet
+    done             boolean NOT NULL DEFAULT false,  -- closed, applied to its end
+    records          bigint NOT NULL DEFAULT 0,
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (target, shard_id)
+);
+COMMENT ON TABLE ddb_fdw.sync_shard IS 'ddb_fdw: where each stream shard got to';
+
+-- Every run of a sync.
+CREATE TABLE ddb_fdw.sync_run (
+    run_id             bigserial PRIMARY KEY,
+    foreign_table      regclass NOT NULL,
+    target             regclass NOT NULL,
+    started            timestamptz NOT NULL DEFAULT now(),
+    finished           timestamptz,
+    status             text NOT NULL
+                       CHECK (status IN ('running', 'succeeded', 'failed', 'canceled', 'interrupted')),
+    mode               text NOT NULL CHECK (mode IN ('snapshot', 'resume', 'stream')),
+    snapshot           bigint,
+    rows_upserted      bigint NOT NULL DEFAULT 0,
+    rows_deleted       bigint NOT NULL DEFAULT 0,
+    pages              bigint NOT NULL DEFAULT 0,
+    retries            bigint NOT NULL DEFAULT 0,
+    consumed_capacity  double precision NOT NULL DEFAULT 0,
+    segments           integer,
+    workers            integer NOT NULL DEFAULT 0,
+    inserts            bigint NOT NULL DEFAULT 0,  -- stream records applied
+    modifies           bigint NOT NULL DEFAULT 0,
+    removes            bigint NOT NULL DEFAULT 0,
+    note               text,                       -- why this mode (e.g. a fallback)
+    error              text
+);
+CREATE INDEX ON ddb_fdw.sync_run (target, run_id);
+COMMENT ON TABLE ddb_fdw.sync_run IS 'ddb_fdw: history of sync runs';
+
+-- One row per target: how its syncs are doing.
+CREATE VIEW ddb_fdw.sync_status WITH (security_barrier = true) AS
+SELECT s.target, s.foreign_table, s.status, s.last_success, s.rows,
+       s.items_done, s.items_per_second, s.snapshot, s.snapshot_complete,
+       s.last_error, r.started AS last_run_started, r.finished AS last_run_finished,
+       r.mode AS last_run_mode, r.rows_upserted AS last_run_rows_upserted,
+       r.rows_deleted AS last_run_rows_deleted, s.stream_arn IS NOT NULL AS streaming,
+       s.stream_applied_to
+  FROM ddb_fdw.sync_state s
+  LEFT JOIN ddb_fdw.sync_run r ON r.run_id = s.last_run
+ WHERE pg_catalog.has_table_privilege(s.target, 'SELECT');
+
+-- ===================================================================
+-- The catalog shows a role only the rows of targets it may read: the rows
+-- hold DynamoDB key values (last_key), stream ARNs (with the account id)
+-- and error messages that may quote attribute values.  The procedures
+-- write it as its owner, whom row-level security does not restrict.
+-- ===================================================================
+ALTER TABLE ddb_fdw.sync_state ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ddb_fdw.sync_checkpoint ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ddb_fdw.sync_shard ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ddb_fdw.sync_run ENABLE ROW LEVEL SECURITY;
+CREATE POLICY target_readers ON ddb_fdw.sync_state FOR SELECT
+  USING (pg_catalog.has_table_privilege(target, 'SELECT'));
+CREATE POLICY target_readers ON ddb_fdw.sync_checkpoint FOR SELECT
+  USING (pg_catalog.has_table_privilege(target, 'SELECT'));
+CREATE POLICY target_readers ON ddb_fdw.sync_shard FOR SELECT
+  USING (pg_catalog.has_table_privilege(target, 'SELECT'));
+CREATE POLICY target_readers ON ddb_fdw.sync_run FOR SELECT
+  USING (pg_catalog.has_table_privilege(target, 'SELECT'));
+
+-- The catalog is written by the procedures with the extension owner's
+-- rights; everyone may read the rows above, and call the procedures (which
+-- check the caller's privileges on the foreign table and the target).
+GRANT USAGE ON SCHEMA ddb_fdw TO PUBLIC;
+REVOKE ALL ON ddb_fdw.sync_state, ddb_fdw.sync_checkpoint, ddb_fdw.sync_shard,
+              ddb_fdw.sync_run FROM PUBLIC;
+GRANT SELECT ON ddb_fdw.sync_state, ddb_fdw.sync_checkpoint, ddb_fdw.sync_shard,
+                ddb_fdw.sync_run, ddb_fdw.sync_status TO PUBLIC;
+
+-- pg_dump keeps the sync state with the extension
+SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_state', '');
+SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_checkpoint', '');
+SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_shard', '');
+SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_run', '');
+SELECT pg_catalog.pg_extension_config_dump('ddb_fdw.sync_run_run_id_seq', '');
+
+CREATE PROCEDURE ddb_fdw.sync(
+    foreign_table regclass,
+    target        text DEFAULT NULL,
+    restart       boolean DEFAULT false,
+    wait          boolean DEFAULT false,
+    soft_delete   boolean DEFAULT false,
+    synced_at     boolean DEFAULT false,
+    progress      integer DEFAULT 0,
+    mode          text DEFAULT 'auto',
+    max_records   bigint DEFAULT NULL,
+    max_duration  interval DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'ddb_fdw_sync'
+LANGUAGE C;
+COMMENT ON PROCEDURE ddb_fdw.sync(regclass, text, boolean, boolean, boolean, boolean, integer,
+                                  text, bigint, interval)
+  IS 'copy a DynamoDB foreign table into a local table, resumably, then follow its stream';
+
+CREATE PROCEDURE ddb_fdw.sync_server(
+    server         name,
+    target_schema  name,
+    foreign_schema name DEFAULT NULL,
+    restart        boolean DEFAULT false,
+    wait           boolean DEFAULT false,
+    soft_delete    boolean DEFAULT false,
+    synced_at      boolean DEFAULT false,
+    progress       integer DEFAULT 0,
+    mode           text DEFAULT 'auto',
+    max_records    bigint DEFAULT NULL,
+    max_duration   interval DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'ddb_fdw_sync_server'
+LANGUAGE C;
+COMMENT ON PROCEDURE ddb_fdw.sync_server(name, name, name, boolean, boolean, boolean, boolean,
+                                         integer, text, bigint, interval)
+  IS 'import and sync every table of a ddb_fdw server';
