@@ -10,15 +10,10 @@
 #                           make test
 
 MODULE_big = ddb_fdw
-AWS_OBJS = src/aws/buf.o src/aws/codec.o src/aws/json.o src/aws/http.o \
-	src/aws/sigv4.o src/aws/service.o src/aws/dynamodb.o \
-	src/aws/sts.o src/aws/credentials.o src/aws/streams.o
-FDW_OBJS = src/fdw/ddb_fdw.o src/fdw/option.o src/fdw/connection.o \
-	src/fdw/import.o src/fdw/scan.o src/fdw/scanner.o src/fdw/decode.o \
-	src/fdw/segments.o src/fdw/pushdown.o \
-	src/fdw/ratelimit.o src/fdw/encode.o src/fdw/modify.o \
-	src/fdw/sync/procedures.o src/fdw/sync/catalog.o src/fdw/sync/target.o \
-	src/fdw/sync/engine.o src/fdw/sync/stream.o
+# src/aws: the AWS layer (no PostgreSQL headers); src/fdw/{core,read,write,
+# schema,sync}: the PostgreSQL side (README "How it works")
+AWS_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/aws/*.c)))
+FDW_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/fdw/*.c src/fdw/*/*.c)))
 OBJS = $(AWS_OBJS) $(FDW_OBJS)
 
 EXTENSION = ddb_fdw

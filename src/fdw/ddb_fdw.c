@@ -14,8 +14,8 @@
 #include "utils/guc.h"
 
 #include "compat.h"
-#include "pushdown.h"
-#include "segments.h"
+#include "read/pushdown.h"
+#include "read/segments.h"
 
 PG_MODULE_MAGIC;
 

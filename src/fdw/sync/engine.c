@@ -26,7 +26,7 @@
 #include "utils/rel.h"
 
 #include "catalog.h"
-#include "segments.h"
+#include "read/segments.h"
 
 /* Counts a page that was upserted and checkpointed; NOTICE on progress. */
 static void

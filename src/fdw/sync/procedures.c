@@ -36,7 +36,7 @@
 #include "utils/rel.h"
 
 #include "catalog.h"
-#include "segments.h"
+#include "read/segments.h"
 
 PG_FUNCTION_INFO_V1(ddb_fdw_sync);
 PG_FUNCTION_INFO_V1(ddb_fdw_sync_server);

@@ -29,7 +29,7 @@
 #include "executor/spi.h"
 #include "utils/timestamp.h"
 
-#include "scanner.h"
+#include "read/scanner.h"
 
 typedef enum SyncMode
 {

@@ -4,7 +4,7 @@
  *		Streaming decoder: DynamoDB Scan/Query pages straight into Datums.
  *
  * IDENTIFICATION
- *		src/fdw/decode.h
+ *		src/fdw/read/decode.h
  *
  *-------------------------------------------------------------------------
  */

@@ -31,7 +31,7 @@
  * such guard.
  *
  * IDENTIFICATION
- *		src/fdw/pushdown.c
+ *		src/fdw/read/pushdown.c
  *
  *-------------------------------------------------------------------------
  */
@@ -57,7 +57,7 @@
 #include "utils/pg_locale.h"
 #include "utils/rel.h"
 
-#include "encode.h"
+#include "write/encode.h"
 #include "utils/ruleutils.h"
 
 bool		ddb_enable_pushdown = true;

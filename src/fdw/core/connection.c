@@ -12,7 +12,7 @@
  * transaction because a running scan may still hold it.
  *
  * IDENTIFICATION
- *		src/fdw/connection.c
+ *		src/fdw/core/connection.c
  *
  *-------------------------------------------------------------------------
  */

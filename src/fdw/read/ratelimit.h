@@ -5,7 +5,7 @@
  *		shared by the segment workers of a scan (ratelimit.c).
  *
  * IDENTIFICATION
- *		src/fdw/ratelimit.h
+ *		src/fdw/read/ratelimit.h
  *
  *-------------------------------------------------------------------------
  */

@@ -38,7 +38,7 @@
  * different definition refuses to run.
  *
  * IDENTIFICATION
- *		src/fdw/segments.c
+ *		src/fdw/read/segments.c
  *
  *-------------------------------------------------------------------------
  */

@@ -13,7 +13,7 @@
  * is one page per worker).
  *
  * IDENTIFICATION
- *		src/fdw/ratelimit.c
+ *		src/fdw/read/ratelimit.c
  *
  *-------------------------------------------------------------------------
  */

@@ -19,7 +19,7 @@
  * and text, and sets and lists become arrays.
  *
  * IDENTIFICATION
- *		src/fdw/decode.c
+ *		src/fdw/read/decode.c
  *
  *-------------------------------------------------------------------------
  */

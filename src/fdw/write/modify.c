@@ -22,7 +22,7 @@
  *           item (the row count) and fills RETURNING.
  *
  * IDENTIFICATION
- *		src/fdw/modify.c
+ *		src/fdw/write/modify.c
  *
  *-------------------------------------------------------------------------
  */
@@ -50,8 +50,8 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
-#include "decode.h"
-#include "pushdown.h"
+#include "read/decode.h"
+#include "read/pushdown.h"
 #include "encode.h"
 
 #define BATCH_WRITE_MAX 25		/* DynamoDB's limit per BatchWriteItem */

@@ -6,7 +6,7 @@
  *		the sync procedures (sync.c).
  *
  * IDENTIFICATION
- *		src/fdw/scanner.h
+ *		src/fdw/read/scanner.h
  *
  *-------------------------------------------------------------------------
  */

@@ -4,7 +4,7 @@
  *		Segmented parallel scans run by background workers.
  *
  * IDENTIFICATION
- *		src/fdw/segments.h
+ *		src/fdw/read/segments.h
  *
  *-------------------------------------------------------------------------
  */

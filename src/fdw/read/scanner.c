@@ -10,7 +10,7 @@
  * size follows the page_size option.
  *
  * IDENTIFICATION
- *		src/fdw/scanner.c
+ *		src/fdw/read/scanner.c
  *
  *-------------------------------------------------------------------------
  */

@@ -16,7 +16,7 @@
  * page; a Scan of several segments uses segment workers (segments.c).
  *
  * IDENTIFICATION
- *		src/fdw/scan.c
+ *		src/fdw/read/scan.c
  *
  *-------------------------------------------------------------------------
  */

@@ -4,7 +4,7 @@
  *		Every ddb_fdw option in one table, and the one validator.
  *
  * IDENTIFICATION
- *		src/fdw/option.c
+ *		src/fdw/core/option.c
  *
  *-------------------------------------------------------------------------
  */

@@ -4,7 +4,7 @@
  *		Which conditions DynamoDB evaluates, and how they are sent.
  *
  * IDENTIFICATION
- *		src/fdw/pushdown.h
+ *		src/fdw/read/pushdown.h
  *
  *-------------------------------------------------------------------------
  */

@@ -11,7 +11,7 @@
  * name is ignored: DynamoDB has one namespace per account and region.
  *
  * IDENTIFICATION
- *		src/fdw/import.c
+ *		src/fdw/schema/import.c
  *
  *-------------------------------------------------------------------------
  */

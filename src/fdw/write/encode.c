@@ -13,7 +13,7 @@
  * ValidationException.
  *
  * IDENTIFICATION
- *		src/fdw/encode.c
+ *		src/fdw/write/encode.c
  *
  *-------------------------------------------------------------------------
  */

@@ -6,7 +6,7 @@
  *		(modify.c).
  *
  * IDENTIFICATION
- *		src/fdw/encode.h
+ *		src/fdw/write/encode.h
  *
  *-------------------------------------------------------------------------
  */
