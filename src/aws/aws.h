@@ -80,6 +80,13 @@ ddb_tolower(int c)
  * Always NUL-terminated once anything was appended.  Allocation failure is
  * sticky: the buffer sets 'oom', ignores further appends, and the caller
  * checks ddb_buf_ok() once at the end instead of after every append.
+ *
+ * A buffer made with ddb_buf_init_secret() may hold secrets (keys, tokens,
+ * signed headers, credential answers) and never leaves a copy behind: it
+ * grows by malloc + copy + wipe + free instead of realloc, ddb_buf_reset()
+ * wipes the old contents, ddb_buf_free() wipes the whole block.  It stays
+ * secret after a reset, a free or a steal (the stolen memory is the
+ * caller's to wipe, e.g. with ddb_free_secret).
  * ----------------------------------------------------------------
  */
 typedef struct DdbBuf
@@ -88,12 +95,15 @@ typedef struct DdbBuf
 	size_t		len;
 	size_t		cap;
 	bool		oom;
+	bool		secret;			/* see ddb_buf_init_secret */
 } DdbBuf;
 
 extern void ddb_buf_init(DdbBuf *buf);
+extern void ddb_buf_init_secret(DdbBuf *buf);
 extern void ddb_buf_free(DdbBuf *buf);
 extern void ddb_buf_reset(DdbBuf *buf);
 extern bool ddb_buf_reserve(DdbBuf *buf, size_t extra);
+extern bool ddb_buf_reserve_max(DdbBuf *buf, size_t extra, size_t max_len);
 extern void ddb_buf_append(DdbBuf *buf, const void *data, size_t len);
 extern void ddb_buf_append_str(DdbBuf *buf, const char *str);
 extern void ddb_buf_append_char(DdbBuf *buf, char c);
@@ -107,7 +117,10 @@ ddb_buf_ok(const DdbBuf *buf)
 	return !buf->oom;
 }
 
-/* Wipe and free a malloc'd secret (NULL is fine). */
+/* Zeroes len bytes at p in a way the compiler may not drop (NULL is fine). */
+extern void ddb_wipe(void *p, size_t len);
+
+/* Wipe and free a malloc'd secret string (NULL is fine). */
 extern void ddb_free_secret(char *secret);
 
 /* ----------------------------------------------------------------

@@ -14,8 +14,9 @@
 
 #include "aws.h"
 
-void
-ddb_buf_init(DdbBuf *buf)
+/* Empties the fields; the secret flag is the caller's to keep or set. */
+static void
+clear_fields(DdbBuf *buf)
 {
 	buf->data = NULL;
 	buf->len = 0;
@@ -24,15 +25,36 @@ ddb_buf_init(DdbBuf *buf)
 }
 
 void
-ddb_buf_free(DdbBuf *buf)
+ddb_buf_init(DdbBuf *buf)
 {
-	free(buf->data);
-	ddb_buf_init(buf);
+	clear_fields(buf);
+	buf->secret = false;
 }
 
+/* An empty buffer that may hold secrets (see aws.h for what that changes). */
+void
+ddb_buf_init_secret(DdbBuf *buf)
+{
+	clear_fields(buf);
+	buf->secret = true;
+}
+
+/* Releases the memory (wiped first if secret); the buffer stays usable. */
+void
+ddb_buf_free(DdbBuf *buf)
+{
+	if (buf->secret)
+		ddb_wipe(buf->data, buf->cap);
+	free(buf->data);
+	clear_fields(buf);
+}
+
+/* Empties the buffer, keeping its memory (a secret one is wiped). */
 void
 ddb_buf_reset(DdbBuf *buf)
 {
+	if (buf->secret)
+		ddb_wipe(buf->data, buf->len);
 	buf->len = 0;
 	buf->oom = false;
 	if (buf->data)
@@ -40,15 +62,63 @@ ddb_buf_reset(DdbBuf *buf)
 }
 
 /*
- * Makes room for 'extra' more bytes plus the terminating NUL.  Returns false
- * (and marks the buffer) when memory runs out.
+ * Moves the buffer to a block of newcap bytes (newcap > len).  An empty
+ * buffer gets a fresh block (nothing to copy); a secret one is copied and
+ * its old block wiped, never realloc'd: realloc would leave a copy behind
+ * in freed memory.  False (buffer unchanged) when memory runs out.
+ */
+static bool
+grow(DdbBuf *buf, size_t newcap)
+{
+	char	   *p;
+
+	if (buf->len == 0 || buf->secret)
+	{
+		p = malloc(newcap);
+		if (p == NULL)
+			return false;
+		if (buf->data)
+		{
+			memcpy(p, buf->data, buf->len);
+			if (buf->secret)
+				ddb_wipe(buf->data, buf->cap);
+			free(buf->data);
+		}
+	}
+	else
+	{
+		p = realloc(buf->data, newcap);
+		if (p == NULL)
+			return false;
+	}
+	p[buf->len] = '\0';
+	buf->data = p;
+	buf->cap = newcap;
+	return true;
+}
+
+/*
+ * Makes room for 'extra' more bytes plus the terminating NUL, at least
+ * doubling the capacity when it grows.  Returns false (and marks the
+ * buffer) when memory runs out.
  */
 bool
 ddb_buf_reserve(DdbBuf *buf, size_t extra)
 {
+	return ddb_buf_reserve_max(buf, extra, SIZE_MAX / 2);
+}
+
+/*
+ * As ddb_buf_reserve, but the capacity grows no further than max_len + 1
+ * bytes (the NUL) when len + extra fits in max_len: a reader that knows the
+ * largest size it accepts (or the exact size coming) does not end up with a
+ * block twice that size.  max_len smaller than len + extra is no error.
+ */
+bool
+ddb_buf_reserve_max(DdbBuf *buf, size_t extra, size_t max_len)
+{
 	size_t		need;
 	size_t		newcap;
-	char	   *p;
 
 	if (buf->oom)
 		return false;
@@ -63,14 +133,13 @@ ddb_buf_reserve(DdbBuf *buf, size_t extra)
 	newcap = buf->cap ? buf->cap : 256;
 	while (newcap < need)
 		newcap *= 2;
-	p = realloc(buf->data, newcap);
-	if (p == NULL)
+	if (max_len < SIZE_MAX / 2 && newcap > max_len + 1 && need <= max_len + 1)
+		newcap = max_len + 1;
+	if (!grow(buf, newcap))
 	{
 		buf->oom = true;
 		return false;
 	}
-	buf->data = p;
-	buf->cap = newcap;
 	return true;
 }
 
@@ -186,7 +255,12 @@ ddb_buf_append_json_string(DdbBuf *buf, const char *str, size_t len)
 	ddb_buf_append_char(buf, '"');
 }
 
-/* Hands the buffer's memory to the caller (malloc'd, NUL-terminated). */
+/*
+ * Hands the buffer's memory to the caller (malloc'd, NUL-terminated); NULL
+ * after an allocation failure (the buffer is freed then).  The buffer is
+ * left empty; when it is secret, wiping the stolen memory is the caller's
+ * job.
+ */
 char *
 ddb_buf_steal(DdbBuf *buf)
 {
@@ -200,8 +274,15 @@ ddb_buf_steal(DdbBuf *buf)
 	if (buf->data == NULL)
 		ddb_buf_append(buf, "", 0);
 	p = buf->data;
-	ddb_buf_init(buf);
+	clear_fields(buf);
 	return p;
+}
+
+void
+ddb_wipe(void *p, size_t len)
+{
+	if (p != NULL && len > 0)
+		explicit_bzero(p, len);
 }
 
 void
@@ -209,13 +290,7 @@ ddb_free_secret(char *secret)
 {
 	if (secret == NULL)
 		return;
-	/* volatile pointer so the compiler cannot drop the wipe */
-	{
-		volatile char *v = secret;
-
-		while (*v)
-			*v++ = '\0';
-	}
+	ddb_wipe(secret, strlen(secret));
 	free(secret);
 }
 

@@ -4,8 +4,12 @@
  *		Credential sources, role assumption and the credential cache.
  *
  * See credentials.h for the contract.  Secrets pass through here only in
- * malloc'd strings that are wiped when dropped (ddb_free_secret); response
- * bodies that held them are wiped before they are freed.
+ * malloc'd strings that are wiped when dropped (ddb_free_secret) and in
+ * secret buffers (DdbBuf, response bodies) that are wiped whenever they are
+ * reset, moved or freed.  The metadata answers are read with the JSON pull
+ * reader, not json-c: its strings point into the (secret) body, and what it
+ * decodes is wiped with ddb_json_free_secret; json-c would leave copies in
+ * its own buffers.
  *
  * IDENTIFICATION
  *		src/aws/credentials.c
@@ -16,11 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <arpa/inet.h>
-
-#include <json-c/json.h>
 
 #include "credentials.h"
+#include "json.h"
 #include "service.h"
 #include "sts.h"
 
@@ -147,7 +149,19 @@ set_creds(DdbAwsCredentials *out, const char *akid, const char *secret,
 	return true;
 }
 
-/* Reads a small file (a token) into a malloc'd, trimmed string. */
+/* Wipes and frees read_token_file's whole buffer (it may hold a NUL). */
+static void
+free_token_buffer(char *buf)
+{
+	ddb_wipe(buf, MAX_TOKEN_FILE + 2);
+	free(buf);
+}
+
+/*
+ * Reads a small file (a token) into a malloc'd, trimmed string; the caller
+ * frees it with ddb_free_secret.  NULL with err set when the file cannot be
+ * read, is too large, empty or holds a NUL.
+ */
 static char *
 read_token_file(const char *path, DdbAwsError *err)
 {
@@ -161,6 +175,8 @@ read_token_file(const char *path, DdbAwsError *err)
 						  "could not read token file \"%.200s\"", path);
 		return NULL;
 	}
+	/* no stdio buffer: it would keep a copy of the token when freed */
+	(void) setvbuf(f, NULL, _IONBF, 0);
 	/* one byte more than read: ddb_free_secret needs a NUL to stop at */
 	buf = malloc(MAX_TOKEN_FILE + 2);
 	if (buf == NULL)
@@ -174,7 +190,7 @@ read_token_file(const char *path, DdbAwsError *err)
 	buf[n] = '\0';
 	if (n > MAX_TOKEN_FILE)
 	{
-		ddb_free_secret(buf);
+		free_token_buffer(buf);
 		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
 						  "token file \"%.200s\" is too large", path);
 		return NULL;
@@ -184,7 +200,7 @@ read_token_file(const char *path, DdbAwsError *err)
 	buf[n] = '\0';
 	if (n == 0 || strlen(buf) != n)
 	{
-		ddb_free_secret(buf);
+		free_token_buffer(buf);
 		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
 						  "token file \"%.200s\" is empty or not text", path);
 		return NULL;
@@ -287,60 +303,114 @@ source_web_identity(const DdbCredConfig *cfg, const DdbCredHost *host,
 	return ok ? SOURCE_FOUND : SOURCE_FAILED;
 }
 
-/* Reads AccessKeyId/SecretAccessKey/Token/Expiration from an IMDS/ECS reply. */
-static bool
-parse_json_credentials(DdbHttpResponse *resp, const char *what,
-					   DdbAwsCredentials *out, DdbAwsError *err)
+/* malloc'd NUL-terminated copy of a JSON string; NULL when out of memory. */
+static char *
+json_str_dup(const DdbJsonStr *v)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *obj = NULL;
-	struct json_object *v;
-	const char *akid = NULL;
-	const char *secret = NULL;
-	const char *token = NULL;
-	const char *expires = NULL;
-	time_t		expiration = 0;
-	bool		ok = false;
+	char	   *p = malloc(v->len + 1);
 
-	if (tok && resp->body.len < (size_t) INT32_MAX)
-	{
-		obj = json_tokener_parse_ex(tok, resp->body.data, (int) resp->body.len);
-		if (json_tokener_get_error(tok) != json_tokener_success ||
-			!json_object_is_type(obj, json_type_object))
-		{
-			json_object_put(obj);
-			obj = NULL;
-		}
-	}
-	if (tok)
-		json_tokener_free(tok);
-	if (obj == NULL)
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
-						  "%s credentials are not a JSON object", what);
-		return false;
-	}
-	if (json_object_object_get_ex(obj, "AccessKeyId", &v) && json_object_is_type(v, json_type_string))
-		akid = json_object_get_string(v);
-	if (json_object_object_get_ex(obj, "SecretAccessKey", &v) && json_object_is_type(v, json_type_string))
-		secret = json_object_get_string(v);
-	if (json_object_object_get_ex(obj, "Token", &v) && json_object_is_type(v, json_type_string))
-		token = json_object_get_string(v);
-	if (json_object_object_get_ex(obj, "Expiration", &v) && json_object_is_type(v, json_type_string))
-		expires = json_object_get_string(v);
-	if (akid == NULL || secret == NULL || akid[0] == '\0' || secret[0] == '\0')
-		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
-						  "%s credentials lack AccessKeyId or SecretAccessKey", what);
-	else if (expires == NULL || !ddb_aws_parse_iso8601(expires, &expiration))
-		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
-						  "%s credentials lack a valid Expiration", what);
-	else
-		ok = set_creds(out, akid, secret, token, expiration, err);
-	json_object_put(obj);
-	return ok;
+	if (p == NULL)
+		return NULL;
+	if (v->len > 0)
+		memcpy(p, v->ptr, v->len);
+	p[v->len] = '\0';
+	return p;
 }
 
-/* A GET or PUT to a metadata endpoint; non-200 is an error naming what. */
+/*
+ * Reads AccessKeyId/SecretAccessKey/Token/Expiration from an IMDS/ECS reply
+ * into out (malloc'd strings, out untouched on failure).  Members of other
+ * names or types are skipped; a repeated member keeps its last value, as
+ * the SDKs' JSON parsers do.  The reply must be one well-formed JSON
+ * object.
+ */
+static bool
+parse_json_credentials(const DdbHttpResponse *resp, const char *what,
+					   DdbAwsCredentials *out, DdbAwsError *err)
+{
+	DdbJson		j;
+	DdbJsonStr	name;
+	DdbJsonStr	v;
+	DdbJsonStr	akid = {NULL, 0, false};
+	DdbJsonStr	secret = {NULL, 0, false};
+	DdbJsonStr	token = {NULL, 0, false};
+	char		expires[64];
+	DdbAwsCredentials c;
+	time_t		expiration = 0;
+	bool		done = false;
+	bool		ok = false;
+
+	expires[0] = '\0';
+	memset(&c, 0, sizeof(c));
+	ddb_json_init(&j, resp->body.data ? resp->body.data : "", resp->body.len);
+	if (!ddb_json_enter_object(&j))
+		goto malformed;
+	while (ddb_json_next_member(&j, &name, &done) && !done)
+	{
+		DdbJsonStr *slot = NULL;
+
+		if (ddb_json_str_eq(&name, "AccessKeyId"))
+			slot = &akid;
+		else if (ddb_json_str_eq(&name, "SecretAccessKey"))
+			slot = &secret;
+		else if (ddb_json_str_eq(&name, "Token"))
+			slot = &token;
+		else if (ddb_json_str_eq(&name, "Expiration"))
+			slot = &v;
+		if (slot == NULL || ddb_json_peek(&j) != DDB_JSON_STRING)
+		{
+			if (!ddb_json_skip_value(&j))
+				goto malformed;
+			continue;
+		}
+		if (!ddb_json_read_string(&j, slot))
+			goto malformed;
+		/* a NUL would cut the value short where it is used */
+		if (slot->has_nul)
+			slot->len = 0;
+		if (slot == &v)
+			snprintf(expires, sizeof(expires), "%.*s",
+					 v.len < sizeof(expires) ? (int) v.len : 0, v.ptr);
+	}
+	if (!done || !ddb_json_finish(&j))
+		goto malformed;
+
+	if (akid.len == 0 || secret.len == 0)
+		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+						  "%s credentials lack AccessKeyId or SecretAccessKey", what);
+	else if (!ddb_aws_parse_iso8601(expires, &expiration))
+		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+						  "%s credentials lack a valid Expiration", what);
+	else if ((c.access_key_id = json_str_dup(&akid)) == NULL ||
+			 (c.secret_access_key = json_str_dup(&secret)) == NULL ||
+			 (token.len > 0 && (c.session_token = json_str_dup(&token)) == NULL))
+	{
+		ddb_aws_credentials_clear(&c);
+		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+	}
+	else
+	{
+		c.expiration = expiration;
+		*out = c;
+		ok = true;
+	}
+	ddb_json_free_secret(&j);
+	return ok;
+
+malformed:
+	ddb_json_free_secret(&j);
+	ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+					  "%s credentials are not a JSON object", what);
+	return false;
+}
+
+/*
+ * A GET or PUT to a metadata endpoint; non-200 is an error naming what.
+ * resp comes from ddb_http_response_init_secret.  Whatever the client's
+ * configuration, the request never goes through a proxy (the answer holds
+ * keys, and an IMDS token must not leave the host) and its answer is at
+ * most DDB_HTTP_MAX_CONTROL_RESPONSE bytes.
+ */
 static bool
 metadata_request(const DdbCredHost *host, const char *method, const char *url,
 				 const DdbHeader *hdrs, int nhdrs, DdbHttpResponse *resp,
@@ -351,6 +421,9 @@ metadata_request(const DdbCredHost *host, const char *method, const char *url,
 		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "no HTTP client for %s", what);
 		return false;
 	}
+	resp->no_proxy = true;
+	if (resp->max_bytes == 0 || resp->max_bytes > DDB_HTTP_MAX_CONTROL_RESPONSE)
+		resp->max_bytes = DDB_HTTP_MAX_CONTROL_RESPONSE;
 	if (!ddb_http_request(host->metadata_http, method, url, hdrs, nhdrs,
 						  method[0] == 'P' ? "" : NULL, 0, resp, err))
 	{
@@ -373,36 +446,25 @@ metadata_request(const DdbCredHost *host, const char *method, const char *url,
 }
 
 /*
- * Hosts a plain-http container endpoint may use (the SDKs' rule): loopback,
- * the ECS host, and the EKS Pod Identity hosts.  https may go anywhere.
+ * Hosts a plain-http container endpoint may use (the SDKs' rule): loopback
+ * (as for every endpoint), the ECS host, and the EKS Pod Identity hosts.
+ * https may go anywhere.
  */
 static bool
 container_host_allowed(const DdbEndpoint *ep)
 {
-	static const char *const allowed[] = {
-		"localhost", "[::1]", "169.254.170.2", "169.254.170.23", "[fd00:ec2::23]", NULL
+	static const char *const link_local[] = {
+		"169.254.170.2", "169.254.170.23", "[fd00:ec2::23]", NULL
 	};
 	char		host[256];
-	const char *h = ep->host_header;
-	size_t		hl = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":");
 	int			i;
 
-	if (ep->https)
+	if (ep->https || ddb_endpoint_is_loopback(ep))
 		return true;
-	if (hl >= sizeof(host))
+	if (!ddb_endpoint_host(ep, host, sizeof(host)))
 		return false;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	/* 127.0.0.0/8 as an address: "127.example.com" could be anywhere */
-	{
-		struct in_addr a;
-
-		if (inet_pton(AF_INET, host, &a) == 1 &&
-			(ntohl(a.s_addr) >> 24) == 127)
-			return true;
-	}
-	for (i = 0; allowed[i]; i++)
-		if (strcasecmp(host, allowed[i]) == 0)
+	for (i = 0; link_local[i]; i++)
+		if (strcasecmp(host, link_local[i]) == 0)
 			return true;
 	return false;
 }
@@ -441,7 +503,7 @@ source_container(const DdbCredHost *host, DdbAwsCredentials *out, DdbAwsError *e
 
 		ddb_buf_init(&base);
 		ddb_buf_append(&base, url.data, q ? (size_t) (q - url.data) : url.len);
-		ok = ddb_buf_ok(&base) && ddb_endpoint_parse(base.data, &ep, err);
+		ok = ddb_buf_ok(&base) && ddb_endpoint_parse_any_host(base.data, &ep, err);
 		ddb_buf_free(&base);
 	}
 	if (!ok)
@@ -476,12 +538,10 @@ source_container(const DdbCredHost *host, DdbAwsCredentials *out, DdbAwsError *e
 	}
 	hdr.name = "Authorization";
 	hdr.value = token;
-	ddb_http_response_init(&resp);
+	ddb_http_response_init_secret(&resp);
 	ok = metadata_request(host, "GET", url.data, token ? &hdr : NULL, token ? 1 : 0,
 						  &resp, "container credentials endpoint", err) &&
 		parse_json_credentials(&resp, "container", out, err);
-	if (resp.body.data)
-		memset(resp.body.data, 0, resp.body.len);
 	ddb_http_response_free(&resp);
 	ddb_free_secret(token);
 	ddb_buf_free(&url);
@@ -507,7 +567,8 @@ source_imds(const DdbCredHost *host, DdbAwsCredentials *out, DdbAwsError *err)
 		endpoint = IMDS_DEFAULT_ENDPOINT;
 	ddb_buf_init(&url);
 	ddb_buf_init(&role);
-	ddb_http_response_init(&resp);
+	/* the token, then the keys: all three answers are secret */
+	ddb_http_response_init_secret(&resp);
 	ddb_buf_append_str(&url, endpoint);
 	while (url.len > 0 && url.data[url.len - 1] == '/')
 		url.data[--url.len] = '\0';
@@ -557,8 +618,6 @@ source_imds(const DdbCredHost *host, DdbAwsCredentials *out, DdbAwsError *err)
 	ok = parse_json_credentials(&resp, "instance metadata", out, err);
 
 done:
-	if (resp.body.data)
-		memset(resp.body.data, 0, resp.body.len);
 	ddb_http_response_free(&resp);
 	ddb_free_secret(token);
 	ddb_buf_free(&role);

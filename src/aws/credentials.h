@@ -15,6 +15,12 @@
  * Everything the outside world provides goes through DdbCredHost (the
  * environment, the clock, the HTTP clients), so unit tests can fake it.
  *
+ * Whatever the clients' configuration, every STS, IMDS and container answer
+ * is capped at DDB_HTTP_MAX_CONTROL_RESPONSE bytes and wiped after use, and
+ * IMDS and container requests never go through a proxy (the host's
+ * http_proxy and friends would otherwise send the IMDS token and the keys
+ * to the proxy).
+ *
  * IDENTIFICATION
  *		src/aws/credentials.h
  *
@@ -51,7 +57,8 @@ typedef struct DdbCredHost
 	const char *(*getenv_fn) (const char *name);	/* NULL: getenv */
 	time_t		(*clock) (void);	/* NULL: time */
 	DdbHttpClient *http;		/* STS */
-	DdbHttpClient *metadata_http;	/* IMDS and container endpoint */
+	DdbHttpClient *metadata_http;	/* IMDS and container endpoint; create
+									 * it with DdbHttpConfig.no_proxy too */
 } DdbCredHost;
 
 typedef struct DdbCredConfig

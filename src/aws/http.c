@@ -26,8 +26,6 @@
 
 #include "http.h"
 
-#define DEFAULT_MAX_RESPONSE (256 * 1024 * 1024)
-
 struct DdbHttpClient
 {
 	CURLM	   *multi;
@@ -43,7 +41,10 @@ struct DdbHttpClient
 typedef struct RequestState
 {
 	DdbHttpResponse *resp;
-	size_t		max_bytes;
+	CURL	   *easy;
+	size_t		max_bytes;		/* the body's cap for this request */
+	bool		no_proxy;
+	bool		sized;			/* the body was sized from Content-Length */
 	bool		too_large;
 } RequestState;
 
@@ -86,7 +87,7 @@ ddb_http_client_create(const DdbHttpConfig *cfg, DdbAwsError *err)
 	if (c->rng == 0)
 		c->rng = 0x9e3779b97f4a7c15ULL;
 	if (c->cfg.max_response_bytes == 0)
-		c->cfg.max_response_bytes = DEFAULT_MAX_RESPONSE;
+		c->cfg.max_response_bytes = DDB_HTTP_MAX_SERVICE_RESPONSE;
 	c->user_agent = strdup(cfg->user_agent ? cfg->user_agent : "ddb_fdw");
 	c->cfg.user_agent = NULL;
 	c->multi = curl_multi_init();
@@ -201,25 +202,74 @@ ddb_http_response_init(DdbHttpResponse *resp)
 }
 
 void
+ddb_http_response_init_secret(DdbHttpResponse *resp)
+{
+	ddb_http_response_init(resp);
+	ddb_buf_init_secret(&resp->body);
+	resp->max_bytes = DDB_HTTP_MAX_CONTROL_RESPONSE;
+}
+
+void
 ddb_http_response_free(DdbHttpResponse *resp)
 {
+	size_t		max_bytes = resp->max_bytes;
+	bool		no_proxy = resp->no_proxy;
+	bool		secret = resp->body.secret;
+
 	ddb_buf_free(&resp->body);
 	ddb_http_response_init(resp);
+	resp->max_bytes = max_bytes;
+	resp->no_proxy = no_proxy;
+	resp->body.secret = secret;
+}
+
+void
+ddb_http_response_release(DdbHttpResponse *resp)
+{
+	if (resp->body.cap > DDB_HTTP_KEEP_BUFFER_BYTES)
+		ddb_buf_free(&resp->body);
+}
+
+/* Clears what the last request left in resp; its settings stay. */
+static void
+response_reset(DdbHttpResponse *resp)
+{
+	ddb_http_response_release(resp);
+	ddb_buf_reset(&resp->body);
+	resp->status = 0;
+	resp->has_crc32 = false;
+	resp->crc32_invalid = false;
+	resp->crc32 = 0;
+	resp->request_id[0] = resp->error_type[0] = resp->content_type[0] = '\0';
 }
 
 static size_t
 write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 {
 	RequestState *st = userdata;
+	DdbBuf	   *body = &st->resp->body;
 	size_t		n = size * nmemb;
 
-	if (st->resp->body.len + n > st->max_bytes)
+	if (body->len + n > st->max_bytes)
 	{
 		st->too_large = true;
 		return 0;				/* makes curl fail with CURLE_WRITE_ERROR */
 	}
-	ddb_buf_append(&st->resp->body, data, n);
-	if (!ddb_buf_ok(&st->resp->body))
+	/* a declared length (within the cap) sizes the buffer once, exactly */
+	if (!st->sized)
+	{
+		curl_off_t	cl = -1;
+
+		st->sized = true;
+		if (curl_easy_getinfo(st->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK &&
+			cl > 0 && (uint64_t) cl <= (uint64_t) st->max_bytes)
+			(void) ddb_buf_reserve_max(body, (size_t) cl, (size_t) cl);
+	}
+	/* never a block past the cap: a 64 MiB answer must not take 128 MiB */
+	if (!ddb_buf_reserve_max(body, n, st->max_bytes))
+		return 0;
+	ddb_buf_append(body, data, n);
+	if (!ddb_buf_ok(body))
 		return 0;
 	return n;
 }
@@ -305,9 +355,31 @@ classify_curl_error(CURLcode rc)
 			return DDB_AWS_ERR_TIMEOUT;
 		case CURLE_OUT_OF_MEMORY:
 			return DDB_AWS_ERR_OOM;
+		case CURLE_FILESIZE_EXCEEDED:
+			return DDB_AWS_ERR_TOO_LARGE;
 		default:
 			return DDB_AWS_ERR_TRANSPORT;
 	}
+}
+
+/*
+ * Frees a curl header list, wiping every line first: they may carry
+ * X-Amz-Security-Token, Authorization or a metadata token.
+ *
+ * XXX libcurl copies the lines once more into its own request buffer, and
+ * OpenSSL into its record buffers; those are freed unwiped, out of reach
+ * short of curl_global_init_mem() with wiping allocators for the whole
+ * process.
+ */
+static void
+free_headers(struct curl_slist *list)
+{
+	struct curl_slist *n;
+
+	for (n = list; n != NULL; n = n->next)
+		if (n->data)
+			ddb_wipe(n->data, strlen(n->data));
+	curl_slist_free_all(list);
 }
 
 /* Builds the curl header list; returns false on allocation failure. */
@@ -318,7 +390,8 @@ build_headers(const DdbHeader *headers, int nheaders, struct curl_slist **list)
 	int			i;
 
 	*list = NULL;
-	ddb_buf_init(&line);
+	/* a line may hold a token: no copies left behind */
+	ddb_buf_init_secret(&line);
 	for (i = 0; i < nheaders; i++)
 	{
 		struct curl_slist *n;
@@ -343,7 +416,7 @@ build_headers(const DdbHeader *headers, int nheaders, struct curl_slist **list)
 
 fail:
 	ddb_buf_free(&line);
-	curl_slist_free_all(*list);
+	free_headers(*list);
 	*list = NULL;
 	return false;
 }
@@ -376,6 +449,14 @@ set_request_options(DdbHttpClient *c, const char *method, const char *url,
 	/* the CRC covers the body as sent: never let curl decode it */
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, NULL);
 	curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+	/* a declared length over the cap fails before the body is read */
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) st->max_bytes);
+	/*
+	 * "" overrides the proxy variables of the environment; NULL restores
+	 * them (the handle keeps options from one request to the next).
+	 */
+	curl_easy_setopt(e, CURLOPT_PROXY, st->no_proxy ? "" : NULL);
+	curl_easy_setopt(e, CURLOPT_NOPROXY, st->no_proxy ? "*" : NULL);
 
 	if (strcmp(method, "GET") == 0)
 	{
@@ -392,61 +473,44 @@ set_request_options(DdbHttpClient *c, const char *method, const char *url,
 	}
 }
 
-bool
-ddb_http_request(DdbHttpClient *client, const char *method, const char *url,
-				 const DdbHeader *headers, int nheaders, const void *body,
-				 size_t body_len, DdbHttpResponse *resp, DdbAwsError *err)
+/* A header whose name or value breaks the line would inject headers. */
+static bool
+check_headers(const DdbHeader *headers, int nheaders, DdbAwsError *err)
 {
-	struct curl_slist *hdrs;
-	RequestState st;
-	char		errbuf[CURL_ERROR_SIZE];
-	CURLMcode	mc = CURLM_OK;
-	CURLcode	rc = CURLE_OK;
-	bool		aborted = false;
-	bool		done = false;
+	int			i;
+
+	for (i = 0; i < nheaders; i++)
+		if (strpbrk(headers[i].value, "\r\n") != NULL ||
+			strpbrk(headers[i].name, "\r\n:") != NULL)
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+							  "HTTP header \"%.64s\" contains a line break", headers[i].name);
+			return false;
+		}
+	return true;
+}
+
+static bool
+too_large(DdbHttpResponse *resp, size_t max_bytes, DdbAwsError *err)
+{
+	/* nothing of it is of use, and it may be large */
+	ddb_buf_free(&resp->body);
+	ddb_aws_error_set(err, DDB_AWS_ERR_TOO_LARGE,
+					  "response larger than the %zu bytes accepted for this request",
+					  max_bytes);
+	return false;
+}
+
+/*
+ * Runs the transfer set up on the client's easy handle until it completes,
+ * fails or the abort hook says stop.  *done and *rc report curl's result
+ * when the transfer completed; returns the last multi-interface code.
+ */
+static CURLMcode
+run_transfer(DdbHttpClient *client, bool *done, CURLcode *rc, bool *aborted)
+{
+	CURLMcode	mc;
 	int			running = 0;
-	long		nconn = 0;
-
-	/* reuse the body buffer's memory: a scan's pages are all about 1 MB */
-	ddb_buf_reset(&resp->body);
-	resp->status = 0;
-	resp->has_crc32 = false;
-	resp->crc32_invalid = false;
-	resp->crc32 = 0;
-	resp->request_id[0] = resp->error_type[0] = resp->content_type[0] = '\0';
-	if (client->cfg.abort_hook &&
-		client->cfg.abort_hook(client->cfg.abort_arg))
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_ABORTED, "request canceled");
-		return false;
-	}
-	/* a line break in a value (a token read from a file) would inject headers */
-	{
-		int			i;
-
-		for (i = 0; i < nheaders; i++)
-			if (strpbrk(headers[i].value, "\r\n") != NULL ||
-				strpbrk(headers[i].name, "\r\n:") != NULL)
-			{
-				ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
-								  "HTTP header \"%.64s\" contains a line break", headers[i].name);
-				return false;
-			}
-	}
-	if (client->cfg.transport)
-		return client->cfg.transport(client->cfg.transport_arg, method, url,
-									 headers, nheaders, body, body_len, resp, err);
-	if (!build_headers(headers, nheaders, &hdrs))
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
-		return false;
-	}
-
-	st.resp = resp;
-	st.max_bytes = client->cfg.max_response_bytes;
-	st.too_large = false;
-	errbuf[0] = '\0';
-	set_request_options(client, method, url, hdrs, body, body_len, &st, errbuf);
 
 	mc = curl_multi_add_handle(client->multi, client->easy);
 	while (mc == CURLM_OK)
@@ -461,27 +525,80 @@ ddb_http_request(DdbHttpClient *client, const char *method, const char *url,
 		{
 			if (msg->msg == CURLMSG_DONE && msg->easy_handle == client->easy)
 			{
-				rc = msg->data.result;
-				done = true;
+				*rc = msg->data.result;
+				*done = true;
 			}
 		}
-		if (done || running == 0)
+		if (*done || running == 0)
 			break;
 		if (client->cfg.abort_hook &&
 			client->cfg.abort_hook(client->cfg.abort_arg))
 		{
-			aborted = true;
+			*aborted = true;
 			break;
 		}
 		mc = curl_multi_poll(client->multi, NULL, 0, DDB_HTTP_POLL_MS, NULL);
 	}
+	return mc;
+}
+
+bool
+ddb_http_request(DdbHttpClient *client, const char *method, const char *url,
+				 const DdbHeader *headers, int nheaders, const void *body,
+				 size_t body_len, DdbHttpResponse *resp, DdbAwsError *err)
+{
+	struct curl_slist *hdrs;
+	RequestState st;
+	char		errbuf[CURL_ERROR_SIZE];
+	CURLMcode	mc;
+	CURLcode	rc = CURLE_OK;
+	bool		aborted = false;
+	bool		done = false;
+	long		nconn = 0;
+
+	/* reuse the body buffer's memory unless it grew large */
+	response_reset(resp);
+	memset(&st, 0, sizeof(st));
+	st.resp = resp;
+	st.easy = client->easy;
+	st.max_bytes = client->cfg.max_response_bytes;
+	if (resp->max_bytes > 0 && resp->max_bytes < st.max_bytes)
+		st.max_bytes = resp->max_bytes;
+	st.no_proxy = client->cfg.no_proxy || resp->no_proxy;
+	if (client->cfg.abort_hook &&
+		client->cfg.abort_hook(client->cfg.abort_arg))
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_ABORTED, "request canceled");
+		return false;
+	}
+	if (!check_headers(headers, nheaders, err))
+		return false;
+	if (client->cfg.transport)
+	{
+		/* the cap holds for a test transport too, after the fact */
+		if (!client->cfg.transport(client->cfg.transport_arg, method, url,
+								   headers, nheaders, body, body_len, resp, err))
+			return false;
+		if (resp->body.len > st.max_bytes)
+			return too_large(resp, st.max_bytes, err);
+		return true;
+	}
+	if (!build_headers(headers, nheaders, &hdrs))
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+		return false;
+	}
+
+	errbuf[0] = '\0';
+	set_request_options(client, method, url, hdrs, body, body_len, &st, errbuf);
+	mc = run_transfer(client, &done, &rc, &aborted);
 	if (curl_easy_getinfo(client->easy, CURLINFO_NUM_CONNECTS, &nconn) == CURLE_OK)
 		client->connections += nconn;
 	/* removing an unfinished transfer closes its connection */
 	curl_multi_remove_handle(client->multi, client->easy);
 	curl_easy_setopt(client->easy, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(client->easy, CURLOPT_ERRORBUFFER, NULL);
-	curl_slist_free_all(hdrs);
+	free_headers(hdrs);
 
 	if (aborted)
 	{
@@ -500,12 +617,8 @@ ddb_http_request(DdbHttpClient *client, const char *method, const char *url,
 						  "HTTP transfer ended without a result");
 		return false;
 	}
-	if (st.too_large)
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_TOO_LARGE,
-						  "response larger than %zu bytes", st.max_bytes);
-		return false;
-	}
+	if (st.too_large || rc == CURLE_FILESIZE_EXCEEDED)
+		return too_large(resp, st.max_bytes, err);
 	if (!ddb_buf_ok(&resp->body))
 	{
 		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory reading response");
@@ -530,180 +643,6 @@ ddb_http_request(DdbHttpClient *client, const char *method, const char *url,
 	if (!ddb_buf_ok(&resp->body))
 	{
 		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory reading response");
-		return false;
-	}
-	return true;
-}
-
-/* ----------------------------------------------------------------
- * Endpoint URLs
- * ----------------------------------------------------------------
- */
-void
-ddb_endpoint_free(DdbEndpoint *ep)
-{
-	free(ep->url);
-	free(ep->host_header);
-	free(ep->path);
-	memset(ep, 0, sizeof(*ep));
-}
-
-static bool
-valid_host_char(char c)
-{
-	return ddb_isalnum((unsigned char) c) || c == '.' || c == '-' || c == '_';
-}
-
-static bool
-valid_path_char(char c)
-{
-	/* RFC 3986 pchar plus '/', percent escapes checked separately */
-	return ddb_isalnum((unsigned char) c) || strchr("-._~!$&'()*+,;=:@/%", c) != NULL;
-}
-
-bool
-ddb_endpoint_parse(const char *url, DdbEndpoint *ep, DdbAwsError *err)
-{
-	const char *p;
-	const char *host;
-	size_t		hostlen;
-	long		port = -1;
-	const char *path;
-	DdbBuf		b;
-
-	memset(ep, 0, sizeof(*ep));
-	if (strncasecmp(url, "https://", 8) == 0)
-	{
-		ep->https = true;
-		p = url + 8;
-	}
-	else if (strncasecmp(url, "http://", 7) == 0)
-		p = url + 7;
-	else
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
-						  "endpoint must start with http:// or https://");
-		return false;
-	}
-
-	/* user information ("user:pass@host") would put secrets in a URL */
-	{
-		size_t		authority = strcspn(p, "/?#");
-
-		if (memchr(p, '@', authority) != NULL)
-		{
-			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
-							  "endpoint must not contain user information");
-			return false;
-		}
-	}
-
-	host = p;
-	if (*p == '[')
-	{
-		/* IPv6 literal: hex digits, ':' and '.' between the brackets */
-		p++;
-		while (*p && *p != ']')
-		{
-			if (!ddb_isxdigit((unsigned char) *p) && *p != ':' && *p != '.')
-			{
-				ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
-								  "endpoint has an invalid IPv6 address");
-				return false;
-			}
-			p++;
-		}
-		if (*p != ']')
-		{
-			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
-							  "endpoint has an unterminated IPv6 address");
-			return false;
-		}
-		if (p == host + 1)
-		{
-			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
-							  "endpoint has an empty IPv6 address");
-			return false;
-		}
-		p++;
-	}
-	else
-		while (valid_host_char(*p))
-			p++;
-	hostlen = (size_t) (p - host);
-	if (hostlen == 0)
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "endpoint has no host");
-		return false;
-	}
-	if (*p == ':')
-	{
-		char	   *end;
-
-		p++;
-		if (!ddb_isdigit((unsigned char) *p))
-		{
-			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "endpoint has an invalid port");
-			return false;
-		}
-		port = strtol(p, &end, 10);
-		if (port < 1 || port > 65535)
-		{
-			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "endpoint port must be between 1 and 65535");
-			return false;
-		}
-		p = end;
-	}
-	if (*p != '\0' && *p != '/')
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
-						  "endpoint has an invalid character after the host");
-		return false;
-	}
-	path = *p ? p : "/";
-	for (p = path; *p; p++)
-	{
-		if (*p == '?' || *p == '#')
-		{
-			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
-							  "endpoint must not contain a query or fragment");
-			return false;
-		}
-		if (!valid_path_char(*p))
-		{
-			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
-							  "endpoint path has an invalid character");
-			return false;
-		}
-		if (*p == '%' && (!ddb_isxdigit((unsigned char) p[1]) || !ddb_isxdigit((unsigned char) p[2])))
-		{
-			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
-							  "endpoint path has an invalid percent escape");
-			return false;
-		}
-	}
-
-	ddb_buf_init(&b);
-	{
-		size_t		i;
-
-		for (i = 0; i < hostlen; i++)
-			ddb_buf_append_char(&b, (char) ddb_tolower((unsigned char) host[i]));
-	}
-	if (port > 0 && port != (ep->https ? 443 : 80))
-		ddb_buf_printf(&b, ":%ld", port);
-	ep->host_header = ddb_buf_steal(&b);
-	ep->path = strdup(path);
-	if (ep->host_header)
-	{
-		ddb_buf_printf(&b, "%s://%s%s", ep->https ? "https" : "http",
-					   ep->host_header, ep->path ? ep->path : "/");
-		ep->url = ddb_buf_steal(&b);
-	}
-	if (ep->host_header == NULL || ep->path == NULL || ep->url == NULL)
-	{
-		ddb_endpoint_free(ep);
-		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
 		return false;
 	}
 	return true;

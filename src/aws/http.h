@@ -22,6 +22,26 @@
 
 #define DDB_HTTP_POLL_MS 50
 
+/*
+ * Response size caps.  DynamoDB and DynamoDB Streams answers: BatchGetItem's
+ * 16 MB is the largest legal one, so 64 MiB leaves room for JSON overhead
+ * and is the default of DdbHttpConfig.max_response_bytes.  STS, IMDS and
+ * the ECS/EKS container endpoint answer a few kB: their requests are capped
+ * at 1 MiB whatever the client's configuration (see
+ * ddb_http_response_init_secret).
+ */
+#define DDB_HTTP_MAX_SERVICE_RESPONSE ((size_t) 64 * 1024 * 1024)
+#define DDB_HTTP_MAX_CONTROL_RESPONSE ((size_t) 1024 * 1024)
+
+/*
+ * A response body buffer is kept for the next request on the same
+ * DdbHttpResponse (a scan's pages are all about 1 MB), unless it grew past
+ * this: then it is freed when the next request starts, or by
+ * ddb_http_response_release, so that one 16 MB answer does not pin 16 MB
+ * for the rest of a long scan or session.
+ */
+#define DDB_HTTP_KEEP_BUFFER_BYTES ((size_t) 4 * 1024 * 1024)
+
 /* Returns true when the current request must stop now. */
 typedef bool (*DdbAbortHook) (void *arg);
 
@@ -44,7 +64,7 @@ typedef struct DdbHttpConfig
 {
 	long		connect_timeout_ms; /* 0: libcurl's default */
 	long		request_timeout_ms; /* whole request; 0: none */
-	size_t		max_response_bytes; /* 0: 256 MB */
+	size_t		max_response_bytes; /* 0: DDB_HTTP_MAX_SERVICE_RESPONSE */
 	DdbAbortHook abort_hook;	/* may be NULL */
 	void	   *abort_arg;
 	/* retries (ddb_http_backoff): capped exponential backoff, full jitter */
@@ -54,12 +74,26 @@ typedef struct DdbHttpConfig
 	DdbSleepHook sleep_hook;	/* NULL: nanosleep */
 	void	   *sleep_arg;
 	const char *user_agent;		/* copied */
+	bool		no_proxy;		/* never use a proxy, whatever http_proxy,
+								 * HTTPS_PROXY, ALL_PROXY or NO_PROXY say
+								 * (curl reads them from the environment) */
 	DdbHttpTransport transport; /* NULL: libcurl */
 	void	   *transport_arg;
 } DdbHttpConfig;
 
 struct DdbHttpResponse
 {
+	/*
+	 * What the caller asks of the requests that fill this response, set
+	 * after ddb_http_response_init (ddb_http_response_free keeps them):
+	 * max_bytes caps the body below the client's max_response_bytes (0: the
+	 * client's cap applies), no_proxy sends the request directly like the
+	 * client's no_proxy.  body.secret (ddb_http_response_init_secret) wipes
+	 * the body whenever its memory is reset, moved or freed.
+	 */
+	size_t		max_bytes;
+	bool		no_proxy;
+
 	long		status;
 	DdbBuf		body;
 	bool		has_crc32;
@@ -69,15 +103,6 @@ struct DdbHttpResponse
 	char		error_type[128];	/* X-Amzn-ErrorType */
 	char		content_type[128];
 };
-
-/* Parsed http(s) endpoint URL. */
-typedef struct DdbEndpoint
-{
-	char	   *url;			/* normalized: scheme://host[:port]/path */
-	char	   *host_header;	/* host[:port] as the Host header carries it */
-	char	   *path;			/* "/..." (at least "/") */
-	bool		https;
-} DdbEndpoint;
 
 typedef struct DdbHttpClient DdbHttpClient;
 
@@ -104,25 +129,37 @@ extern void ddb_http_client_set_abort_hook(DdbHttpClient *client,
 extern long ddb_http_client_connections(const DdbHttpClient *client);
 
 extern void ddb_http_response_init(DdbHttpResponse *resp);
+
+/*
+ * For answers that carry credentials (STS, IMDS, the container endpoint):
+ * as ddb_http_response_init, plus max_bytes = DDB_HTTP_MAX_CONTROL_RESPONSE
+ * and a secret body buffer.
+ */
+extern void ddb_http_response_init_secret(DdbHttpResponse *resp);
+
+/* Frees the body (wiped if secret); the caller's settings stay. */
 extern void ddb_http_response_free(DdbHttpResponse *resp);
+
+/*
+ * Frees the body's memory if it grew past DDB_HTTP_KEEP_BUFFER_BYTES, so
+ * that a long-lived response does not keep a large block; the body is then
+ * empty.  Call when done with a body; ddb_http_request does it too before
+ * each request.
+ */
+extern void ddb_http_response_release(DdbHttpResponse *resp);
 
 /*
  * Sends one request and reads the whole response into resp (any status).
  * Returns false on a transport failure, timeout, abort or oversize answer,
- * with err filled in.  headers must not contain Content-Length.
+ * with err filled in.  headers must not contain Content-Length.  A body
+ * larger than the smaller of the client's max_response_bytes and
+ * resp->max_bytes is DDB_AWS_ERR_TOO_LARGE (never worth a retry); the body
+ * is then freed.  The headers' copies made here are wiped after the request
+ * (they may carry a token or an Authorization header).
  */
 extern bool ddb_http_request(DdbHttpClient *client, const char *method,
 							 const char *url, const DdbHeader *headers,
 							 int nheaders, const void *body, size_t body_len,
 							 DdbHttpResponse *resp, DdbAwsError *err);
-
-/*
- * Parses and checks an endpoint URL: http or https, a host, optional port
- * and path; no user info, query or fragment.  On success fills ep (free with
- * ddb_endpoint_free).
- */
-extern bool ddb_endpoint_parse(const char *url, DdbEndpoint *ep,
-							   DdbAwsError *err);
-extern void ddb_endpoint_free(DdbEndpoint *ep);
 
 #endif							/* DDB_HTTP_H */

@@ -70,6 +70,16 @@ ddb_json_free(DdbJson *j)
 }
 
 void
+ddb_json_free_secret(DdbJson *j)
+{
+	DdbArenaChunk *c;
+
+	for (c = j->arena.head; c != NULL; c = c->next)
+		ddb_wipe(c->data, c->size);
+	ddb_json_free(j);
+}
+
+void
 ddb_json_reset_arena(DdbJson *j)
 {
 	DdbArenaChunk *c;

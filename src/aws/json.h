@@ -69,6 +69,8 @@ extern void ddb_json_init(DdbJson *j, const char *data, size_t len);
 /* Points an initialized reader at new input, keeping its arena. */
 extern void ddb_json_set_input(DdbJson *j, const char *data, size_t len);
 extern void ddb_json_free(DdbJson *j);
+/* As ddb_json_free, wiping the decoded strings first (they held secrets). */
+extern void ddb_json_free_secret(DdbJson *j);
 /* Frees decoded strings handed out so far (keeps one chunk for reuse). */
 extern void ddb_json_reset_arena(DdbJson *j);
 

@@ -3,6 +3,10 @@
  * service.c
  *		One AWS service endpoint, and SigV4-signed requests to it.
  *
+ * Endpoint URLs are parsed and checked here, with the rule that plain http
+ * goes to loopback only (see service.h); the container credentials URI has
+ * a wider rule of its own (credentials.c) on top of the same syntax check.
+ *
  * IDENTIFICATION
  *		src/aws/service.c
  *
@@ -11,10 +15,249 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
 
 #include "json.h"
 #include "service.h"
 #include "sigv4.h"
+
+/* ----------------------------------------------------------------
+ * Endpoint URLs
+ * ----------------------------------------------------------------
+ */
+void
+ddb_endpoint_free(DdbEndpoint *ep)
+{
+	free(ep->url);
+	free(ep->host_header);
+	free(ep->path);
+	memset(ep, 0, sizeof(*ep));
+}
+
+static bool
+valid_host_char(char c)
+{
+	return ddb_isalnum((unsigned char) c) || c == '.' || c == '-' || c == '_';
+}
+
+static bool
+valid_path_char(char c)
+{
+	/* RFC 3986 pchar plus '/', percent escapes checked separately */
+	return ddb_isalnum((unsigned char) c) || strchr("-._~!$&'()*+,;=:@/%", c) != NULL;
+}
+
+bool
+ddb_endpoint_parse_any_host(const char *url, DdbEndpoint *ep, DdbAwsError *err)
+{
+	const char *p;
+	const char *host;
+	size_t		hostlen;
+	long		port = -1;
+	const char *path;
+	DdbBuf		b;
+
+	memset(ep, 0, sizeof(*ep));
+	if (strncasecmp(url, "https://", 8) == 0)
+	{
+		ep->https = true;
+		p = url + 8;
+	}
+	else if (strncasecmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+						  "endpoint must start with http:// or https://");
+		return false;
+	}
+
+	/* user information ("user:pass@host") would put secrets in a URL */
+	{
+		size_t		authority = strcspn(p, "/?#");
+
+		if (memchr(p, '@', authority) != NULL)
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+							  "endpoint must not contain user information");
+			return false;
+		}
+	}
+
+	host = p;
+	if (*p == '[')
+	{
+		/* IPv6 literal: hex digits, ':' and '.' between the brackets */
+		p++;
+		while (*p && *p != ']')
+		{
+			if (!ddb_isxdigit((unsigned char) *p) && *p != ':' && *p != '.')
+			{
+				ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+								  "endpoint has an invalid IPv6 address");
+				return false;
+			}
+			p++;
+		}
+		if (*p != ']')
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+							  "endpoint has an unterminated IPv6 address");
+			return false;
+		}
+		if (p == host + 1)
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+							  "endpoint has an empty IPv6 address");
+			return false;
+		}
+		p++;
+	}
+	else
+		while (valid_host_char(*p))
+			p++;
+	hostlen = (size_t) (p - host);
+	if (hostlen == 0)
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "endpoint has no host");
+		return false;
+	}
+	if (*p == ':')
+	{
+		char	   *end;
+
+		p++;
+		if (!ddb_isdigit((unsigned char) *p))
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "endpoint has an invalid port");
+			return false;
+		}
+		port = strtol(p, &end, 10);
+		if (port < 1 || port > 65535)
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID, "endpoint port must be between 1 and 65535");
+			return false;
+		}
+		p = end;
+	}
+	if (*p != '\0' && *p != '/')
+	{
+		ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+						  "endpoint has an invalid character after the host");
+		return false;
+	}
+	path = *p ? p : "/";
+	for (p = path; *p; p++)
+	{
+		if (*p == '?' || *p == '#')
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+							  "endpoint must not contain a query or fragment");
+			return false;
+		}
+		if (!valid_path_char(*p))
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+							  "endpoint path has an invalid character");
+			return false;
+		}
+		if (*p == '%' && (!ddb_isxdigit((unsigned char) p[1]) || !ddb_isxdigit((unsigned char) p[2])))
+		{
+			ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+							  "endpoint path has an invalid percent escape");
+			return false;
+		}
+	}
+
+	ddb_buf_init(&b);
+	{
+		size_t		i;
+
+		for (i = 0; i < hostlen; i++)
+			ddb_buf_append_char(&b, (char) ddb_tolower((unsigned char) host[i]));
+	}
+	if (port > 0 && port != (ep->https ? 443 : 80))
+		ddb_buf_printf(&b, ":%ld", port);
+	ep->host_header = ddb_buf_steal(&b);
+	ep->path = strdup(path);
+	if (ep->host_header)
+	{
+		ddb_buf_printf(&b, "%s://%s%s", ep->https ? "https" : "http",
+					   ep->host_header, ep->path ? ep->path : "/");
+		ep->url = ddb_buf_steal(&b);
+	}
+	if (ep->host_header == NULL || ep->path == NULL || ep->url == NULL)
+	{
+		ddb_endpoint_free(ep);
+		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+bool
+ddb_endpoint_host(const DdbEndpoint *ep, char *out, size_t outlen)
+{
+	const char *h = ep->host_header;
+	size_t		len;
+
+	if (h == NULL)
+		return false;
+	/* host_header is "host[:port]"; an IPv6 literal keeps its brackets */
+	len = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":");
+	if (len > strlen(h) || len >= outlen)
+		return false;
+	memcpy(out, h, len);
+	out[len] = '\0';
+	return true;
+}
+
+bool
+ddb_endpoint_is_loopback(const DdbEndpoint *ep)
+{
+	char		host[256];
+
+	if (!ddb_endpoint_host(ep, host, sizeof(host)))
+		return false;
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	/* an address, never a name that only starts like one */
+	if (host[0] == '[')
+	{
+		struct in6_addr a6;
+		size_t		n = strlen(host);
+
+		host[n - 1] = '\0';
+		return inet_pton(AF_INET6, host + 1, &a6) == 1 &&
+			IN6_IS_ADDR_LOOPBACK(&a6);
+	}
+	else
+	{
+		struct in_addr a4;
+
+		return inet_pton(AF_INET, host, &a4) == 1 &&
+			(ntohl(a4.s_addr) >> 24) == 127;
+	}
+}
+
+bool
+ddb_endpoint_parse(const char *url, DdbEndpoint *ep, DdbAwsError *err)
+{
+	char		host[256];
+
+	if (!ddb_endpoint_parse_any_host(url, ep, err))
+		return false;
+	if (ep->https || ddb_endpoint_is_loopback(ep))
+		return true;
+	if (!ddb_endpoint_host(ep, host, sizeof(host)))
+		snprintf(host, sizeof(host), "?");
+	ddb_endpoint_free(ep);
+	ddb_aws_error_set(err, DDB_AWS_ERR_INVALID,
+					  "plain http is allowed only to loopback (127.0.0.0/8, [::1] or localhost), not to \"%.200s\": use https",
+					  host);
+	return false;
+}
 
 /* ----------------------------------------------------------------
  * Service handle
@@ -91,6 +334,9 @@ ddb_aws_error_retryable(const DdbAwsError *err)
 			for (i = 0; i < sizeof(retryable_codes) / sizeof(retryable_codes[0]); i++)
 				if (strcmp(err->code, retryable_codes[i]) == 0)
 					return true;
+			return false;
+		case DDB_AWS_ERR_TOO_LARGE:
+			/* the same request gets the same answer: never retried */
 			return false;
 		default:
 			return false;

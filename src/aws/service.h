@@ -3,6 +3,8 @@
  * service.h
  *		One AWS service endpoint, and SigV4-signed requests to it.
  *
+ * An endpoint is an https URL, or an http one to a loopback host (a local
+ * DynamoDB or a test gateway): parsed and checked here for every service.
  * DynamoDB (JSON 1.0) and STS (query protocol) requests differ only in
  * their content type, headers and error format; both are signed and sent
  * here.  Callers interpret the status and body.
@@ -18,6 +20,57 @@
 #include "aws.h"
 #include "http.h"
 
+/* ----------------------------------------------------------------
+ * Endpoint URLs
+ * ----------------------------------------------------------------
+ */
+
+/* Parsed http(s) endpoint URL. */
+typedef struct DdbEndpoint
+{
+	char	   *url;			/* normalized: scheme://host[:port]/path */
+	char	   *host_header;	/* host[:port] as the Host header carries it */
+	char	   *path;			/* "/..." (at least "/") */
+	bool		https;
+} DdbEndpoint;
+
+/*
+ * Parses and checks an endpoint URL: https to any host, or plain http to a
+ * loopback host only (ddb_endpoint_is_loopback): keys and session tokens
+ * travel in the clear over http.  A host, optional port and path; no user
+ * info, query or fragment.  On success fills ep (free with
+ * ddb_endpoint_free); on failure ep is empty and err is
+ * DDB_AWS_ERR_INVALID.
+ */
+extern bool ddb_endpoint_parse(const char *url, DdbEndpoint *ep,
+							   DdbAwsError *err);
+
+/*
+ * The same syntax checks without the http rule, for a caller that applies
+ * a rule of its own (the container credentials URI: see credentials.c).
+ */
+extern bool ddb_endpoint_parse_any_host(const char *url, DdbEndpoint *ep,
+										DdbAwsError *err);
+extern void ddb_endpoint_free(DdbEndpoint *ep);
+
+/*
+ * Whether ep's host is loopback: an IPv4 address in 127.0.0.0/8 in dotted
+ * form, the IPv6 address ::1 or the name "localhost" (any case).  Names
+ * that merely start so ("127.0.0.1.example.com", "localhost.example.com")
+ * are not.
+ */
+extern bool ddb_endpoint_is_loopback(const DdbEndpoint *ep);
+
+/*
+ * Copies ep's host without port (an IPv6 address keeps its brackets) into
+ * out; false when it does not fit.
+ */
+extern bool ddb_endpoint_host(const DdbEndpoint *ep, char *out, size_t outlen);
+
+/* ----------------------------------------------------------------
+ * Services
+ * ----------------------------------------------------------------
+ */
 /* Where and how to reach one AWS service. */
 typedef struct DdbAwsService
 {
@@ -37,6 +90,8 @@ extern void ddb_aws_service_free(DdbAwsService *svc);
 /*
  * Whether a failed request may succeed when sent again: throttling, 5xx,
  * connection failures, timeouts, resets, truncated or corrupted answers.
+ * Never an answer over the size cap (DDB_AWS_ERR_TOO_LARGE), a cancel, bad
+ * input or out of memory.
  */
 extern bool ddb_aws_error_retryable(const DdbAwsError *err);
 

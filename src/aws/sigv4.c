@@ -33,8 +33,10 @@
  *
  * Secrets: "AWS4"+secret, every intermediate HMAC key and the signing key
  * are wiped with OPENSSL_cleanse() before their memory is released.  The
- * session token is not a signing secret (it travels in a header) but the
- * output's copies of it are wiped on free as well.
+ * session token is not a signing secret (it travels in a header) but it
+ * must not outlive the request either: the buffers that hold it (header
+ * values, the canonical request) are secret DdbBufs, never realloc'd, and
+ * the output's copies of it and the Authorization value are wiped on free.
  *
  * IDENTIFICATION
  *		src/aws/sigv4.c
@@ -627,7 +629,8 @@ canonical_header_value(const char *v, char **result)
 	const char *p = v;
 
 	*result = NULL;
-	ddb_buf_init(&buf);
+	/* the value may be the session token */
+	ddb_buf_init_secret(&buf);
 	while (*p)
 	{
 		unsigned char c = (unsigned char) *p;
@@ -900,10 +903,10 @@ ddb_sigv4_output_free(DdbSigv4Output *out)
 	/* the canonical request may hold the session token */
 	ddb_free_secret(out->canonical_request);
 	free(out->string_to_sign);
-	free(out->authorization);
+	ddb_free_secret(out->authorization);
 	for (i = 0; i < out->nadded && i < 3; i++)
 		ddb_free_secret((char *) out->added[i].value);
-	memset(out, 0, sizeof(*out));
+	ddb_wipe(out, sizeof(*out));
 }
 
 /*
@@ -970,11 +973,12 @@ ddb_sigv4_sign(const DdbSigv4Input *in, DdbSigv4Output *out, DdbAwsError *err)
 
 	add_token = in->session_token != NULL && in->session_token[0] != '\0';
 
-	ddb_buf_init(&creq);
+	/* the canonical request may hold the token, authz the signature */
+	ddb_buf_init_secret(&creq);
 	ddb_buf_init(&signed_names);
 	ddb_buf_init(&scope);
 	ddb_buf_init(&sts);
-	ddb_buf_init(&authz);
+	ddb_buf_init_secret(&authz);
 
 	/* ---- headers: the caller's plus the ones we add, canonicalised ---- */
 	hdrs = calloc((size_t) in->nheaders + 3, sizeof(SigHeader));
@@ -1171,8 +1175,6 @@ oom:
 done:
 	OPENSSL_cleanse(sig, sizeof(sig));
 	free_sig_headers(hdrs, nhdrs);
-	if (creq.data)
-		OPENSSL_cleanse(creq.data, creq.len);
 	ddb_buf_free(&creq);
 	ddb_buf_free(&signed_names);
 	ddb_buf_free(&scope);

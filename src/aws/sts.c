@@ -9,6 +9,10 @@
  * aws-c-auth does), unknown elements are skipped, text is trimmed and its
  * entities decoded.  Malformed XML is an error, never a partial result.
  *
+ * The request body (a web identity token), the answer (at most
+ * DDB_HTTP_MAX_CONTROL_RESPONSE bytes) and the scanner's text buffer are
+ * secret buffers: wiped when they grow, are reset or freed.
+ *
  * IDENTIFICATION
  *		src/aws/sts.c
  *
@@ -183,7 +187,8 @@ xml_scan(const char *doc, size_t len, XmlWanted *wanted, int nwanted,
 	bool		seen_root = false;
 	DdbBuf		text;
 
-	ddb_buf_init(&text);
+	/* element text: SecretAccessKey and SessionToken pass through here */
+	ddb_buf_init_secret(&text);
 	/* XML has no NUL character; one would cut a value short */
 	{
 		const char *nul = len > 0 ? memchr(doc, '\0', len) : NULL;
@@ -482,7 +487,8 @@ ddb_sts_assume_role(DdbAwsService *svc, const DdbAwsCredentials *signer,
 	bool		ok;
 
 	memset(out, 0, sizeof(*out));
-	ddb_buf_init(&body);
+	/* it may hold a web identity token */
+	ddb_buf_init_secret(&body);
 	ddb_buf_printf(&body, "Action=%s&Version=%s",
 				   web ? "AssumeRoleWithWebIdentity" : "AssumeRole", DDB_STS_VERSION);
 	form_param(&body, "RoleArn", req->role_arn);
@@ -502,7 +508,8 @@ ddb_sts_assume_role(DdbAwsService *svc, const DdbAwsCredentials *signer,
 
 	for (attempt = 1;; attempt++)
 	{
-		ddb_http_response_init(&resp);
+		/* at most 1 MiB, wiped: the answer holds the new secret and token */
+		ddb_http_response_init_secret(&resp);
 		if (web)
 		{
 			/* AssumeRoleWithWebIdentity is unsigned: the token is the proof */
@@ -525,17 +532,11 @@ ddb_sts_assume_role(DdbAwsService *svc, const DdbAwsCredentials *signer,
 		}
 		else if (ok)
 			ok = ddb_sts_parse_credentials(resp.body.data, resp.body.len, out, err);
-		/* the body holds the new secret and token: wipe it */
-		if (resp.body.data)
-			memset(resp.body.data, 0, resp.body.len);
 		ddb_http_response_free(&resp);
 		if (ok || !ddb_aws_retry(svc, err, attempt))
 			break;
 		ddb_aws_error_clear(err);
 	}
-	/* the body holds a web identity token: wipe it */
-	if (body.data)
-		memset(body.data, 0, body.len);
 	ddb_buf_free(&body);
 	return ok;
 }

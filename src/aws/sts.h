@@ -32,7 +32,10 @@ typedef struct DdbAssumeRole
  * credentials, or AssumeRoleWithWebIdentity (unsigned) when
  * req->web_identity_token is set.  On success out holds the temporary
  * credentials with their expiration.  STS errors come back as
- * DDB_AWS_ERR_SERVICE with STS's code and message.
+ * DDB_AWS_ERR_SERVICE with STS's code and message.  An answer larger than
+ * DDB_HTTP_MAX_CONTROL_RESPONSE is DDB_AWS_ERR_TOO_LARGE (not retried),
+ * whatever svc->http's max_response_bytes; every buffer that held the
+ * token, the answer or the new keys is wiped before it is freed.
  */
 extern bool ddb_sts_assume_role(DdbAwsService *svc, const DdbAwsCredentials *signer,
 								const DdbAssumeRole *req, DdbAwsCredentials *out,

@@ -117,6 +117,10 @@ typedef struct MockRequest
 	char	   *names[MAX_HEADERS];
 	char	   *values[MAX_HEADERS];
 	char	   *body;			/* NUL-terminated copy */
+	/* what the caller asked of the request (see DdbHttpResponse) */
+	size_t		max_bytes;
+	bool		no_proxy;
+	bool		secret;
 } MockRequest;
 
 typedef struct Reply
@@ -167,6 +171,9 @@ mock_transport(void *arg, const char *method, const char *url,
 		if (body_len > 0)
 			memcpy(q->body, body, body_len);
 		q->body[body_len] = '\0';
+		q->max_bytes = resp->max_bytes;
+		q->no_proxy = resp->no_proxy;
+		q->secret = resp->body.secret;
 	}
 	m->nreq++;
 	if (m->next >= m->nscript)
@@ -266,6 +273,23 @@ req_header(const Mock *m, int i, const char *name)
 		if (strcasecmp(m->req[i].names[k], name) == 0)
 			found = found ? "DUP" : m->req[i].values[k];
 	return found;
+}
+
+/*
+ * Request i was made as credential answers must be: capped at
+ * DDB_HTTP_MAX_CONTROL_RESPONSE, into a secret body, and (metadata only)
+ * never through a proxy.
+ */
+static bool
+req_is_control(const Mock *m, int i, bool want_no_proxy)
+{
+	const MockRequest *q;
+
+	if (i >= m->nreq || i >= MAX_REQUESTS)
+		return false;
+	q = &m->req[i];
+	return q->max_bytes == DDB_HTTP_MAX_CONTROL_RESPONSE && q->secret &&
+		q->no_proxy == want_no_proxy;
 }
 
 static const char *
@@ -804,6 +828,8 @@ test_web_identity(void)
 			  "&RoleSessionName=web-session&WebIdentityToken=%20%20" WEB_TOKEN);
 	/* unsigned: the token is the proof */
 	CHECK(req_header(&sts_mock, 0, "Authorization") == NULL);
+	/* at most 1 MiB, wiped; STS may go through the host's proxy */
+	CHECK(req_is_control(&sts_mock, 0, false));
 	CHECK(req_header(&sts_mock, 0, "X-Amz-Security-Token") == NULL);
 	CHECK_STR(req_header(&sts_mock, 0, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
 	mock_done(&sts_mock, __LINE__);
@@ -994,6 +1020,8 @@ test_container(void)
 	CHECK_STR(req_method(&meta_mock, 0), "GET");
 	CHECK_STR(req_url(&meta_mock, 0), "http://127.0.0.1:51679/creds");
 	CHECK(req_header(&meta_mock, 0, "Authorization") == NULL);
+	/* at most 1 MiB, wiped, never through a proxy */
+	CHECK(req_is_control(&meta_mock, 0, true));
 
 	/* the token from the environment */
 	env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Basic env-token");
@@ -1154,6 +1182,11 @@ check_imds_requests(int first, const char *base)
 	CHECK_STR(req_url(&meta_mock, first + 2), url);
 	CHECK_STR(req_header(&meta_mock, first + 2, "X-aws-ec2-metadata-token"), "IMDS-SESSION-TOKEN==");
 	CHECK(req_header(&meta_mock, first + 2, "Authorization") == NULL);
+
+	/* all three: at most 1 MiB, wiped, never through a proxy */
+	CHECK(req_is_control(&meta_mock, first, true));
+	CHECK(req_is_control(&meta_mock, first + 1, true));
+	CHECK(req_is_control(&meta_mock, first + 2, true));
 }
 
 /* One IMDS resolution from scratch. */
@@ -1462,6 +1495,8 @@ test_role(void)
 			 "AWS4-HMAC-SHA256 Credential=AKIDBASE/20231114/us-east-1/sts/aws4_request, "
 			 "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature=");
 	CHECK(strncmp(req_header(&sts_mock, 0, "Authorization"), prefix, strlen(prefix)) == 0);
+	/* the signed AssumeRole too: at most 1 MiB, wiped */
+	CHECK(req_is_control(&sts_mock, 0, false));
 	mock_done(&sts_mock, __LINE__);
 
 	/* defaults: session "ddb_fdw", no ExternalId, no DurationSeconds; the region's endpoint */

@@ -985,8 +985,39 @@ expect_endpoint(const char *url, const char *want_url, const char *want_host,
 			   "endpoint freed", __FILE__, line, url);
 }
 
+/* A syntax error: refused with and without the http rule. */
 static void
 expect_bad_endpoint(const char *url, int line)
+{
+	DdbEndpoint ep;
+	DdbAwsError err;
+	int			rule;
+
+	for (rule = 0; rule < 2; rule++)
+	{
+		bool		ok;
+
+		dirty_error(&err);
+		ok = rule ? ddb_endpoint_parse(url, &ep, &err) :
+			ddb_endpoint_parse_any_host(url, &ep, &err);
+		unit_check(!ok && err.kind == DDB_AWS_ERR_INVALID && err.message[0] != 'x',
+				   rule ? "endpoint rejected" : "endpoint rejected without the http rule",
+				   __FILE__, line, url);
+		if (ok)
+			ddb_endpoint_free(&ep);
+		else
+			unit_check(ep.url == NULL && ep.host_header == NULL && ep.path == NULL,
+					   "nothing left allocated", __FILE__, line, url);
+	}
+}
+
+/*
+ * Well-formed, but plain http to a host that is not loopback: refused by
+ * ddb_endpoint_parse with a message saying so, accepted by the syntax check
+ * alone (so it is the rule that refuses it).
+ */
+static void
+expect_http_refused(const char *url, int line)
 {
 	DdbEndpoint ep;
 	DdbAwsError err;
@@ -994,13 +1025,88 @@ expect_bad_endpoint(const char *url, int line)
 
 	dirty_error(&err);
 	ok = ddb_endpoint_parse(url, &ep, &err);
-	unit_check(!ok && err.kind == DDB_AWS_ERR_INVALID && err.message[0] != 'x',
-			   "endpoint rejected", __FILE__, line, url);
+	unit_check(!ok && err.kind == DDB_AWS_ERR_INVALID &&
+			   strstr(err.message, "plain http is allowed only to loopback") != NULL &&
+			   strstr(err.message, "use https") != NULL,
+			   "plain http refused", __FILE__, line, url);
 	if (ok)
 		ddb_endpoint_free(&ep);
 	else
 		unit_check(ep.url == NULL && ep.host_header == NULL && ep.path == NULL,
 				   "nothing left allocated", __FILE__, line, url);
+	dirty_error(&err);
+	ok = ddb_endpoint_parse_any_host(url, &ep, &err);
+	unit_check(ok, "well-formed", __FILE__, line, url);
+	if (ok)
+		ddb_endpoint_free(&ep);
+}
+
+/* The http rule: loopback hosts only; https anywhere. */
+static void
+test_endpoint_http_rule(void)
+{
+	DdbEndpoint ep;
+	DdbAwsError err;
+
+	/* loopback: 127.0.0.0/8 dotted, ::1, localhost in any case */
+	expect_endpoint("http://127.0.0.1:8000", "http://127.0.0.1:8000/", "127.0.0.1:8000",
+					"/", false, __LINE__);
+	expect_endpoint("http://127.1.2.3", "http://127.1.2.3/", "127.1.2.3", "/", false,
+					__LINE__);
+	expect_endpoint("http://127.255.255.255/x", "http://127.255.255.255/x",
+					"127.255.255.255", "/x", false, __LINE__);
+	expect_endpoint("http://localhost:1", "http://localhost:1/", "localhost:1", "/",
+					false, __LINE__);
+	expect_endpoint("http://LocalHost:8000", "http://localhost:8000/", "localhost:8000",
+					"/", false, __LINE__);
+	expect_endpoint("http://[::1]:8000", "http://[::1]:8000/", "[::1]:8000", "/", false,
+					__LINE__);
+	expect_endpoint("http://[0:0:0:0:0:0:0:1]", "http://[0:0:0:0:0:0:0:1]/",
+					"[0:0:0:0:0:0:0:1]", "/", false, __LINE__);
+
+	/* anything else over http */
+	expect_http_refused("http://10.0.0.1", __LINE__);
+	expect_http_refused("http://10.0.0.1:8000/", __LINE__);
+	expect_http_refused("http://example.com", __LINE__);
+	expect_http_refused("http://dynamodb.us-east-1.amazonaws.com/", __LINE__);
+	expect_http_refused("http://128.0.0.1", __LINE__);
+	expect_http_refused("http://126.255.255.255", __LINE__);
+	expect_http_refused("http://0.0.0.0:8000", __LINE__);
+	expect_http_refused("http://169.254.169.254/", __LINE__);
+	expect_http_refused("http://169.254.170.2/", __LINE__);
+	expect_http_refused("http://[::2]", __LINE__);
+	expect_http_refused("http://[::]:8000", __LINE__);
+	expect_http_refused("http://[fd00:ec2::23]", __LINE__);
+	/* names that only start like loopback, and short or odd address forms */
+	expect_http_refused("http://127.0.0.1.evil.com", __LINE__);
+	expect_http_refused("http://127.0.0.1.evil.com:8000/", __LINE__);
+	expect_http_refused("http://127.example.com", __LINE__);
+	expect_http_refused("http://localhost.evil.com", __LINE__);
+	expect_http_refused("http://localhost.", __LINE__);
+	expect_http_refused("http://localhostx", __LINE__);
+	expect_http_refused("http://xlocalhost", __LINE__);
+	expect_http_refused("http://127.1", __LINE__);
+	expect_http_refused("http://2130706433", __LINE__);
+	expect_http_refused("http://0x7f000001", __LINE__);
+	expect_http_refused("http://127.0.0.1.", __LINE__);
+	expect_http_refused("http://[::ffff:127.0.0.1]", __LINE__);
+	expect_http_refused("http://[::1.2.3.4]", __LINE__);
+
+	/* https: any host, loopback or not */
+	expect_endpoint("https://10.0.0.1", "https://10.0.0.1/", "10.0.0.1", "/", true,
+					__LINE__);
+	expect_endpoint("https://example.com:8443/x", "https://example.com:8443/x",
+					"example.com:8443", "/x", true, __LINE__);
+	expect_endpoint("https://127.0.0.1.evil.com", "https://127.0.0.1.evil.com/",
+					"127.0.0.1.evil.com", "/", true, __LINE__);
+	expect_endpoint("https://localhost:8443", "https://localhost:8443/", "localhost:8443",
+					"/", true, __LINE__);
+	expect_endpoint("https://[::2]", "https://[::2]/", "[::2]", "/", true, __LINE__);
+
+	/* the message names the host (never more of the URL) and the fix */
+	dirty_error(&err);
+	CHECK(!ddb_endpoint_parse("HTTP://Example.COM:80/p", &ep, &err));
+	CHECK_STR(err.message, "plain http is allowed only to loopback (127.0.0.0/8, [::1] or localhost), not to \"example.com\": use https");
 }
 
 static void
@@ -1016,34 +1122,35 @@ test_endpoint(void)
 	/* default ports are left out of Host (and so of the signature) */
 	expect_endpoint("https://h.example:443/", "https://h.example/", "h.example", "/",
 					true, __LINE__);
-	expect_endpoint("http://h.example:80", "http://h.example/", "h.example", "/",
+	expect_endpoint("http://localhost:80", "http://localhost/", "localhost", "/",
 					false, __LINE__);
-	expect_endpoint("http://h.example:443", "http://h.example:443/", "h.example:443",
+	expect_endpoint("http://localhost:443", "http://localhost:443/", "localhost:443",
 					"/", false, __LINE__);
 	expect_endpoint("https://h.example:80", "https://h.example:80/", "h.example:80",
 					"/", true, __LINE__);
-	expect_endpoint("http://h:1", "http://h:1/", "h:1", "/", false, __LINE__);
-	expect_endpoint("http://h:65535", "http://h:65535/", "h:65535", "/", false, __LINE__);
+	expect_endpoint("https://h:1", "https://h:1/", "h:1", "/", true, __LINE__);
+	expect_endpoint("https://h:65535", "https://h:65535/", "h:65535", "/", true, __LINE__);
 	/* upper-case scheme and host; the path keeps its case */
 	expect_endpoint("HTTPS://DynamoDB.Example.COM:8443/Path/X",
 					"https://dynamodb.example.com:8443/Path/X",
 					"dynamodb.example.com:8443", "/Path/X", true, __LINE__);
-	expect_endpoint("Http://h", "http://h/", "h", "/", false, __LINE__);
+	expect_endpoint("Http://LOCALHOST", "http://localhost/", "localhost", "/", false,
+					__LINE__);
 	/* paths, e.g. the fault-injecting gateway's */
 	expect_endpoint("http://127.0.0.1:9000/fault/delay=5/",
 					"http://127.0.0.1:9000/fault/delay=5/", "127.0.0.1:9000",
 					"/fault/delay=5/", false, __LINE__);
-	expect_endpoint("http://h/a%20b/~x-y_z.;,@!$&'()*+:", "http://h/a%20b/~x-y_z.;,@!$&'()*+:",
-					"h", "/a%20b/~x-y_z.;,@!$&'()*+:", false, __LINE__);
+	expect_endpoint("https://h/a%20b/~x-y_z.;,@!$&'()*+:", "https://h/a%20b/~x-y_z.;,@!$&'()*+:",
+					"h", "/a%20b/~x-y_z.;,@!$&'()*+:", true, __LINE__);
 	/* IPv6 literals */
 	expect_endpoint("http://[::1]:8000/", "http://[::1]:8000/", "[::1]:8000", "/",
 					false, __LINE__);
 	expect_endpoint("https://[2001:DB8::1]", "https://[2001:db8::1]/", "[2001:db8::1]",
 					"/", true, __LINE__);
-	expect_endpoint("http://[::ffff:127.0.0.1]:80/x", "http://[::ffff:127.0.0.1]/x",
-					"[::ffff:127.0.0.1]", "/x", false, __LINE__);
-	expect_endpoint("http://my_host-1.internal", "http://my_host-1.internal/",
-					"my_host-1.internal", "/", false, __LINE__);
+	expect_endpoint("https://[::ffff:127.0.0.1]:443/x", "https://[::ffff:127.0.0.1]/x",
+					"[::ffff:127.0.0.1]", "/x", true, __LINE__);
+	expect_endpoint("https://my_host-1.internal", "https://my_host-1.internal/",
+					"my_host-1.internal", "/", true, __LINE__);
 
 	/* schemes */
 	expect_bad_endpoint("ftp://h/", __LINE__);
@@ -1120,8 +1227,13 @@ test_service(void)
 	memset(longregion, 'r', sizeof(longregion) - 1);
 	longregion[sizeof(longregion) - 1] = '\0';
 	dirty_error(&err);
-	CHECK(!ddb_aws_service_init(&svc, NULL, "http://h", longregion, "dynamodb", &err));
+	CHECK(!ddb_aws_service_init(&svc, NULL, "https://h", longregion, "dynamodb", &err));
 	CHECK(err.kind == DDB_AWS_ERR_INVALID);
+	/* the http rule holds for every service endpoint (STS, Streams too) */
+	dirty_error(&err);
+	CHECK(!ddb_aws_service_init(&svc, NULL, "http://10.0.0.1:8000", "us-east-1", "sts", &err));
+	CHECK(err.kind == DDB_AWS_ERR_INVALID && strstr(err.message, "use https") != NULL);
+	CHECK(svc.endpoint.url == NULL);
 	dirty_error(&err);
 	CHECK(!ddb_aws_service_init(&svc, NULL, "ftp://h", "us-east-1", "dynamodb", &err));
 	CHECK(err.kind == DDB_AWS_ERR_INVALID);
@@ -1639,6 +1751,7 @@ main(void)
 	test_build_scan();
 	test_build_query_and_gets();
 	test_endpoint();
+	test_endpoint_http_rule();
 	test_service();
 	test_crc32();
 	test_base64();
