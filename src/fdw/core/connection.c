@@ -245,8 +245,14 @@ retry_sleep(void *arg, long ms)
 	}
 }
 
+/*
+ * An HTTP client.  max_response caps every answer (0: the service cap,
+ * 64 MiB); no_proxy makes it ignore the proxy variables of the server's
+ * environment (the metadata endpoints of the host's own identity).
+ */
 static DdbHttpClient *
-make_client(long connect_ms, long request_ms, const DdbOptions *opts)
+make_client(long connect_ms, long request_ms, const DdbOptions *opts,
+			size_t max_response, bool no_proxy)
 {
 	DdbHttpConfig cfg;
 	DdbAwsError err;
@@ -255,6 +261,8 @@ make_client(long connect_ms, long request_ms, const DdbOptions *opts)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.connect_timeout_ms = connect_ms;
 	cfg.request_timeout_ms = request_ms;
+	cfg.max_response_bytes = max_response;
+	cfg.no_proxy = no_proxy;
 	cfg.abort_hook = ddb_abort_requested;
 	if (opts)
 	{
@@ -287,11 +295,15 @@ new_connection(const char *servername, const DdbOptions *opts)
 	conn->servername = top_strdup(servername);
 	PG_TRY();
 	{
-		conn->http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms, opts);
-		conn->streams_http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms, opts);
-		conn->sts_http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms, opts);
-		/* metadata endpoints are local: off EC2 or ECS, fail fast */
-		conn->metadata_http = make_client(1000, 5000, NULL);
+		conn->http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms, opts,
+								 DDB_HTTP_MAX_SERVICE_RESPONSE, false);
+		conn->streams_http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms,
+										 opts, DDB_HTTP_MAX_SERVICE_RESPONSE, false);
+		conn->sts_http = make_client(opts->connect_timeout_ms, opts->request_timeout_ms, opts,
+									 DDB_HTTP_MAX_CONTROL_RESPONSE, false);
+		/* metadata endpoints are local: off EC2 or ECS, fail fast, no proxy */
+		conn->metadata_http = make_client(1000, 5000, NULL,
+										  DDB_HTTP_MAX_CONTROL_RESPONSE, true);
 	}
 	PG_CATCH();
 	{
