@@ -12,7 +12,9 @@ DDB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DDB_RUN_BASE="$DDB_ROOT/.run"
 DDB_PY=/usr/bin/python3
 DDB_PG_VERSION=15
-DDB_PG_BIN=/usr/lib/postgresql/$DDB_PG_VERSION/bin
+# DDB_PG_BIN may name another (relocated) copy of PostgreSQL 15, so that two
+# checkouts can test side by side without installing into the same one
+DDB_PG_BIN=${DDB_PG_BIN:-/usr/lib/postgresql/$DDB_PG_VERSION/bin}
 DDB_DYNAMODB_LOCAL_VERSION=10.3.0
 DDB_PACKAGES=(build-essential pkg-config curl ca-certificates
 	postgresql-$DDB_PG_VERSION postgresql-server-dev-$DDB_PG_VERSION
@@ -85,9 +87,9 @@ ddb_install_dynamodb_local() {
 
 ddb_build_install() {
 	ddb_log "building and installing ddb_fdw"
-	make -C "$DDB_ROOT" -s with_llvm=no >/dev/null ||
+	make -C "$DDB_ROOT" -s with_llvm=no PG_CONFIG="$DDB_PG_BIN/pg_config" >/dev/null ||
 		ddb_die "build failed"
-	"${DDB_SUDO[@]}" make -C "$DDB_ROOT" -s with_llvm=no install >/dev/null ||
+	"${DDB_SUDO[@]}" make -C "$DDB_ROOT" -s with_llvm=no PG_CONFIG="$DDB_PG_BIN/pg_config" install >/dev/null ||
 		ddb_die "make install failed"
 }
 
