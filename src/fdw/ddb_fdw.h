@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "access/tupdesc.h"
+#include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
@@ -72,6 +73,8 @@ typedef struct DdbOptions
 	char	   *index_name;		/* the table exposes this index, or NULL */
 	bool		consistent_read;
 	double		max_read_units_per_second;	/* 0: no limit (table or server) */
+	bool		overwrite;		/* INSERT replaces items (no condition) */
+	int			batch_size;		/* rows per write request */
 } DdbOptions;
 
 /*
@@ -124,6 +127,8 @@ extern const char *ddb_segments_name(int segments, char *buf, size_t len);
 extern DdbConnection *ddb_get_connection(ForeignServer *server,
 										 UserMapping *user,
 										 const DdbOptions *opts);
+extern DdbConnection *ddb_connection_if_mapped(Oid serverid, Oid userid,
+											   const DdbOptions *opts);
 extern const DdbAwsCredentials *ddb_connection_credentials(DdbConnection *conn);
 extern DdbConnection *ddb_worker_connection(const char *servername,
 											const DdbOptions *opts,
@@ -135,6 +140,7 @@ extern const DdbTableDesc *ddb_connection_table_desc(DdbConnection *conn,
 													 const char *table);
 extern const DdbTableDesc *ddb_connection_table_desc_fresh(DdbConnection *conn,
 														   const char *table,
+														   TimestampTz since,
 														   DdbAwsError *err);
 extern bool ddb_connection_table_size(DdbConnection *conn, const char *table,
 									  int64 *bytes, int64 *items);

@@ -114,7 +114,7 @@ free_table_descs(DdbConnection *conn)
 }
 
 static const DdbTableDesc *table_desc(DdbConnection *conn, const char *table,
-									  DdbAwsError *fresh_err);
+									  DdbAwsError *fresh_err, TimestampTz since);
 
 static void
 free_connection(DdbConnection *conn)
@@ -471,6 +471,22 @@ ddb_get_connection(ForeignServer *server, UserMapping *user,
 }
 
 /*
+ * The connection of userid (or PUBLIC's) user mapping on server serverid,
+ * or NULL when there is none (planning needs none).
+ */
+DdbConnection *
+ddb_connection_if_mapped(Oid serverid, Oid userid, const DdbOptions *opts)
+{
+	if (!SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
+							   ObjectIdGetDatum(serverid)) &&
+		!SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
+							   ObjectIdGetDatum(serverid)))
+		return NULL;
+	return ddb_get_connection(GetForeignServer(serverid), GetUserMapping(userid, serverid),
+							  opts);
+}
+
+/*
  * Credentials to sign the next request with: cached, or resolved and
  * refreshed (AssumeRole) when missing or within five minutes of expiry.
  * Raises an ERROR naming the source or STS call that failed.
@@ -692,25 +708,29 @@ ddb_report_sts_error(const DdbAwsError *err, const char *role_arn)
 const DdbTableDesc *
 ddb_connection_table_desc(DdbConnection *conn, const char *table)
 {
-	return table_desc(conn, table, NULL);
+	return table_desc(conn, table, NULL, 0);
 }
 
 /*
- * A description fresh from DynamoDB (cached for later lookups); NULL with
- * *err set when DescribeTable failed.  For callers that must not mistake
- * "unknown" for "absent" (the sync deciding whether the table still has its
- * stream).
+ * A description DynamoDB gave at since or later (a cached one of that age,
+ * else a new one, cached for later lookups); NULL with *err set when
+ * DescribeTable failed.  For callers that must not mistake "unknown" for
+ * "absent" (the sync deciding whether the table still has its stream).
  */
 const DdbTableDesc *
 ddb_connection_table_desc_fresh(DdbConnection *conn, const char *table,
-								DdbAwsError *err)
+								TimestampTz since, DdbAwsError *err)
 {
-	return table_desc(conn, table, err);
+	return table_desc(conn, table, err, since);
 }
 
-/* A description; fresh (and the failure in *fresh_err) when fresh_err is set. */
+/*
+ * A description: cached for a few minutes, or (with fresh_err) one fetched
+ * at since or later, a failure in *fresh_err.
+ */
 static const DdbTableDesc *
-table_desc(DdbConnection *conn, const char *table, DdbAwsError *fresh_err)
+table_desc(DdbConnection *conn, const char *table, DdbAwsError *fresh_err,
+		   TimestampTz since)
 {
 	bool		fresh = fresh_err != NULL;
 
@@ -735,6 +755,9 @@ table_desc(DdbConnection *conn, const char *table, DdbAwsError *fresh_err)
 	if (cd && !fresh &&
 		!TimestampDifferenceExceeds(cd->fetched, now,
 									cd->desc ? TABLE_DESC_TTL_MS : TABLE_DESC_FAILED_TTL_MS))
+		return cd->desc;
+	/* fresh enough, and a success (a failure is asked again, for its error) */
+	if (cd && fresh && cd->desc && cd->fetched >= since)
 		return cd->desc;
 
 	creds = ddb_connection_credentials(conn);

@@ -579,6 +579,7 @@ ddb_get_server_options(ForeignServer *server, DdbOptions *opts)
 	opts->segments = DDB_SEGMENTS_AUTO;
 	opts->session_duration = DEFAULT_SESSION_DURATION;
 	opts->ambient_sources = DDB_AMBIENT_ALL;
+	opts->batch_size = 25;
 	foreach(lc, server->options)
 		apply_server_option((DefElem *) lfirst(lc), opts);
 	if (opts->region == NULL)
@@ -622,6 +623,10 @@ ddb_get_options(Oid foreigntableid, DdbOptions *opts)
 			opts->consistent_read = defGetBoolean(def);
 		else if (strcmp(def->defname, "max_read_units_per_second") == 0)
 			(void) parse_rate(defGetString(def), &opts->max_read_units_per_second);
+		else if (strcmp(def->defname, "overwrite") == 0)
+			opts->overwrite = defGetBoolean(def);
+		else if (strcmp(def->defname, "batch_size") == 0)
+			opts->batch_size = pg_strtoint32(defGetString(def));
 	}
 	/* without table_name, the foreign table's own name is the table's */
 	if (opts->table_name == NULL)

@@ -281,22 +281,20 @@ decoder_reset_callback(void *arg)
 }
 
 DdbDecoder *
-ddb_decoder_create(Relation rel, const bool *needed,
-				   const char *partition_key, const char *sort_key)
+ddb_decoder_create(const DdbTableMapping *m, const bool *needed)
 {
-	TupleDesc	tupdesc = RelationGetDescr(rel);
 	DdbDecoder *d = palloc0(sizeof(DdbDecoder));
 	MemoryContextCallback *cb;
 	int			i;
 
-	d->relname = pstrdup(RelationGetRelationName(rel));
-	d->natts = tupdesc->natts;
-	d->cols = palloc0(sizeof(DdbColumn) * Max(tupdesc->natts, 1));
+	d->relname = pstrdup(m->relname);
+	d->natts = m->natts;
+	d->cols = palloc0(sizeof(DdbColumn) * Max(m->natts, 1));
 	d->item_col = -1;
-	d->key_names[0] = partition_key;
-	d->key_names[1] = sort_key;
+	d->key_names[0] = m->key_attr[0] ? pstrdup(m->key_attr[0]) : NULL;
+	d->key_names[1] = m->key_attr[1] ? pstrdup(m->key_attr[1]) : NULL;
 	d->nslots = 16;
-	while (d->nslots < 2 * (tupdesc->natts + 2))
+	while (d->nslots < 2 * (m->natts + 2))
 		d->nslots *= 2;
 	d->slots = palloc0(sizeof(AttrSlot) * d->nslots);
 	d->maxattrs = 32;
@@ -314,22 +312,20 @@ ddb_decoder_create(Relation rel, const bool *needed,
 	cb->arg = d;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
 
-	for (i = 0; i < tupdesc->natts; i++)
+	for (i = 0; i < m->natts; i++)
 	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+		const DdbColumnMap *cm = &m->columns[i];
 		DdbColumn  *col;
-		DdbColumnOptions copts;
 
-		if (att->attisdropped)
+		if (cm->dropped)
 			continue;
 		col = &d->cols[d->ncols];
-		col->attnum = att->attnum;
-		col->name = pstrdup(NameStr(att->attname));
+		col->attnum = cm->attnum;
+		col->name = pstrdup(cm->name);
 		col->needed = needed[i];
 		col->next_same = -1;
-		ddb_get_column_options(RelationGetRelid(rel), att->attnum, &copts);
-		conv_init(&col->conv, att->atttypid, att->atttypmod);
-		if (copts.whole_item)
+		conv_init(&col->conv, cm->typid, cm->typmod);
+		if (cm->whole_item)
 		{
 			if (col->conv.kind != CONV_JSONB && col->conv.kind != CONV_JSON &&
 				col->conv.kind != CONV_TEXT)
@@ -346,7 +342,7 @@ ddb_decoder_create(Relation rel, const bool *needed,
 		{
 			AttrSlot   *s;
 
-			col->attr_name = copts.attribute_name;
+			col->attr_name = pstrdup(cm->attribute);
 			if (col->needed)
 			{
 				s = slot_find(d, col->attr_name, strlen(col->attr_name), true);

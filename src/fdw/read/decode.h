@@ -13,7 +13,7 @@
 
 #include "ddb_fdw.h"
 
-#include "utils/rel.h"
+#include "core/mapping.h"
 
 typedef struct DdbDecoder DdbDecoder;
 
@@ -34,15 +34,13 @@ typedef struct DdbPage
 } DdbPage;
 
 /*
- * Builds a decoder for rel.  needed[i] tells whether attribute i+1 must be
- * produced (others come out NULL without being decoded).  partition_key and
- * sort_key (may be NULL) name the item in error messages.  Everything is
- * allocated in the current memory context; malloc'd parts are released by a
- * reset callback of that context.
+ * Builds a decoder for the foreign table of mapping m.  needed[i] tells
+ * whether attribute i+1 must be produced (others come out NULL without
+ * being decoded).  The key attributes of m name the item in error messages.
+ * Everything is allocated in the current memory context (nothing of m is
+ * kept); malloc'd parts are released by a reset callback of that context.
  */
-extern DdbDecoder *ddb_decoder_create(Relation rel, const bool *needed,
-									  const char *partition_key,
-									  const char *sort_key);
+extern DdbDecoder *ddb_decoder_create(const DdbTableMapping *m, const bool *needed);
 
 /*
  * Decodes one Scan, Query, GetItem or BatchGetItem response body.  The values are allocated in the

@@ -72,31 +72,6 @@ bool		ddb_enable_pushdown = true;
  * ----------------------------------------------------------------
  */
 
-/* The DynamoDB type a column of this type reads natively, or '\0'. */
-static char
-native_tag(Oid typid, int32 typmod)
-{
-	switch (typid)
-	{
-		case TEXTOID:
-		case VARCHAROID:
-			return 'S';
-		case NUMERICOID:
-			/* numeric(p,s) rounds what it reads: no longer the same number */
-			return typmod < 0 ? 'N' : '\0';
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-			return 'N';
-		case BYTEAOID:
-			return 'B';
-		case BOOLOID:
-			return 'O';
-		default:
-			return '\0';
-	}
-}
-
 /* The tag a value of this type is sent as, or '\0'. */
 static char
 value_tag(Oid typid)
@@ -117,32 +92,6 @@ value_tag(Oid typid)
 			return 'O';
 		default:
 			return '\0';
-	}
-}
-
-void
-ddb_push_columns(Oid relid, TupleDesc desc, DdbRelInfo *info)
-{
-	int			i;
-
-	info->natts = desc->natts;
-	info->columns = palloc0(sizeof(DdbPushColumn) * Max(desc->natts, 1));
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		DdbPushColumn *pc = &info->columns[i];
-		DdbColumnOptions col;
-
-		if (att->attisdropped)
-			continue;
-		ddb_get_column_options(relid, att->attnum, &col);
-		pc->typid = att->atttypid;
-		pc->collid = att->attcollation;
-		pc->whole_item = col.whole_item;
-		if (col.whole_item)
-			continue;
-		pc->attribute = col.attribute_name;
-		pc->tag = native_tag(att->atttypid, att->atttypmod);
 	}
 }
 
@@ -169,9 +118,9 @@ our_column(Translate *t, Node *n)
 		return 0;
 	var = (Var *) n;
 	if ((Index) var->varno != t->relid || var->varlevelsup != 0 || var->varattno <= 0 ||
-		var->varattno > t->info->natts)
+		var->varattno > t->info->map->natts)
 		return 0;
-	if (t->info->columns[var->varattno - 1].tag == '\0')
+	if (t->info->map->columns[var->varattno - 1].native_tag == '\0')
 		return 0;
 	return var->varattno;
 }
@@ -312,7 +261,7 @@ translate_opexpr(Translate *t, OpExpr *op)
 	Node	   *right;
 	AttrNumber	attnum;
 	Node	   *value;
-	DdbPushColumn *pc;
+	const DdbColumnMap *pc;
 	int			cop;
 
 	if (list_length(op->args) != 2)
@@ -329,8 +278,8 @@ translate_opexpr(Translate *t, OpExpr *op)
 		attnum = our_column(t, left);
 		if (attnum == 0 || !IsA(right, Const) || ((Const *) right)->constisnull)
 			return NIL;
-		pc = &t->info->columns[attnum - 1];
-		if (pc->tag != 'S' || !collation_ok(op->inputcollid, 'S', DDB_COND_BEGINS))
+		pc = &t->info->map->columns[attnum - 1];
+		if (pc->native_tag != 'S' || !collation_ok(op->inputcollid, 'S', DDB_COND_BEGINS))
 			return NIL;
 		pat = (Const *) right;
 		prefix = like_prefix(TextDatumGetCString(pat->constvalue));
@@ -357,14 +306,14 @@ translate_opexpr(Translate *t, OpExpr *op)
 		return NIL;
 	if (cop < 0)
 		return NIL;
-	pc = &t->info->columns[attnum - 1];
-	if (value_tag(exprType(value)) != pc->tag ||
-		!collation_ok(op->inputcollid, pc->tag, cop))
+	pc = &t->info->map->columns[attnum - 1];
+	if (value_tag(exprType(value)) != pc->native_tag ||
+		!collation_ok(op->inputcollid, pc->native_tag, cop))
 		return NIL;
 	/* booleans: only = and <> mean the same to DynamoDB */
-	if (pc->tag == 'O' && cop != DDB_COND_EQ && cop != DDB_COND_NE)
+	if (pc->native_tag == 'O' && cop != DDB_COND_EQ && cop != DDB_COND_NE)
 		return NIL;
-	return make_leaf(cop, attnum, pc->tag, list_make1(value), list_make1_int(0));
+	return make_leaf(cop, attnum, pc->native_tag, list_make1(value), list_make1_int(0));
 }
 
 /* column = ANY (array) */
@@ -374,7 +323,7 @@ translate_saop(Translate *t, ScalarArrayOpExpr *saop)
 	Node	   *left;
 	Node	   *right;
 	AttrNumber	attnum;
-	DdbPushColumn *pc;
+	const DdbColumnMap *pc;
 	Oid			elemtype;
 
 	if (!saop->useOr || list_length(saop->args) != 2)
@@ -384,14 +333,14 @@ translate_saop(Translate *t, ScalarArrayOpExpr *saop)
 	attnum = our_column(t, left);
 	if (attnum == 0 || !is_value(t, right))
 		return NIL;
-	pc = &t->info->columns[attnum - 1];
+	pc = &t->info->map->columns[attnum - 1];
 	if (comparison_op(saop->opno, exprType(left)) != DDB_COND_EQ ||
-		!collation_ok(saop->inputcollid, pc->tag, DDB_COND_IN))
+		!collation_ok(saop->inputcollid, pc->native_tag, DDB_COND_IN))
 		return NIL;
 	elemtype = get_element_type(exprType(right));
-	if (!OidIsValid(elemtype) || value_tag(elemtype) != pc->tag)
+	if (!OidIsValid(elemtype) || value_tag(elemtype) != pc->native_tag)
 		return NIL;
-	return make_leaf(DDB_COND_IN, attnum, pc->tag, list_make1(right), list_make1_int(1));
+	return make_leaf(DDB_COND_IN, attnum, pc->native_tag, list_make1(right), list_make1_int(1));
 }
 
 static List *
@@ -414,14 +363,14 @@ translate_node(Translate *t, Node *node)
 					return NIL;
 				return make_leaf(nt->nulltesttype == IS_NULL ? DDB_COND_IS_NULL :
 								 DDB_COND_NOT_NULL, attnum,
-								 t->info->columns[attnum - 1].tag, NIL, NIL);
+								 t->info->map->columns[attnum - 1].native_tag, NIL, NIL);
 			}
 		case T_Var:
 			{
 				AttrNumber	attnum = our_column(t, node);
 
 				/* WHERE flag */
-				if (attnum == 0 || t->info->columns[attnum - 1].tag != 'O')
+				if (attnum == 0 || t->info->map->columns[attnum - 1].native_tag != 'O')
 					return NIL;
 				return make_leaf(DDB_COND_EQ, attnum, 'O',
 								 list_make1(makeBoolConst(true, false)), list_make1_int(0));
@@ -438,7 +387,7 @@ translate_node(Translate *t, Node *node)
 					Node	   *arg = linitial(be->args);
 					AttrNumber	attnum = our_column(t, arg);
 
-					if (attnum == 0 || t->info->columns[attnum - 1].tag != 'O')
+					if (attnum == 0 || t->info->map->columns[attnum - 1].native_tag != 'O')
 						return NIL;
 					return make_leaf(DDB_COND_EQ, attnum, 'O',
 									 list_make1(makeBoolConst(false, false)),
@@ -830,7 +779,7 @@ value_elements(const DdbCondValues *vals, int i, bool is_array, Datum **elems,
  */
 typedef struct Builder
 {
-	Relation	rel;
+	const DdbTableMapping *map;
 	const DdbCondValues *vals;
 	DdbRequestParts *parts;
 	/* placeholders made so far: only those the expressions use are sent */
@@ -865,7 +814,7 @@ type_index(char tag)
 static char *
 name_placeholder(Builder *b, AttrNumber attnum)
 {
-	DdbColumnOptions col;
+	const char *attribute = b->map->columns[attnum - 1].attribute;
 	StringInfoData json;
 	ListCell   *lc;
 	int			i = 0;
@@ -877,9 +826,8 @@ name_placeholder(Builder *b, AttrNumber attnum)
 			return psprintf("#c%d", i);
 		i++;
 	}
-	ddb_get_column_options(RelationGetRelid(b->rel), attnum, &col);
 	initStringInfo(&json);
-	ddb_append_json_string(&json, col.attribute_name, strlen(col.attribute_name));
+	ddb_append_json_string(&json, attribute, strlen(attribute));
 	ph = psprintf("#c%d", i);
 	b->name_attnums = lappend_int(b->name_attnums, attnum);
 	b->names = lappend(b->names, list_make2(makeString(ph), makeString(json.data)));
@@ -1273,22 +1221,21 @@ build_keys(Builder *b, List *pk, List *sk)
 {
 	List	   *pks = key_values(b, pk);
 	List	   *sks = key_values(b, sk);
-	DdbColumnOptions pcol;
-	DdbColumnOptions scol;
+	const char *pattr = b->map->columns[COND_ATTNUM(pk) - 1].attribute;
 	StringInfoData pname;
 	StringInfoData sname;
 	List	   *keys = NIL;
 	ListCell   *lp;
 	ListCell   *ls;
 
-	ddb_get_column_options(RelationGetRelid(b->rel), COND_ATTNUM(pk), &pcol);
 	initStringInfo(&pname);
-	ddb_append_json_string(&pname, pcol.attribute_name, strlen(pcol.attribute_name));
+	ddb_append_json_string(&pname, pattr, strlen(pattr));
 	if (sk != NIL)
 	{
-		ddb_get_column_options(RelationGetRelid(b->rel), COND_ATTNUM(sk), &scol);
+		const char *sattr = b->map->columns[COND_ATTNUM(sk) - 1].attribute;
+
 		initStringInfo(&sname);
-		ddb_append_json_string(&sname, scol.attribute_name, strlen(scol.attribute_name));
+		ddb_append_json_string(&sname, sattr, strlen(sattr));
 	}
 	foreach(lp, pks)
 	{
@@ -1313,7 +1260,7 @@ init_parts(DdbRequestParts *parts)
 }
 
 void
-ddb_build_request(Relation rel, DdbOperation op, List *key_conds, List *filters,
+ddb_build_request(const DdbTableMapping *map, DdbOperation op, List *key_conds, List *filters,
 				  const DdbCondValues *vals, DdbRequestParts *parts)
 {
 	Builder		b;
@@ -1324,7 +1271,7 @@ ddb_build_request(Relation rel, DdbOperation op, List *key_conds, List *filters,
 	for (attempt = 0; attempt < 2; attempt++)
 	{
 		memset(&b, 0, sizeof(b));
-		b.rel = rel;
+		b.map = map;
 		b.vals = vals;
 		b.parts = parts;
 		init_parts(parts);
@@ -1400,11 +1347,11 @@ value_display(List *fdw_exprs, List *names, int i, List *dpcontext)
 }
 
 static void
-display_cond(StringInfo s, Relation rel, List *cond, List *fdw_exprs,
+display_cond(StringInfo s, const DdbTableMapping *map, List *cond, List *fdw_exprs,
 			 List *names, List *dpcontext, bool top)
 {
 	int			op = COND_OP(cond);
-	DdbColumnOptions col;
+	const char *attribute;
 	ListCell   *lc;
 
 	if (op == DDB_COND_AND || op == DDB_COND_OR)
@@ -1417,36 +1364,36 @@ display_cond(StringInfo s, Relation rel, List *cond, List *fdw_exprs,
 		{
 			if (!first)
 				appendStringInfoString(s, op == DDB_COND_AND ? " AND " : " OR ");
-			display_cond(s, rel, lfirst(lc), fdw_exprs, names, dpcontext, false);
+			display_cond(s, map, lfirst(lc), fdw_exprs, names, dpcontext, false);
 			first = false;
 		}
 		if (!top || op == DDB_COND_OR)
 			appendStringInfoChar(s, ')');
 		return;
 	}
-	ddb_get_column_options(RelationGetRelid(rel), COND_ATTNUM(cond), &col);
+	attribute = map->columns[COND_ATTNUM(cond) - 1].attribute;
 #define VALUE(k) value_display(fdw_exprs, names, list_nth_int(COND_VALUES(cond), k), dpcontext)
 	switch (op)
 	{
 		case DDB_COND_IS_NULL:
 		case DDB_COND_NOT_NULL:
-			append_attribute_display(s, col.attribute_name);
+			append_attribute_display(s, attribute);
 			appendStringInfoString(s, op == DDB_COND_IS_NULL ? " IS NULL" : " IS NOT NULL");
 			break;
 		case DDB_COND_BEGINS:
 			appendStringInfoString(s, "begins_with(");
-			append_attribute_display(s, col.attribute_name);
+			append_attribute_display(s, attribute);
 			appendStringInfo(s, ", %s)", VALUE(0));
 			break;
 		case DDB_COND_BETWEEN:
-			append_attribute_display(s, col.attribute_name);
+			append_attribute_display(s, attribute);
 			appendStringInfo(s, " BETWEEN %s AND %s", VALUE(0), VALUE(1));
 			break;
 		case DDB_COND_IN:
 			{
 				int			k;
 
-				append_attribute_display(s, col.attribute_name);
+				append_attribute_display(s, attribute);
 				if (list_length(COND_VALUES(cond)) == 1 && linitial_int(COND_ARRAYS(cond)))
 				{
 					appendStringInfo(s, " = ANY (%s)", VALUE(0));
@@ -1459,7 +1406,7 @@ display_cond(StringInfo s, Relation rel, List *cond, List *fdw_exprs,
 				break;
 			}
 		default:
-			append_attribute_display(s, col.attribute_name);
+			append_attribute_display(s, attribute);
 			appendStringInfo(s, " %s %s", op_text(op), VALUE(0));
 			break;
 	}
@@ -1467,7 +1414,7 @@ display_cond(StringInfo s, Relation rel, List *cond, List *fdw_exprs,
 }
 
 char *
-ddb_cond_display(Relation rel, List *conds, List *fdw_exprs, List *names,
+ddb_cond_display(const DdbTableMapping *map, List *conds, List *fdw_exprs, List *names,
 				 List *dpcontext)
 {
 	StringInfoData s;
@@ -1478,7 +1425,7 @@ ddb_cond_display(Relation rel, List *conds, List *fdw_exprs, List *names,
 	{
 		if (s.len > 0)
 			appendStringInfoString(&s, " AND ");
-		display_cond(&s, rel, lfirst(lc), fdw_exprs, names, dpcontext,
+		display_cond(&s, map, lfirst(lc), fdw_exprs, names, dpcontext,
 					 list_length(conds) == 1);
 	}
 	return s.data;

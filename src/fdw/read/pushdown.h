@@ -13,6 +13,8 @@
 
 #include "ddb_fdw.h"
 
+#include "core/mapping.h"
+
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
 
@@ -57,16 +59,6 @@ typedef enum DdbCondOp
  * "Pushdown" for which conditions qualify.
  */
 
-/* A column conditions may name. */
-typedef struct DdbPushColumn
-{
-	char	   *attribute;		/* DynamoDB attribute; NULL: not pushable */
-	char		tag;			/* its native DynamoDB type, '\0' if none */
-	Oid			typid;
-	Oid			collid;
-	bool		whole_item;
-} DdbPushColumn;
-
 /* The key of the table, or of an index, as the planner sees it. */
 typedef struct DdbKeySet
 {
@@ -86,8 +78,7 @@ typedef struct DdbRelInfo
 {
 	Bitmapset  *attrs_used;
 	DdbOptions	opts;
-	int			natts;
-	DdbPushColumn *columns;		/* by attnum - 1 */
+	DdbTableMapping *map;		/* columns, attributes, the key */
 	const DdbTableDesc *desc;	/* NULL: DescribeTable unknown */
 	List	   *key_sets;		/* DdbKeySet *, the table's (or the exposed
 								 * index's) first */
@@ -101,7 +92,6 @@ typedef struct DdbRelInfo
 /* in pushdown.c */
 extern bool ddb_enable_pushdown;
 
-extern void ddb_push_columns(Oid relid, TupleDesc desc, DdbRelInfo *info);
 extern List *ddb_translate_clause(DdbRelInfo *info, Index relid, Expr *clause,
 								  bool allow_outer);
 
@@ -146,12 +136,12 @@ typedef struct DdbRequestParts
 	List	   *keys;			/* GetItem/BatchGetItem: raw JSON keys */
 } DdbRequestParts;
 
-extern void ddb_build_request(Relation rel, DdbOperation op, List *key_conds,
+extern void ddb_build_request(const DdbTableMapping *map, DdbOperation op, List *key_conds,
 							  List *filters, const DdbCondValues *vals,
 							  DdbRequestParts *parts);
 
 /* EXPLAIN text of a condition list (ANDed). */
-extern char *ddb_cond_display(Relation rel, List *conds, List *fdw_exprs,
+extern char *ddb_cond_display(const DdbTableMapping *map, List *conds, List *fdw_exprs,
 							  List *names, List *deparse_cxt);
 extern const char *ddb_operation_name(DdbOperation op);
 

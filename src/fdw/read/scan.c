@@ -118,21 +118,6 @@ planner_user(PlannerInfo *root, RelOptInfo *baserel)
 #endif
 }
 
-/* The connection to describe the table with, or NULL without a user mapping. */
-static DdbConnection *
-planner_connection(Oid relid, Oid userid, const DdbOptions *opts)
-{
-	ForeignTable *table = GetForeignTable(relid);
-	ForeignServer *server = GetForeignServer(table->serverid);
-
-	if (!SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
-							   ObjectIdGetDatum(server->serverid)) &&
-		!SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
-							   ObjectIdGetDatum(server->serverid)))
-		return NULL;			/* the executor will say so */
-	return ddb_get_connection(server, GetUserMapping(userid, server->serverid), opts);
-}
-
 /* The column holding attribute name with a native type of tag (any if '\0'). */
 static AttrNumber
 key_column(DdbRelInfo *info, const char *name, char tag)
@@ -141,12 +126,12 @@ key_column(DdbRelInfo *info, const char *name, char tag)
 
 	if (name == NULL)
 		return 0;
-	for (i = 0; i < info->natts; i++)
+	for (i = 0; i < info->map->natts; i++)
 	{
-		DdbPushColumn *pc = &info->columns[i];
+		const DdbColumnMap *pc = &info->map->columns[i];
 
-		if (pc->attribute && strcmp(pc->attribute, name) == 0 && pc->tag != '\0' &&
-			pc->tag != 'O' && (tag == '\0' || pc->tag == tag))
+		if (pc->attribute && strcmp(pc->attribute, name) == 0 && pc->native_tag != '\0' &&
+			pc->native_tag != 'O' && (tag == '\0' || pc->native_tag == tag))
 			return i + 1;
 	}
 	return 0;
@@ -176,6 +161,7 @@ static void
 build_key_sets(DdbRelInfo *info)
 {
 	const DdbTableDesc *desc = info->desc;
+	const DdbTableMapping *m = info->map;
 	const DdbOptions *o = &info->opts;
 	int			i;
 
@@ -187,10 +173,8 @@ build_key_sets(DdbRelInfo *info)
 			if (strcmp(desc->indexes[i].name, o->index_name) == 0)
 				ix = &desc->indexes[i];
 		info->key_sets = list_make1(make_key_set(info, o->index_name, ix ? ix->global : false, false,
-												 o->partition_key ? o->partition_key : ix ? ix->key.partition_key : NULL,
-												 ix ? ix->key.partition_type : '\0',
-												 o->sort_key ? o->sort_key : ix ? ix->key.sort_key : NULL,
-												 ix ? ix->key.sort_type : '\0'));
+												 m->key_attr[0], m->key_type[0],
+												 m->key_attr[1], m->key_type[1]));
 		if (ix && ix->global && o->consistent_read)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
@@ -200,13 +184,10 @@ build_key_sets(DdbRelInfo *info)
 		return;
 	}
 
+	/* the table's own key, as the mapping resolved it */
 	info->key_sets = list_make1(make_key_set(info, NULL, false, true,
-											 o->partition_key ? o->partition_key :
-											 desc ? desc->key.partition_key : NULL,
-											 desc ? desc->key.partition_type : '\0',
-											 o->partition_key ? o->sort_key :
-											 desc ? desc->key.sort_key : NULL,
-											 desc ? desc->key.sort_type : '\0'));
+											 m->key_attr[0], m->key_type[0],
+											 m->key_attr[1], m->key_type[1]));
 	for (i = 0; desc && i < desc->nindexes; i++)
 	{
 		const DdbIndexDesc *ix = &desc->indexes[i];
@@ -243,9 +224,9 @@ index_covers(DdbRelInfo *info, DdbKeySet *ks)
 
 	if (ks->projects_all)
 		return true;
-	for (i = 0; i < info->natts; i++)
+	for (i = 0; i < info->map->natts; i++)
 	{
-		DdbPushColumn *pc = &info->columns[i];
+		const DdbColumnMap *pc = &info->map->columns[i];
 		bool		found = false;
 		ListCell   *lc;
 
@@ -269,7 +250,6 @@ static void
 ddbGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	DdbRelInfo *info = palloc0(sizeof(DdbRelInfo));
-	Relation	rel;
 	DdbConnection *conn;
 	DdbKeyMatch match;
 	ListCell   *lc;
@@ -285,13 +265,11 @@ ddbGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		pull_varattnos((Node *) rinfo->clause, baserel->relid, &info->attrs_used);
 	}
 
-	ddb_get_options(foreigntableid, &info->opts);
-	rel = table_open(foreigntableid, NoLock);
-	ddb_push_columns(foreigntableid, RelationGetDescr(rel), info);
-	table_close(rel, NoLock);
-
 	/* keys, indexes and size: DescribeTable, cached per backend */
-	conn = planner_connection(foreigntableid, planner_user(root, baserel), &info->opts);
+	info->map = ddb_mapping_get_resolved(foreigntableid, planner_user(root, baserel));
+	info->opts = info->map->opts;
+	conn = ddb_connection_if_mapped(info->map->serverid, planner_user(root, baserel),
+									&info->opts);
 	if (conn)
 		info->desc = ddb_connection_table_desc(conn, info->opts.table_name);
 	build_key_sets(info);
@@ -665,7 +643,11 @@ ddbBeginForeignScan(ForeignScanState *node, int eflags)
 	st->limit_hint = intVal(list_nth(priv, DdbPrivLimitHint));
 	st->value_names = list_nth(priv, DdbPrivValueNames);
 	st->fdw_exprs = fsplan->fdw_exprs;
-	st->scanner = ddb_scanner_create(rel, st->needed, estate->es_query_cxt);
+	/* EXPLAIN without running needs no user mapping, nor a connection */
+	st->scanner = ddb_scanner_create(ddb_mapping_get(RelationGetRelid(rel)), st->needed,
+									 (eflags & EXEC_FLAG_EXPLAIN_ONLY) ? InvalidOid :
+									 ddb_scan_user(fsplan, estate),
+									 estate->es_query_cxt);
 	/* an index chosen by the planner (the table's own option stays) */
 	if (st->index_name[0] != '\0')
 		st->scanner->opts.index_name = st->index_name;
@@ -674,7 +656,6 @@ ddbBeginForeignScan(ForeignScanState *node, int eflags)
 	st->value_states = ExecInitExprList(st->fdw_exprs, (PlanState *) node);
 	st->values_cxt = AllocSetContextCreate(estate->es_query_cxt, "ddb_fdw values",
 										   ALLOCSET_SMALL_SIZES);
-	ddb_scanner_connect(st->scanner, ddb_scan_user(fsplan, estate));
 }
 
 /*
@@ -698,7 +679,7 @@ start_scan(ForeignScanState *node, DdbScanState *st)
 	{
 		MemoryContext old = MemoryContextSwitchTo(st->values_cxt);
 
-		ddb_build_request(node->ss.ss_currentRelation, st->op, st->key_conds,
+		ddb_build_request(st->scanner->map, st->op, st->key_conds,
 						  st->filters, &vals, &parts);
 		if (parts.nvalues > 0)
 			values = psprintf("{%s}", parts.values.data);
@@ -722,7 +703,7 @@ start_scan(ForeignScanState *node, DdbScanState *st)
 			req.filter = parts.filter;
 			req.names = parts.names.data;
 			req.values = values;
-			st->parallel = ddb_parallel_begin(node->ss.ss_currentRelation, st->needed,
+			st->parallel = ddb_parallel_begin(sc->map, st->needed,
 											  sc->conn, st->segments, nworkers, NULL,
 											  parts.filter ? &req : NULL,
 											  node->ss.ps.state->es_query_cxt);
@@ -830,7 +811,6 @@ ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	DdbScanState *st = node->fdw_state;
 	DdbScanner *sc = st->scanner;
 	DdbScanStats stats = sc->stats;
-	Relation	rel = node->ss.ss_currentRelation;
 	char		buf[32];
 	List	   *dpcontext;
 
@@ -841,12 +821,12 @@ ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	dpcontext = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, NIL);
 	if (st->key_conds != NIL)
 		ExplainPropertyText(st->op == DDB_OP_QUERY ? "DynamoDB Key Condition" : "DynamoDB Keys",
-							ddb_cond_display(rel, st->key_conds, st->fdw_exprs,
+							ddb_cond_display(st->scanner->map, st->key_conds, st->fdw_exprs,
 											 st->value_names, dpcontext),
 							es);
 	if (st->filters != NIL)
 		ExplainPropertyText("DynamoDB Filter",
-							ddb_cond_display(rel, st->filters, st->fdw_exprs,
+							ddb_cond_display(st->scanner->map, st->filters, st->fdw_exprs,
 											 st->value_names, dpcontext),
 							es);
 	if (es->verbose)
@@ -977,8 +957,8 @@ ddb_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 
 	for (i = 0; i < desc->natts; i++)
 		needed[i] = !TupleDescAttr(desc, i)->attisdropped;
-	sc = ddb_scanner_create(rel, needed, CurrentMemoryContext);
-	ddb_scanner_connect(sc, GetUserId());
+	sc = ddb_scanner_create(ddb_mapping_get(RelationGetRelid(rel)), needed, GetUserId(),
+							CurrentMemoryContext);
 	td = ddb_connection_table_desc(sc->conn, sc->opts.table_name);
 
 	memset(&ss, 0, sizeof(ss));

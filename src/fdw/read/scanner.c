@@ -50,8 +50,8 @@ build_projection(DdbScanner *st)
 	if (whole_item)
 		return;
 	/* nothing needed at all (count(*)): the partition key is the least */
-	if (names == NIL && st->opts.partition_key)
-		names = list_make1(st->opts.partition_key);
+	if (names == NIL && st->map->key_attr[0])
+		names = list_make1(st->map->key_attr[0]);
 	if (names == NIL)
 		return;
 
@@ -87,7 +87,8 @@ build_projection(DdbScanner *st)
 }
 
 DdbScanner *
-ddb_scanner_create(Relation rel, const bool *needed, MemoryContext parent)
+ddb_scanner_create(DdbTableMapping *m, const bool *needed, Oid userid,
+				   MemoryContext parent)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "ddb_fdw scanner",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -96,7 +97,8 @@ ddb_scanner_create(Relation rel, const bool *needed, MemoryContext parent)
 	MemoryContextCallback *cb;
 
 	st->cxt = cxt;
-	st->relid = RelationGetRelid(rel);
+	st->relid = m->relid;
+	st->map = m;
 	st->batch_cxt = AllocSetContextCreate(cxt, "ddb_fdw page",
 										  ALLOCSET_DEFAULT_SIZES);
 	st->request_cxt = AllocSetContextCreate(cxt, "ddb_fdw request",
@@ -108,25 +110,21 @@ ddb_scanner_create(Relation rel, const bool *needed, MemoryContext parent)
 	cb->arg = st;
 	MemoryContextRegisterResetCallback(cxt, cb);
 
-	ddb_get_options(RelationGetRelid(rel), &st->opts);
-	st->decoder = ddb_decoder_create(rel, needed, st->opts.partition_key,
-									 st->opts.sort_key);
+	st->opts = m->opts;
+	if (OidIsValid(userid))
+	{
+		ForeignServer *server = GetForeignServer(m->serverid);
+
+		st->conn = ddb_get_connection(server, GetUserMapping(userid, server->serverid),
+									  &st->opts);
+		ddb_mapping_resolve_keys(m, st->conn);
+	}
+	st->decoder = ddb_decoder_create(m, needed);
 	build_projection(st);
 	if (st->opts.max_read_units_per_second > 0)
 		st->rate = ddb_rate_limit_create(st->opts.max_read_units_per_second, NULL);
 	MemoryContextSwitchTo(old);
 	return st;
-}
-
-/* Gets the client for the table's server and userid's user mapping. */
-void
-ddb_scanner_connect(DdbScanner *st, Oid userid)
-{
-	ForeignTable *table = GetForeignTable(st->relid);
-	ForeignServer *server = GetForeignServer(table->serverid);
-	UserMapping *user = GetUserMapping(userid, server->serverid);
-
-	st->conn = ddb_get_connection(server, user, &st->opts);
 }
 
 void

@@ -14,6 +14,7 @@
 #define DDB_SCANNER_H
 
 #include "ddb_fdw.h"
+#include "core/mapping.h"
 #include "decode.h"
 #include "ratelimit.h"
 
@@ -39,6 +40,7 @@ typedef enum DdbScanOp
 typedef struct DdbScanner
 {
 	Oid			relid;			/* the foreign table */
+	const DdbTableMapping *map; /* its mapping (the creator's) */
 	DdbOptions	opts;
 	DdbConnection *conn;		/* NULL until ddb_scanner_connect() */
 	DdbDecoder *decoder;
@@ -75,14 +77,16 @@ typedef struct DdbScanner
 } DdbScanner;
 
 /*
- * Creates a scanner for the foreign table rel, producing the attributes
- * needed[] (by attnum - 1).  Everything lives in a new context under
- * parent; deleting that context (ddb_scanner_free) releases it all,
- * including malloc'd buffers.
+ * Creates a scanner of the foreign table of mapping m (which must outlive
+ * it), producing the attributes needed[] (by attnum - 1).  With a valid
+ * userid it connects through that role's user mapping, and completes m's
+ * key from DescribeTable first; without, s->conn is the caller's to set
+ * (segment workers, whose mapping came resolved).  Everything lives in a
+ * new context under parent; deleting that context (ddb_scanner_free)
+ * releases it all, including malloc'd buffers.
  */
-extern DdbScanner *ddb_scanner_create(Relation rel, const bool *needed,
-									  MemoryContext parent);
-extern void ddb_scanner_connect(DdbScanner *s, Oid userid);
+extern DdbScanner *ddb_scanner_create(DdbTableMapping *m, const bool *needed,
+									  Oid userid, MemoryContext parent);
 extern void ddb_scanner_free(DdbScanner *s);
 
 /*

@@ -91,6 +91,7 @@ int			ddb_max_segments = 64;
 #define KEY_TUPLE_QUEUES	6
 #define KEY_ERROR_QUEUES	7
 #define KEY_REQUEST			8
+#define KEY_MAPPING			9
 
 #define TUPLE_QUEUE_SIZE	(1024 * 1024)
 #define ERROR_QUEUE_SIZE	16384
@@ -122,7 +123,7 @@ typedef struct ParShared
 	Oid			current_user;	/* and its current user ... */
 	int			sec_context;	/* ... and security context */
 	Oid			relid;
-	uint64		fingerprint;	/* of what the workers read of the catalog */
+	Size		mapping_len;	/* the serialized mapping (KEY_MAPPING) */
 	int			total_segments;
 	int			nworkers;
 	pg_atomic_uint32 next_segment;
@@ -179,49 +180,6 @@ struct DdbParallelScan
  * ----------------------------------------------------------------
  */
 
-/*
- * A hash of everything a worker takes from the catalog: the options and,
- * per column, its name, type and column options.
- */
-static uint64
-definition_fingerprint(Relation rel)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-	DdbOptions	opts;
-	StringInfoData buf;
-	uint64		result;
-	int			i;
-
-	ddb_get_options(RelationGetRelid(rel), &opts);
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "%s|%s|%s|%d|%d|%s|%s|%s|%d|%d|",
-					 opts.region, opts.endpoint ? opts.endpoint : "",
-					 opts.table_name, opts.connect_timeout_ms,
-					 opts.request_timeout_ms,
-					 opts.partition_key ? opts.partition_key : "",
-					 opts.sort_key ? opts.sort_key : "",
-					 get_namespace_name(RelationGetNamespace(rel)),
-					 opts.page_size, desc->natts);
-	appendStringInfo(&buf, "%s|%d|", opts.index_name ? opts.index_name : "",
-					 opts.consistent_read);
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		DdbColumnOptions col;
-
-		appendStringInfo(&buf, "%s:%u:%d:%d:", NameStr(att->attname),
-						 att->atttypid, att->atttypmod, att->attisdropped);
-		if (att->attisdropped)
-			continue;
-		ddb_get_column_options(RelationGetRelid(rel), att->attnum, &col);
-		appendStringInfo(&buf, "%s:%d|", col.attribute_name ? col.attribute_name : "",
-						 col.whole_item);
-	}
-	result = hash_bytes_extended((const unsigned char *) buf.data, buf.len, 0);
-	pfree(buf.data);
-	return result;
-}
-
 /* Whether this transaction wrote the catalog row (a syscache entry). */
 static bool
 written_here(HeapTuple tup)
@@ -231,46 +189,42 @@ written_here(HeapTuple tup)
 }
 
 /*
- * Whether the current transaction changed the definition of the foreign
- * table or its server: workers, with their own snapshots, would not see it.
+ * Whether a column's type (or its element type) was created by the current
+ * transaction: workers, with their own snapshots, would not find it.  (The
+ * foreign table's own definition reaches them with the mapping.)
  */
 static bool
-altered_in_this_transaction(Relation rel)
+types_created_here(const DdbTableMapping *m)
 {
-	Oid			relid = RelationGetRelid(rel);
-	TupleDesc	desc = RelationGetDescr(rel);
-	HeapTuple	tup;
-	bool		written;
 	int			i;
 
 	if (!TransactionIdIsValid(GetTopTransactionIdIfAny()))
 		return false;			/* it wrote nothing at all */
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	written = written_here(tup);
-	if (HeapTupleIsValid(tup))
-		ReleaseSysCache(tup);
-	tup = SearchSysCache1(FOREIGNTABLEREL, ObjectIdGetDatum(relid));
-	if (HeapTupleIsValid(tup))
+	for (i = 0; i < m->natts; i++)
 	{
-		Oid			server = ((Form_pg_foreign_table) GETSTRUCT(tup))->ftserver;
-		HeapTuple	stup;
+		Oid			types[2];
+		int			k;
 
-		written |= written_here(tup);
-		ReleaseSysCache(tup);
-		stup = SearchSysCache1(FOREIGNSERVEROID, ObjectIdGetDatum(server));
-		written |= written_here(stup);
-		if (HeapTupleIsValid(stup))
-			ReleaseSysCache(stup);
+		if (m->columns[i].dropped)
+			continue;
+		types[0] = m->columns[i].typid;
+		types[1] = get_element_type(types[0]);
+		for (k = 0; k < 2; k++)
+		{
+			HeapTuple	tup;
+			bool		written;
+
+			if (!OidIsValid(types[k]))
+				continue;
+			tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(types[k]));
+			written = written_here(tup);
+			if (HeapTupleIsValid(tup))
+				ReleaseSysCache(tup);
+			if (written)
+				return true;
+		}
 	}
-	for (i = 0; i < desc->natts && !written; i++)
-	{
-		tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
-							  Int16GetDatum(TupleDescAttr(desc, i)->attnum));
-		written |= written_here(tup);
-		if (HeapTupleIsValid(tup))
-			ReleaseSysCache(tup);
-	}
-	return written;
+	return false;
 }
 
 /* PG15 can postpone waking the receiver until a message says so. */
@@ -417,7 +371,7 @@ serialize_settings(Size *len)
 }
 
 DdbParallelScan *
-ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
+ddb_parallel_begin(const DdbTableMapping *m, const bool *needed, DdbConnection *conn,
 				   int total_segments, int nworkers,
 				   const DdbSegmentStart *starts,
 				   const DdbParallelRequest *request, MemoryContext parent)
@@ -432,7 +386,8 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 	Size		settings_len;
 	char	   *settings;
 	StringInfoData reqbuf;
-	int			natts = RelationGetDescr(rel)->natts;
+	int			natts = m->natts;
+	Size		map_len = ddb_mapping_serialized_size(m);
 	ParShared  *shared;
 	ParSegment *segs;
 	char	   *keys;
@@ -441,11 +396,11 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 	int			i;
 
 	Assert(total_segments > 0 && nworkers > 0);
-	if (altered_in_this_transaction(rel))
+	if (types_created_here(m))
 	{
 		ereport(DEBUG1,
-				(errmsg_internal("ddb_fdw: \"%s\" was altered in this transaction; scanning it in the leader",
-								 RelationGetRelationName(rel))));
+				(errmsg_internal("ddb_fdw: a column type of \"%s\" was created in this transaction; scanning it in the leader",
+								 m->relname)));
 		return NULL;
 	}
 	/* more could never start: do not size queues for them */
@@ -456,7 +411,7 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 	p = palloc0(sizeof(DdbParallelScan));
 	p->cxt = cxt;
 	p->conn = conn;
-	p->relname = pstrdup(RelationGetRelationName(rel));
+	p->relname = pstrdup(m->relname);
 	p->handles = palloc0(sizeof(BackgroundWorkerHandle *) * nworkers);
 	p->tuple_queues = palloc0(sizeof(shm_mq_handle *) * nworkers);
 	p->error_queues = palloc0(sizeof(shm_mq_handle *) * nworkers);
@@ -487,9 +442,10 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 	shm_toc_estimate_chunk(&e, Max(keys_len, 1));
 	shm_toc_estimate_chunk(&e, settings_len);
 	shm_toc_estimate_chunk(&e, reqbuf.len);
+	shm_toc_estimate_chunk(&e, map_len);
 	shm_toc_estimate_chunk(&e, mul_size(TUPLE_QUEUE_SIZE, nworkers));
 	shm_toc_estimate_chunk(&e, mul_size(ERROR_QUEUE_SIZE, nworkers));
-	shm_toc_estimate_keys(&e, 8);
+	shm_toc_estimate_keys(&e, 9);
 
 	p->seg = dsm_create(shm_toc_estimate(&e), 0);
 	/* the scan's memory context decides when it goes, not the resowner */
@@ -506,8 +462,8 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 	shared->database = MyDatabaseId;
 	shared->auth_user = GetAuthenticatedUserId();
 	GetUserIdAndSecContext(&shared->current_user, &shared->sec_context);
-	shared->relid = RelationGetRelid(rel);
-	shared->fingerprint = definition_fingerprint(rel);
+	shared->relid = m->relid;
+	shared->mapping_len = map_len;
 	shared->total_segments = total_segments;
 	shared->nworkers = nworkers;
 	pg_atomic_init_u32(&shared->next_segment, 0);
@@ -551,6 +507,10 @@ ddb_parallel_begin(Relation rel, const bool *needed, DdbConnection *conn,
 		s = shm_toc_allocate(toc, reqbuf.len);
 		memcpy(s, reqbuf.data, reqbuf.len);
 		shm_toc_insert(toc, KEY_REQUEST, s);
+		/* the definition workers read: never the catalog's */
+		s = shm_toc_allocate(toc, map_len);
+		ddb_mapping_serialize(m, s, map_len);
+		shm_toc_insert(toc, KEY_MAPPING, s);
 	}
 
 	tq_base = shm_toc_allocate(toc, mul_size(TUPLE_QUEUE_SIZE, nworkers));
@@ -965,32 +925,27 @@ worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
 	ParSegment *segs = shm_toc_lookup(toc, KEY_SEGMENTS, false);
 	const char *keys = shm_toc_lookup(toc, KEY_START_KEYS, false);
 	const bool *needed = shm_toc_lookup(toc, KEY_NEEDED, false);
-	Relation	rel;
+	DdbTableMapping *map;
+	TupleDesc	desc;
 	DdbScanner *sc;
 	DdbConnection *conn = NULL;
-	ForeignServer *server;
 	uint32		generation = 0;
 
 	/*
-	 * No lock: the leader holds AccessShareLock on the table for as long as
-	 * this worker lives (except between a sync's pages, where it is the
-	 * definition seen at the start that counts).  Taking a lock here could
-	 * wait forever behind a request queued after the leader's.
+	 * The definition comes from the leader, as it planned: no catalog read,
+	 * no lock (taking one could wait forever behind a request queued after
+	 * the leader's).
 	 */
-	rel = RelationIdGetRelation(shared->relid);
-	if (!RelationIsValid(rel))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("foreign table with OID %u does not exist", shared->relid)));
-	ws->relname = pstrdup(RelationGetRelationName(rel));
-	if (definition_fingerprint(rel) != shared->fingerprint)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("foreign table \"%s\" was altered in the current transaction; segment workers cannot read it",
-						ws->relname),
-				 errhint("Commit the change first, or SET ddb_fdw.max_workers_per_scan = 0 to scan in this session alone.")));
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		const char *bytes = shm_toc_lookup(toc, KEY_MAPPING, false);
 
-	sc = ddb_scanner_create(rel, needed, TopMemoryContext);
+		map = ddb_mapping_restore(bytes, shared->mapping_len);
+		desc = ddb_mapping_tupdesc(map);
+		MemoryContextSwitchTo(old);
+	}
+	ws->relname = map->relname;
+	sc = ddb_scanner_create(map, needed, InvalidOid, TopMemoryContext);
 	/* one read-rate limit for all the scan's workers */
 	if (sc->rate)
 		sc->rate = ddb_rate_limit_create(sc->opts.max_read_units_per_second,
@@ -1004,8 +959,7 @@ worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
 			ddb_scanner_set_request(sc, DDB_SCAN_OP_SCAN, NULL, filter, names,
 									values[0] ? values : NULL, NIL, 0);
 	}
-	server = GetForeignServer(GetForeignTable(shared->relid)->serverid);
-	take_credentials(&conn, server->servername, &sc->opts, &generation);
+	take_credentials(&conn, map->servername, &sc->opts, &generation);
 	sc->conn = conn;
 
 	for (;;)
@@ -1030,10 +984,10 @@ worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
 			pfree(start);
 		for (;;)
 		{
-			take_credentials(&conn, server->servername, &sc->opts, &generation);
+			take_credentials(&conn, map->servername, &sc->opts, &generation);
 			if (!ddb_scanner_next_page(sc))
 				break;
-			send_page(mqh, sc, RelationGetDescr(rel), (int) s);
+			send_page(mqh, sc, desc, (int) s);
 			if (sc->start_key == NULL)
 				break;
 		}
@@ -1042,7 +996,6 @@ worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
 		proc_exit(0);
 	ddb_scanner_free(sc);
 	ddb_connection_free(conn);
-	RelationClose(rel);
 }
 
 void

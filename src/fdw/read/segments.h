@@ -13,6 +13,8 @@
 
 #include "ddb_fdw.h"
 
+#include "core/mapping.h"
+
 #include "access/htup.h"
 #include "utils/rel.h"
 
@@ -68,7 +70,7 @@ extern int	ddb_max_segments;
  * The scan's resources belong to a memory context under parent; deleting
  * that context (ddb_parallel_end) stops the workers and frees the DSM.
  */
-extern DdbParallelScan *ddb_parallel_begin(Relation rel, const bool *needed,
+extern DdbParallelScan *ddb_parallel_begin(const DdbTableMapping *m, const bool *needed,
 										   DdbConnection *conn,
 										   int total_segments, int nworkers,
 										   const DdbSegmentStart *starts,

@@ -137,7 +137,6 @@ static bool
 copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
 					List *checkpoints)
 {
-	Relation	frel;
 	TupleDesc	fdesc;
 	DdbSegmentStart *starts;
 	DdbParallelScan *par;
@@ -158,16 +157,9 @@ copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
 		starts[cp->segment].done = cp->done;
 		starts[cp->segment].start_key = cp->last_key;
 	}
-	frel = table_open(job->foreign_oid, AccessShareLock);
-	{
-		MemoryContext old = MemoryContextSwitchTo(job->cxt);
-
-		fdesc = CreateTupleDescCopy(RelationGetDescr(frel));
-		MemoryContextSwitchTo(old);
-	}
-	par = ddb_parallel_begin(frel, needed, sc->conn, job->total_segments,
+	fdesc = job->foreign_desc;
+	par = ddb_parallel_begin(job->map, needed, sc->conn, job->total_segments,
 							 nworkers, starts, NULL, job->cxt);
-	table_close(frel, NoLock);
 	if (par == NULL)
 		return false;
 

@@ -252,8 +252,14 @@ set_up(SyncJob *job, const char *target, DdbOptions *fopts, bool **needed)
 	sync_catalog_open(job);
 	frel = table_open(job->foreign_oid, AccessShareLock);
 	job->foreign_name = MemoryContextStrdup(job->cxt, qualified_name(job->foreign_oid));
-	ddb_get_options(job->foreign_oid, fopts);
-	keys = sync_target_key_columns(frel, fopts);
+	/* the mapping, its key completed from DynamoDB by the scanner */
+	job->map = ddb_mapping_copy(ddb_mapping_get(job->foreign_oid), job->cxt);
+	*fopts = job->map->opts;
+	*needed = MemoryContextAlloc(job->cxt, sizeof(bool) * Max(job->map->natts, 1));
+	for (i = 0; i < job->map->natts; i++)
+		(*needed)[i] = !job->map->columns[i].dropped;
+	sc = ddb_scanner_create(job->map, *needed, GetUserId(), job->cxt);
+	keys = sync_target_key_columns(job->map);
 	job->target_oid = sync_target_resolve(frel, target, keys, &job->target_name);
 	job->target_name = MemoryContextStrdup(job->cxt, job->target_name);
 	if (pg_class_aclcheck(job->target_oid, GetUserId(),
@@ -261,11 +267,6 @@ set_up(SyncJob *job, const char *target, DdbOptions *fopts, bool **needed)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(job->target_oid));
 	sync_catalog_lock(job);
 	sync_target_prepare(job, frel, keys);
-	*needed = MemoryContextAlloc(job->cxt, sizeof(bool) * Max(RelationGetDescr(frel)->natts, 1));
-	for (i = 0; i < RelationGetDescr(frel)->natts; i++)
-		(*needed)[i] = !TupleDescAttr(RelationGetDescr(frel), i)->attisdropped;
-	sc = ddb_scanner_create(frel, *needed, job->cxt);
-	ddb_scanner_connect(sc, GetUserId());
 	table_close(frel, NoLock);
 	return sc;
 }
@@ -286,7 +287,8 @@ run(SyncJob *job, DdbScanner *sc, const DdbOptions *fopts, const bool *needed,
 
 	/* a fresh description: the stream may have changed since */
 	ddb_aws_error_clear(&desc_err);
-	desc = ddb_connection_table_desc_fresh(sc->conn, fopts->table_name, &desc_err);
+	desc = ddb_connection_table_desc_fresh(sc->conn, fopts->table_name, job->started,
+										   &desc_err);
 	if (choose_stream(job, fopts->table_name, desc, &desc_err, &stream_from, &note))
 	{
 		begin_stream_run(job);

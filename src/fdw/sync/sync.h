@@ -29,6 +29,7 @@
 #include "executor/spi.h"
 #include "utils/timestamp.h"
 
+#include "core/mapping.h"
 #include "read/scanner.h"
 
 typedef enum SyncMode
@@ -56,6 +57,7 @@ typedef struct SyncJob
 {
 	Oid			foreign_oid;
 	char	   *foreign_name;	/* qualified, quoted: for messages and SQL */
+	DdbTableMapping *map;		/* the foreign table's (a copy: survives commits) */
 	Oid			target_oid;
 	char	   *target_name;
 	SyncOptions opts;
@@ -110,7 +112,7 @@ extern void sync_commit_step(SyncJob *job);
 /* in target.c */
 extern Oid	sync_target_resolve(Relation frel, const char *target, List *keys,
 								char **name);
-extern List *sync_target_key_columns(Relation frel, const DdbOptions *opts);
+extern List *sync_target_key_columns(const DdbTableMapping *m);
 extern void sync_target_prepare(SyncJob *job, Relation frel, List *keys);
 extern void sync_target_free_plans(SyncJob *job);
 extern int64 sync_upsert_rows(SyncJob *job, int nrows, const Datum *values,

@@ -51,51 +51,19 @@ qualified_name(Oid relid)
 }
 
 /*
- * The key columns of the foreign table (a List of column names): the ones
- * whose attribute is the partition_key / sort_key option.
+ * The key columns of the foreign table (a List of column names), as its
+ * mapping resolved them (options, else DescribeTable); an error when the
+ * key is unknown or a key attribute has no column.
  */
 List *
-sync_target_key_columns(Relation frel, const DdbOptions *opts)
+sync_target_key_columns(const DdbTableMapping *m)
 {
-	TupleDesc	desc = RelationGetDescr(frel);
-	const char *keys[2] = {opts->partition_key, opts->sort_key};
 	List	   *result = NIL;
 	int			k;
 
-	if (opts->partition_key == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("foreign table \"%s\" has no option \"partition_key\"",
-						RelationGetRelationName(frel)),
-				 errhint("A sync upserts by the DynamoDB key; IMPORT FOREIGN SCHEMA sets partition_key and sort_key.")));
-	for (k = 0; k < 2; k++)
-	{
-		int			i;
-		bool		found = false;
-
-		if (keys[k] == NULL)
-			continue;
-		for (i = 0; i < desc->natts && !found; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
-			DdbColumnOptions copts;
-
-			if (att->attisdropped)
-				continue;
-			ddb_get_column_options(RelationGetRelid(frel), att->attnum, &copts);
-			if (!copts.whole_item && strcmp(copts.attribute_name, keys[k]) == 0)
-			{
-				result = lappend(result, pstrdup(NameStr(att->attname)));
-				found = true;
-			}
-		}
-		if (!found)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
-					 errmsg("foreign table \"%s\" has no column for key attribute \"%s\"",
-							RelationGetRelationName(frel), keys[k]),
-					 errhint("A sync needs the key attributes as columns to upsert by them.")));
-	}
+	ddb_mapping_require_key_columns(m, "A sync upserts by the DynamoDB key.");
+	for (k = 0; k < m->nkeys; k++)
+		result = lappend(result, pstrdup(m->columns[m->key_attnum[k] - 1].name));
 	return result;
 }
 

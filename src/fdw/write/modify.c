@@ -70,6 +70,7 @@ typedef struct ModifyState
 {
 	Relation	rel;
 	char	   *relname;
+	DdbTableMapping *map;		/* valid for the statement */
 	DdbOptions	opts;
 	DdbConnection *conn;
 	CmdType		operation;
@@ -106,86 +107,24 @@ typedef struct ModifyState
  * ----------------------------------------------------------------
  */
 
-/* The key attribute names of a foreign table (the options, else DescribeTable). */
-static void
-key_attributes(Oid relid, DdbOptions *opts, const char **pk, const char **sk)
+/*
+ * The mapping of a table whose rows UPDATE or DELETE find by key: an error
+ * when the key is unknown or a key attribute has no column.
+ */
+static DdbTableMapping *
+keyed_mapping(Oid relid)
 {
-	*pk = opts->partition_key;
-	*sk = opts->sort_key;
-	if (*pk == NULL)
-	{
-		ForeignTable *table = GetForeignTable(relid);
-		ForeignServer *server = GetForeignServer(table->serverid);
-		UserMapping *user = GetUserMapping(GetUserId(), server->serverid);
-		DdbConnection *conn = ddb_get_connection(server, user, opts);
-		const DdbTableDesc *desc = ddb_connection_table_desc(conn, opts->table_name);
+	DdbTableMapping *m = ddb_mapping_get_resolved(relid, GetUserId());
 
-		if (desc == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-					 errmsg("foreign table \"%s\" has no option \"partition_key\"",
-							get_rel_name(relid)),
-					 errhint("Set partition_key (and sort_key) to the DynamoDB table's key attributes, or import the table.")));
-		*pk = desc->key.partition_key;
-		*sk = desc->key.sort_key;
-	}
-}
-
-/* The column holding attribute name, or 0. */
-static AttrNumber
-column_of(Relation rel, const char *name)
-{
-	TupleDesc	desc = RelationGetDescr(rel);
-	int			i;
-
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		DdbColumnOptions col;
-
-		if (att->attisdropped)
-			continue;
-		ddb_get_column_options(RelationGetRelid(rel), att->attnum, &col);
-		if (!col.whole_item && strcmp(col.attribute_name, name) == 0)
-			return att->attnum;
-	}
-	return 0;
-}
-
-/* The key columns (1 or 2); an error when one has no column. */
-static int
-key_columns(Relation rel, DdbOptions *opts, AttrNumber *attnums, const char **names)
-{
-	const char *pk;
-	const char *sk;
-	int			n = 0;
-	int			k;
-
-	key_attributes(RelationGetRelid(rel), opts, &pk, &sk);
-	names[n++] = pk;
-	if (sk)
-		names[n++] = sk;
-	for (k = 0; k < n; k++)
-	{
-		attnums[k] = column_of(rel, names[k]);
-		if (attnums[k] == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("foreign table \"%s\" has no column for key attribute \"%s\"",
-							RelationGetRelationName(rel), names[k]),
-					 errhint("UPDATE and DELETE find items by their key: add a column for each key attribute.")));
-	}
-	return n;
+	ddb_mapping_require_key_columns(m, "UPDATE and DELETE find items by their key.");
+	return m;
 }
 
 static int
 ddbIsForeignRelUpdatable(Relation rel)
 {
-	DdbOptions	opts;
-
-	ddb_get_options(RelationGetRelid(rel), &opts);
 	/* a foreign table of an index is read-only, as the index is */
-	if (opts.index_name)
+	if (ddb_mapping_get(RelationGetRelid(rel))->opts.index_name)
 		return 0;
 	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
 }
@@ -200,25 +139,21 @@ ddbAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
 						   Relation target_relation)
 #endif
 {
-	DdbOptions	opts;
-	AttrNumber	attnums[2];
-	const char *names[2];
-	int			n;
+	const DdbTableMapping *m = keyed_mapping(RelationGetRelid(target_relation));
 	int			k;
 
-	ddb_get_options(RelationGetRelid(target_relation), &opts);
-	n = key_columns(target_relation, &opts, attnums, names);
-	for (k = 0; k < n; k++)
+	for (k = 0; k < m->nkeys; k++)
 	{
-		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(target_relation), attnums[k] - 1);
+		AttrNumber	attnum = m->key_attnum[k];
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(target_relation), attnum - 1);
 		char	   *name = psprintf("ddb_key%d", k + 1);
 #if PG_VERSION_NUM >= 140000
-		Var		   *var = makeVar(rtindex, attnums[k], att->atttypid, att->atttypmod,
+		Var		   *var = makeVar(rtindex, attnum, att->atttypid, att->atttypmod,
 								  att->attcollation, 0);
 
 		add_row_identity_var(root, var, rtindex, name);
 #else
-		Var		   *var = makeVar(parsetree->resultRelation, attnums[k], att->atttypid,
+		Var		   *var = makeVar(parsetree->resultRelation, attnum, att->atttypid,
 								  att->atttypmod, att->attcollation, 0);
 
 		parsetree->targetList = lappend(parsetree->targetList,
@@ -258,10 +193,7 @@ ddbPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	else if (operation == CMD_UPDATE)
 	{
 		Bitmapset  *cols;
-		DdbOptions	opts;
-		AttrNumber	keys[2];
-		const char *names[2];
-		int			n;
+		const DdbTableMapping *m = keyed_mapping(rte->relid);
 		int			col = -1;
 
 #if PG_VERSION_NUM >= 160000
@@ -269,8 +201,6 @@ ddbPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 #else
 		cols = bms_union(rte->updatedCols, rte->extraUpdatedCols);
 #endif
-		ddb_get_options(rte->relid, &opts);
-		n = key_columns(rel, &opts, keys, names);
 		while ((col = bms_next_member(cols, col)) >= 0)
 		{
 			AttrNumber	attnum = col + FirstLowInvalidHeapAttributeNumber;
@@ -278,15 +208,15 @@ ddbPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 
 			if (attnum <= InvalidAttrNumber)
 				elog(ERROR, "system-column update is not supported");
-			for (k = 0; k < n; k++)
-				if (attnum == keys[k])
+			for (k = 0; k < m->nkeys; k++)
+				if (attnum == m->key_attnum[k])
 					ereport(ERROR,
 							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 							 errmsg("cannot update key column \"%s\" of foreign table \"%s\"",
 									NameStr(TupleDescAttr(desc, attnum - 1)->attname),
 									RelationGetRelationName(rel)),
 							 errdetail("DynamoDB identifies an item by its key attribute \"%s\"; an item cannot change it.",
-									   names[k]),
+									   m->key_attr[k]),
 							 errhint("DELETE the row and INSERT it with the new key.")));
 			target_attrs = lappend_int(target_attrs, attnum);
 		}
@@ -329,8 +259,6 @@ static ModifyState *
 create_state(Relation rel, CmdType operation, List *target_attrs, bool has_returning)
 {
 	ModifyState *st = palloc0(sizeof(ModifyState));
-	TupleDesc	desc = RelationGetDescr(rel);
-	ListCell   *lc;
 	int			i;
 
 	st->rel = rel;
@@ -338,39 +266,20 @@ create_state(Relation rel, CmdType operation, List *target_attrs, bool has_retur
 	st->operation = operation;
 	st->target_attrs = target_attrs;
 	st->has_returning = has_returning;
-	ddb_get_options(RelationGetRelid(rel), &st->opts);
-	st->overwrite = false;
-	st->batch_size = DEFAULT_BATCH_SIZE;
-	foreach(lc, GetForeignTable(RelationGetRelid(rel))->options)
+	st->map = ddb_mapping_get(RelationGetRelid(rel));
+	st->opts = st->map->opts;
+	st->overwrite = st->opts.overwrite;
+	st->batch_size = st->opts.batch_size;
+	st->natts = st->map->natts;
+	st->attribute = palloc0(sizeof(char *) * Max(st->natts, 1));
+	st->typid = palloc0(sizeof(Oid) * Max(st->natts, 1));
+	st->outfunc = palloc0(sizeof(FmgrInfo) * Max(st->natts, 1));
+	for (i = 0; i < st->natts; i++)
 	{
-		DefElem    *def = lfirst(lc);
-
-		if (strcmp(def->defname, "overwrite") == 0)
-			st->overwrite = defGetBoolean(def);
-		else if (strcmp(def->defname, "batch_size") == 0)
-			st->batch_size = pg_strtoint32(defGetString(def));
+		st->typid[i] = st->map->columns[i].typid;
+		st->attribute[i] = st->map->columns[i].attribute;
 	}
-	st->natts = desc->natts;
-	st->attribute = palloc0(sizeof(char *) * Max(desc->natts, 1));
-	st->typid = palloc0(sizeof(Oid) * Max(desc->natts, 1));
-	st->outfunc = palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1));
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		DdbColumnOptions col;
-
-		if (att->attisdropped)
-			continue;
-		st->typid[i] = att->atttypid;
-		ddb_get_column_options(RelationGetRelid(rel), att->attnum, &col);
-		if (col.whole_item)
-		{
-			if (st->item_attnum == 0)
-				st->item_attnum = att->attnum;
-		}
-		else
-			st->attribute[i] = pstrdup(col.attribute_name);
-	}
+	st->item_attnum = st->map->item_attnum;
 	st->temp_cxt = AllocSetContextCreate(CurrentMemoryContext, "ddb_fdw modify",
 										 ALLOCSET_DEFAULT_SIZES);
 	ddb_http_response_init(&st->resp);
@@ -395,28 +304,23 @@ connect_state(ModifyState *st, ResultRelInfo *rinfo, EState *estate)
 									   server->serverid);
 
 	st->conn = ddb_get_connection(server, user, &st->opts);
+	ddb_mapping_resolve_keys(st->map, st->conn);
 }
 
 /* INSERT: the key attributes and their columns. */
 static void
 insert_keys(ModifyState *st)
 {
-	const char *names[2] = {NULL, NULL};
 	int			k;
 
-	key_attributes(RelationGetRelid(st->rel), &st->opts, &names[0], &names[1]);
-	st->nkeys = names[1] ? 2 : 1;
+	if (st->item_attnum == 0 || st->map->nkeys == 0)
+		ddb_mapping_require_key_columns(st->map,
+										"An INSERT writes the key: a column for each key attribute, or a whole-item column.");
+	st->nkeys = st->map->nkeys;
 	for (k = 0; k < st->nkeys; k++)
 	{
-		/* copies: the description may be refreshed during the statement */
-		st->key_attribute[k] = pstrdup(names[k]);
-		st->insert_key_attnum[k] = column_of(st->rel, names[k]);
-		if (st->insert_key_attnum[k] == 0 && st->item_attnum == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("foreign table \"%s\" has no column for key attribute \"%s\"",
-							st->relname, names[k]),
-					 errhint("Add a column for each key attribute, or a whole-item column.")));
+		st->key_attribute[k] = st->map->key_attr[k];
+		st->insert_key_attnum[k] = st->map->key_attnum[k];
 	}
 }
 
@@ -440,12 +344,15 @@ ddbBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	if (operation == CMD_UPDATE || operation == CMD_DELETE)
 	{
 		Plan	   *subplan;
-		const char *names[2];
 		int			k;
 
-		st->nkeys = key_columns(rel, &st->opts, st->key_attnum, names);
+		ddb_mapping_require_key_columns(st->map, "UPDATE and DELETE find items by their key.");
+		st->nkeys = st->map->nkeys;
 		for (k = 0; k < st->nkeys; k++)
-			st->key_attribute[k] = pstrdup(names[k]);
+		{
+			st->key_attnum[k] = st->map->key_attnum[k];
+			st->key_attribute[k] = st->map->key_attr[k];
+		}
 #if PG_VERSION_NUM >= 140000
 		subplan = outerPlanState(mtstate)->plan;
 #else
@@ -461,14 +368,12 @@ ddbBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		}
 		if (st->has_returning)
 		{
-			TupleDesc	desc = RelationGetDescr(rel);
-			bool	   *needed = palloc(sizeof(bool) * Max(desc->natts, 1));
+			bool	   *needed = palloc(sizeof(bool) * Max(st->natts, 1));
 			int			i;
 
-			for (i = 0; i < desc->natts; i++)
-				needed[i] = !TupleDescAttr(desc, i)->attisdropped;
-			st->decoder = ddb_decoder_create(rel, needed, names[0],
-											 st->nkeys > 1 ? names[1] : NULL);
+			for (i = 0; i < st->natts; i++)
+				needed[i] = !st->map->columns[i].dropped;
+			st->decoder = ddb_decoder_create(st->map, needed);
 		}
 	}
 	else
@@ -1240,10 +1145,10 @@ ddbPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
 	ForeignScan *fscan;
 	Relation	rel;
-	DdbOptions	opts;
+	const DdbTableMapping *map = NULL;
 	AttrNumber	keys[2];
 	const char *names[2];
-	int			nkeys;
+	int			nkeys = 0;
 	Expr	   *values[2] = {NULL, NULL};
 	List	   *exprs = NIL;
 	List	   *target_attrs = NIL;
@@ -1270,8 +1175,16 @@ ddbPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 		(rel->trigdesc->trig_update_before_row || rel->trigdesc->trig_update_after_row ||
 		 rel->trigdesc->trig_delete_before_row || rel->trigdesc->trig_delete_after_row))
 		ok = false;
-	ddb_get_options(rte->relid, &opts);
-	nkeys = ok ? key_columns(rel, &opts, keys, names) : 0;
+	if (ok)
+	{
+		map = keyed_mapping(rte->relid);
+		nkeys = map->nkeys;
+		for (k = 0; k < nkeys; k++)
+		{
+			keys[k] = map->key_attnum[k];
+			names[k] = map->key_attr[k];
+		}
+	}
 
 	/* every local condition is "key column = value", every key once */
 	if (ok && list_length(fscan->scan.plan.qual) != nkeys)
@@ -1306,13 +1219,11 @@ ddbPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 		{
 			TargetEntry *tle = lfirst(lc);
 			AttrNumber	attnum = lfirst_int(lc2);
-			DdbColumnOptions col;
 
-			ddb_get_column_options(rte->relid, attnum, &col);
 			for (k = 0; k < nkeys; k++)
 				if (attnum == keys[k])
 					ok = false;
-			if (col.whole_item || contain_var_clause((Node *) tle->expr) ||
+			if (map->columns[attnum - 1].whole_item || contain_var_clause((Node *) tle->expr) ||
 				contain_subplans((Node *) tle->expr))
 				ok = false;
 			target_attrs = lappend_int(target_attrs, attnum);
