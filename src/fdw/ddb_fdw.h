@@ -41,6 +41,15 @@
 #define DDB_SEGMENTS_AUTO	0
 #define DDB_MAX_TOTAL_SEGMENTS 1000000	/* DynamoDB's limit */
 
+/* What a read asks DynamoDB for (a plan's, a scanner's). */
+typedef enum DdbOperation
+{
+	DDB_OP_SCAN,
+	DDB_OP_QUERY,
+	DDB_OP_GET,					/* GetItem */
+	DDB_OP_BATCH				/* BatchGetItem */
+} DdbOperation;
+
 /*
  * Everything the options of a foreign table, its server and the current
  * user's mapping say, resolved with defaults (option.c).
@@ -122,6 +131,9 @@ extern void ddb_get_user_credentials(ForeignServer *server, UserMapping *user,
 									 DdbUserCredentials *creds);
 extern const char *ddb_page_size_name(int page_size, char *buf, size_t len);
 extern const char *ddb_segments_name(int segments, char *buf, size_t len);
+
+/* in read/pushdown.c */
+extern const char *ddb_operation_name(DdbOperation op);
 
 /* in connection.c */
 extern DdbConnection *ddb_get_connection(ForeignServer *server,

@@ -18,6 +18,8 @@
  */
 #include "ddb_fdw.h"
 
+#include "call.h"
+
 #include "access/xact.h"
 #include "pgstat.h"
 #include "miscadmin.h"
@@ -45,11 +47,6 @@ static HTAB *ConnectionHash = NULL;
 static List *retired_connections = NIL;
 
 static void free_connection(DdbConnection *conn);
-static void report_error(const DdbAwsError *err, const char *service,
-						 const char *operation, const char *context, bool sts)
-			pg_attribute_noreturn();
-static void ddb_report_sts_error(const DdbAwsError *err, const char *role_arn)
-			pg_attribute_noreturn();
 
 /*
  * Abort hook of every HTTP client: a pending cancel or termination stops
@@ -517,186 +514,14 @@ ddb_connection_credentials(DdbConnection *conn)
 						conn->servername),
 				 errdetail_internal("%s", err.message)));
 	if (conn->cred_state.assume_role_failed)
-		ddb_report_sts_error(&err, conn->cred_config.role_arn);
-	report_error(&err, "AWS", "credential lookup",
+		ddb_report_service_error(&err, "STS", "AssumeRole",
+								 psprintf("STS request: AssumeRole of role \"%s\"",
+										  conn->cred_config.role_arn), true);
+	ddb_report_service_error(&err, "AWS", "credential lookup",
 				 psprintf("credentials of server \"%s\" from %s", conn->servername,
 						  ddb_cred_source_name(conn->cred_state.failed_source)),
 				 true);
 	return NULL;				/* not reached */
-}
-
-/* ----------------------------------------------------------------
- * Errors
- * ----------------------------------------------------------------
- */
-static bool
-code_in(const char *code, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(code, *list) == 0)
-			return true;
-	return false;
-}
-
-static const char *const auth_codes[] = {
-	"UnrecognizedClientException", "InvalidSignatureException",
-	"MissingAuthenticationTokenException", "MissingAuthenticationToken",
-	"IncompleteSignatureException", "ExpiredTokenException", "ExpiredToken",
-	"InvalidClientTokenId", "SignatureDoesNotMatch", "InvalidIdentityToken",
-	"IDPRejectedClaim", NULL
-};
-
-static const char *const denied_codes[] = {
-	"AccessDeniedException", "AccessDenied", NULL
-};
-
-static const char *const throttle_codes[] = {
-	"ProvisionedThroughputExceededException", "ThrottlingException",
-	"RequestLimitExceeded", "LimitExceededException", "Throttling", NULL
-};
-
-/*
- * Raises the ERROR that describes a failed AWS-layer call to service
- * ("DynamoDB", "STS"): operation names the call, context (may be NULL) the
- * CONTEXT line.  Remote text goes into errdetail_internal, never into the
- * format string; it never holds a secret (the AWS layer's messages do not).
- */
-static void
-report_error(const DdbAwsError *err, const char *service, const char *operation,
-			 const char *context, bool sts)
-{
-	int			sqlstate = ERRCODE_FDW_ERROR;
-	const char *hint = NULL;
-
-	if (err->kind == DDB_AWS_ERR_ABORTED)
-	{
-		/* a cancel or termination request: let it speak for itself */
-		CHECK_FOR_INTERRUPTS();
-		ereport(ERROR,
-				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("canceling %s request", service)));
-	}
-
-	switch (err->kind)
-	{
-		case DDB_AWS_ERR_SERVICE:
-			if (strcmp(err->code, "ResourceNotFoundException") == 0)
-			{
-				sqlstate = ERRCODE_FDW_TABLE_NOT_FOUND;
-				hint = "The DynamoDB table may have been deleted or renamed, or the region may be wrong; check the table_name option of the foreign table or import it again.";
-			}
-			else if (code_in(err->code, auth_codes))
-			{
-				sqlstate = ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
-				hint = sts ?
-					"Check the credentials that sign the AssumeRole call: the user mapping's keys, or the database host's identity." :
-					"Check the access_key_id, secret_access_key and session_token options of the user mapping.";
-			}
-			else if (code_in(err->code, denied_codes))
-			{
-				sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
-				hint = sts ?
-					"The role's trust policy must allow this identity to assume it, and the external_id option must match the one the policy requires." :
-					"The AWS identity in use lacks a permission that this operation needs.";
-			}
-			else if (code_in(err->code, throttle_codes))
-			{
-				sqlstate = ERRCODE_FDW_ERROR;
-				hint = sts ?
-					"STS kept throttling through every retry (the server's max_retries option); retry later." :
-					"DynamoDB kept throttling through every retry (the server's max_retries option); raise the table's capacity, lower max_read_units_per_second, or retry later.";
-			}
-			ereport(ERROR,
-					(errcode(sqlstate),
-					 errmsg("%s %s failed: %s", service, operation, err->code),
-					 errdetail_internal("%s", err->message),
-					 hint ? errhint("%s", hint) : 0,
-					 context ? errcontext("%s", context) : 0));
-			break;
-		case DDB_AWS_ERR_HTTP:
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("%s %s failed with HTTP status %ld",
-							service, operation, err->http_status),
-					 errdetail_internal("%s", err->message),
-					 context ? errcontext("%s", context) : 0));
-			break;
-		case DDB_AWS_ERR_CONNECT:
-			CHECK_FOR_INTERRUPTS();
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
-					 errmsg("could not connect to %s", service),
-					 errdetail_internal("%s", err->message),
-					 sts ? errhint("Check the sts_endpoint and region options of the foreign server and the network.") :
-					 errhint("Check the endpoint and region options of the foreign server and the network."),
-					 context ? errcontext("%s", context) : 0));
-			break;
-		case DDB_AWS_ERR_TIMEOUT:
-		case DDB_AWS_ERR_TRANSPORT:
-			CHECK_FOR_INTERRUPTS();
-			ereport(ERROR,
-					(errcode(ERRCODE_CONNECTION_FAILURE),
-					 err->kind == DDB_AWS_ERR_TIMEOUT ?
-					 errmsg("%s %s timed out", service, operation) :
-					 errmsg("%s %s failed: connection error", service, operation),
-					 errdetail_internal("%s", err->message),
-					 err->kind == DDB_AWS_ERR_TIMEOUT ?
-					 errhint("Raise the connect_timeout or request_timeout option of the foreign server if AWS is just slow.") : 0,
-					 context ? errcontext("%s", context) : 0));
-			break;
-		case DDB_AWS_ERR_MALFORMED:
-		case DDB_AWS_ERR_CHECKSUM:
-			ereport(ERROR,
-					(errcode(ERRCODE_PROTOCOL_VIOLATION),
-					 err->kind == DDB_AWS_ERR_CHECKSUM ?
-					 errmsg("%s %s response failed its checksum", service, operation) :
-					 errmsg("malformed %s %s response", service, operation),
-					 errdetail_internal("%s", err->message),
-					 context ? errcontext("%s", context) : 0));
-			break;
-		case DDB_AWS_ERR_TOO_LARGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("%s %s response is too large", service, operation),
-					 errdetail_internal("%s", err->message)));
-			break;
-		case DDB_AWS_ERR_OOM:
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory"),
-					 errdetail_internal("%s", err->message)));
-			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("%s %s failed", service, operation),
-					 errdetail_internal("%s", err->message)));
-			break;
-	}
-	pg_unreachable();
-}
-
-/*
- * Raises the ERROR for a failed DynamoDB call.  operation names the call
- * ("Scan"), table_name the table (may be NULL).
- */
-void
-ddb_report_aws_error(const DdbAwsError *err, const char *operation,
-					 const char *table_name)
-{
-	report_error(err, "DynamoDB", operation,
-				 table_name ? psprintf("DynamoDB request: %s on table \"%s\"",
-									   operation, table_name) : NULL,
-				 false);
-}
-
-/* Raises the ERROR for a failed STS AssumeRole of role_arn. */
-static void
-ddb_report_sts_error(const DdbAwsError *err, const char *role_arn)
-{
-	report_error(err, "STS", "AssumeRole",
-				 psprintf("STS request: AssumeRole of role \"%s\"", role_arn),
-				 true);
 }
 
 /*
@@ -737,6 +562,7 @@ table_desc(DdbConnection *conn, const char *table, DdbAwsError *fresh_err,
 	TimestampTz now = GetCurrentTimestamp();
 	DdbTableDesc *desc = NULL;
 	const DdbAwsCredentials *creds;
+	DdbCall		call;
 	DdbAwsError err;
 	CachedDesc *cd = NULL;
 	ListCell   *lc;
@@ -761,10 +587,10 @@ table_desc(DdbConnection *conn, const char *table, DdbAwsError *fresh_err,
 		return cd->desc;
 
 	creds = ddb_connection_credentials(conn);
-	ddb_aws_error_clear(&err);
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
-	ok = ddb_dynamodb_describe_table(&conn->svc, creds, table, &desc, &err);
-	pgstat_report_wait_end();
+	ddb_call_begin(&call, conn->http, "DescribeTable", table);
+	ok = ddb_dynamodb_describe_table(&conn->svc, creds, table, &desc, &call.err);
+	(void) ddb_call_end(&call);
+	err = call.err;
 	if (!ok && fresh)
 		*fresh_err = err;
 	if (!ok)

@@ -18,15 +18,6 @@
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
 
-/* What a plan asks DynamoDB for. */
-typedef enum DdbOperation
-{
-	DDB_OP_SCAN,
-	DDB_OP_QUERY,
-	DDB_OP_GET,					/* GetItem */
-	DDB_OP_BATCH				/* BatchGetItem */
-} DdbOperation;
-
 /* Condition operators (the first element of a condition node). */
 typedef enum DdbCondOp
 {
@@ -143,6 +134,5 @@ extern void ddb_build_request(const DdbTableMapping *map, DdbOperation op, List 
 /* EXPLAIN text of a condition list (ANDed). */
 extern char *ddb_cond_display(const DdbTableMapping *map, List *conds, List *fdw_exprs,
 							  List *names, List *deparse_cxt);
-extern const char *ddb_operation_name(DdbOperation op);
 
 #endif							/* DDB_PUSHDOWN_H */

@@ -686,7 +686,7 @@ start_scan(ForeignScanState *node, DdbScanState *st)
 		MemoryContextSwitchTo(old);
 	}
 	st->empty = parts.empty;
-	ddb_scanner_set_request(sc, (DdbScanOp) st->op, parts.key_condition, parts.filter,
+	ddb_scanner_set_request(sc, st->op, parts.key_condition, parts.filter,
 							parts.names.data, values, parts.keys, st->limit_hint);
 	st->segments = 1;
 	st->segment = 0;

@@ -16,6 +16,8 @@
  */
 #include "scanner.h"
 
+#include "core/call.h"
+
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "pgstat.h"
@@ -135,7 +137,7 @@ ddb_scanner_free(DdbScanner *st)
 }
 
 void
-ddb_scanner_set_request(DdbScanner *st, DdbScanOp op, const char *key_condition,
+ddb_scanner_set_request(DdbScanner *st, DdbOperation op, const char *key_condition,
 						const char *filter, const char *names,
 						const char *values, List *keys, long limit_hint)
 {
@@ -219,7 +221,6 @@ next_limit(DdbScanner *st, size_t body_len)
 
 /* BatchGetItem: how often unprocessed keys are asked for again */
 #define BATCH_MAX_ATTEMPTS 10
-#define BATCH_BACKOFF_MS 50
 
 static const char *const op_names[] = {"Scan", "Query", "GetItem", "BatchGetItem"};
 
@@ -228,7 +229,7 @@ static const char *
 build_body(DdbScanner *st)
 {
 	ddb_buf_reset(&st->body);
-	if (st->op == DDB_SCAN_OP_SCAN || st->op == DDB_SCAN_OP_QUERY)
+	if (st->op == DDB_OP_SCAN || st->op == DDB_OP_QUERY)
 	{
 		DdbScanRequest req;
 
@@ -251,12 +252,12 @@ build_body(DdbScanner *st)
 		req.expression_attribute_values = st->values;
 		req.consistent_read = st->opts.consistent_read;
 		req.return_consumed_capacity = true;
-		if (st->op == DDB_SCAN_OP_QUERY)
+		if (st->op == DDB_OP_QUERY)
 			ddb_dynamodb_build_query(&req, &st->body);
 		else
 			ddb_dynamodb_build_scan(&req, &st->body);
 	}
-	else if (st->op == DDB_SCAN_OP_BATCH && st->unprocessed)
+	else if (st->op == DDB_OP_BATCH && st->unprocessed)
 		ddb_dynamodb_build_batch_get_retry(st->unprocessed, true, &st->body);
 	else
 	{
@@ -270,7 +271,7 @@ build_body(DdbScanner *st)
 		req.expression_attribute_names = st->attribute_names;
 		req.consistent_read = st->opts.consistent_read;
 		req.return_consumed_capacity = true;
-		if (st->op == DDB_SCAN_OP_GET)
+		if (st->op == DDB_OP_GET)
 		{
 			req.key = list_nth(st->keys, st->next_key++);
 			ddb_dynamodb_build_get_item(&req, &st->body);
@@ -293,18 +294,6 @@ build_body(DdbScanner *st)
 	return op_names[st->op];
 }
 
-/* Waits before asking again for unprocessed keys, cancellable. */
-static void
-batch_backoff(DdbScanner *st)
-{
-	long		ms = Min(1000L, (long) BATCH_BACKOFF_MS << Min(st->batch_attempts - 1, 5));
-
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
-					 PG_WAIT_EXTENSION);
-	ResetLatch(MyLatch);
-	CHECK_FOR_INTERRUPTS();
-}
-
 /* After an answer: where the next request starts, or the end. */
 static void
 advance(DdbScanner *st)
@@ -313,8 +302,8 @@ advance(DdbScanner *st)
 
 	switch (st->op)
 	{
-		case DDB_SCAN_OP_SCAN:
-		case DDB_SCAN_OP_QUERY:
+		case DDB_OP_SCAN:
+		case DDB_OP_QUERY:
 			last_key = st->page.last_key ?
 				MemoryContextStrdup(st->cxt, st->page.last_key) : NULL;
 			if (st->start_key)
@@ -323,11 +312,11 @@ advance(DdbScanner *st)
 			if (last_key == NULL)
 				st->eof = true;
 			break;
-		case DDB_SCAN_OP_GET:
+		case DDB_OP_GET:
 			if (st->next_key >= list_length(st->keys))
 				st->eof = true;
 			break;
-		case DDB_SCAN_OP_BATCH:
+		case DDB_OP_BATCH:
 			if (st->unprocessed)
 				pfree(st->unprocessed);
 			st->unprocessed = NULL;
@@ -357,15 +346,15 @@ advance(DdbScanner *st)
 static void
 fetch_page(DdbScanner *st)
 {
-	DdbAwsError err;
+	DdbCall		call;
 	MemoryContext old;
 	const DdbAwsCredentials *creds;
 	const char *operation;
-	unsigned long retries_before;
+	bool		ok;
 
 	CHECK_FOR_INTERRUPTS();
 	if (st->unprocessed)
-		batch_backoff(st);
+		ddb_call_unprocessed_backoff(st->batch_attempts);
 	operation = build_body(st);
 
 	MemoryContextReset(st->batch_cxt);
@@ -377,17 +366,12 @@ fetch_page(DdbScanner *st)
 
 	/* refreshed here, so a long scan outlives its temporary credentials */
 	creds = ddb_connection_credentials(st->conn);
-	ddb_aws_error_clear(&err);
-	retries_before = ddb_http_client_retries(st->conn->http);
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
-	if (!ddb_dynamodb_call(&st->conn->svc, creds, operation,
-						   st->body.data, st->body.len, &st->resp, &err))
-	{
-		pgstat_report_wait_end();
-		ddb_report_aws_error(&err, operation, st->opts.table_name);
-	}
-	pgstat_report_wait_end();
-	st->page_retries = (int) (ddb_http_client_retries(st->conn->http) - retries_before);
+	ddb_call_begin(&call, st->conn->http, operation, st->opts.table_name);
+	ok = ddb_dynamodb_call(&st->conn->svc, creds, operation,
+						   st->body.data, st->body.len, &st->resp, &call.err);
+	st->page_retries = ddb_call_end(&call);
+	if (!ok)
+		ddb_call_fail(&call);
 
 	old = MemoryContextSwitchTo(st->batch_cxt);
 	ddb_decode_page(st->decoder, st->resp.body.data, st->resp.body.len,
@@ -411,7 +395,7 @@ ddb_scanner_next_page(DdbScanner *st)
 	if (st->eof)
 		return false;
 	/* keyed reads of no key at all: nothing to ask */
-	if ((st->op == DDB_SCAN_OP_GET || st->op == DDB_SCAN_OP_BATCH) && st->keys == NIL)
+	if ((st->op == DDB_OP_GET || st->op == DDB_OP_BATCH) && st->keys == NIL)
 	{
 		st->eof = true;
 		memset(&st->page, 0, sizeof(st->page));

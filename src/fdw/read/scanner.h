@@ -28,15 +28,6 @@ typedef struct DdbScanStats
 								 * BatchGetItem requests for unprocessed keys */
 } DdbScanStats;
 
-/* Which request a scanner sends (pushdown.h's DdbOperation). */
-typedef enum DdbScanOp
-{
-	DDB_SCAN_OP_SCAN,
-	DDB_SCAN_OP_QUERY,
-	DDB_SCAN_OP_GET,
-	DDB_SCAN_OP_BATCH
-} DdbScanOp;
-
 typedef struct DdbScanner
 {
 	Oid			relid;			/* the foreign table */
@@ -53,7 +44,7 @@ typedef struct DdbScanner
 	char	   *projected_list; /* for EXPLAIN */
 	bool		projecting;		/* responses hold only projected attributes */
 	/* the request (ddb_scanner_set_request) */
-	DdbScanOp	op;
+	DdbOperation	op;
 	char	   *key_condition;	/* Query */
 	char	   *filter;			/* Scan, Query */
 	char	   *values;			/* ExpressionAttributeValues JSON, or NULL */
@@ -95,7 +86,7 @@ extern void ddb_scanner_free(DdbScanner *s);
  * object); for GetItem/BatchGetItem the keys (raw JSON objects).  Takes
  * effect at the next restart.
  */
-extern void ddb_scanner_set_request(DdbScanner *s, DdbScanOp op,
+extern void ddb_scanner_set_request(DdbScanner *s, DdbOperation op,
 									const char *key_condition,
 									const char *filter, const char *names,
 									const char *values, List *keys,

@@ -956,7 +956,7 @@ worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
 		const char *values = names + strlen(names) + 1;
 
 		if (filter[0])
-			ddb_scanner_set_request(sc, DDB_SCAN_OP_SCAN, NULL, filter, names,
+			ddb_scanner_set_request(sc, DDB_OP_SCAN, NULL, filter, names,
 									values[0] ? values : NULL, NIL, 0);
 	}
 	take_credentials(&conn, map->servername, &sc->opts, &generation);

@@ -47,6 +47,7 @@
 #include "aws/streams.h"
 
 #include "catalog.h"
+#include "core/call.h"
 
 /*
  * records created this long before the snapshot began are in it (creation
@@ -143,25 +144,19 @@ sync_stream_usable(const DdbTableDesc *desc)
  * ----------------------------------------------------------------
  */
 
-/* A service error code a caller handles rather than raises. */
-static bool
-is_error(const DdbAwsError *err, const char *code)
-{
-	return err->kind == DDB_AWS_ERR_SERVICE && strcmp(err->code, code) == 0;
-}
-
 /* The stream's shards; false (with err) when DescribeStream failed. */
 static bool
 describe_stream(DdbConnection *conn, const char *arn, DdbStreamDesc **sdesc,
 				DdbAwsError *err)
 {
 	const DdbAwsCredentials *creds = ddb_connection_credentials(conn);
+	DdbCall		call;
 	bool		ok;
 
-	ddb_aws_error_clear(err);
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
-	ok = ddb_streams_describe(&conn->streams_svc, creds, arn, sdesc, err);
-	pgstat_report_wait_end();
+	ddb_call_begin(&call, conn->streams_http, "DescribeStream", NULL);
+	ok = ddb_streams_describe(&conn->streams_svc, creds, arn, sdesc, &call.err);
+	(void) ddb_call_end(&call);
+	*err = call.err;
 	return ok;
 }
 
@@ -237,7 +232,7 @@ load_shards(StreamRun *run)
 
 	if (!describe_stream(run->sc->conn, run->arn, &run->sdesc, &err))
 	{
-		if (is_error(&err, "ResourceNotFoundException"))
+		if (ddb_aws_error_is(&err, "ResourceNotFoundException"))
 		{
 			run->fallback = "the stream no longer exists";
 			return false;
@@ -403,7 +398,7 @@ fetch_current(StreamRun *run, PageRecord **recs, int n, bool *found,
 
 		keys = lappend(keys, pnstrdup(r->keys, r->keys_len));
 	}
-	ddb_scanner_set_request(sc, DDB_SCAN_OP_BATCH, NULL, NULL, NULL, NULL, keys, 0);
+	ddb_scanner_set_request(sc, DDB_OP_BATCH, NULL, NULL, NULL, NULL, keys, 0);
 	ddb_scanner_restart(sc, 0, 0, NULL);
 	while (ddb_scanner_next_page(sc))
 	{
@@ -619,27 +614,26 @@ get_iterator(StreamRun *run, ShardState *sh)
 {
 	DdbConnection *conn = run->sc->conn;
 	const DdbAwsCredentials *creds = ddb_connection_credentials(conn);
-	DdbAwsError err;
+	DdbCall		call;
 	bool		ok;
 
 	free(run->iterator);
 	run->iterator = NULL;
-	ddb_aws_error_clear(&err);
-	pgstat_report_wait_start(PG_WAIT_EXTENSION);
+	ddb_call_begin(&call, conn->streams_http, "GetShardIterator", run->table_name);
 	ok = ddb_streams_get_iterator(&conn->streams_svc, creds, run->arn, sh->shard_id,
 								  sh->sequence ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON",
-								  sh->sequence, &run->iterator, &err);
-	pgstat_report_wait_end();
+								  sh->sequence, &run->iterator, &call.err);
+	(void) ddb_call_end(&call);
 	if (ok)
 		return true;
-	if (is_error(&err, "TrimmedDataAccessException") ||
-		is_error(&err, "ResourceNotFoundException"))
+	if (ddb_call_error_is(&call, "TrimmedDataAccessException") ||
+		ddb_call_error_is(&call, "ResourceNotFoundException"))
 	{
 		run->fallback = psprintf("the stream no longer has the position of shard %s (%s)",
-								 sh->shard_id, err.code);
+								 sh->shard_id, call.err.code);
 		return false;
 	}
-	ddb_report_aws_error(&err, "GetShardIterator", run->table_name);
+	ddb_call_fail(&call);
 }
 
 /*
@@ -658,7 +652,7 @@ read_shard(StreamRun *run, ShardState *sh)
 	{
 		DdbConnection *conn = run->sc->conn;
 		const DdbAwsCredentials *creds;
-		DdbAwsError err;
+		DdbCall		call;
 		int			limit = DDB_STREAMS_MAX_RECORDS;
 		bool		ok;
 
@@ -672,28 +666,28 @@ read_shard(StreamRun *run, ShardState *sh)
 		if (run->job->opts.max_records > 0)
 			limit = (int) Min((int64) limit, run->job->opts.max_records - run->records);
 		creds = ddb_connection_credentials(conn);
-		ddb_aws_error_clear(&err);
 		ddb_record_page_free(&run->page);
-		pgstat_report_wait_start(PG_WAIT_EXTENSION);
+		ddb_call_begin(&call, conn->streams_http, "GetRecords", run->table_name);
 		ok = ddb_streams_get_records(&conn->streams_svc, creds, run->iterator, limit,
-									 &run->resp, &run->page, &err);
-		pgstat_report_wait_end();
+									 &run->resp, &run->page, &call.err);
+		(void) ddb_call_end(&call);
 		if (!ok)
 		{
-			if (is_error(&err, "ExpiredIteratorException") && ++expired <= STREAM_MAX_EXPIRED)
+			if (ddb_call_error_is(&call, "ExpiredIteratorException") &&
+				++expired <= STREAM_MAX_EXPIRED)
 			{
 				/* iterators live 15 minutes: ask again from the checkpoint */
 				if (!get_iterator(run, sh))
 					return;
 				continue;
 			}
-			if (is_error(&err, "TrimmedDataAccessException"))
+			if (ddb_call_error_is(&call, "TrimmedDataAccessException"))
 			{
 				run->fallback = psprintf("the stream trimmed records of shard %s not yet applied",
 										 sh->shard_id);
 				return;
 			}
-			ddb_report_aws_error(&err, "GetRecords", run->table_name);
+			ddb_call_fail(&call);
 		}
 		expired = 0;
 		run->records += run->page.nrecords;
