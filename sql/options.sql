@@ -20,6 +20,17 @@ CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'eu-west-1', endpoint 'http://127.0.0.1:99999');
 CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'eu-west-1', streams_endpoint 'streams.dynamodb.eu-west-1.amazonaws.com');
+-- plain http only to loopback: keys and answers must not cross a network in clear
+CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', endpoint 'http://dynamodb.example.com');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', sts_endpoint 'http://10.0.0.1:8080');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', streams_endpoint 'http://127.0.0.1.example.com');
+CREATE SERVER s_loop FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', endpoint 'http://localhost:8000', sts_endpoint 'http://[::1]:8000',
+           streams_endpoint 'http://127.1.2.3:8000');
+DROP SERVER s_loop;
 CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'eu-west-1', max_retries '-1');
 CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw

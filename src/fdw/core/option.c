@@ -1,7 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * option.c
- *		Every ddb_fdw option in one table, and the one validator.
+ *		Every ddb_fdw option in one table, the one validator, and the
+ *		reading of options into DdbOptions.
+ *
+ * One row per option: the catalog it belongs to, its kind (which decides
+ * how it is parsed and where its value goes), whether only superusers may
+ * set it, where it is stored in DdbOptions, and the hint an invalid value
+ * gets.  The validator and the readers both work from the table; there is
+ * no other list of options.
  *
  * IDENTIFICATION
  *		src/fdw/core/option.c
@@ -10,9 +17,11 @@
  */
 #include "ddb_fdw.h"
 
+#include <stddef.h>
+
+#include "access/htup_details.h"
 #include "access/reloptions.h"
 #include "catalog/pg_attribute.h"
-#include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
 #include "catalog/pg_user_mapping.h"
@@ -25,28 +34,34 @@
 
 #include "aws/credentials.h"
 
+/* How an option's value is parsed, and what it becomes. */
 typedef enum DdbOptionKind
 {
+	/* strings (char *) */
 	OPT_REGION,
 	OPT_ENDPOINT,
-	OPT_DURATION,				/* milliseconds, with optional unit */
-	OPT_PAGE_SIZE,
-	OPT_SEGMENTS,
 	OPT_TABLE_NAME,
 	OPT_INDEX_NAME,
 	OPT_ATTRIBUTE_NAME,
-	OPT_BOOL,
-	OPT_ACCESS_KEY,
-	OPT_SECRET,
 	OPT_ROLE_ARN,
 	OPT_EXTERNAL_ID,
 	OPT_SESSION_NAME,
-	OPT_SESSION_DURATION,
-	OPT_AMBIENT_SOURCES,
+	OPT_SECRET,
+	OPT_ACCESS_KEY,
+	/* int */
+	OPT_DURATION,				/* milliseconds, with optional unit */
+	OPT_SESSION_DURATION,		/* seconds */
+	OPT_PAGE_SIZE,
+	OPT_SEGMENTS,
 	OPT_RETRIES,
-	OPT_RATE,
-	OPT_BATCH_SIZE
+	OPT_BATCH_SIZE,
+	/* others */
+	OPT_BOOL,
+	OPT_RATE,					/* double */
+	OPT_AMBIENT_SOURCES			/* unsigned */
 } DdbOptionKind;
+
+#define NOT_STORED ((size_t) -1)	/* read by its own code */
 
 typedef struct DdbOption
 {
@@ -55,51 +70,86 @@ typedef struct DdbOption
 	DdbOptionKind kind;
 	bool		superuser_only; /* it decides where requests go or whose
 								 * identity signs them */
+	size_t		offset;			/* in DdbOptions, or NOT_STORED */
+	const char *hint;			/* for an invalid value */
 } DdbOption;
+
+#define SRV ForeignServerRelationId
+#define UM UserMappingRelationId
+#define FT ForeignTableRelationId
+#define COL AttributeRelationId
+#define AT(field) offsetof(DdbOptions, field)
+
+static const char hint_duration[] =
+"Use a non-negative duration such as \"5s\" or \"500ms\"; a number without a unit is milliseconds, 0 means no limit.";
+static const char hint_delay[] =
+"Use a non-negative duration such as \"25ms\" or \"20s\"; a number without a unit is milliseconds.";
+static const char hint_page_size[] =
+"Use \"auto\", \"max\" or a number of items between 1 and 1000000.";
+static const char hint_segments[] =
+"Use \"auto\" or a number of segments between 1 and 1000000.";
+static const char hint_rate[] =
+"Use a positive number of read capacity units per second, such as \"100\" or \"2.5\".";
 
 static const DdbOption ddb_options[] = {
 	/* server */
-	{"region", ForeignServerRelationId, OPT_REGION, false},
-	{"endpoint", ForeignServerRelationId, OPT_ENDPOINT, true},
-	{"connect_timeout", ForeignServerRelationId, OPT_DURATION, false},
-	{"request_timeout", ForeignServerRelationId, OPT_DURATION, false},
-	{"max_retries", ForeignServerRelationId, OPT_RETRIES, false},
-	{"retry_base_delay", ForeignServerRelationId, OPT_DURATION, false},
-	{"retry_max_delay", ForeignServerRelationId, OPT_DURATION, false},
-	{"max_read_units_per_second", ForeignServerRelationId, OPT_RATE, false},
-	{"page_size", ForeignServerRelationId, OPT_PAGE_SIZE, false},
-	{"segments", ForeignServerRelationId, OPT_SEGMENTS, false},
-	{"role_arn", ForeignServerRelationId, OPT_ROLE_ARN, false},
-	{"external_id", ForeignServerRelationId, OPT_EXTERNAL_ID, false},
-	{"role_session_name", ForeignServerRelationId, OPT_SESSION_NAME, false},
-	{"session_duration", ForeignServerRelationId, OPT_SESSION_DURATION, false},
-	{"sts_endpoint", ForeignServerRelationId, OPT_ENDPOINT, true},
-	{"streams_endpoint", ForeignServerRelationId, OPT_ENDPOINT, true},
-	{"use_ambient_credentials", ForeignServerRelationId, OPT_BOOL, true},
-	{"ambient_sources", ForeignServerRelationId, OPT_AMBIENT_SOURCES, true},
-	/* user mapping */
-	{"access_key_id", UserMappingRelationId, OPT_ACCESS_KEY, false},
-	{"secret_access_key", UserMappingRelationId, OPT_SECRET, false},
-	{"session_token", UserMappingRelationId, OPT_SECRET, false},
+	{"region", SRV, OPT_REGION, false, AT(region),
+	"A region name is letters, digits and dashes, such as \"eu-west-1\"."},
+	{"endpoint", SRV, OPT_ENDPOINT, true, AT(endpoint), NULL},
+	{"connect_timeout", SRV, OPT_DURATION, false, AT(connect_timeout_ms), hint_duration},
+	{"request_timeout", SRV, OPT_DURATION, false, AT(request_timeout_ms), hint_duration},
+	{"max_retries", SRV, OPT_RETRIES, false, AT(max_retries),
+	"Use a number of retries between 0 and 100."},
+	{"retry_base_delay", SRV, OPT_DURATION, false, AT(retry_base_ms), hint_delay},
+	{"retry_max_delay", SRV, OPT_DURATION, false, AT(retry_max_ms), hint_delay},
+	{"max_read_units_per_second", SRV, OPT_RATE, false, AT(max_read_units_per_second), hint_rate},
+	{"page_size", SRV, OPT_PAGE_SIZE, false, AT(page_size), hint_page_size},
+	{"segments", SRV, OPT_SEGMENTS, false, AT(segments), hint_segments},
+	{"role_arn", SRV, OPT_ROLE_ARN, false, AT(role_arn),
+	"Use an IAM role ARN such as \"arn:aws:iam::123456789012:role/reader\"."},
+	{"external_id", SRV, OPT_EXTERNAL_ID, false, AT(external_id),
+	"An external id is 2 to 1224 letters, digits and the characters _+=,.@:/-."},
+	{"role_session_name", SRV, OPT_SESSION_NAME, false, AT(role_session_name),
+	"A role session name is 2 to 64 letters, digits and the characters _+=,.@-."},
+	{"session_duration", SRV, OPT_SESSION_DURATION, false, AT(session_duration),
+	"Use a duration between 900 seconds (15min) and 43200 seconds (12h); a number without a unit is seconds."},
+	{"sts_endpoint", SRV, OPT_ENDPOINT, true, AT(sts_endpoint), NULL},
+	{"streams_endpoint", SRV, OPT_ENDPOINT, true, AT(streams_endpoint), NULL},
+	/* 1.0's grant of the host identity: accepted, grants nothing */
+	{"use_ambient_credentials", SRV, OPT_BOOL, true, AT(use_ambient_credentials), NULL},
+	{"ambient_sources", SRV, OPT_AMBIENT_SOURCES, true, AT(ambient_sources),
+	"Use a comma-separated list of environment, web_identity, container and imds, or all."},
+	/* user mapping (read by ddb_get_user_credentials) */
+	{"access_key_id", UM, OPT_ACCESS_KEY, false, NOT_STORED,
+	"An AWS access key id is 16 to 128 letters and digits."},
+	{"secret_access_key", UM, OPT_SECRET, false, NOT_STORED,
+	"The value must be non-empty and on one line."},
+	{"session_token", UM, OPT_SECRET, false, NOT_STORED,
+	"The value must be non-empty and on one line."},
 	/* the database host's own identity, granted to this mapping's role */
-	{"use_ambient_credentials", UserMappingRelationId, OPT_BOOL, true},
-	{"ambient_sources", UserMappingRelationId, OPT_AMBIENT_SOURCES, true},
+	{"use_ambient_credentials", UM, OPT_BOOL, true, NOT_STORED, NULL},
+	{"ambient_sources", UM, OPT_AMBIENT_SOURCES, true, NOT_STORED,
+	"Use a comma-separated list of environment, web_identity, container and imds, or all."},
 	/* foreign table */
-	{"table_name", ForeignTableRelationId, OPT_TABLE_NAME, false},
-	{"partition_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME, false},
-	{"sort_key", ForeignTableRelationId, OPT_ATTRIBUTE_NAME, false},
-	{"page_size", ForeignTableRelationId, OPT_PAGE_SIZE, false},
-	{"segments", ForeignTableRelationId, OPT_SEGMENTS, false},
-	{"index_name", ForeignTableRelationId, OPT_INDEX_NAME, false},
-	{"consistent_read", ForeignTableRelationId, OPT_BOOL, false},
-	{"max_read_units_per_second", ForeignTableRelationId, OPT_RATE, false},
-	{"overwrite", ForeignTableRelationId, OPT_BOOL, false},
-	{"batch_size", ForeignTableRelationId, OPT_BATCH_SIZE, false},
-	/* column */
-	{"attribute_name", AttributeRelationId, OPT_ATTRIBUTE_NAME, false},
-	{"whole_item", AttributeRelationId, OPT_BOOL, false},
+	{"table_name", FT, OPT_TABLE_NAME, false, AT(table_name),
+	"DynamoDB table names are 3 to 255 letters, digits, underscores, dots and dashes."},
+	{"partition_key", FT, OPT_ATTRIBUTE_NAME, false, AT(partition_key), NULL},
+	{"sort_key", FT, OPT_ATTRIBUTE_NAME, false, AT(sort_key), NULL},
+	{"page_size", FT, OPT_PAGE_SIZE, false, AT(page_size), hint_page_size},
+	{"segments", FT, OPT_SEGMENTS, false, AT(segments), hint_segments},
+	{"index_name", FT, OPT_INDEX_NAME, false, AT(index_name),
+	"DynamoDB index names are 3 to 255 letters, digits, underscores, dots and dashes."},
+	{"consistent_read", FT, OPT_BOOL, false, AT(consistent_read), NULL},
+	{"max_read_units_per_second", FT, OPT_RATE, false, AT(max_read_units_per_second), hint_rate},
+	{"overwrite", FT, OPT_BOOL, false, AT(overwrite), NULL},
+	{"batch_size", FT, OPT_BATCH_SIZE, false, AT(batch_size),
+	"Use a number of rows between 1 and 10000."},
+	/* column (read by ddb_get_column_options) */
+	{"attribute_name", COL, OPT_ATTRIBUTE_NAME, false, NOT_STORED, NULL},
+	{"whole_item", COL, OPT_BOOL, false, NOT_STORED, NULL},
 };
 
+/* Defaults of DdbOptions. */
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_SESSION_DURATION 3600
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000
@@ -107,7 +157,7 @@ static const DdbOption ddb_options[] = {
 #define DEFAULT_MAX_RETRIES 10
 #define DEFAULT_RETRY_BASE_MS 25
 #define DEFAULT_RETRY_MAX_MS 20000
-#define MAX_RETRIES_LIMIT 100
+#define DEFAULT_BATCH_SIZE 25
 
 PG_FUNCTION_INFO_V1(ddb_fdw_validator);
 
@@ -141,79 +191,27 @@ valid_options_list(Oid context)
 	return buf.data;
 }
 
-/* Parses "auto", "max" or a positive item count. */
-static bool
-parse_page_size(const char *value, int *result)
+/* ----------------------------------------------------------------
+ * Parsing values
+ * ----------------------------------------------------------------
+ */
+
+/* A parsed value; which member is set depends on the kind. */
+typedef union OptionValue
 {
-	char	   *end;
-	long		v;
+	char	   *s;
+	int			i;
+	bool		b;
+	double		d;
+	unsigned	u;
+} OptionValue;
 
-	if (pg_strcasecmp(value, "auto") == 0)
-	{
-		*result = DDB_PAGE_SIZE_AUTO;
-		return true;
-	}
-	if (pg_strcasecmp(value, "max") == 0)
-	{
-		*result = DDB_PAGE_SIZE_MAX;
-		return true;
-	}
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0' || v < 1 || v > 1000000)
-		return false;
-	*result = (int) v;
-	return true;
-}
-
-/* Parses "auto" or a TotalSegments count. */
-static bool
-parse_segments(const char *value, int *result)
+/* Why a value is invalid, when more than the option's hint says. */
+typedef struct OptionProblem
 {
-	char	   *end;
-	long		v;
-
-	if (pg_strcasecmp(value, "auto") == 0)
-	{
-		*result = DDB_SEGMENTS_AUTO;
-		return true;
-	}
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0' || v < 1 ||
-		v > DDB_MAX_TOTAL_SEGMENTS)
-		return false;
-	*result = (int) v;
-	return true;
-}
-
-static bool
-parse_duration(const char *value, int *result, const char **hint)
-{
-	return parse_int(value, result, GUC_UNIT_MS, hint) && *result >= 0;
-}
-
-static bool
-parse_retries(const char *value, int *result)
-{
-	const char *hint;
-
-	return parse_int(value, result, 0, &hint) && *result >= 0 &&
-		*result <= MAX_RETRIES_LIMIT;
-}
-
-static bool
-parse_rate(const char *value, double *result)
-{
-	return parse_real(value, result, 0, NULL) && *result > 0 && *result <= 1e9;
-}
-
-static bool
-parse_session_duration(const char *value, int *result, const char **hint)
-{
-	return parse_int(value, result, GUC_UNIT_S, hint) &&
-		*result >= 900 && *result <= 43200;
-}
+	const char *message;		/* replaces the quoted value in errmsg */
+	const char *hint;			/* replaces the option's hint */
+} OptionProblem;
 
 static bool
 all_chars_in(const char *s, const char *extra)
@@ -224,23 +222,66 @@ all_chars_in(const char *s, const char *extra)
 	return true;
 }
 
-/* Checks one option's value; raises an error naming what is allowed. */
-static void
-check_option_value(const DdbOption *opt, DefElem *def)
+/*
+ * An integer with an optional unit (GUC_UNIT_MS, GUC_UNIT_S, 0) in
+ * [min, max]; with unit_hint, parse_int's own hint (a unit it does not
+ * know) goes into problem.
+ */
+static bool
+parse_int_range(const char *value, int unit, int min, int max, int *out,
+				bool unit_hint, OptionProblem *problem)
+{
+	const char *hint = NULL;
+
+	if (!parse_int(value, out, unit, &hint) || *out < min || *out > max)
+	{
+		if (unit_hint)
+			problem->hint = hint;
+		return false;
+	}
+	return true;
+}
+
+/* "auto"/"max" or a count (page_size), "auto" or a count (segments). */
+static bool
+parse_count(const char *value, bool max_allowed, long limit, int *out)
+{
+	char	   *end;
+	long		v;
+
+	if (pg_strcasecmp(value, "auto") == 0)
+	{
+		*out = max_allowed ? DDB_PAGE_SIZE_AUTO : DDB_SEGMENTS_AUTO;
+		return true;
+	}
+	if (max_allowed && pg_strcasecmp(value, "max") == 0)
+	{
+		*out = DDB_PAGE_SIZE_MAX;
+		return true;
+	}
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < 1 || v > limit)
+		return false;
+	*out = (int) v;
+	return true;
+}
+
+/*
+ * Parses value as an option of kind into *out; false (with *problem when
+ * there is more to say than the option's hint) when it is invalid.
+ */
+static bool
+parse_value(DdbOptionKind kind, DefElem *def, OptionValue *out, OptionProblem *problem)
 {
 	const char *value = defGetString(def);
 	size_t		len = strlen(value);
 
-	switch (opt->kind)
+	out->s = (char *) value;
+	switch (kind)
 	{
 		case OPT_REGION:
-			if (len == 0 || len > 50 || !all_chars_in(value, "-"))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"%s\": \"%s\"",
-								opt->name, value),
-						 errhint("A region name is letters, digits and dashes, such as \"eu-west-1\".")));
-			break;
+			return len > 0 && len <= 50 && all_chars_in(value, "-");
 		case OPT_ENDPOINT:
 			{
 				DdbEndpoint ep;
@@ -248,183 +289,126 @@ check_option_value(const DdbOption *opt, DefElem *def)
 
 				ddb_aws_error_clear(&err);
 				if (!ddb_endpoint_parse(value, &ep, &err))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"%s\": %s",
-									opt->name, err.message),
-							 errhint("Use an http:// or https:// URL such as \"https://dynamodb.eu-west-1.amazonaws.com\" or \"http://127.0.0.1:8000\".")));
+				{
+					problem->message = pstrdup(err.message);
+					problem->hint = "Use an https:// URL such as \"https://dynamodb.eu-west-1.amazonaws.com\", or http:// to a loopback address such as \"http://127.0.0.1:8000\".";
+					return false;
+				}
 				ddb_endpoint_free(&ep);
-				break;
-			}
-		case OPT_DURATION:
-			{
-				int			ms;
-				const char *hint = NULL;
-
-				if (!parse_duration(value, &ms, &hint))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"%s\": \"%s\"",
-									opt->name, value),
-							 hint ? errhint("%s", hint) :
-							 strncmp(opt->name, "retry_", 6) == 0 ?
-							 errhint("Use a non-negative duration such as \"25ms\" or \"20s\"; a number without a unit is milliseconds.") :
-							 errhint("Use a non-negative duration such as \"5s\" or \"500ms\"; a number without a unit is milliseconds, 0 means no limit.")));
-				break;
-			}
-		case OPT_PAGE_SIZE:
-			{
-				int			ps;
-
-				if (!parse_page_size(value, &ps))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"page_size\": \"%s\"",
-									value),
-							 errhint("Use \"auto\", \"max\" or a number of items between 1 and 1000000.")));
-				break;
-			}
-		case OPT_SEGMENTS:
-			{
-				int			n;
-
-				if (!parse_segments(value, &n))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"segments\": \"%s\"",
-									value),
-							 errhint("Use \"auto\" or a number of segments between 1 and %d.",
-									 DDB_MAX_TOTAL_SEGMENTS)));
-				break;
+				return true;
 			}
 		case OPT_TABLE_NAME:
 			/* a plain table name, or a table ARN (accepted by DynamoDB) */
-			if (!((len >= 3 && len <= 255 && all_chars_in(value, "_.-")) ||
-				  (strncmp(value, "arn:", 4) == 0 && len <= 1024 &&
-				   all_chars_in(value, "_.-:/"))))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"table_name\": \"%s\"",
-								value),
-						 errhint("DynamoDB table names are 3 to 255 letters, digits, underscores, dots and dashes.")));
-			break;
+			return (len >= 3 && len <= 255 && all_chars_in(value, "_.-")) ||
+				(strncmp(value, "arn:", 4) == 0 && len <= 1024 &&
+				 all_chars_in(value, "_.-:/"));
 		case OPT_INDEX_NAME:
-			if (!(len >= 3 && len <= 255 && all_chars_in(value, "_.-")))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"index_name\": \"%s\"",
-								value),
-						 errhint("DynamoDB index names are 3 to 255 letters, digits, underscores, dots and dashes.")));
-			break;
+			return len >= 3 && len <= 255 && all_chars_in(value, "_.-");
 		case OPT_ATTRIBUTE_NAME:
-			if (len == 0 || len > 65535)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"%s\": an attribute name must not be empty",
-								opt->name)));
-			break;
-		case OPT_BOOL:
-			(void) defGetBoolean(def);
-			break;
-		case OPT_ACCESS_KEY:
-			if (len < 16 || len > 128 || !all_chars_in(value, ""))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"access_key_id\""),
-						 errhint("An AWS access key id is 16 to 128 letters and digits.")));
-			break;
+			problem->message = "an attribute name must not be empty";
+			return len > 0 && len <= 65535;
 		case OPT_ROLE_ARN:
 			/* arn:<partition>:iam::<account>:role/<path and name> */
-			if (len < 20 || len > 2048 || strncmp(value, "arn:", 4) != 0 ||
-				strstr(value, ":iam::") == NULL || strstr(value, ":role/") == NULL ||
-				!all_chars_in(value, "_+=,.@:/-"))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"role_arn\": \"%s\"", value),
-						 errhint("Use an IAM role ARN such as \"arn:aws:iam::123456789012:role/reader\".")));
-			break;
+			return len >= 20 && len <= 2048 && strncmp(value, "arn:", 4) == 0 &&
+				strstr(value, ":iam::") != NULL && strstr(value, ":role/") != NULL &&
+				all_chars_in(value, "_+=,.@:/-");
 		case OPT_EXTERNAL_ID:
-			/* like a secret: not echoed */
-			if (len < 2 || len > 1224 || !all_chars_in(value, "_+=,.@:/-"))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"external_id\""),
-						 errhint("An external id is 2 to 1224 letters, digits and the characters _+=,.@:/-.")));
-			break;
+			return len >= 2 && len <= 1224 && all_chars_in(value, "_+=,.@:/-");
 		case OPT_SESSION_NAME:
-			if (!ddb_valid_session_name(value))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"role_session_name\": \"%s\"", value),
-						 errhint("A role session name is 2 to 64 letters, digits and the characters _+=,.@-.")));
-			break;
-		case OPT_SESSION_DURATION:
-			{
-				int			secs;
-				const char *hint = NULL;
-
-				if (!parse_session_duration(value, &secs, &hint))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"session_duration\": \"%s\"", value),
-							 errhint("Use a duration between 900 seconds (15min) and 43200 seconds (12h); a number without a unit is seconds.")));
-				break;
-			}
-		case OPT_AMBIENT_SOURCES:
-			{
-				unsigned	bits;
-
-				if (!ddb_parse_ambient_sources(value, &bits))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"ambient_sources\": \"%s\"", value),
-							 errhint("Use a comma-separated list of environment, web_identity, container and imds, or all.")));
-				break;
-			}
-		case OPT_RETRIES:
-			{
-				int			n;
-
-				if (!parse_retries(value, &n))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
-							 errhint("Use a number of retries between 0 and %d.", MAX_RETRIES_LIMIT)));
-				break;
-			}
-		case OPT_BATCH_SIZE:
-			{
-				int			n;
-				const char *hint;
-
-				if (!parse_int(value, &n, 0, &hint) || n < 1 || n > 10000)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
-							 errhint("Use a number of rows between 1 and 10000.")));
-				break;
-			}
-		case OPT_RATE:
-			{
-				double		r;
-
-				if (!parse_rate(value, &r))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
-							 errhint("Use a positive number of read capacity units per second, such as \"100\" or \"2.5\".")));
-				break;
-			}
+			return ddb_valid_session_name(value);
 		case OPT_SECRET:
-			/* never echo a secret back, not even a malformed one */
-			if (len == 0 || strpbrk(value, "\r\n") != NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"%s\"", opt->name),
-						 errhint("The value must be non-empty and on one line.")));
+			return len > 0 && strpbrk(value, "\r\n") == NULL;
+		case OPT_ACCESS_KEY:
+			return len >= 16 && len <= 128 && all_chars_in(value, "");
+		case OPT_DURATION:
+			return parse_int_range(value, GUC_UNIT_MS, 0, INT_MAX, &out->i, true, problem);
+		case OPT_SESSION_DURATION:
+			return parse_int_range(value, GUC_UNIT_S, 900, 43200, &out->i, false, problem);
+		case OPT_PAGE_SIZE:
+			return parse_count(value, true, 1000000, &out->i);
+		case OPT_SEGMENTS:
+			return parse_count(value, false, DDB_MAX_TOTAL_SEGMENTS, &out->i);
+		case OPT_RETRIES:
+			return parse_int_range(value, 0, 0, 100, &out->i, false, problem);
+		case OPT_BATCH_SIZE:
+			return parse_int_range(value, 0, 1, 10000, &out->i, false, problem);
+		case OPT_BOOL:
+			out->b = defGetBoolean(def);	/* raises its own error */
+			return true;
+		case OPT_RATE:
+			return parse_real(value, &out->d, 0, NULL) && out->d > 0 && out->d <= 1e9;
+		case OPT_AMBIENT_SOURCES:
+			return ddb_parse_ambient_sources(value, &out->u);
+	}
+	return false;
+}
+
+/* Whether an invalid value of this kind may be echoed in a message. */
+static bool
+echo_value(DdbOptionKind kind)
+{
+	return kind != OPT_SECRET && kind != OPT_ACCESS_KEY && kind != OPT_EXTERNAL_ID;
+}
+
+/* Parses def as option opt; raises an error naming what is allowed. */
+static void
+check_option(const DdbOption *opt, DefElem *def, OptionValue *out)
+{
+	OptionProblem problem = {NULL, NULL};
+
+	if (parse_value(opt->kind, def, out, &problem))
+		return;
+	if (!echo_value(opt->kind))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\"", opt->name),
+				 errhint("%s", opt->hint)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 problem.message ?
+			 errmsg("invalid value for option \"%s\": %s", opt->name, problem.message) :
+			 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, defGetString(def)),
+			 problem.hint ? errhint("%s", problem.hint) :
+			 opt->hint ? errhint("%s", opt->hint) : 0));
+}
+
+/* Stores a parsed value where the option goes in DdbOptions. */
+static void
+store_option(const DdbOption *opt, const OptionValue *v, DdbOptions *opts)
+{
+	void	   *p = (char *) opts + opt->offset;
+
+	if (opt->offset == NOT_STORED)
+		return;
+	switch (opt->kind)
+	{
+		case OPT_BOOL:
+			*(bool *) p = v->b;
+			break;
+		case OPT_RATE:
+			*(double *) p = v->d;
+			break;
+		case OPT_AMBIENT_SOURCES:
+			*(unsigned *) p = v->u;
+			break;
+		case OPT_DURATION:
+		case OPT_SESSION_DURATION:
+		case OPT_PAGE_SIZE:
+		case OPT_SEGMENTS:
+		case OPT_RETRIES:
+		case OPT_BATCH_SIZE:
+			*(int *) p = v->i;
+			break;
+		default:
+			*(char **) p = v->s;
 			break;
 	}
 }
+
+/* ----------------------------------------------------------------
+ * The validator
+ * ----------------------------------------------------------------
+ */
 
 /* Whether options holds an option named name. */
 static bool
@@ -478,13 +462,12 @@ ddb_fdw_validator(PG_FUNCTION_ARGS)
 	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
 	Oid			catalog = PG_GETARG_OID(1);
 	ListCell   *lc;
-	bool		has_attribute_name = false;
-	bool		whole_item = false;
 
 	foreach(lc, options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
 		const DdbOption *opt = find_option(def->defname, catalog);
+		OptionValue v;
 
 		if (opt == NULL)
 		{
@@ -501,19 +484,21 @@ ddb_fdw_validator(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("only superusers can set option \"%s\"", opt->name),
 					 errdetail("The option decides where requests go or which AWS identity of the database host signs them.")));
-		check_option_value(opt, def);
-		if (strcmp(opt->name, "attribute_name") == 0)
-			has_attribute_name = true;
-		else if (strcmp(opt->name, "whole_item") == 0)
-			whole_item = defGetBoolean(def);
+		check_option(opt, def, &v);
 	}
 	if (catalog == UserMappingRelationId)
 		check_mapping_keys(options, NULL);
-	if (has_attribute_name && whole_item)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options \"attribute_name\" and \"whole_item\" cannot be used together"),
-				 errdetail("A whole_item column holds the entire item, not one attribute.")));
+	if (catalog == AttributeRelationId && has_option(options, "attribute_name") &&
+		has_option(options, "whole_item"))
+	{
+		foreach(lc, options)
+			if (strcmp(((DefElem *) lfirst(lc))->defname, "whole_item") == 0 &&
+				defGetBoolean(lfirst(lc)))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("options \"attribute_name\" and \"whole_item\" cannot be used together"),
+						 errdetail("A whole_item column holds the entire item, not one attribute.")));
+	}
 	PG_RETURN_VOID();
 }
 
@@ -521,54 +506,30 @@ ddb_fdw_validator(PG_FUNCTION_ARGS)
  * Reading options
  * ----------------------------------------------------------------
  */
-static void
-apply_server_option(DefElem *def, DdbOptions *opts)
-{
-	const char *hint;
 
-	if (strcmp(def->defname, "region") == 0)
-		opts->region = defGetString(def);
-	else if (strcmp(def->defname, "endpoint") == 0)
-		opts->endpoint = defGetString(def);
-	else if (strcmp(def->defname, "connect_timeout") == 0)
-		(void) parse_duration(defGetString(def), &opts->connect_timeout_ms, &hint);
-	else if (strcmp(def->defname, "request_timeout") == 0)
-		(void) parse_duration(defGetString(def), &opts->request_timeout_ms, &hint);
-	else if (strcmp(def->defname, "max_retries") == 0)
-		(void) parse_retries(defGetString(def), &opts->max_retries);
-	else if (strcmp(def->defname, "retry_base_delay") == 0)
-		(void) parse_duration(defGetString(def), &opts->retry_base_ms, &hint);
-	else if (strcmp(def->defname, "retry_max_delay") == 0)
-		(void) parse_duration(defGetString(def), &opts->retry_max_ms, &hint);
-	else if (strcmp(def->defname, "max_read_units_per_second") == 0)
-		(void) parse_rate(defGetString(def), &opts->max_read_units_per_second);
-	else if (strcmp(def->defname, "page_size") == 0)
-		(void) parse_page_size(defGetString(def), &opts->page_size);
-	else if (strcmp(def->defname, "segments") == 0)
-		(void) parse_segments(defGetString(def), &opts->segments);
-	else if (strcmp(def->defname, "role_arn") == 0)
-		opts->role_arn = defGetString(def);
-	else if (strcmp(def->defname, "external_id") == 0)
-		opts->external_id = defGetString(def);
-	else if (strcmp(def->defname, "role_session_name") == 0)
-		opts->role_session_name = defGetString(def);
-	else if (strcmp(def->defname, "session_duration") == 0)
-		(void) parse_session_duration(defGetString(def), &opts->session_duration, &hint);
-	else if (strcmp(def->defname, "sts_endpoint") == 0)
-		opts->sts_endpoint = defGetString(def);
-	else if (strcmp(def->defname, "streams_endpoint") == 0)
-		opts->streams_endpoint = defGetString(def);
-	else if (strcmp(def->defname, "use_ambient_credentials") == 0)
-		opts->use_ambient_credentials = defGetBoolean(def);
-	else if (strcmp(def->defname, "ambient_sources") == 0)
-		(void) ddb_parse_ambient_sources(defGetString(def), &opts->ambient_sources);
+/* Stores a catalog's stored options (already validated) into opts. */
+static void
+apply_options(List *options, Oid context, DdbOptions *opts)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		const DdbOption *opt = find_option(def->defname, context);
+		OptionValue v;
+		OptionProblem problem = {NULL, NULL};
+
+		/* an option of an older version, or one that no longer parses */
+		if (opt == NULL || !parse_value(opt->kind, def, &v, &problem))
+			continue;
+		store_option(opt, &v, opts);
+	}
 }
 
 void
 ddb_get_server_options(ForeignServer *server, DdbOptions *opts)
 {
-	ListCell   *lc;
-
 	memset(opts, 0, sizeof(*opts));
 	opts->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	opts->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
@@ -579,9 +540,8 @@ ddb_get_server_options(ForeignServer *server, DdbOptions *opts)
 	opts->segments = DDB_SEGMENTS_AUTO;
 	opts->session_duration = DEFAULT_SESSION_DURATION;
 	opts->ambient_sources = DDB_AMBIENT_ALL;
-	opts->batch_size = 25;
-	foreach(lc, server->options)
-		apply_server_option((DefElem *) lfirst(lc), opts);
+	opts->batch_size = DEFAULT_BATCH_SIZE;
+	apply_options(server->options, ForeignServerRelationId, opts);
 	if (opts->region == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
@@ -592,42 +552,19 @@ ddb_get_server_options(ForeignServer *server, DdbOptions *opts)
 }
 
 /*
- * Resolves the options of a foreign table together with its server's.
- * Strings point into the catalog copies (palloc'd in the current context).
+ * Resolves the options of a foreign table together with its server's (the
+ * table's win).  Strings point into the catalog copies (palloc'd in the
+ * current context).  Callers use the table mapping (mapping.c), which
+ * calls this once.
  */
 void
 ddb_get_options(Oid foreigntableid, DdbOptions *opts)
 {
 	ForeignTable *table = GetForeignTable(foreigntableid);
 	ForeignServer *server = GetForeignServer(table->serverid);
-	ListCell   *lc;
 
 	ddb_get_server_options(server, opts);
-	foreach(lc, table->options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, "table_name") == 0)
-			opts->table_name = defGetString(def);
-		else if (strcmp(def->defname, "partition_key") == 0)
-			opts->partition_key = defGetString(def);
-		else if (strcmp(def->defname, "sort_key") == 0)
-			opts->sort_key = defGetString(def);
-		else if (strcmp(def->defname, "page_size") == 0)
-			(void) parse_page_size(defGetString(def), &opts->page_size);
-		else if (strcmp(def->defname, "segments") == 0)
-			(void) parse_segments(defGetString(def), &opts->segments);
-		else if (strcmp(def->defname, "index_name") == 0)
-			opts->index_name = defGetString(def);
-		else if (strcmp(def->defname, "consistent_read") == 0)
-			opts->consistent_read = defGetBoolean(def);
-		else if (strcmp(def->defname, "max_read_units_per_second") == 0)
-			(void) parse_rate(defGetString(def), &opts->max_read_units_per_second);
-		else if (strcmp(def->defname, "overwrite") == 0)
-			opts->overwrite = defGetBoolean(def);
-		else if (strcmp(def->defname, "batch_size") == 0)
-			opts->batch_size = pg_strtoint32(defGetString(def));
-	}
+	apply_options(table->options, ForeignTableRelationId, opts);
 	/* without table_name, the foreign table's own name is the table's */
 	if (opts->table_name == NULL)
 		opts->table_name = get_rel_name(foreigntableid);
