@@ -36,6 +36,13 @@ typedef enum DdbCondOp
 	DDB_COND_OR
 } DdbCondOp;
 
+/* The parts of a condition (below). */
+#define COND_OP(c)		intVal(linitial(c))
+#define COND_ATTNUM(c)	intVal(lsecond(c))
+#define COND_TAG(c)		((char) intVal(lthird(c)))
+#define COND_VALUES(c)	((List *) lfourth(c))
+#define COND_ARRAYS(c)	((List *) list_nth(c, 4))
+
 /*
  * A condition is a List:
  *	 leaf:	 (Integer op, Integer attnum, Integer tag, List values, IntList arrays)
@@ -80,7 +87,7 @@ typedef struct DdbRelInfo
 	long		limit_hint;		/* rows the query needs at most, 0: all */
 } DdbRelInfo;
 
-/* in pushdown.c */
+/* in shippable.c */
 extern bool ddb_enable_pushdown;
 
 extern List *ddb_translate_clause(DdbRelInfo *info, Index relid, Expr *clause,
@@ -101,7 +108,7 @@ extern bool ddb_match_keys(DdbRelInfo *info, Index relid, DdbKeySet *ks,
 extern List *ddb_cond_to_plan(List *cond, List **fdw_exprs);
 extern List *ddb_cond_without(List *cond, AttrNumber a1, AttrNumber a2);
 
-/* Execution: the values evaluated, the expressions built. */
+/* in deparse.c: the values evaluated, the expressions built */
 typedef struct DdbCondValues
 {
 	int			nvalues;
@@ -127,11 +134,22 @@ typedef struct DdbRequestParts
 	List	   *keys;			/* GetItem/BatchGetItem: raw JSON keys */
 } DdbRequestParts;
 
+extern const char *ddb_cond_op_text(int op);
 extern void ddb_build_request(const DdbTableMapping *map, DdbOperation op, List *key_conds,
 							  List *filters, const DdbCondValues *vals,
 							  DdbRequestParts *parts);
 
-/* EXPLAIN text of a condition list (ANDed). */
+/* A ProjectionExpression and its ExpressionAttributeNames members. */
+typedef struct DdbProjection
+{
+	char	   *expression;		/* "#a0,#a1" */
+	char	   *names;			/* "\"#a0\":\"x\",..." (members, no braces) */
+	char	   *shown;			/* for EXPLAIN */
+} DdbProjection;
+
+extern bool ddb_build_projection(List *names, DdbProjection *p);
+
+/* in explain.c: EXPLAIN text of a condition list (ANDed) */
 extern char *ddb_cond_display(const DdbTableMapping *map, List *conds, List *fdw_exprs,
 							  List *names, List *deparse_cxt);
 

@@ -17,6 +17,7 @@
 #include "scanner.h"
 
 #include "core/call.h"
+#include "pushdown.h"
 
 #include "miscadmin.h"
 #include "storage/latch.h"
@@ -33,58 +34,25 @@ scanner_reset_callback(void *arg)
 	ddb_buf_free(&st->body);
 }
 
-/*
- * Builds the ProjectionExpression for the attributes the decoder needs.
- * Every name goes through a placeholder (#a0, #a1, ...).
- */
+/* The ProjectionExpression of the attributes the decoder needs. */
 static void
 build_projection(DdbScanner *st)
 {
 	bool		whole_item;
 	List	   *names = ddb_decoder_needed_attributes(st->decoder, &whole_item);
-	StringInfoData expr;
-	StringInfoData eav;
-	StringInfoData shown;
-	DdbBuf		quoted;
-	ListCell   *lc;
-	int			n = 0;
+	DdbProjection p;
 
 	if (whole_item)
 		return;
 	/* nothing needed at all (count(*)): the partition key is the least */
 	if (names == NIL && st->map->key_attr[0])
 		names = list_make1(st->map->key_attr[0]);
-	if (names == NIL)
+	if (!ddb_build_projection(names, &p))
 		return;
-
-	initStringInfo(&expr);
-	initStringInfo(&eav);
-	initStringInfo(&shown);
-	ddb_buf_init(&quoted);
-	foreach(lc, names)
-	{
-		const char *name = lfirst(lc);
-
-		ddb_buf_reset(&quoted);
-		ddb_buf_append_json_string(&quoted, name, strlen(name));
-		if (!ddb_buf_ok(&quoted))
-		{
-			ddb_buf_free(&quoted);
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-		}
-		appendStringInfo(&expr, "%s#a%d", n > 0 ? "," : "", n);
-		appendStringInfo(&eav, "%s\"#a%d\":%s", n > 0 ? "," : "", n, quoted.data);
-		/* EXPLAIN shows plain names bare, others quoted as JSON strings */
-		appendStringInfo(&shown, "%s%s", n > 0 ? ", " : "",
-						 strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(name) ?
-						 name : quoted.data);
-		n++;
-	}
-	ddb_buf_free(&quoted);
-	st->projection = expr.data;
-	st->projection_names = eav.data;
-	st->attribute_names = psprintf("{%s}", eav.data);
-	st->projected_list = shown.data;
+	st->projection = p.expression;
+	st->projection_names = p.names;
+	st->attribute_names = psprintf("{%s}", p.names);
+	st->projected_list = p.shown;
 	st->projecting = true;
 }
 

@@ -1,0 +1,88 @@
+/*-------------------------------------------------------------------------
+ *
+ * scan.h
+ *		What the planner (plan.c), the executor (scan.c), EXPLAIN
+ *		(explain.c) and ANALYZE (analyze.c) of a foreign scan share.
+ *
+ * IDENTIFICATION
+ *		src/fdw/read/scan.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DDB_SCAN_H
+#define DDB_SCAN_H
+
+#include "ddb_fdw.h"
+
+#include "commands/explain.h"
+#include "nodes/pathnodes.h"
+
+#include "pushdown.h"
+#include "scanner.h"
+#include "segments.h"
+
+/* fdw_private of the ForeignScan plan node */
+enum DdbScanPrivateIndex
+{
+	DdbPrivRetrievedAttrs,		/* IntList: attribute numbers needed */
+	DdbPrivOperation,			/* Integer: DdbOperation */
+	DdbPrivIndex,				/* String: index name, "" for none */
+	DdbPrivKeyConds,			/* List: (partition key cond [, sort key cond]) */
+	DdbPrivFilters,				/* List: conditions DynamoDB filters by */
+	DdbPrivLimitHint,			/* Integer: rows needed at most, 0: all */
+	DdbPrivValueNames			/* List of String: how EXPLAIN shows each of
+								 * fdw_exprs ("": deparse it) */
+};
+
+/* Estimates when DynamoDB does not tell */
+#define DEFAULT_ROWS 1000
+#define DEFAULT_ITEM_BYTES 400.0
+#define REQUEST_COST 100.0		/* one round trip */
+#define ITEM_COST 0.02			/* transfer and decoding per item */
+
+typedef struct DdbScanState
+{
+	DdbScanner *scanner;
+	bool	   *needed;			/* attributes to produce, by attnum - 1 */
+	int			next;			/* next item of the page to return */
+	bool		started;		/* request built, workers launched */
+	bool		empty;			/* no item can match: nothing to ask */
+
+	/* what the plan asks */
+	DdbOperation op;
+	char	   *index_name;
+	List	   *key_conds;
+	List	   *filters;
+	long		limit_hint;
+	List	   *fdw_exprs;
+	List	   *value_names;	/* for EXPLAIN */
+	List	   *value_states;	/* ExprStates of fdw_exprs */
+	MemoryContext values_cxt;	/* the values of one (re)scan */
+
+	/* segments of a Scan */
+	int			segments;		/* TotalSegments (1: not segmented) */
+	int			segment;		/* the leader's, when it scans alone */
+	int			workers_planned;
+	DdbParallelScan *parallel;	/* NULL: the leader scans */
+	int			workers_launched;
+	DdbScanStats par_stats;		/* what the workers read */
+} DdbScanState;
+
+/* in plan.c */
+extern void ddbGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+								 Oid foreigntableid);
+extern void ddbGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+							   Oid foreigntableid);
+extern ForeignScan *ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+									  Oid foreigntableid, ForeignPath *best_path,
+									  List *tlist, List *scan_clauses,
+									  Plan *outer_plan);
+
+/* in explain.c */
+extern void ddbExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/* in analyze.c */
+extern bool ddbAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+								   BlockNumber *totalpages);
+
+#endif							/* DDB_SCAN_H */
