@@ -183,6 +183,27 @@ extern void ddb_aws_format_amz_date(time_t t, char out[17]);
 extern bool ddb_aws_parse_iso8601(const char *str, time_t *result);
 
 /* ----------------------------------------------------------------
+ * UTF-8 (utf8.c)
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Length of the well-formed UTF-8 sequence at p (first byte >= 0x80), or 0
+ * when it is not one (overlong forms, surrogates, > U+10FFFF, truncated).
+ */
+extern int	ddb_utf8_sequence(const unsigned char *p, const unsigned char *end);
+
+/* Whether len bytes at s are well-formed UTF-8 (NUL bytes allowed). */
+extern bool ddb_utf8_valid(const char *s, size_t len);
+
+/*
+ * Copies s into a fixed buffer for a message: control characters become
+ * spaces, bytes that are not UTF-8 become '?', and a multi-byte character is
+ * never cut, so the result is valid UTF-8 text.
+ */
+extern void ddb_copy_clean(char *dst, size_t dstlen, const char *s, size_t len);
+
+/* ----------------------------------------------------------------
  * Credentials
  * ----------------------------------------------------------------
  */

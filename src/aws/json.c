@@ -199,42 +199,6 @@ expect_char(DdbJson *j, char c, const char *msg)
  * ----------------------------------------------------------------
  */
 
-/*
- * Validates one UTF-8 sequence starting at p (first byte >= 0x80); returns
- * its length, or 0 if it is not well formed (overlong forms, surrogates and
- * code points above U+10FFFF are rejected).
- */
-int
-ddb_utf8_sequence(const unsigned char *p, const unsigned char *end)
-{
-	unsigned char c = p[0];
-	int			n;
-	int			i;
-
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (end - p < n)
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	if (c == 0xE0 && p[1] < 0xA0)
-		return 0;				/* overlong */
-	if (c == 0xED && p[1] > 0x9F)
-		return 0;				/* UTF-16 surrogate */
-	if (c == 0xF0 && p[1] < 0x90)
-		return 0;				/* overlong */
-	if (c == 0xF4 && p[1] > 0x8F)
-		return 0;				/* above U+10FFFF */
-	return n;
-}
-
 static int
 hex4(const char *p)
 {

@@ -102,12 +102,6 @@ extern bool ddb_json_capture_value(DdbJson *j, DdbJsonStr *raw);
 /* After the top-level value: only whitespace may remain. */
 extern bool ddb_json_finish(DdbJson *j);
 
-/*
- * Length of the well-formed UTF-8 sequence at p (first byte >= 0x80), or 0
- * when it is not one (overlong forms, surrogates, > U+10FFFF, truncated).
- */
-extern int	ddb_utf8_sequence(const unsigned char *p, const unsigned char *end);
-
 /* Sets an error unless one is set already; always returns false. */
 extern bool ddb_json_fail(DdbJson *j, const char *msg);
 

@@ -18,7 +18,6 @@
 #include <strings.h>
 #include <arpa/inet.h>
 
-#include "json.h"
 #include "service.h"
 #include "sigv4.h"
 
@@ -429,48 +428,6 @@ ddb_aws_send_signed(DdbAwsService *svc, const DdbAwsCredentials *creds,
 	ddb_sigv4_output_free(&out);
 	return ok;
 }
-
-/*
- * Copies s into a fixed buffer for a message: control characters become
- * spaces, bytes that are not UTF-8 become '?', and a multi-byte character is
- * never cut in half, so the result is always valid UTF-8 text.
- */
-void
-ddb_copy_clean(char *dst, size_t dstlen, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *) s;
-	const unsigned char *end = p + len;
-	size_t		o = 0;
-
-	while (p < end && o + 1 < dstlen)
-	{
-		if (*p < 0x80)
-		{
-			dst[o++] = (*p < 0x20 || *p == 0x7f) ? ' ' : (char) *p;
-			p++;
-			continue;
-		}
-		{
-			int			n = ddb_utf8_sequence(p, end);
-
-			if (n == 0)
-			{
-				dst[o++] = '?';
-				p++;
-			}
-			else if (o + (size_t) n + 1 <= dstlen)
-			{
-				memcpy(dst + o, p, (size_t) n);
-				o += (size_t) n;
-				p += n;
-			}
-			else
-				break;
-		}
-	}
-	dst[o] = '\0';
-}
-
 
 void
 ddb_aws_error_from_response(DdbAwsError *err, const DdbHttpResponse *resp,

@@ -128,11 +128,4 @@ extern void ddb_aws_error_from_response(DdbAwsError *err,
 										const DdbHttpResponse *resp,
 										const char *code, const char *message);
 
-/*
- * Copies s into a fixed buffer for a message: control characters become
- * spaces, bytes that are not UTF-8 become '?', and a multi-byte character is
- * never cut, so the result is valid UTF-8 text.
- */
-extern void ddb_copy_clean(char *dst, size_t dstlen, const char *s, size_t len);
-
 #endif							/* DDB_SERVICE_H */

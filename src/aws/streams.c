@@ -90,9 +90,10 @@ ddb_streams_parse_describe(const char *body, size_t len, DdbStreamDesc *desc,
 	{
 		DdbShard   *grown = realloc(desc->shards, sizeof(DdbShard) * (desc->nshards + n));
 
-		ok = grown != NULL;
-		if (ok)
+		if (grown != NULL)
 			desc->shards = grown;
+		else
+			ok = false;
 	}
 	for (i = 0; ok && i < n; i++)
 	{
@@ -136,10 +137,10 @@ ddb_streams_describe(DdbAwsService *svc, const DdbAwsCredentials *creds,
 	DdbHttpResponse resp;
 	DdbBuf		body;
 	char	   *start = NULL;
-	bool		ok = desc != NULL;
+	bool		ok = true;
 
 	*out = NULL;
-	if (!ok)
+	if (desc == NULL)
 	{
 		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
 		return false;
@@ -191,8 +192,6 @@ ddb_streams_get_iterator(DdbAwsService *svc, const DdbAwsCredentials *creds,
 {
 	DdbHttpResponse resp;
 	DdbBuf		body;
-	struct json_object *root;
-	const char *it;
 	bool		ok;
 
 	*iterator = NULL;
@@ -221,8 +220,9 @@ ddb_streams_get_iterator(DdbAwsService *svc, const DdbAwsCredentials *creds,
 	ddb_buf_free(&body);
 	if (ok)
 	{
-		root = ddb_jsonc_parse(resp.body.data, resp.body.len);
-		it = ddb_jsonc_string(root, "ShardIterator");
+		struct json_object *root = ddb_jsonc_parse(resp.body.data, resp.body.len);
+		const char *it = ddb_jsonc_string(root, "ShardIterator");
+
 		if (it == NULL || it[0] == '\0')
 		{
 			ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,

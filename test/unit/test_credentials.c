@@ -23,257 +23,18 @@
 
 #include "credentials.h"
 #include "json.h"
+#include "mock.h"
 #include "unit.h"
 
 UNIT_DEFINE_COUNTERS;
 
 /* a fixed "now": 2023-11-14T22:13:20Z */
-#define T0 ((time_t) 1700000000)
-
-/* ----------------------------------------------------------------
- * Mock environment and clock
- * ----------------------------------------------------------------
- */
-#define MAX_ENV 32
-
-static const char *env_names[MAX_ENV];
-static char *env_values[MAX_ENV];
-static int	env_count;
-static time_t mock_now = T0;
-
-static char *
-xstrdup(const char *s)
-{
-	size_t		n = strlen(s);
-
-	return memcpy(xmalloc(n + 1), s, n + 1);
-}
-
-/* Sets name to value; NULL unsets it. */
-static void
-env_set(const char *name, const char *value)
-{
-	int			i;
-
-	for (i = 0; i < env_count; i++)
-	{
-		if (strcmp(env_names[i], name) == 0)
-		{
-			free(env_values[i]);
-			env_count--;
-			env_names[i] = env_names[env_count];
-			env_values[i] = env_values[env_count];
-			break;
-		}
-	}
-	if (value == NULL)
-		return;
-	if (env_count == MAX_ENV)
-	{
-		fprintf(stderr, "mock environment full\n");
-		exit(2);
-	}
-	env_names[env_count] = name;
-	env_values[env_count++] = xstrdup(value);
-}
-
-static void
-env_clear(void)
-{
-	while (env_count > 0)
-		env_set(env_names[0], NULL);
-}
-
-static const char *
-mock_getenv(const char *name)
-{
-	int			i;
-
-	for (i = 0; i < env_count; i++)
-		if (strcmp(env_names[i], name) == 0)
-			return env_values[i];
-	return NULL;
-}
-
-static time_t
-mock_clock(void)
-{
-	return mock_now;
-}
-
-/* ----------------------------------------------------------------
- * Mock transports: record every request, answer from a script
- * ----------------------------------------------------------------
- */
-#define MAX_HEADERS 16
-#define MAX_SCRIPT 16
-#define MAX_REQUESTS 32
-
-typedef struct MockRequest
-{
-	char	   *method;
-	char	   *url;
-	int			nheaders;
-	char	   *names[MAX_HEADERS];
-	char	   *values[MAX_HEADERS];
-	char	   *body;			/* NUL-terminated copy */
-	/* what the caller asked of the request (see DdbHttpResponse) */
-	size_t		max_bytes;
-	bool		no_proxy;
-	bool		secret;
-} MockRequest;
-
-typedef struct Reply
-{
-	bool		fail;			/* transport failure instead of a reply */
-	long		status;
-	char	   *body;
-} Reply;
-
-typedef struct Mock
-{
-	const char *name;
-	Reply		script[MAX_SCRIPT];
-	int			nscript;
-	int			next;
-	MockRequest req[MAX_REQUESTS];
-	int			nreq;
-	int			unscripted;		/* requests that found no reply */
-} Mock;
+#define T0 UNIT_T0
 
 static Mock sts_mock = {.name = "sts"};
 static Mock meta_mock = {.name = "metadata"};
 static DdbHttpClient *sts_http;
 static DdbHttpClient *meta_http;
-
-static bool
-mock_transport(void *arg, const char *method, const char *url,
-			   const DdbHeader *headers, int nheaders, const void *body,
-			   size_t body_len, DdbHttpResponse *resp, DdbAwsError *err)
-{
-	Mock	   *m = arg;
-	Reply	   *r;
-
-	if (m->nreq < MAX_REQUESTS)
-	{
-		MockRequest *q = &m->req[m->nreq];
-		int			i;
-
-		q->method = xstrdup(method);
-		q->url = xstrdup(url);
-		for (i = 0; i < nheaders && i < MAX_HEADERS; i++)
-		{
-			q->names[i] = xstrdup(headers[i].name);
-			q->values[i] = xstrdup(headers[i].value);
-		}
-		q->nheaders = i;
-		q->body = xmalloc(body_len + 1);
-		if (body_len > 0)
-			memcpy(q->body, body, body_len);
-		q->body[body_len] = '\0';
-		q->max_bytes = resp->max_bytes;
-		q->no_proxy = resp->no_proxy;
-		q->secret = resp->body.secret;
-	}
-	m->nreq++;
-	if (m->next >= m->nscript)
-	{
-		m->unscripted++;
-		ddb_aws_error_set(err, DDB_AWS_ERR_CONNECT, "mock %s: unscripted request", m->name);
-		return false;
-	}
-	r = &m->script[m->next++];
-	if (r->fail)
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_CONNECT, "mock %s: connection refused", m->name);
-		return false;
-	}
-	resp->status = r->status;
-	/* like curl: an empty body never touches the buffer */
-	if (r->body && r->body[0])
-		ddb_buf_append_str(&resp->body, r->body);
-	return true;
-}
-
-static void
-mock_reply(Mock *m, long status, const char *body)
-{
-	if (m->nscript == MAX_SCRIPT)
-	{
-		fprintf(stderr, "mock script full\n");
-		exit(2);
-	}
-	m->script[m->nscript].fail = false;
-	m->script[m->nscript].status = status;
-	m->script[m->nscript++].body = body ? xstrdup(body) : NULL;
-}
-
-/* Same, taking ownership of a malloc'd body. */
-static void
-mock_reply_owned(Mock *m, long status, char *body)
-{
-	mock_reply(m, status, body);
-	free(body);
-}
-
-static void
-mock_fail(Mock *m)
-{
-	mock_reply(m, 0, NULL);
-	m->script[m->nscript - 1].fail = true;
-}
-
-static void
-mock_reset(Mock *m)
-{
-	int			i;
-	int			k;
-
-	for (i = 0; i < m->nscript; i++)
-		free(m->script[i].body);
-	for (i = 0; i < m->nreq && i < MAX_REQUESTS; i++)
-	{
-		MockRequest *q = &m->req[i];
-
-		free(q->method);
-		free(q->url);
-		free(q->body);
-		for (k = 0; k < q->nheaders; k++)
-		{
-			free(q->names[k]);
-			free(q->values[k]);
-		}
-	}
-	memset(m->script, 0, sizeof(m->script));
-	memset(m->req, 0, sizeof(m->req));
-	m->nscript = m->next = m->nreq = m->unscripted = 0;
-}
-
-/* Every scripted reply was used, and nothing asked for more. */
-static void
-mock_done(const Mock *m, int line)
-{
-	char		ctx[96];
-
-	snprintf(ctx, sizeof(ctx), "mock %s at line %d: %d of %d replies used, %d unscripted",
-			 m->name, line, m->next, m->nscript, m->unscripted);
-	CHECK_MSG(m->next == m->nscript && m->unscripted == 0, ctx);
-}
-
-/* A header of recorded request i; NULL if absent, "DUP" if repeated. */
-static const char *
-req_header(const Mock *m, int i, const char *name)
-{
-	const char *found = NULL;
-	int			k;
-
-	if (i >= m->nreq || i >= MAX_REQUESTS)
-		return NULL;
-	for (k = 0; k < m->req[i].nheaders; k++)
-		if (strcasecmp(m->req[i].names[k], name) == 0)
-			found = found ? "DUP" : m->req[i].values[k];
-	return found;
-}
 
 /*
  * Request i was made as credential answers must be: capped at
@@ -283,50 +44,10 @@ req_header(const Mock *m, int i, const char *name)
 static bool
 req_is_control(const Mock *m, int i, bool want_no_proxy)
 {
-	const MockRequest *q;
+	const MockRequest *q = mock_request(m, i);
 
-	if (i >= m->nreq || i >= MAX_REQUESTS)
-		return false;
-	q = &m->req[i];
-	return q->max_bytes == DDB_HTTP_MAX_CONTROL_RESPONSE && q->secret &&
-		q->no_proxy == want_no_proxy;
-}
-
-static const char *
-req_url(const Mock *m, int i)
-{
-	return i < m->nreq && i < MAX_REQUESTS ? m->req[i].url : NULL;
-}
-
-static const char *
-req_method(const Mock *m, int i)
-{
-	return i < m->nreq && i < MAX_REQUESTS ? m->req[i].method : NULL;
-}
-
-static const char *
-req_body(const Mock *m, int i)
-{
-	return i < m->nreq && i < MAX_REQUESTS ? m->req[i].body : NULL;
-}
-
-static DdbHttpClient *
-mock_client(Mock *m)
-{
-	DdbHttpConfig hcfg;
-	DdbAwsError herr;
-	DdbHttpClient *c;
-
-	memset(&hcfg, 0, sizeof(hcfg));
-	hcfg.transport = mock_transport;
-	hcfg.transport_arg = m;
-	c = ddb_http_client_create(&hcfg, &herr);
-	if (c == NULL)
-	{
-		fprintf(stderr, "could not create an HTTP client: %s\n", herr.message);
-		exit(2);
-	}
-	return c;
+	return q != NULL && q->max_bytes == DDB_HTTP_MAX_CONTROL_RESPONSE &&
+		q->secret && q->no_proxy == want_no_proxy;
 }
 
 /* ----------------------------------------------------------------
@@ -421,7 +142,7 @@ reset(void)
 	memset(&st, 0, sizeof(st));
 	mock_reset(&sts_mock);
 	mock_reset(&meta_mock);
-	env_clear();
+	mock_env_clear();
 	mock_now = T0;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.region = "us-east-1";
@@ -480,12 +201,12 @@ contains(const char *s, const char *part)
 static void
 configure_all_sources(const char *token_file)
 {
-	env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
-	env_set("AWS_SECRET_ACCESS_KEY", "env-secret");
-	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
-	env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
-	env_set("AWS_ROLE_SESSION_NAME", "web-session");
-	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds");
+	mock_env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
+	mock_env_set("AWS_SECRET_ACCESS_KEY", "env-secret");
+	mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
+	mock_env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
+	mock_env_set("AWS_ROLE_SESSION_NAME", "web-session");
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds");
 }
 
 /* ----------------------------------------------------------------
@@ -582,8 +303,8 @@ test_chain_order(void)
 
 	/* no environment keys: web identity, STS only */
 	ddb_cred_state_clear(&st);
-	env_set("AWS_ACCESS_KEY_ID", NULL);
-	env_set("AWS_SECRET_ACCESS_KEY", NULL);
+	mock_env_set("AWS_ACCESS_KEY_ID", NULL);
+	mock_env_set("AWS_SECRET_ACCESS_KEY", NULL);
 	mock_reply_owned(&sts_mock, 200, sts_xml(true, "ASIAWEB", "web-secret", "web-token", T0 + 3600));
 	CHECK(get());
 	CHECK(st.base_source == DDB_CRED_WEB_IDENTITY);
@@ -593,30 +314,30 @@ test_chain_order(void)
 
 	/* no web identity either: the container endpoint, one GET */
 	ddb_cred_state_clear(&st);
-	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", NULL);
-	env_set("AWS_ROLE_ARN", NULL);
+	mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", NULL);
+	mock_env_set("AWS_ROLE_ARN", NULL);
 	mock_reply_owned(&meta_mock, 200, creds_json("ASIACONTAINER", "c-secret", "c-token", T0 + 3600));
 	CHECK(get());
 	CHECK(st.base_source == DDB_CRED_CONTAINER);
 	CHECK_STR(out->access_key_id, "ASIACONTAINER");
 	CHECK(sts_mock.nreq == 1 && meta_mock.nreq == 1);
-	CHECK_STR(req_url(&meta_mock, 0), "http://127.0.0.1:51679/creds");
+	CHECK_STR(mock_url(&meta_mock, 0), "http://127.0.0.1:51679/creds");
 	mock_done(&meta_mock, __LINE__);
 
 	/* no container: IMDS, three requests */
 	ddb_cred_state_clear(&st);
-	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", NULL);
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", NULL);
 	script_imds("ASIAIMDS", T0 + 3600);
 	CHECK(get());
 	CHECK(st.base_source == DDB_CRED_IMDS);
 	CHECK_STR(out->access_key_id, "ASIAIMDS");
 	CHECK(sts_mock.nreq == 1 && meta_mock.nreq == 4);
-	CHECK_STR(req_url(&meta_mock, 1), "http://169.254.169.254/latest/api/token");
+	CHECK_STR(mock_url(&meta_mock, 1), "http://169.254.169.254/latest/api/token");
 	mock_done(&meta_mock, __LINE__);
 
 	/* and IMDS disabled: nothing left */
 	ddb_cred_state_clear(&st);
-	env_set("AWS_EC2_METADATA_DISABLED", "true");
+	mock_env_set("AWS_EC2_METADATA_DISABLED", "true");
 	CHECK(!get());
 	CHECK(out == NULL);
 	CHECK(err.kind == DDB_AWS_ERR_INVALID);
@@ -642,7 +363,7 @@ test_ambient_bits(void)
 	CHECK(get());
 	CHECK(st.base_source == DDB_CRED_IMDS);
 	CHECK(sts_mock.nreq == 0 && meta_mock.nreq == 3);
-	CHECK(contains(req_url(&meta_mock, 0), "169.254.169.254"));
+	CHECK(contains(mock_url(&meta_mock, 0), "169.254.169.254"));
 	mock_done(&meta_mock, __LINE__);
 
 	/* only the container */
@@ -680,8 +401,8 @@ test_ambient_bits(void)
 
 	/* allowed sources not configured, configured ones not allowed: nothing */
 	reset();
-	env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
-	env_set("AWS_SECRET_ACCESS_KEY", "env-secret");
+	mock_env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
+	mock_env_set("AWS_SECRET_ACCESS_KEY", "env-secret");
 	cfg.ambient = DDB_AMBIENT_WEB_IDENTITY | DDB_AMBIENT_CONTAINER;
 	script_imds("ASIAIMDS", T0 + 3600);
 	CHECK(!get());
@@ -713,28 +434,28 @@ test_environment(void)
 	script_imds("ASIAIMDS", T0 + 3600);	/* must stay untouched */
 
 	/* one of the two: an error naming the source, not the next source */
-	env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
+	mock_env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
 	CHECK(!get());
 	CHECK(out == NULL);
 	CHECK(err.kind == DDB_AWS_ERR_INVALID);
 	CHECK(contains(err.message, "environment"));
 	CHECK(contains(err.message, "AWS_SECRET_ACCESS_KEY"));
 	CHECK(st.failed_source == DDB_CRED_ENVIRONMENT);
-	env_set("AWS_ACCESS_KEY_ID", NULL);
-	env_set("AWS_SECRET_ACCESS_KEY", "env-secret");
+	mock_env_set("AWS_ACCESS_KEY_ID", NULL);
+	mock_env_set("AWS_SECRET_ACCESS_KEY", "env-secret");
 	CHECK(!get());
 	CHECK(contains(err.message, "environment"));
 	CHECK(!contains(err.message, "env-secret"));
 	CHECK(st.failed_source == DDB_CRED_ENVIRONMENT);
 	/* an empty variable counts as unset */
-	env_set("AWS_ACCESS_KEY_ID", "");
+	mock_env_set("AWS_ACCESS_KEY_ID", "");
 	CHECK(!get());
 	CHECK(st.failed_source == DDB_CRED_ENVIRONMENT);
 	CHECK(meta_mock.nreq == 0);
 
 	/* both, with a session token */
-	env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
-	env_set("AWS_SESSION_TOKEN", "env-token");
+	mock_env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
+	mock_env_set("AWS_SESSION_TOKEN", "env-token");
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
 	CHECK(get());
@@ -745,7 +466,7 @@ test_environment(void)
 	CHECK(out->expiration == 0);
 	/* no expiration: never read again */
 	mock_now = T0 + 100 * 86400L;
-	env_set("AWS_ACCESS_KEY_ID", "ROTATED");
+	mock_env_set("AWS_ACCESS_KEY_ID", "ROTATED");
 	CHECK(get());
 	CHECK_STR(out->access_key_id, "ENVAKID");
 	CHECK(st.base_resolutions == 1);
@@ -754,14 +475,14 @@ test_environment(void)
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
 	mock_now = T0;
-	env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
+	mock_env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
 	format_time(T0 + 3600, exp);
-	env_set("AWS_CREDENTIAL_EXPIRATION", exp);
+	mock_env_set("AWS_CREDENTIAL_EXPIRATION", exp);
 	CHECK(get());
 	CHECK(out->expiration == T0 + 3600);
-	env_set("AWS_ACCESS_KEY_ID", "ROTATED");
+	mock_env_set("AWS_ACCESS_KEY_ID", "ROTATED");
 	format_time(T0 + 7200, exp);
-	env_set("AWS_CREDENTIAL_EXPIRATION", exp);
+	mock_env_set("AWS_CREDENTIAL_EXPIRATION", exp);
 	mock_now = T0 + 3600 - DDB_CRED_REFRESH_MARGIN - 1;
 	CHECK(get());
 	CHECK_STR(out->access_key_id, "ENVAKID");
@@ -774,14 +495,14 @@ test_environment(void)
 	/* with milliseconds */
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
-	env_set("AWS_CREDENTIAL_EXPIRATION", "2023-11-15T00:00:00.123Z");
+	mock_env_set("AWS_CREDENTIAL_EXPIRATION", "2023-11-15T00:00:00.123Z");
 	CHECK(get());
 	CHECK(out->expiration == (time_t) 1700006400);
 
 	/* an invalid one is an error, not "never expires" */
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
-	env_set("AWS_CREDENTIAL_EXPIRATION", "next tuesday");
+	mock_env_set("AWS_CREDENTIAL_EXPIRATION", "next tuesday");
 	CHECK(!get());
 	CHECK(err.kind == DDB_AWS_ERR_INVALID);
 	CHECK(contains(err.message, "environment credentials"));
@@ -808,9 +529,9 @@ test_web_identity(void)
 	cfg.ambient = DDB_AMBIENT_WEB_IDENTITY | DDB_AMBIENT_IMDS;
 	cfg.sts_endpoint = "https://sts.eu-west-1.amazonaws.com";
 	cfg.region = "eu-west-1";
-	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
-	env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
-	env_set("AWS_ROLE_SESSION_NAME", "web-session");
+	mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
+	mock_env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
+	mock_env_set("AWS_ROLE_SESSION_NAME", "web-session");
 	mock_reply_owned(&sts_mock, 200, sts_xml(true, "ASIAWEB", "web-secret", "web-token", T0 + 3600));
 	CHECK(get());
 	CHECK(st.base_source == DDB_CRED_WEB_IDENTITY);
@@ -819,19 +540,19 @@ test_web_identity(void)
 	CHECK_STR(out->session_token, "web-token");
 	CHECK(out->expiration == T0 + 3600);
 	CHECK(sts_mock.nreq == 1 && meta_mock.nreq == 0);
-	CHECK_STR(req_method(&sts_mock, 0), "POST");
-	CHECK_STR(req_url(&sts_mock, 0), "https://sts.eu-west-1.amazonaws.com/");
+	CHECK_STR(mock_method(&sts_mock, 0), "POST");
+	CHECK_STR(mock_url(&sts_mock, 0), "https://sts.eu-west-1.amazonaws.com/");
 	/* leading blanks are part of the file's text, as it was written */
-	CHECK_STR(req_body(&sts_mock, 0),
+	CHECK_STR(mock_body(&sts_mock, 0),
 			  "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
 			  "&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fweb"
 			  "&RoleSessionName=web-session&WebIdentityToken=%20%20" WEB_TOKEN);
 	/* unsigned: the token is the proof */
-	CHECK(req_header(&sts_mock, 0, "Authorization") == NULL);
+	CHECK(mock_header(&sts_mock, 0, "Authorization") == NULL);
 	/* at most 1 MiB, wiped; STS may go through the host's proxy */
 	CHECK(req_is_control(&sts_mock, 0, false));
-	CHECK(req_header(&sts_mock, 0, "X-Amz-Security-Token") == NULL);
-	CHECK_STR(req_header(&sts_mock, 0, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
+	CHECK(mock_header(&sts_mock, 0, "X-Amz-Security-Token") == NULL);
+	CHECK_STR(mock_header(&sts_mock, 0, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
 	mock_done(&sts_mock, __LINE__);
 	remove_temp_file(token_file);
 
@@ -840,16 +561,16 @@ test_web_identity(void)
 	memset(&st, 0, sizeof(st));
 	mock_reset(&sts_mock);
 	token_file = temp_file(WEB_TOKEN);
-	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
-	env_set("AWS_ROLE_SESSION_NAME", NULL);
+	mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
+	mock_env_set("AWS_ROLE_SESSION_NAME", NULL);
 	cfg.sts_endpoint = NULL;
 	cfg.region = "us-west-2";
 	cfg.role_session_name = "cfg-session";
 	cfg.session_duration = 1800;
 	mock_reply_owned(&sts_mock, 200, sts_xml(true, "ASIAWEB", "s", "t", T0 + 1800));
 	CHECK(get());
-	CHECK_STR(req_url(&sts_mock, 0), "https://sts.us-west-2.amazonaws.com/");
-	CHECK_STR(req_body(&sts_mock, 0),
+	CHECK_STR(mock_url(&sts_mock, 0), "https://sts.us-west-2.amazonaws.com/");
+	CHECK_STR(mock_body(&sts_mock, 0),
 			  "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
 			  "&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fweb"
 			  "&RoleSessionName=cfg-session&DurationSeconds=1800&WebIdentityToken=" WEB_TOKEN);
@@ -859,7 +580,7 @@ test_web_identity(void)
 	cfg.session_duration = 0;
 	mock_reply_owned(&sts_mock, 200, sts_xml(true, "ASIAWEB", "s", "t", T0 + 1800));
 	CHECK(get());
-	CHECK(contains(req_body(&sts_mock, 1), "&RoleSessionName=ddb_fdw&"));
+	CHECK(contains(mock_body(&sts_mock, 1), "&RoleSessionName=ddb_fdw&"));
 	mock_done(&sts_mock, __LINE__);
 
 	/* STS refuses the token: the chain stops here */
@@ -895,7 +616,7 @@ test_web_identity(void)
 
 	/* an empty (or blank) token file */
 	token_file = temp_file(" \n");
-	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
+	mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
 	CHECK(!get());
 	CHECK(contains(err.message, "empty"));
 	CHECK(st.failed_source == DDB_CRED_WEB_IDENTITY);
@@ -910,7 +631,7 @@ test_web_identity(void)
 		big[70000] = '\0';
 		token_file = temp_file(big);
 		free(big);
-		env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
+		mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
 		CHECK(!get());
 		CHECK(contains(err.message, "too large"));
 		CHECK(st.failed_source == DDB_CRED_WEB_IDENTITY);
@@ -925,7 +646,7 @@ test_web_identity(void)
 
 		CHECK(fd >= 0 && write(fd, "ab\0cd", 5) == 5);
 		close(fd);
-		env_set("AWS_WEB_IDENTITY_TOKEN_FILE", p2);
+		mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", p2);
 		CHECK(!get());
 		CHECK(st.failed_source == DDB_CRED_WEB_IDENTITY);
 		CHECK(sts_mock.nreq == 0);
@@ -933,13 +654,13 @@ test_web_identity(void)
 	}
 
 	/* half configured: an error, not the next source */
-	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", NULL);
+	mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", NULL);
 	script_imds("ASIAIMDS", T0 + 3600);
 	CHECK(!get());
 	CHECK(contains(err.message, "AWS_WEB_IDENTITY_TOKEN_FILE"));
 	CHECK(st.failed_source == DDB_CRED_WEB_IDENTITY);
-	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/token");
-	env_set("AWS_ROLE_ARN", NULL);
+	mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/token");
+	mock_env_set("AWS_ROLE_ARN", NULL);
 	CHECK(!get());
 	CHECK(st.failed_source == DDB_CRED_WEB_IDENTITY);
 	CHECK(sts_mock.nreq == 0 && meta_mock.nreq == 0);
@@ -959,7 +680,7 @@ container_get(const char *full_uri)
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
 	mock_reset(&meta_mock);
-	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", full_uri);
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", full_uri);
 	mock_reply_owned(&meta_mock, 200, creds_json("ASIACONTAINER", "c-secret", "c-token", T0 + 3600));
 	return get();
 }
@@ -968,7 +689,7 @@ static void
 expect_container_url(const char *full_uri, const char *want_url)
 {
 	CHECK_MSG(container_get(full_uri), full_uri);
-	CHECK_STR(req_url(&meta_mock, 0), want_url);
+	CHECK_STR(mock_url(&meta_mock, 0), want_url);
 }
 
 static void
@@ -1017,21 +738,21 @@ test_container(void)
 	CHECK_STR(out->session_token, "c-token");
 	CHECK(out->expiration == T0 + 3600);
 	CHECK(meta_mock.nreq == 1 && sts_mock.nreq == 0);
-	CHECK_STR(req_method(&meta_mock, 0), "GET");
-	CHECK_STR(req_url(&meta_mock, 0), "http://127.0.0.1:51679/creds");
-	CHECK(req_header(&meta_mock, 0, "Authorization") == NULL);
+	CHECK_STR(mock_method(&meta_mock, 0), "GET");
+	CHECK_STR(mock_url(&meta_mock, 0), "http://127.0.0.1:51679/creds");
+	CHECK(mock_header(&meta_mock, 0, "Authorization") == NULL);
 	/* at most 1 MiB, wiped, never through a proxy */
 	CHECK(req_is_control(&meta_mock, 0, true));
 
 	/* the token from the environment */
-	env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Basic env-token");
+	mock_env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Basic env-token");
 	CHECK(container_get("http://127.0.0.1:51679/creds"));
-	CHECK_STR(req_header(&meta_mock, 0, "Authorization"), "Basic env-token");
+	CHECK_STR(mock_header(&meta_mock, 0, "Authorization"), "Basic env-token");
 	/* the token file wins over the variable, and is trimmed */
 	token_file = temp_file("file-token\n");
-	env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token_file);
+	mock_env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token_file);
 	CHECK(container_get("http://169.254.170.23/v1/credentials"));
-	CHECK_STR(req_header(&meta_mock, 0, "Authorization"), "file-token");
+	CHECK_STR(mock_header(&meta_mock, 0, "Authorization"), "file-token");
 	/* and is read again on each fetch (EKS rotates it) */
 	{
 		FILE	   *f = fopen(token_file, "w");
@@ -1041,27 +762,27 @@ test_container(void)
 			fclose(f);
 	}
 	CHECK(container_get("http://169.254.170.23/v1/credentials"));
-	CHECK_STR(req_header(&meta_mock, 0, "Authorization"), "rotated-token");
+	CHECK_STR(mock_header(&meta_mock, 0, "Authorization"), "rotated-token");
 	/* a token file that cannot be read: an error, no request */
 	remove_temp_file(token_file);
 	CHECK(!container_get("http://169.254.170.23/v1/credentials"));
 	CHECK(meta_mock.nreq == 0);
 	CHECK(st.failed_source == DDB_CRED_CONTAINER);
-	env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", NULL);
-	env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN", NULL);
+	mock_env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", NULL);
+	mock_env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN", NULL);
 
 	/* RELATIVE_URI: the ECS host, with or without a leading slash; it wins over FULL_URI */
-	env_set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/4cc1d3d5-1a52?id=7");
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/4cc1d3d5-1a52?id=7");
 	expect_container_url(NULL, "http://169.254.170.2/v2/credentials/4cc1d3d5-1a52?id=7");
 	expect_container_url("http://127.0.0.1:51679/creds", "http://169.254.170.2/v2/credentials/4cc1d3d5-1a52?id=7");
 	/* even when FULL_URI would be refused: it is not used */
 	expect_container_url("http://example.com/creds", "http://169.254.170.2/v2/credentials/4cc1d3d5-1a52?id=7");
-	env_set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "creds");
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "creds");
 	expect_container_url(NULL, "http://169.254.170.2/creds");
 	/* a relative URI cannot smuggle in another host */
-	env_set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "@example.com/creds");
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "@example.com/creds");
 	expect_container_url(NULL, "http://169.254.170.2/@example.com/creds");
-	env_set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", NULL);
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", NULL);
 
 	/* plain http only to loopback and the container hosts; https anywhere */
 	expect_container_url("http://localhost:8080/c", "http://localhost:8080/c");
@@ -1087,7 +808,7 @@ test_container(void)
 	expect_container_refused("127.0.0.1/creds");
 
 	/* replies that are not credentials */
-	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds");
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds");
 	expect_container_bad_reply(200, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Token\":\"T\"}",
 							   DDB_AWS_ERR_MALFORMED, "Expiration", __LINE__);
 	expect_container_bad_reply(200, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Token\":\"T\","
@@ -1137,7 +858,7 @@ test_container(void)
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
 	mock_reset(&meta_mock);
-	mock_fail(&meta_mock);
+	mock_fail(&meta_mock, DDB_AWS_ERR_CONNECT);
 	CHECK(!get());
 	CHECK(err.kind == DDB_AWS_ERR_CONNECT);
 	CHECK(contains(err.message, "container credentials endpoint: mock metadata: connection refused"));
@@ -1167,21 +888,21 @@ check_imds_requests(int first, const char *base)
 	char		url[256];
 
 	snprintf(url, sizeof(url), "%s/latest/api/token", base);
-	CHECK_STR(req_method(&meta_mock, first), "PUT");
-	CHECK_STR(req_url(&meta_mock, first), url);
-	CHECK_STR(req_header(&meta_mock, first, "X-aws-ec2-metadata-token-ttl-seconds"), "21600");
-	CHECK(req_header(&meta_mock, first, "X-aws-ec2-metadata-token") == NULL);
+	CHECK_STR(mock_method(&meta_mock, first), "PUT");
+	CHECK_STR(mock_url(&meta_mock, first), url);
+	CHECK_STR(mock_header(&meta_mock, first, "X-aws-ec2-metadata-token-ttl-seconds"), "21600");
+	CHECK(mock_header(&meta_mock, first, "X-aws-ec2-metadata-token") == NULL);
 
 	snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/", base);
-	CHECK_STR(req_method(&meta_mock, first + 1), "GET");
-	CHECK_STR(req_url(&meta_mock, first + 1), url);
-	CHECK_STR(req_header(&meta_mock, first + 1, "X-aws-ec2-metadata-token"), "IMDS-SESSION-TOKEN==");
+	CHECK_STR(mock_method(&meta_mock, first + 1), "GET");
+	CHECK_STR(mock_url(&meta_mock, first + 1), url);
+	CHECK_STR(mock_header(&meta_mock, first + 1, "X-aws-ec2-metadata-token"), "IMDS-SESSION-TOKEN==");
 
 	snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/ec2-role", base);
-	CHECK_STR(req_method(&meta_mock, first + 2), "GET");
-	CHECK_STR(req_url(&meta_mock, first + 2), url);
-	CHECK_STR(req_header(&meta_mock, first + 2, "X-aws-ec2-metadata-token"), "IMDS-SESSION-TOKEN==");
-	CHECK(req_header(&meta_mock, first + 2, "Authorization") == NULL);
+	CHECK_STR(mock_method(&meta_mock, first + 2), "GET");
+	CHECK_STR(mock_url(&meta_mock, first + 2), url);
+	CHECK_STR(mock_header(&meta_mock, first + 2, "X-aws-ec2-metadata-token"), "IMDS-SESSION-TOKEN==");
+	CHECK(mock_header(&meta_mock, first + 2, "Authorization") == NULL);
 
 	/* all three: at most 1 MiB, wiped, never through a proxy */
 	CHECK(req_is_control(&meta_mock, first, true));
@@ -1242,28 +963,28 @@ test_imds(void)
 	mock_done(&meta_mock, __LINE__);
 
 	/* AWS_EC2_METADATA_SERVICE_ENDPOINT, with and without trailing slashes */
-	env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://[fd00:ec2::254]");
+	mock_env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://[fd00:ec2::254]");
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
 	mock_reset(&meta_mock);
 	script_imds("ASIAIMDS", T0 + 21600);
 	CHECK(get());
 	check_imds_requests(0, "http://[fd00:ec2::254]");
-	env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1338/");
+	mock_env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1338/");
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
 	mock_reset(&meta_mock);
 	script_imds("ASIAIMDS", T0 + 21600);
 	CHECK(get());
 	check_imds_requests(0, "http://127.0.0.1:1338");
-	env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1338//");
+	mock_env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1338//");
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
 	mock_reset(&meta_mock);
 	script_imds("ASIAIMDS", T0 + 21600);
 	CHECK(get());
 	check_imds_requests(0, "http://127.0.0.1:1338");
-	env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL);
+	mock_env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL);
 
 	/* several roles listed: the first line names the instance role */
 	ddb_cred_state_clear(&st);
@@ -1277,22 +998,22 @@ test_imds(void)
 	mock_done(&meta_mock, __LINE__);
 
 	/* AWS_EC2_METADATA_DISABLED=true (any case) skips it; other values do not */
-	env_set("AWS_EC2_METADATA_DISABLED", "true");
+	mock_env_set("AWS_EC2_METADATA_DISABLED", "true");
 	CHECK(!imds_get());
 	CHECK(contains(err.message, "no AWS credentials found"));
 	CHECK(st.failed_source == DDB_CRED_NONE);
 	CHECK(meta_mock.nreq == 0);
-	env_set("AWS_EC2_METADATA_DISABLED", "TRUE");
+	mock_env_set("AWS_EC2_METADATA_DISABLED", "TRUE");
 	CHECK(!imds_get());
 	CHECK(meta_mock.nreq == 0);
-	env_set("AWS_EC2_METADATA_DISABLED", "false");
+	mock_env_set("AWS_EC2_METADATA_DISABLED", "false");
 	mock_reset(&meta_mock);
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
 	script_imds("ASIAIMDS", T0 + 3600);
 	CHECK(get());
 	CHECK(meta_mock.nreq == 3);
-	env_set("AWS_EC2_METADATA_DISABLED", NULL);
+	mock_env_set("AWS_EC2_METADATA_DISABLED", NULL);
 
 	/* errors at each step name the instance metadata service */
 	expect_imds_http_error(0, 401);
@@ -1342,7 +1063,7 @@ test_imds(void)
 
 	/* no response at all */
 	mock_reset(&meta_mock);
-	mock_fail(&meta_mock);
+	mock_fail(&meta_mock, DDB_AWS_ERR_CONNECT);
 	CHECK(!get());
 	CHECK(err.kind == DDB_AWS_ERR_CONNECT);
 	CHECK(contains(err.message, "instance metadata service (token): mock metadata: connection refused"));
@@ -1370,7 +1091,7 @@ test_failure_stops_chain(void)
 	/* a broken environment does not fall through to the instance role */
 	reset();
 	cfg.ambient = DDB_AMBIENT_ALL;
-	env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
+	mock_env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
 	script_imds("ASIAIMDS", T0 + 3600);
 	CHECK(!get());
 	CHECK(st.failed_source == DDB_CRED_ENVIRONMENT);
@@ -1379,9 +1100,9 @@ test_failure_stops_chain(void)
 	/* nor a web identity with a missing token file */
 	reset();
 	cfg.ambient = DDB_AMBIENT_ALL;
-	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/ddb_fdw/token");
-	env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
-	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds");
+	mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/ddb_fdw/token");
+	mock_env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds");
 	script_imds("ASIAIMDS", T0 + 3600);
 	CHECK(!get());
 	CHECK(st.failed_source == DDB_CRED_WEB_IDENTITY);
@@ -1391,8 +1112,8 @@ test_failure_stops_chain(void)
 	reset();
 	cfg.ambient = DDB_AMBIENT_ALL;
 	token_file = temp_file(WEB_TOKEN);
-	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
-	env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
+	mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
+	mock_env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
 	mock_reply(&sts_mock, 403, access_denied);
 	script_imds("ASIAIMDS", T0 + 3600);
 	CHECK(!get());
@@ -1404,18 +1125,18 @@ test_failure_stops_chain(void)
 	/* nor a container endpoint answering 500: no IMDS token request follows */
 	reset();
 	cfg.ambient = DDB_AMBIENT_ALL;
-	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds");
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds");
 	mock_reply(&meta_mock, 500, "oops");
 	script_imds("ASIAIMDS", T0 + 3600);
 	CHECK(!get());
 	CHECK(st.failed_source == DDB_CRED_CONTAINER);
 	CHECK(meta_mock.nreq == 1);
-	CHECK_STR(req_url(&meta_mock, 0), "http://127.0.0.1:51679/creds");
+	CHECK_STR(mock_url(&meta_mock, 0), "http://127.0.0.1:51679/creds");
 
 	/* nor a refused container URL */
 	reset();
 	cfg.ambient = DDB_AMBIENT_ALL;
-	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds");
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds");
 	script_imds("ASIAIMDS", T0 + 3600);
 	CHECK(!get());
 	CHECK(st.failed_source == DDB_CRED_CONTAINER);
@@ -1430,7 +1151,7 @@ test_failure_stops_chain(void)
 	CHECK(sts_mock.nreq == 0 && meta_mock.nreq == 0);
 
 	/* a canceled request stops the chain too, and keeps its kind */
-	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds");
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds");
 	ddb_http_client_set_abort_hook(meta_http, always_abort, NULL);
 	CHECK(!get());
 	CHECK(err.kind == DDB_AWS_ERR_ABORTED);
@@ -1440,7 +1161,7 @@ test_failure_stops_chain(void)
 	ddb_http_client_set_abort_hook(meta_http, NULL, NULL);
 
 	/* fixed: the failure marker is reset by the next success */
-	env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", NULL);
+	mock_env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", NULL);
 	cfg.role_arn = NULL;
 	CHECK(get());
 	CHECK(st.base_source == DDB_CRED_IMDS);
@@ -1483,18 +1204,18 @@ test_role(void)
 	CHECK(!st.assume_role_failed);
 	/* the request: signed with the base keys, at the injected time */
 	CHECK(sts_mock.nreq == 1 && meta_mock.nreq == 0);
-	CHECK_STR(req_method(&sts_mock, 0), "POST");
-	CHECK_STR(req_url(&sts_mock, 0), "https://sts.us-east-1.amazonaws.com/");
-	CHECK_STR(req_body(&sts_mock, 0),
+	CHECK_STR(mock_method(&sts_mock, 0), "POST");
+	CHECK_STR(mock_url(&sts_mock, 0), "https://sts.us-east-1.amazonaws.com/");
+	CHECK_STR(mock_body(&sts_mock, 0),
 			  "Action=AssumeRole&Version=2011-06-15&RoleArn=" ROLE_ARN_FORM
 			  "&RoleSessionName=pg_session&ExternalId=ext-id%3A1%2F%2B&DurationSeconds=900");
-	CHECK_STR(req_header(&sts_mock, 0, "X-Amz-Date"), "20231114T221320Z");
-	CHECK_STR(req_header(&sts_mock, 0, "X-Amz-Security-Token"), "base-token");
-	CHECK_STR(req_header(&sts_mock, 0, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
+	CHECK_STR(mock_header(&sts_mock, 0, "X-Amz-Date"), "20231114T221320Z");
+	CHECK_STR(mock_header(&sts_mock, 0, "X-Amz-Security-Token"), "base-token");
+	CHECK_STR(mock_header(&sts_mock, 0, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
 	snprintf(prefix, sizeof(prefix),
 			 "AWS4-HMAC-SHA256 Credential=AKIDBASE/20231114/us-east-1/sts/aws4_request, "
 			 "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature=");
-	CHECK(strncmp(req_header(&sts_mock, 0, "Authorization"), prefix, strlen(prefix)) == 0);
+	CHECK(strncmp(mock_header(&sts_mock, 0, "Authorization"), prefix, strlen(prefix)) == 0);
 	/* the signed AssumeRole too: at most 1 MiB, wiped */
 	CHECK(req_is_control(&sts_mock, 0, false));
 	mock_done(&sts_mock, __LINE__);
@@ -1511,11 +1232,11 @@ test_role(void)
 	cfg.region = "eu-central-1";
 	mock_reply_owned(&sts_mock, 200, sts_xml(false, "ASIAROLE", "s", "t", T0 + 3600));
 	CHECK(get());
-	CHECK_STR(req_url(&sts_mock, 0), "https://sts.eu-central-1.amazonaws.com/");
-	CHECK_STR(req_body(&sts_mock, 0),
+	CHECK_STR(mock_url(&sts_mock, 0), "https://sts.eu-central-1.amazonaws.com/");
+	CHECK_STR(mock_body(&sts_mock, 0),
 			  "Action=AssumeRole&Version=2011-06-15&RoleArn=" ROLE_ARN_FORM "&RoleSessionName=ddb_fdw");
-	CHECK(req_header(&sts_mock, 0, "X-Amz-Security-Token") == NULL);
-	CHECK(contains(req_header(&sts_mock, 0, "Authorization"),
+	CHECK(mock_header(&sts_mock, 0, "X-Amz-Security-Token") == NULL);
+	CHECK(contains(mock_header(&sts_mock, 0, "Authorization"),
 				   "Credential=AKIDBASE/20231114/eu-central-1/sts/aws4_request, "
 				   "SignedHeaders=content-type;host;x-amz-date, "));
 
@@ -1525,16 +1246,16 @@ test_role(void)
 	cfg.sts_endpoint = "https://sts.amazonaws.com";
 	mock_reply_owned(&sts_mock, 200, sts_xml(false, "ASIAROLE", "s", "t", T0 + 3600));
 	CHECK(get());
-	CHECK_STR(req_url(&sts_mock, 1), "https://sts.amazonaws.com/");
-	CHECK(contains(req_header(&sts_mock, 1, "Authorization"), "/20231114/us-east-1/sts/aws4_request"));
+	CHECK_STR(mock_url(&sts_mock, 1), "https://sts.amazonaws.com/");
+	CHECK(contains(mock_header(&sts_mock, 1, "Authorization"), "/20231114/us-east-1/sts/aws4_request"));
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
 	cfg.sts_endpoint = "http://127.0.0.1:4566/sts/";
 	mock_reply_owned(&sts_mock, 200, sts_xml(false, "ASIAROLE", "s", "t", T0 + 3600));
 	CHECK(get());
-	CHECK_STR(req_url(&sts_mock, 2), "http://127.0.0.1:4566/sts/");
-	CHECK_STR(req_header(&sts_mock, 2, "Host"), "127.0.0.1:4566");
-	CHECK(contains(req_header(&sts_mock, 2, "Authorization"), "/20231114/eu-central-1/sts/aws4_request"));
+	CHECK_STR(mock_url(&sts_mock, 2), "http://127.0.0.1:4566/sts/");
+	CHECK_STR(mock_header(&sts_mock, 2, "Host"), "127.0.0.1:4566");
+	CHECK(contains(mock_header(&sts_mock, 2, "Authorization"), "/20231114/eu-central-1/sts/aws4_request"));
 	mock_done(&sts_mock, __LINE__);
 
 	/* AccessDenied: assume_role_failed, no credentials handed out */
@@ -1561,7 +1282,7 @@ test_role(void)
 	/* a transport failure is an AssumeRole failure too */
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
-	mock_fail(&sts_mock);
+	mock_fail(&sts_mock, DDB_AWS_ERR_CONNECT);
 	CHECK(!get());
 	CHECK(st.assume_role_failed);
 	CHECK(err.kind == DDB_AWS_ERR_CONNECT);
@@ -1578,9 +1299,9 @@ test_role(void)
 	CHECK(st.base_source == DDB_CRED_IMDS);
 	CHECK_STR(out->access_key_id, "ASIAROLE");
 	CHECK(meta_mock.nreq == 3 && sts_mock.nreq == 1);
-	CHECK(contains(req_header(&sts_mock, 0, "Authorization"), "Credential=ASIAIMDS/20231114/us-east-1/sts/"));
-	CHECK_STR(req_header(&sts_mock, 0, "X-Amz-Security-Token"), "imds-token");
-	CHECK(contains(req_body(&sts_mock, 0), "&ExternalId=ext"));
+	CHECK(contains(mock_header(&sts_mock, 0, "Authorization"), "Credential=ASIAIMDS/20231114/us-east-1/sts/"));
+	CHECK_STR(mock_header(&sts_mock, 0, "X-Amz-Security-Token"), "imds-token");
+	CHECK(contains(mock_body(&sts_mock, 0), "&ExternalId=ext"));
 	mock_done(&meta_mock, __LINE__);
 	mock_done(&sts_mock, __LINE__);
 
@@ -1589,17 +1310,17 @@ test_role(void)
 	cfg.ambient = DDB_AMBIENT_ALL;
 	cfg.role_arn = ROLE_ARN;
 	token_file = temp_file(WEB_TOKEN);
-	env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
-	env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
+	mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
+	mock_env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
 	mock_reply_owned(&sts_mock, 200, sts_xml(true, "ASIAWEB", "web-secret", "web-token", T0 + 3600));
 	mock_reply_owned(&sts_mock, 200, sts_xml(false, "ASIAROLE", "role-secret", "role-token", T0 + 3600));
 	CHECK(get());
 	CHECK(sts_mock.nreq == 2 && meta_mock.nreq == 0);
-	CHECK(req_header(&sts_mock, 0, "Authorization") == NULL);
-	CHECK(contains(req_body(&sts_mock, 0), "Action=AssumeRoleWithWebIdentity&"));
-	CHECK(contains(req_header(&sts_mock, 1, "Authorization"), "Credential=ASIAWEB/"));
-	CHECK_STR(req_header(&sts_mock, 1, "X-Amz-Security-Token"), "web-token");
-	CHECK(contains(req_body(&sts_mock, 1), "Action=AssumeRole&"));
+	CHECK(mock_header(&sts_mock, 0, "Authorization") == NULL);
+	CHECK(contains(mock_body(&sts_mock, 0), "Action=AssumeRoleWithWebIdentity&"));
+	CHECK(contains(mock_header(&sts_mock, 1, "Authorization"), "Credential=ASIAWEB/"));
+	CHECK_STR(mock_header(&sts_mock, 1, "X-Amz-Security-Token"), "web-token");
+	CHECK(contains(mock_body(&sts_mock, 1), "Action=AssumeRole&"));
 	CHECK_STR(out->access_key_id, "ASIAROLE");
 	mock_done(&sts_mock, __LINE__);
 	remove_temp_file(token_file);
@@ -1645,7 +1366,7 @@ test_cache(void)
 	CHECK(out->expiration == exp + 3600);
 	CHECK(sts_mock.nreq == 2 && st.assume_role_calls == 2);
 	CHECK(st.base_resolutions == 1);
-	CHECK(contains(req_header(&sts_mock, 1, "Authorization"), "Credential=AKIDBASE/"));
+	CHECK(contains(mock_header(&sts_mock, 1, "Authorization"), "Credential=AKIDBASE/"));
 	/* the new ones are cached in turn */
 	mock_now = exp + 3600 - DDB_CRED_REFRESH_MARGIN - 1;
 	CHECK(get());
@@ -1701,7 +1422,7 @@ test_cache(void)
 	CHECK_STR(out->access_key_id, "ASIAROLE2");
 	CHECK(meta_mock.nreq == 3 && sts_mock.nreq == 2);
 	CHECK(st.base_resolutions == 1 && st.assume_role_calls == 2);
-	CHECK(contains(req_header(&sts_mock, 1, "Authorization"), "Credential=ASIAIMDS1/"));
+	CHECK(contains(mock_header(&sts_mock, 1, "Authorization"), "Credential=ASIAIMDS1/"));
 	/* both near expiry: IMDS again, then AssumeRole with the new base */
 	mock_now = T0 + 1500;
 	script_imds("ASIAIMDS2", T0 + 1500 + 21600);
@@ -1710,8 +1431,8 @@ test_cache(void)
 	CHECK_STR(out->access_key_id, "ASIAROLE3");
 	CHECK(meta_mock.nreq == 6 && sts_mock.nreq == 3);
 	CHECK(st.base_resolutions == 2 && st.assume_role_calls == 3);
-	CHECK(contains(req_header(&sts_mock, 2, "Authorization"), "Credential=ASIAIMDS2/"));
-	CHECK_STR(req_header(&sts_mock, 2, "X-Amz-Security-Token"), "imds-token");
+	CHECK(contains(mock_header(&sts_mock, 2, "Authorization"), "Credential=ASIAIMDS2/"));
+	CHECK_STR(mock_header(&sts_mock, 2, "X-Amz-Security-Token"), "imds-token");
 	/* and then quiet again */
 	mock_now = T0 + 1500 + 3600 - DDB_CRED_REFRESH_MARGIN - 1;
 	CHECK(get());
@@ -1814,24 +1535,6 @@ test_helpers(void)
 	CHECK_STR(ddb_cred_source_name(DDB_CRED_IMDS), "instance metadata");
 }
 
-/* True when s is well-formed UTF-8. */
-static bool
-valid_utf8(const char *s)
-{
-	const unsigned char *p = (const unsigned char *) s;
-	const unsigned char *end = p + strlen(s);
-
-	while (p < end)
-	{
-		int			n = *p < 0x80 ? 1 : ddb_utf8_sequence(p, end);
-
-		if (n == 0)
-			return false;
-		p += n;
-	}
-	return true;
-}
-
 /*
  * The source's name is put in front of the message: a long STS message of
  * multi-byte characters must not end up cut inside a character.
@@ -1849,8 +1552,8 @@ test_error_text_is_utf8(void)
 
 		reset();
 		cfg.ambient = DDB_AMBIENT_WEB_IDENTITY;
-		env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
-		env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
+		mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
+		mock_env_set("AWS_ROLE_ARN", WEB_ROLE_ARN);
 		ddb_buf_init(&b);
 		ddb_buf_append_str(&b, "<ErrorResponse><Error><Code>IDPRejectedClaim</Code><Message>");
 		if (parity)
@@ -1898,8 +1601,8 @@ test_clear(void)
 int
 main(void)
 {
-	sts_http = mock_client(&sts_mock);
-	meta_http = mock_client(&meta_mock);
+	sts_http = mock_client(&sts_mock, NULL);
+	meta_http = mock_client(&meta_mock, NULL);
 	host.getenv_fn = mock_getenv;
 	host.clock = mock_clock;
 	host.http = sts_http;

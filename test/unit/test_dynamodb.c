@@ -20,6 +20,7 @@
 
 #include "dynamodb.h"
 #include "json.h"
+#include "mock.h"
 #include "unit.h"
 
 UNIT_DEFINE_COUNTERS;
@@ -30,17 +31,6 @@ UNIT_DEFINE_COUNTERS;
  */
 
 
-
-/* An error struct full of junk, to see that parsers set what they own. */
-static void
-dirty_error(DdbAwsError *err)
-{
-	memset(err, 'x', sizeof(*err));
-	err->code[sizeof(err->code) - 1] = '\0';
-	err->message[sizeof(err->message) - 1] = '\0';
-	err->request_id[sizeof(err->request_id) - 1] = '\0';
-	err->kind = DDB_AWS_OK;
-}
 
 /* Builds a response as ddb_http_request would leave it. */
 static void
@@ -70,15 +60,6 @@ parse_error(long status, const char *body, const char *request_id,
 	ddb_dynamodb_parse_error(&resp, &err);
 	ddb_http_response_free(&resp);
 	return err;
-}
-
-static bool
-has_control_chars(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char) *s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
 }
 
 /* ----------------------------------------------------------------
@@ -279,24 +260,6 @@ test_parse_error(void)
 		CHECK(strlen(err.message) == sizeof(err.message) - 1);
 		ddb_buf_free(&b);
 	}
-}
-
-/* True when s is well-formed UTF-8. */
-static bool
-valid_utf8(const char *s)
-{
-	const unsigned char *p = (const unsigned char *) s;
-	const unsigned char *end = p + strlen(s);
-
-	while (p < end)
-	{
-		int			n = *p < 0x80 ? 1 : ddb_utf8_sequence(p, end);
-
-		if (n == 0)
-			return false;
-		p += n;
-	}
-	return true;
 }
 
 /*
@@ -1527,10 +1490,11 @@ test_error_helpers(void)
  */
 #define ERR_BODY(code) "{\"__type\":\"com.amazonaws.dynamodb.v20120810#" code "\",\"message\":\"m\"}"
 
+/* A script of answers (status 0: a connection reset) and the waits seen. */
 typedef struct RetryScript
 {
-	int			n;				/* answers scripted */
-	const long *status;			/* 0: a transport failure (reset) */
+	int			n;				/* answers scripted; the last one repeats */
+	const long *status;
 	const char *const *body;
 	const bool *bad_crc;		/* NULL: no x-amz-crc32 */
 	int			calls;
@@ -1538,41 +1502,6 @@ typedef struct RetryScript
 	int			nsleeps;
 	int			abort_at;		/* the sleep that is "canceled" (1-based), 0: none */
 } RetryScript;
-
-static bool
-retry_transport(void *arg, const char *method, const char *url,
-				const DdbHeader *headers, int nheaders, const void *body,
-				size_t body_len, DdbHttpResponse *resp, DdbAwsError *err)
-{
-	RetryScript *s = arg;
-	int			i = s->calls++;
-
-	(void) method;
-	(void) url;
-	(void) headers;
-	(void) nheaders;
-	(void) body;
-	(void) body_len;
-
-	if (i >= s->n)
-		i = s->n - 1;			/* the last answer repeats */
-	resp->status = 0;
-	resp->has_crc32 = false;
-	ddb_buf_reset(&resp->body);
-	if (s->status[i] == 0)
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_TRANSPORT, "connection reset by peer");
-		return false;
-	}
-	resp->status = s->status[i];
-	ddb_buf_append_str(&resp->body, s->body[i]);
-	if (s->bad_crc)
-	{
-		resp->has_crc32 = true;
-		resp->crc32 = ddb_crc32(0, s->body[i], strlen(s->body[i])) + (s->bad_crc[i] ? 1 : 0);
-	}
-	return true;
-}
 
 static bool
 retry_sleep(void *arg, long ms)
@@ -1589,23 +1518,31 @@ retry_sleep(void *arg, long ms)
 static bool
 retry_call(RetryScript *s, int max_retries, DdbAwsError *err, unsigned long *retries)
 {
+	Mock		m = {.name = "dynamodb", .repeat = true};
 	DdbHttpConfig cfg;
 	DdbHttpClient *http;
 	DdbAwsService svc;
 	DdbAwsCredentials creds;
 	DdbHttpResponse resp;
 	bool		ok;
+	int			i;
 
+	for (i = 0; i < s->n; i++)
+	{
+		if (s->status[i] == 0)
+			mock_fail(&m, DDB_AWS_ERR_TRANSPORT);
+		else
+			mock_reply_full(&m, s->status[i], s->body[i], NULL,
+							s->bad_crc == NULL ? MOCK_CRC_NONE :
+							s->bad_crc[i] ? MOCK_CRC_BAD : MOCK_CRC_GOOD);
+	}
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.transport = retry_transport;
-	cfg.transport_arg = s;
 	cfg.max_retries = max_retries;
 	cfg.retry_base_ms = 100;
 	cfg.retry_cap_ms = 1000;
 	cfg.sleep_hook = retry_sleep;
 	cfg.sleep_arg = s;
-	http = ddb_http_client_create(&cfg, err);
-	CHECK(http != NULL);
+	http = mock_client(&m, &cfg);
 	CHECK(ddb_aws_service_init(&svc, http, "http://127.0.0.1:9", "us-east-1", "dynamodb", err));
 	memset(&creds, 0, sizeof(creds));
 	creds.access_key_id = "AKIDEXAMPLE";
@@ -1613,9 +1550,11 @@ retry_call(RetryScript *s, int max_retries, DdbAwsError *err, unsigned long *ret
 	ddb_http_response_init(&resp);
 	ok = ddb_dynamodb_call(&svc, &creds, "Scan", "{}", 2, &resp, err);
 	*retries = ddb_http_client_retries(http);
+	s->calls = m.nreq;
 	ddb_http_response_free(&resp);
 	ddb_aws_service_free(&svc);
 	ddb_http_client_destroy(http);
+	mock_reset(&m);
 	return ok;
 }
 

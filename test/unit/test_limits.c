@@ -27,13 +27,13 @@
 #include "http.h"
 #include "server.h"
 #include "sts.h"
+#include "mock.h"
 #include "unit.h"
 
 UNIT_DEFINE_COUNTERS;
 
 /* a fixed "now": 2023-11-14T22:13:20Z, credentials expire an hour later */
-#define T0 ((time_t) 1700000000)
-#define T0_PLUS_1H "2023-11-14T23:13:20Z"
+#define T0_PLUS_1H UNIT_T0_PLUS_1H
 
 static Server srv;				/* DynamoDB, STS, IMDS or the container host */
 static Server proxy;			/* an HTTP proxy, for the proxy tests */
@@ -42,12 +42,6 @@ static char base_url[64];
 static const DdbAwsCredentials test_creds = {
 	"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL, 0
 };
-
-static time_t
-fixed_clock(void)
-{
-	return T0;
-}
 
 /* Retries without waiting: they are counted, not timed. */
 static bool
@@ -141,7 +135,7 @@ test_service_cap(void)
 		fprintf(stderr, "service: %s\n", err.message);
 		exit(2);
 	}
-	svc.clock = fixed_clock;
+	svc.clock = mock_clock;
 	ddb_http_response_init(&resp);
 
 	/* exactly the cap: fine, and the buffer is not twice its size */
@@ -190,7 +184,7 @@ test_service_cap(void)
 	ddb_http_client_destroy(c);
 	c = new_client(1000, 3, false);
 	ddb_aws_service_init(&svc, c, base_url, "us-east-1", "dynamodb", &err);
-	svc.clock = fixed_clock;
+	svc.clock = mock_clock;
 	server_reset(&srv);
 	push_n(big, 1001, true, 4);
 	CHECK(!ddb_dynamodb_call(&svc, &test_creds, "GetItem", "{}", 2, &resp, &err));
@@ -285,20 +279,6 @@ static const char creds_json[] =
 "{\"Code\":\"Success\",\"AccessKeyId\":\"ASIAMETA\",\"SecretAccessKey\":\"m-secret\","
 "\"Token\":\"m-token\",\"Expiration\":\"" T0_PLUS_1H "\"}";
 
-/* The environment of the credential tests: name=value pairs, NULL-ended. */
-static const char *const *mock_env;
-
-static const char *
-mock_getenv(const char *name)
-{
-	int			i;
-
-	for (i = 0; mock_env && mock_env[i]; i += 2)
-		if (strcmp(mock_env[i], name) == 0)
-			return mock_env[i + 1];
-	return NULL;
-}
-
 /* Resolves credentials from one ambient source with meta as its client. */
 static bool
 resolve(unsigned source, DdbHttpClient *meta, DdbAwsError *err,
@@ -314,7 +294,7 @@ resolve(unsigned source, DdbHttpClient *meta, DdbAwsError *err,
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&st, 0, sizeof(st));
 	host.getenv_fn = mock_getenv;
-	host.clock = fixed_clock;
+	host.clock = mock_clock;
 	host.metadata_http = meta;
 	cfg.ambient = source;
 	cfg.region = "us-east-1";
@@ -338,7 +318,7 @@ test_sts_cap(DdbHttpClient *c)
 	DdbAwsError err;
 
 	ddb_aws_service_init(&svc, c, base_url, "us-east-1", "sts", &err);
-	svc.clock = fixed_clock;
+	svc.clock = mock_clock;
 	memset(&req, 0, sizeof(req));
 	req.role_arn = "arn:aws:iam::123456789012:role/r";
 	req.session_name = "s";
@@ -377,7 +357,7 @@ test_imds_cap(DdbHttpClient *c)
 	DdbAwsError err;
 	char		akid[64];
 
-	mock_env = env;
+	mock_env_use(env);
 	/* token, role, credentials of exactly 1 MiB */
 	server_reset(&srv);
 	push_n("IMDS-TOKEN", 0, false, 1);
@@ -403,7 +383,7 @@ test_imds_cap(DdbHttpClient *c)
 	CHECK_MSG(err.kind == DDB_AWS_ERR_TOO_LARGE, err.message);
 	CHECK(server_nseen(&srv) == 1);
 
-	mock_env = NULL;
+	mock_env_clear();
 	server_reset(&srv);
 	free(json);
 	free(junk);
@@ -420,7 +400,7 @@ test_container_cap(DdbHttpClient *c)
 	char		akid[64];
 
 	snprintf(url, sizeof(url), "%screds", base_url);
-	mock_env = env;
+	mock_env_use(env);
 	server_reset(&srv);
 	push_n(json, cap, false, 1);
 	CHECK_MSG(resolve(DDB_AMBIENT_CONTAINER, c, &err, akid, sizeof(akid)), err.message);
@@ -432,7 +412,7 @@ test_container_cap(DdbHttpClient *c)
 	CHECK_MSG(err.kind == DDB_AWS_ERR_TOO_LARGE, err.message);
 	CHECK(server_nseen(&srv) == 1);
 
-	mock_env = NULL;
+	mock_env_clear();
 	server_reset(&srv);
 	free(json);
 }
@@ -449,44 +429,29 @@ test_control_caps(void)
 	ddb_http_client_destroy(c);
 }
 
-/* A test transport answering len bytes of 'x'. */
-static bool
-sized_transport(void *arg, const char *method, const char *url,
-				const DdbHeader *headers, int nheaders, const void *body,
-				size_t body_len, DdbHttpResponse *resp, DdbAwsError *err)
-{
-	size_t		len = *(size_t *) arg;
-	size_t		i;
-
-	(void) method, (void) url, (void) headers, (void) nheaders;
-	(void) body, (void) body_len, (void) err;
-	resp->status = 200;
-	for (i = 0; i < len; i++)
-		ddb_buf_append_char(&resp->body, 'x');
-	return true;
-}
-
 /* The caps hold for a replaced transport too (the credential tests' mocks). */
 static void
 test_transport_cap(void)
 {
-	DdbHttpConfig cfg;
-	DdbHttpClient *c;
+	Mock		m = {.name = "sized"};
+	DdbHttpClient *c = mock_client(&m, NULL);
 	DdbHttpResponse resp;
 	DdbAwsError err;
-	size_t		len;
+	const size_t len = DDB_HTTP_MAX_CONTROL_RESPONSE;
+	char	   *body = xmalloc(len + 2);
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.transport = sized_transport;
-	cfg.transport_arg = &len;
-	c = ddb_http_client_create(&cfg, &err);
+	/* len bytes of 'x', then one more */
+	memset(body, 'x', len);
+	body[len] = '\0';
+	mock_reply(&m, 200, body);
+	body[len] = 'x';
+	body[len + 1] = '\0';
+	mock_reply_owned(&m, 200, body);
 
 	ddb_http_response_init_secret(&resp);
 	CHECK(resp.max_bytes == DDB_HTTP_MAX_CONTROL_RESPONSE && resp.body.secret);
-	len = DDB_HTTP_MAX_CONTROL_RESPONSE;
 	CHECK(ddb_http_request(c, "GET", "http://127.0.0.1/", NULL, 0, NULL, 0, &resp, &err));
 	CHECK(resp.body.len == len);
-	len++;
 	CHECK(!ddb_http_request(c, "GET", "http://127.0.0.1/", NULL, 0, NULL, 0, &resp, &err));
 	CHECK(err.kind == DDB_AWS_ERR_TOO_LARGE);
 	CHECK(resp.body.data == NULL);
@@ -495,6 +460,8 @@ test_transport_cap(void)
 	CHECK(resp.max_bytes == DDB_HTTP_MAX_CONTROL_RESPONSE && resp.body.secret);
 	ddb_http_response_free(&resp);
 	ddb_http_client_destroy(c);
+	mock_done(&m, __LINE__);
+	mock_reset(&m);
 }
 
 /* ----------------------------------------------------------------
@@ -581,7 +548,7 @@ test_proxy(void)
 	CHECK(arrived(0, 1));
 
 	/* IMDS through a client without the flag: all three requests direct */
-	mock_env = imds_env;
+	mock_env_use(imds_env);
 	push_n("IMDS-TOKEN", 0, false, 1);
 	push_n("ec2-role\n", 0, false, 1);
 	push_n(creds_json, 0, false, 1);
@@ -590,12 +557,12 @@ test_proxy(void)
 	CHECK(arrived(3, 0));
 
 	/* the container endpoint likewise */
-	mock_env = ecs_env;
+	mock_env_use(ecs_env);
 	push_n(creds_json, 0, false, 1);
 	CHECK_MSG(resolve(DDB_AMBIENT_CONTAINER, plain, &err, akid, sizeof(akid)), err.message);
 	CHECK_STR(akid, "ASIAMETA");
 	CHECK(arrived(1, 0));
-	mock_env = NULL;
+	mock_env_clear();
 
 	unsetenv("http_proxy");
 	unsetenv("HTTPS_PROXY");

@@ -45,14 +45,14 @@
 #include "server.h"
 #include "sigv4.h"
 #include "sts.h"
+#include "mock.h"
 #include "unit.h"
 
 UNIT_DEFINE_COUNTERS;
 
 /* Every secret below carries this. */
 #define MARK "Zq7SeCrEtMaRkQ"
-#define T0 ((time_t) 1700000000)
-#define T0_PLUS_1H "2023-11-14T23:13:20Z"
+#define T0_PLUS_1H UNIT_T0_PLUS_1H
 
 /* ----------------------------------------------------------------
  * The detector
@@ -194,73 +194,26 @@ make_secrets(void)
 			 secret_key, long_token);
 }
 
-/* ----------------------------------------------------------------
- * A mock transport: answers from a queue of static strings, remembers
- * nothing (a copy of a secret would be freed by this file)
- * ----------------------------------------------------------------
- */
-typedef struct Mock
+/* Requests of m whose headers held MARK (a token or a signature's secret). */
+static int
+requests_with_mark(const Mock *m)
 {
-	const char *replies[8];
-	int			nreplies;
-	int			next;
-	int			with_token;		/* requests whose headers held MARK */
-} Mock;
-
-static bool
-mock_transport(void *arg, const char *method, const char *url,
-			   const DdbHeader *headers, int nheaders, const void *body,
-			   size_t body_len, DdbHttpResponse *resp, DdbAwsError *err)
-{
-	Mock	   *m = arg;
+	int			n = 0;
 	int			i;
+	int			k;
 
-	(void) method, (void) url, (void) body, (void) body_len;
-	for (i = 0; i < nheaders; i++)
-		if (strstr(headers[i].value, MARK) != NULL)
-		{
-			m->with_token++;
-			break;
-		}
-	if (m->next >= m->nreplies)
+	for (i = 0; mock_request(m, i) != NULL; i++)
 	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_CONNECT, "unscripted request");
-		return false;
+		const MockRequest *q = mock_request(m, i);
+
+		for (k = 0; k < q->nheaders; k++)
+			if (strstr(q->values[k], MARK) != NULL)
+			{
+				n++;
+				break;
+			}
 	}
-	resp->status = 200;
-	ddb_buf_append_str(&resp->body, m->replies[m->next++]);
-	return true;
-}
-
-static DdbHttpClient *
-mock_client(Mock *m)
-{
-	DdbHttpConfig cfg;
-	DdbAwsError err;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.transport = mock_transport;
-	cfg.transport_arg = m;
-	return ddb_http_client_create(&cfg, &err);
-}
-
-static const char *const *mock_env;
-
-static const char *
-mock_getenv(const char *name)
-{
-	int			i;
-
-	for (i = 0; mock_env && mock_env[i]; i += 2)
-		if (strcmp(mock_env[i], name) == 0)
-			return mock_env[i + 1];
-	return NULL;
-}
-
-static time_t
-fixed_clock(void)
-{
-	return T0;
+	return n;
 }
 
 /* ----------------------------------------------------------------
@@ -414,7 +367,7 @@ test_signed_request(void)
 	cfg.request_timeout_ms = 60000;
 	c = ddb_http_client_create(&cfg, &err);
 	ddb_aws_service_init(&svc, c, url, "us-east-1", "dynamodb", &err);
-	svc.clock = fixed_clock;
+	svc.clock = mock_clock;
 	ddb_http_response_init(&resp);
 
 	watch();
@@ -435,8 +388,8 @@ test_signed_request(void)
 static bool
 resolve(const DdbCredConfig *cfg, Mock *sts, Mock *meta, char akid[16])
 {
-	DdbHttpClient *sts_http = mock_client(sts);
-	DdbHttpClient *meta_http = mock_client(meta);
+	DdbHttpClient *sts_http = mock_client(sts, NULL);
+	DdbHttpClient *meta_http = mock_client(meta, NULL);
 	DdbCredHost host;
 	DdbCredState st;
 	const DdbAwsCredentials *out;
@@ -446,7 +399,7 @@ resolve(const DdbCredConfig *cfg, Mock *sts, Mock *meta, char akid[16])
 	memset(&host, 0, sizeof(host));
 	memset(&st, 0, sizeof(st));
 	host.getenv_fn = mock_getenv;
-	host.clock = fixed_clock;
+	host.clock = mock_clock;
 	host.http = sts_http;
 	host.metadata_http = meta_http;
 	ddb_aws_error_clear(&err);
@@ -470,24 +423,27 @@ test_sts(void)
 		"AWS_WEB_IDENTITY_TOKEN_FILE", web_token_path,
 		"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/web", NULL
 	};
-	Mock		sts = {{sts_web_reply, sts_role_reply}, 2, 0, 0};
-	Mock		meta = {{NULL}, 0, 0, 0};
+	Mock		sts = {.name = "sts"};
+	Mock		meta = {.name = "metadata"};
 	DdbCredConfig cfg;
 	char		akid[16];
 
+	mock_reply(&sts, 200, sts_web_reply);
+	mock_reply(&sts, 200, sts_role_reply);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ambient = DDB_AMBIENT_WEB_IDENTITY;
 	cfg.region = "us-east-1";
 	cfg.role_arn = "arn:aws:iam::123456789012:role/target";
-	mock_env = env;
+	mock_env_use(env);
 	watch();
 	CHECK(resolve(&cfg, &sts, &meta, akid));
 	CHECK(unwatch() == 0);
 	CHECK_STR(akid, "ASIAROLE");
 	CHECK(sts.next == 2);
 	/* the AssumeRole carried the web identity session's token */
-	CHECK(sts.with_token == 1);
-	mock_env = NULL;
+	CHECK(requests_with_mark(&sts) == 1);
+	mock_env_clear();
+	mock_reset(&sts);
 
 	/* a failure after the secrets arrived: a reply without Expiration */
 	{
@@ -497,25 +453,30 @@ test_sts(void)
 			"<SecretAccessKey>" MARK "</SecretAccessKey>"
 			"<SessionToken>" MARK "</SessionToken>"
 			"</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>";
-		Mock		bad = {{partial}, 1, 0, 0};
+		Mock		bad = {.name = "sts"};
 
-		mock_env = env;
+		mock_reply(&bad, 200, partial);
+		mock_env_use(env);
 		cfg.role_arn = NULL;
 		watch();
 		CHECK(!resolve(&cfg, &bad, &meta, akid));
 		CHECK(unwatch() == 0);
-		mock_env = NULL;
+		mock_env_clear();
+		mock_reset(&bad);
 	}
 }
 
 static void
 test_imds(void)
 {
-	Mock		sts = {{NULL}, 0, 0, 0};
-	Mock		meta = {{imds_token, "ec2-role\n", imds_reply}, 3, 0, 0};
+	Mock		sts = {.name = "sts"};
+	Mock		meta = {.name = "metadata"};
 	DdbCredConfig cfg;
 	char		akid[16];
 
+	mock_reply(&meta, 200, imds_token);
+	mock_reply(&meta, 200, "ec2-role\n");
+	mock_reply(&meta, 200, imds_reply);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ambient = DDB_AMBIENT_IMDS;
 	cfg.region = "us-east-1";
@@ -524,16 +485,21 @@ test_imds(void)
 	CHECK(unwatch() == 0);
 	CHECK_STR(akid, "ASIAMETA");
 	/* the role and the credentials requests carried the IMDS token */
-	CHECK(meta.with_token == 2);
+	CHECK(requests_with_mark(&meta) == 2);
+	mock_reset(&meta);
 
 	/* malformed credentials after the token: still nothing left behind */
 	{
 		static const char bad_json[] = "{\"SecretAccessKey\":\"" MARK "\\/x\",";
-		Mock		bad = {{imds_token, "ec2-role\n", bad_json}, 3, 0, 0};
+		Mock		bad = {.name = "metadata"};
 
+		mock_reply(&bad, 200, imds_token);
+		mock_reply(&bad, 200, "ec2-role\n");
+		mock_reply(&bad, 200, bad_json);
 		watch();
 		CHECK(!resolve(&cfg, &sts, &bad, akid));
 		CHECK(unwatch() == 0);
+		mock_reset(&bad);
 	}
 }
 
@@ -544,21 +510,23 @@ test_container(void)
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:51679/creds",
 		"AWS_CONTAINER_AUTHORIZATION_TOKEN", container_token, NULL
 	};
-	Mock		sts = {{NULL}, 0, 0, 0};
-	Mock		meta = {{imds_reply}, 1, 0, 0};
+	Mock		sts = {.name = "sts"};
+	Mock		meta = {.name = "metadata"};
 	DdbCredConfig cfg;
 	char		akid[16];
 
+	mock_reply(&meta, 200, imds_reply);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ambient = DDB_AMBIENT_CONTAINER;
 	cfg.region = "us-east-1";
-	mock_env = env;
+	mock_env_use(env);
 	watch();
 	CHECK(resolve(&cfg, &sts, &meta, akid));
 	CHECK(unwatch() == 0);
 	CHECK_STR(akid, "ASIAMETA");
-	CHECK(meta.with_token == 1);
-	mock_env = NULL;
+	CHECK(requests_with_mark(&meta) == 1);
+	mock_env_clear();
+	mock_reset(&meta);
 }
 
 int

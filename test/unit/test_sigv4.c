@@ -87,23 +87,6 @@ static int	cases_failed = 0;
  * ----------------------------------------------------------------
  */
 
-
-static char *
-xstrndup(const char *s, size_t len)
-{
-	char	   *p = xmalloc(len + 1);
-
-	memcpy(p, s, len);
-	p[len] = '\0';
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	return xstrndup(s, strlen(s));
-}
-
 static char *
 join_path(const char *a, const char *b)
 {

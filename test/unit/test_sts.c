@@ -22,6 +22,7 @@
 
 #include "service.h"
 #include "sts.h"
+#include "mock.h"
 #include "unit.h"
 
 UNIT_DEFINE_COUNTERS;
@@ -95,17 +96,6 @@ static const char sts_error[] =
  * Helpers
  * ----------------------------------------------------------------
  */
-
-/* An error struct full of junk, to see that the code sets what it owns. */
-static void
-dirty_error(DdbAwsError *err)
-{
-	memset(err, 'x', sizeof(*err));
-	err->code[sizeof(err->code) - 1] = '\0';
-	err->message[sizeof(err->message) - 1] = '\0';
-	err->request_id[sizeof(err->request_id) - 1] = '\0';
-	err->kind = DDB_AWS_OK;
-}
 
 static bool
 creds_empty(const DdbAwsCredentials *c)
@@ -670,15 +660,6 @@ parse_error_str(long status, const char *body, const char *request_id)
 	return parse_error(status, body, body ? strlen(body) : 0, request_id);
 }
 
-static bool
-has_control_chars(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char) *s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
 static void
 test_parse_error(void)
 {
@@ -853,115 +834,6 @@ test_form_encode(void)
  * AssumeRole through a mock transport
  * ----------------------------------------------------------------
  */
-#define MAX_HEADERS 16
-
-typedef struct MockRequest
-{
-	char	   *method;
-	char	   *url;
-	int			nheaders;
-	char	   *names[MAX_HEADERS];
-	char	   *values[MAX_HEADERS];
-	char	   *body;			/* NUL-terminated copy */
-	size_t		body_len;
-} MockRequest;
-
-typedef struct Mock
-{
-	/* the reply to the next request */
-	bool		fail;			/* transport failure instead of a reply */
-	long		status;
-	const char *body;
-	const char *request_id;
-	/* what arrived */
-	int			nrequests;
-	MockRequest last;
-} Mock;
-
-static char *
-xstrdup(const char *s)
-{
-	size_t		n = strlen(s);
-
-	return memcpy(xmalloc(n + 1), s, n + 1);
-}
-
-static void
-mock_request_free(MockRequest *r)
-{
-	int			i;
-
-	free(r->method);
-	free(r->url);
-	free(r->body);
-	for (i = 0; i < r->nheaders; i++)
-	{
-		free(r->names[i]);
-		free(r->values[i]);
-	}
-	memset(r, 0, sizeof(*r));
-}
-
-static bool
-mock_transport(void *arg, const char *method, const char *url,
-			   const DdbHeader *headers, int nheaders, const void *body,
-			   size_t body_len, DdbHttpResponse *resp, DdbAwsError *err)
-{
-	Mock	   *m = arg;
-	int			i;
-
-	mock_request_free(&m->last);
-	m->nrequests++;
-	m->last.method = xstrdup(method);
-	m->last.url = xstrdup(url);
-	for (i = 0; i < nheaders && i < MAX_HEADERS; i++)
-	{
-		m->last.names[i] = xstrdup(headers[i].name);
-		m->last.values[i] = xstrdup(headers[i].value);
-	}
-	m->last.nheaders = i;
-	m->last.body = xmalloc(body_len + 1);
-	if (body_len)
-		memcpy(m->last.body, body, body_len);
-	m->last.body[body_len] = '\0';
-	m->last.body_len = body_len;
-
-	if (m->fail)
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_CONNECT, "mock: could not connect");
-		return false;
-	}
-	resp->status = m->status;
-	/* like curl: an empty body never touches the buffer */
-	if (m->body && m->body[0])
-		ddb_buf_append_str(&resp->body, m->body);
-	if (m->request_id)
-		snprintf(resp->request_id, sizeof(resp->request_id), "%s", m->request_id);
-	return true;
-}
-
-/* Sets the reply to the next requests. */
-static void
-mock_answer(Mock *m, long status, const char *body, const char *request_id)
-{
-	m->status = status;
-	m->body = body;
-	m->request_id = request_id;
-}
-
-/* The value of the last request's header name, or NULL; repeated: "DUP". */
-static const char *
-mock_header(const Mock *m, const char *name)
-{
-	const char *found = NULL;
-	int			i;
-
-	for (i = 0; i < m->last.nheaders; i++)
-		if (strcasecmp(m->last.names[i], name) == 0)
-			found = found ? "DUP" : m->last.values[i];
-	return found;
-}
-
 static time_t
 clock_epoch(void)
 {
@@ -977,37 +849,17 @@ static DdbAwsCredentials ca_signer = {
 #define CA_BODY_HEAD "Action=AssumeRole&Version=2011-06-15" \
 	"&RoleArn=arn%3Aaws%3Aiam%3A%3A67895%3Arole%2Ftest_role&RoleSessionName=test_session"
 
-static DdbHttpClient *
-mock_client(Mock *m)
-{
-	DdbHttpConfig cfg;
-	DdbAwsError err;
-	DdbHttpClient *c;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.transport = mock_transport;
-	cfg.transport_arg = m;
-	c = ddb_http_client_create(&cfg, &err);
-	if (c == NULL)
-	{
-		fprintf(stderr, "could not create an HTTP client: %s\n", err.message);
-		exit(2);
-	}
-	return c;
-}
-
 static void
 test_assume_role_signed(void)
 {
-	Mock		m;
+	Mock		m = {.name = "sts"};
 	DdbHttpClient *http;
 	DdbAwsService svc;
 	DdbAssumeRole req;
 	DdbAwsCredentials out;
 	DdbAwsError err;
 
-	memset(&m, 0, sizeof(m));
-	http = mock_client(&m);
+	http = mock_client(&m, NULL);
 	CHECK(ddb_aws_service_init(&svc, http, "https://sts.amazonaws.com/", "us-east-1", "sts", &err));
 	svc.clock = clock_epoch;
 
@@ -1020,15 +872,15 @@ test_assume_role_signed(void)
 	mock_answer(&m, 200, ar_success, "c6104cbe-af31-11e0-8154-cbc7ccf896c7");
 	dirty_error(&err);
 	CHECK(ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
-	CHECK(m.nrequests == 1);
-	CHECK_STR(m.last.method, "POST");
-	CHECK_STR(m.last.url, "https://sts.amazonaws.com/");
-	CHECK_STR(m.last.body, CA_BODY_HEAD "&ExternalId=externalId123_%2B%3D%2C.%40%3A%5C%2F-&DurationSeconds=900");
-	CHECK_STR(mock_header(&m, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
-	CHECK_STR(mock_header(&m, "Host"), "sts.amazonaws.com");
-	CHECK_STR(mock_header(&m, "X-Amz-Date"), "19700101T000000Z");
-	CHECK_STR(mock_header(&m, "X-Amz-Security-Token"), "sessionToken123456789");
-	CHECK(mock_header(&m, "Content-Length") == NULL);	/* curl's job */
+	CHECK(m.nreq == 1);
+	CHECK_STR(mock_method(&m, -1), "POST");
+	CHECK_STR(mock_url(&m, -1), "https://sts.amazonaws.com/");
+	CHECK_STR(mock_body(&m, -1), CA_BODY_HEAD "&ExternalId=externalId123_%2B%3D%2C.%40%3A%5C%2F-&DurationSeconds=900");
+	CHECK_STR(mock_header(&m, -1, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
+	CHECK_STR(mock_header(&m, -1, "Host"), "sts.amazonaws.com");
+	CHECK_STR(mock_header(&m, -1, "X-Amz-Date"), "19700101T000000Z");
+	CHECK_STR(mock_header(&m, -1, "X-Amz-Security-Token"), "sessionToken123456789");
+	CHECK(mock_header(&m, -1, "Content-Length") == NULL);	/* curl's job */
 
 	/*
 	 * Computed once with botocore's SigV4Auth (add_auth on an AWSRequest
@@ -1037,7 +889,7 @@ test_assume_role_signed(void)
 	 * reproduces CA's 06e94185... and a4a164e0... signatures of 0.3 when fed
 	 * CA's body, Content-Type and Content-Length.
 	 */
-	CHECK_STR(mock_header(&m, "Authorization"),
+	CHECK_STR(mock_header(&m, -1, "Authorization"),
 			  "AWS4-HMAC-SHA256 Credential=accessKey12345/19700101/us-east-1/sts/aws4_request, "
 			  "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, "
 			  "Signature=488f3531cd3b1c8963515080ff920b3f0a1200714b3a5fcbec8a7b70c219ad6d");
@@ -1050,8 +902,8 @@ test_assume_role_signed(void)
 	/* CA's direct-config request: no ExternalId (same botocore method) */
 	req.external_id = NULL;
 	CHECK(ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
-	CHECK_STR(m.last.body, CA_BODY_HEAD "&DurationSeconds=900");
-	CHECK_STR(mock_header(&m, "Authorization"),
+	CHECK_STR(mock_body(&m, -1), CA_BODY_HEAD "&DurationSeconds=900");
+	CHECK_STR(mock_header(&m, -1, "Authorization"),
 			  "AWS4-HMAC-SHA256 Credential=accessKey12345/19700101/us-east-1/sts/aws4_request, "
 			  "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, "
 			  "Signature=5699065179f441005aa7da941f5494f85d776d5cb15cad9b682bc3f0dcf09806");
@@ -1060,7 +912,7 @@ test_assume_role_signed(void)
 	/* STS's default duration: no DurationSeconds at all */
 	req.duration = 0;
 	CHECK(ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
-	CHECK_STR(m.last.body, CA_BODY_HEAD);
+	CHECK_STR(mock_body(&m, -1), CA_BODY_HEAD);
 	ddb_aws_credentials_clear(&out);
 
 	/* long-term signer keys: no token header, not signed */
@@ -1072,8 +924,8 @@ test_assume_role_signed(void)
 		const char *auth;
 
 		CHECK(ddb_sts_assume_role(&svc, &plain, &req, &out, &err));
-		CHECK(mock_header(&m, "X-Amz-Security-Token") == NULL);
-		auth = mock_header(&m, "Authorization");
+		CHECK(mock_header(&m, -1, "X-Amz-Security-Token") == NULL);
+		auth = mock_header(&m, -1, "Authorization");
 		CHECK(auth != NULL && strncmp(auth, prefix, sizeof(prefix) - 1) == 0 &&
 			  strlen(auth) == sizeof(prefix) - 1 + 64);
 		ddb_aws_credentials_clear(&out);
@@ -1084,38 +936,37 @@ test_assume_role_signed(void)
 	CHECK(ddb_aws_service_init(&svc, http, "https://sts.us-west-2.amazonaws.com", "us-west-2", "sts", &err));
 	svc.clock = clock_epoch;
 	CHECK(ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
-	CHECK_STR(m.last.url, "https://sts.us-west-2.amazonaws.com/");
-	CHECK_STR(mock_header(&m, "Host"), "sts.us-west-2.amazonaws.com");
-	CHECK(strstr(mock_header(&m, "Authorization"),
+	CHECK_STR(mock_url(&m, -1), "https://sts.us-west-2.amazonaws.com/");
+	CHECK_STR(mock_header(&m, -1, "Host"), "sts.us-west-2.amazonaws.com");
+	CHECK(strstr(mock_header(&m, -1, "Authorization"),
 				 "Credential=accessKey12345/19700101/us-west-2/sts/aws4_request") != NULL);
 	ddb_aws_credentials_clear(&out);
 
 	/* no signer: refused before anything is sent */
-	m.nrequests = 0;
+	mock_reset(&m);
 	memset(&out, 'j', sizeof(out));
 	dirty_error(&err);
 	CHECK(!ddb_sts_assume_role(&svc, NULL, &req, &out, &err));
 	CHECK(err.kind == DDB_AWS_ERR_INVALID);
-	CHECK(m.nrequests == 0);
+	CHECK(m.nreq == 0);
 	CHECK(creds_empty(&out));
 
 	ddb_aws_service_free(&svc);
-	mock_request_free(&m.last);
+	mock_reset(&m);
 	ddb_http_client_destroy(http);
 }
 
 static void
 test_assume_role_web_identity(void)
 {
-	Mock		m;
+	Mock		m = {.name = "sts"};
 	DdbHttpClient *http;
 	DdbAwsService svc;
 	DdbAssumeRole req;
 	DdbAwsCredentials out;
 	DdbAwsError err;
 
-	memset(&m, 0, sizeof(m));
-	http = mock_client(&m);
+	http = mock_client(&m, NULL);
 	CHECK(ddb_aws_service_init(&svc, http, "https://sts.us-east-1.amazonaws.com/", "us-east-1",
 							   "sts", &err));
 	svc.clock = clock_epoch;
@@ -1130,18 +981,18 @@ test_assume_role_web_identity(void)
 	dirty_error(&err);
 	/* a signer given by mistake is not used either */
 	CHECK(ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
-	CHECK(m.nrequests == 1);
-	CHECK_STR(m.last.method, "POST");
-	CHECK_STR(m.last.url, "https://sts.us-east-1.amazonaws.com/");
-	CHECK_STR(m.last.body,
+	CHECK(m.nreq == 1);
+	CHECK_STR(mock_method(&m, -1), "POST");
+	CHECK_STR(mock_url(&m, -1), "https://sts.us-east-1.amazonaws.com/");
+	CHECK_STR(mock_body(&m, -1),
 			  "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
 			  "&RoleArn=arn%3Aaws%3Aiam%3A%3A1234567890%3Arole%2Ftest-arn"
 			  "&RoleSessionName=9876543210&WebIdentityToken=my-test-token-contents-123-abc-xyz");
-	CHECK(mock_header(&m, "Authorization") == NULL);
-	CHECK(mock_header(&m, "X-Amz-Security-Token") == NULL);
-	CHECK(mock_header(&m, "X-Amz-Date") == NULL);
-	CHECK_STR(mock_header(&m, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
-	CHECK_STR(mock_header(&m, "Host"), "sts.us-east-1.amazonaws.com");
+	CHECK(mock_header(&m, -1, "Authorization") == NULL);
+	CHECK(mock_header(&m, -1, "X-Amz-Security-Token") == NULL);
+	CHECK(mock_header(&m, -1, "X-Amz-Date") == NULL);
+	CHECK_STR(mock_header(&m, -1, "Content-Type"), "application/x-www-form-urlencoded; charset=utf-8");
+	CHECK_STR(mock_header(&m, -1, "Host"), "sts.us-east-1.amazonaws.com");
 	CHECK_STR(out.access_key_id, WI_AKID);
 	CHECK_STR(out.secret_access_key, AR_SECRET);
 	CHECK_STR(out.session_token, WI_TOKEN);
@@ -1152,7 +1003,7 @@ test_assume_role_web_identity(void)
 	req.duration = 3600;
 	req.web_identity_token = "eyJ.a+b/c=";
 	CHECK(ddb_sts_assume_role(&svc, NULL, &req, &out, &err));
-	CHECK_STR(m.last.body,
+	CHECK_STR(mock_body(&m, -1),
 			  "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
 			  "&RoleArn=arn%3Aaws%3Aiam%3A%3A1234567890%3Arole%2Ftest-arn"
 			  "&RoleSessionName=9876543210&DurationSeconds=3600&WebIdentityToken=eyJ.a%2Bb%2Fc%3D");
@@ -1174,22 +1025,21 @@ test_assume_role_web_identity(void)
 	CHECK(creds_empty(&out));
 
 	ddb_aws_service_free(&svc);
-	mock_request_free(&m.last);
+	mock_reset(&m);
 	ddb_http_client_destroy(http);
 }
 
 static void
 test_assume_role_failures(void)
 {
-	Mock		m;
+	Mock		m = {.name = "sts"};
 	DdbHttpClient *http;
 	DdbAwsService svc;
 	DdbAssumeRole req;
 	DdbAwsCredentials out;
 	DdbAwsError err;
 
-	memset(&m, 0, sizeof(m));
-	http = mock_client(&m);
+	http = mock_client(&m, NULL);
 	CHECK(ddb_aws_service_init(&svc, http, "https://sts.amazonaws.com/", "us-east-1", "sts", &err));
 	svc.clock = clock_epoch;
 	memset(&req, 0, sizeof(req));
@@ -1239,20 +1089,20 @@ test_assume_role_failures(void)
 	CHECK(err.kind == DDB_AWS_ERR_MALFORMED);
 
 	/* no response at all: the transport's error comes through unchanged */
-	m.fail = true;
-	m.nrequests = 0;
+	mock_reset(&m);
+	mock_fail(&m, DDB_AWS_ERR_CONNECT);
 	dirty_error(&err);
 	CHECK(!ddb_sts_assume_role(&svc, &ca_signer, &req, &out, &err));
-	CHECK(m.nrequests == 1);
+	CHECK(m.nreq == 1);
 	CHECK(err.kind == DDB_AWS_ERR_CONNECT);
-	CHECK_STR(err.message, "mock: could not connect");
+	CHECK_STR(err.message, "mock sts: connection refused");
 	CHECK(creds_empty(&out));
 	req.web_identity_token = "tok";
 	CHECK(!ddb_sts_assume_role(&svc, NULL, &req, &out, &err));
 	CHECK(err.kind == DDB_AWS_ERR_CONNECT);
 
 	ddb_aws_service_free(&svc);
-	mock_request_free(&m.last);
+	mock_reset(&m);
 	ddb_http_client_destroy(http);
 }
 

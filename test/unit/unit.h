@@ -4,7 +4,9 @@
  *		A minimal harness for the C unit tests of the AWS layer.
  *
  * Each test program counts checks and failures and exits non-zero when any
- * check failed.  No PostgreSQL headers, no network beyond loopback.
+ * check failed.  No PostgreSQL headers, no network beyond loopback.  The
+ * helpers every program may need are here too; the mock network,
+ * environment and clock are in mock.h.
  *
  * IDENTIFICATION
  *		test/unit/unit.h
@@ -17,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "aws.h"
 
 extern int	unit_checks;
 extern int	unit_failures;
@@ -79,6 +84,55 @@ exact_copy(const char *s, size_t len)
 	if (len > 0)
 		memcpy(p, s, len);
 	return p;
+}
+
+/* A malloc'd copy of the first len bytes of s, NUL-terminated. */
+static inline char *
+xstrndup(const char *s, size_t len)
+{
+	char	   *p = xmalloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+static inline char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+/* a fixed "now" of the tests: 2023-11-14T22:13:20Z, and an hour later */
+#define UNIT_T0 ((time_t) 1700000000)
+#define UNIT_T0_PLUS_1H "2023-11-14T23:13:20Z"
+
+/* An error struct full of junk, to see that the code sets what it owns. */
+static inline void
+dirty_error(DdbAwsError *err)
+{
+	memset(err, 'x', sizeof(*err));
+	err->code[sizeof(err->code) - 1] = '\0';
+	err->message[sizeof(err->message) - 1] = '\0';
+	err->request_id[sizeof(err->request_id) - 1] = '\0';
+	err->kind = DDB_AWS_OK;
+}
+
+/* Whether s holds a control character (error text must not). */
+static inline bool
+has_control_chars(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char) *s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* Whether s is well-formed UTF-8 (the AWS layer's own definition). */
+static inline bool
+valid_utf8(const char *s)
+{
+	return ddb_utf8_valid(s, strlen(s));
 }
 
 static inline int
