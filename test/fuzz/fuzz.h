@@ -71,24 +71,6 @@ fuzz_inside(const void *p, size_t len, const void *start, size_t size)
 	return a >= s && a - s <= size && len <= size - (a - s);
 }
 
-/* Whether len bytes at s are well-formed UTF-8 (NUL bytes allowed). */
-static inline bool
-fuzz_valid_utf8(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *) s;
-	const unsigned char *end = p + len;
-
-	while (p < end)
-	{
-		int			n = *p < 0x80 ? 1 : ddb_utf8_sequence(p, end);
-
-		if (n == 0)
-			return false;
-		p += n;
-	}
-	return true;
-}
-
 /*
  * Error text ends up in PostgreSQL messages and log lines (see
  * test_error_text_is_utf8 and the control-character checks in the unit
@@ -103,7 +85,7 @@ fuzz_check_text(const char *s, size_t size, const char *what)
 
 	if (nul == NULL)
 		fuzz_fail(what);
-	if (!fuzz_valid_utf8(s, (size_t) (nul - s)))
+	if (!ddb_utf8_valid(s, (size_t) (nul - s)))
 		fuzz_fail(what);
 	for (i = 0; s + i < nul; i++)
 		if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)

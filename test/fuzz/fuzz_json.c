@@ -58,7 +58,7 @@ static void
 check_string(const DdbJsonStr *s)
 {
 	fuzz_touch(s->ptr, s->len);
-	FUZZ_ASSERT(fuzz_valid_utf8(s->ptr, s->len));
+	FUZZ_ASSERT(ddb_utf8_valid(s->ptr, s->len));
 	FUZZ_ASSERT(s->has_nul == (memchr(s->ptr, '\0', s->len) != NULL));
 }
 
