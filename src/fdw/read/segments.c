@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * segments.c
- *		Segmented parallel scans run by background workers.
+ *		Segmented parallel scans run by background workers: the leader.
+ *		(The workers are worker.c.)
  *
  * A full scan of T segments launches up to N dynamic background workers
  * ("ddb_fdw segment worker").  They share one dynamic shared memory segment
@@ -31,18 +32,18 @@
  * owns everything: deleting it, also during an abort, stops the workers and
  * detaches the segment, so none outlives its scan.
  *
- * Workers read the foreign table's definition from their own catalog
- * snapshot.  A leader that altered the table or its server in its
- * uncommitted transaction sees another one: it then scans alone.  As a
- * safety net both sides hash what they use, and a worker that sees a
- * different definition refuses to run.
+ * Workers take the foreign table's definition (the table mapping) from the
+ * segment, as the leader planned it, also when the leader's transaction
+ * altered the table; they read no catalog definition.  Only a column type
+ * created in the leader's uncommitted transaction, which their snapshot
+ * cannot see, makes the leader scan alone.
  *
  * IDENTIFICATION
  *		src/fdw/read/segments.c
  *
  *-------------------------------------------------------------------------
  */
-#include "ddb_fdw.h"
+#include "segments_int.h"
 
 #include <signal.h>
 
@@ -76,85 +77,17 @@
 
 #include "compat.h"
 #include "scanner.h"
-#include "segments.h"
+
 
 /* GUCs */
 int			ddb_max_workers_per_scan = 4;
 int			ddb_max_segments = 64;
-
-#define PAR_MAGIC			0x64646273	/* "ddbs" */
-#define KEY_SHARED			1
-#define KEY_NEEDED			2
-#define KEY_SEGMENTS		3
-#define KEY_START_KEYS		4
-#define KEY_SETTINGS		5
-#define KEY_TUPLE_QUEUES	6
-#define KEY_ERROR_QUEUES	7
-#define KEY_REQUEST			8
-#define KEY_MAPPING			9
-
-#define TUPLE_QUEUE_SIZE	(1024 * 1024)
-#define ERROR_QUEUE_SIZE	16384
-
-/* room for credentials in the segment */
-#define MAX_ACCESS_KEY_ID	256
-#define MAX_SECRET_KEY		256
-#define MAX_SESSION_TOKEN	16384
-
-/* how often the leader checks whether its credentials were refreshed */
-#define CREDENTIAL_CHECK_MS 1000
-
-/* messages on a tuple queue: a MAXALIGN'd header, then the payload */
-#define MSG_HEADER_SIZE		MAXALIGN(1)
-#define MSG_TUPLE			'T'
-#define MSG_PAGE			'P'
-#define MSG_DONE			'X'
 
 /* Settings that change how a value is read; the leader's apply. */
 static const char *const reading_settings[] = {
 	"DateStyle", "IntervalStyle", "TimeZone", "xmloption", "lc_monetary",
 	"search_path", NULL
 };
-
-typedef struct ParShared
-{
-	Oid			database;
-	Oid			auth_user;		/* the leader's authenticated user */
-	Oid			current_user;	/* and its current user ... */
-	int			sec_context;	/* ... and security context */
-	Oid			relid;
-	Size		mapping_len;	/* the serialized mapping (KEY_MAPPING) */
-	int			total_segments;
-	int			nworkers;
-	pg_atomic_uint32 next_segment;
-	pg_atomic_uint32 stopping;
-	pg_atomic_uint64 rate_next_free;	/* the read-rate limit, shared */
-
-	/* credentials: the leader writes, workers copy, under the mutex */
-	slock_t		mutex;
-	uint32		cred_generation;
-	char		access_key_id[MAX_ACCESS_KEY_ID];
-	char		secret_access_key[MAX_SECRET_KEY];
-	char		session_token[MAX_SESSION_TOKEN];	/* "" for none */
-} ParShared;
-
-typedef struct ParSegment
-{
-	bool		done;
-	Size		key_offset;		/* into the start key area */
-	Size		key_len;		/* 0: from the beginning */
-} ParSegment;
-
-/* A page marker on a tuple queue (after the header; the key follows). */
-typedef struct ParPageMarker
-{
-	int32		segment;
-	int32		nitems;
-	int64		scanned;
-	double		capacity;
-	int32		retries;
-	int32		key_len;		/* -1: the segment is done */
-} ParPageMarker;
 
 struct DdbParallelScan
 {
@@ -228,8 +161,8 @@ types_created_here(const DdbTableMapping *m)
 }
 
 /* PG15 can postpone waking the receiver until a message says so. */
-static shm_mq_result
-send_message(shm_mq_handle *mqh, char kind, const void *payload, Size len,
+shm_mq_result
+ddb_par_send_message(shm_mq_handle *mqh, char kind, const void *payload, Size len,
 			 const void *extra, Size extra_len, bool flush)
 {
 	char		header[MSG_HEADER_SIZE];
@@ -370,6 +303,113 @@ serialize_settings(Size *len)
 	return buf.data;
 }
 
+/* Copies len bytes into a new chunk of the segment under key. */
+static void *
+put_chunk(shm_toc *toc, uint64 key, const void *data, Size len)
+{
+	void	   *chunk = shm_toc_allocate(toc, Max(len, 1));
+
+	if (len > 0)
+		memcpy(chunk, data, len);
+	shm_toc_insert(toc, key, chunk);
+	return chunk;
+}
+
+/* The segments (done, and where each continues) and their start keys. */
+static void
+put_segments(shm_toc *toc, int total_segments, const DdbSegmentStart *starts,
+			 Size keys_len)
+{
+	ParSegment *segs = shm_toc_allocate(toc, sizeof(ParSegment) * total_segments);
+	char	   *keys = shm_toc_allocate(toc, Max(keys_len, 1));
+	Size		used = 0;
+	int			i;
+
+	for (i = 0; i < total_segments; i++)
+	{
+		segs[i].done = starts && starts[i].done;
+		segs[i].key_offset = used;
+		segs[i].key_len = 0;
+		if (starts && !starts[i].done && starts[i].start_key)
+		{
+			segs[i].key_len = strlen(starts[i].start_key);
+			memcpy(keys + used, starts[i].start_key, segs[i].key_len);
+			used += segs[i].key_len;
+		}
+	}
+	shm_toc_insert(toc, KEY_SEGMENTS, segs);
+	shm_toc_insert(toc, KEY_START_KEYS, keys);
+}
+
+/* The header: who the leader is, the counters, the credentials. */
+static ParShared *
+put_shared(shm_toc *toc, const DdbTableMapping *m, Size map_len,
+		   int total_segments, int nworkers)
+{
+	ParShared  *shared = shm_toc_allocate(toc, sizeof(ParShared));
+
+	memset(shared, 0, sizeof(ParShared));
+	shared->database = MyDatabaseId;
+	shared->auth_user = GetAuthenticatedUserId();
+	GetUserIdAndSecContext(&shared->current_user, &shared->sec_context);
+	shared->relid = m->relid;
+	shared->mapping_len = map_len;
+	shared->total_segments = total_segments;
+	shared->nworkers = nworkers;
+	pg_atomic_init_u32(&shared->next_segment, 0);
+	pg_atomic_init_u32(&shared->stopping, 0);
+	ddb_rate_limit_init_shared(&shared->rate_next_free);
+	SpinLockInit(&shared->mutex);
+	shm_toc_insert(toc, KEY_SHARED, shared);
+	return shared;
+}
+
+/* Starts up to nworkers workers on their queues; p->nworkers says how many. */
+static void
+launch_workers(DdbParallelScan *p, shm_toc *toc, int nworkers)
+{
+	char	   *tq_base = shm_toc_allocate(toc, mul_size(TUPLE_QUEUE_SIZE, nworkers));
+	char	   *eq_base = shm_toc_allocate(toc, mul_size(ERROR_QUEUE_SIZE, nworkers));
+	int			i;
+
+	shm_toc_insert(toc, KEY_TUPLE_QUEUES, tq_base);
+	shm_toc_insert(toc, KEY_ERROR_QUEUES, eq_base);
+	for (i = 0; i < nworkers; i++)
+	{
+		BackgroundWorker worker;
+		shm_mq	   *tq;
+		shm_mq	   *eq;
+
+		tq = shm_mq_create(tq_base + (Size) i * TUPLE_QUEUE_SIZE, TUPLE_QUEUE_SIZE);
+		eq = shm_mq_create(eq_base + (Size) i * ERROR_QUEUE_SIZE, ERROR_QUEUE_SIZE);
+		shm_mq_set_receiver(tq, MyProc);
+		shm_mq_set_receiver(eq, MyProc);
+
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+			BGWORKER_BACKEND_DATABASE_CONNECTION;
+		worker.bgw_start_time = BgWorkerStart_ConsistentState;
+		worker.bgw_restart_time = BGW_NEVER_RESTART;
+		snprintf(worker.bgw_library_name, BGW_MAXLEN, "ddb_fdw");
+		snprintf(worker.bgw_function_name, BGW_MAXLEN, "ddb_segment_worker_main");
+		snprintf(worker.bgw_type, BGW_MAXLEN, "ddb_fdw segment worker");
+		snprintf(worker.bgw_name, BGW_MAXLEN,
+				 "ddb_fdw segment worker %d for PID %d", i + 1, MyProcPid);
+		worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(p->seg));
+		worker.bgw_notify_pid = MyProcPid;
+		memcpy(worker.bgw_extra, &i, sizeof(int));
+		if (!RegisterDynamicBackgroundWorker(&worker, &p->handles[i]))
+			break;				/* no free slot: make do with fewer */
+		p->tuple_queues[i] = shm_mq_attach(tq, p->seg, p->handles[i]);
+		p->error_queues[i] = shm_mq_attach(eq, p->seg, p->handles[i]);
+		p->nworkers++;
+	}
+}
+
+/*
+ * Starts a segmented scan of the foreign table of m by up to nworkers
+ * workers (see segments.h); NULL when it must run in the leader.
+ */
 DdbParallelScan *
 ddb_parallel_begin(const DdbTableMapping *m, const bool *needed, DdbConnection *conn,
 				   int total_segments, int nworkers,
@@ -386,13 +426,8 @@ ddb_parallel_begin(const DdbTableMapping *m, const bool *needed, DdbConnection *
 	Size		settings_len;
 	char	   *settings;
 	StringInfoData reqbuf;
-	int			natts = m->natts;
 	Size		map_len = ddb_mapping_serialized_size(m);
-	ParShared  *shared;
-	ParSegment *segs;
-	char	   *keys;
-	char	   *tq_base;
-	char	   *eq_base;
+	char	   *map_bytes;
 	int			i;
 
 	Assert(total_segments > 0 && nworkers > 0);
@@ -434,10 +469,13 @@ ddb_parallel_begin(const DdbTableMapping *m, const bool *needed, DdbConnection *
 	}
 	else
 		appendBinaryStringInfo(&reqbuf, "\0\0\0", 3);
+	/* the definition workers read: never the catalog's */
+	map_bytes = palloc(map_len);
+	ddb_mapping_serialize(m, map_bytes, map_len);
 
 	shm_toc_initialize_estimator(&e);
 	shm_toc_estimate_chunk(&e, sizeof(ParShared));
-	shm_toc_estimate_chunk(&e, sizeof(bool) * Max(natts, 1));
+	shm_toc_estimate_chunk(&e, sizeof(bool) * Max(m->natts, 1));
 	shm_toc_estimate_chunk(&e, sizeof(ParSegment) * total_segments);
 	shm_toc_estimate_chunk(&e, Max(keys_len, 1));
 	shm_toc_estimate_chunk(&e, settings_len);
@@ -457,98 +495,16 @@ ddb_parallel_begin(const DdbTableMapping *m, const bool *needed, DdbConnection *
 
 	toc = shm_toc_create(PAR_MAGIC, dsm_segment_address(p->seg),
 						 dsm_segment_map_length(p->seg));
-	shared = shm_toc_allocate(toc, sizeof(ParShared));
-	memset(shared, 0, sizeof(ParShared));
-	shared->database = MyDatabaseId;
-	shared->auth_user = GetAuthenticatedUserId();
-	GetUserIdAndSecContext(&shared->current_user, &shared->sec_context);
-	shared->relid = m->relid;
-	shared->mapping_len = map_len;
-	shared->total_segments = total_segments;
-	shared->nworkers = nworkers;
-	pg_atomic_init_u32(&shared->next_segment, 0);
-	pg_atomic_init_u32(&shared->stopping, 0);
-	ddb_rate_limit_init_shared(&shared->rate_next_free);
-	SpinLockInit(&shared->mutex);
-	shm_toc_insert(toc, KEY_SHARED, shared);
-	p->shared = shared;
-	publish_credentials(shared, ddb_connection_credentials(conn));
+	p->shared = put_shared(toc, m, map_len, total_segments, nworkers);
+	publish_credentials(p->shared, ddb_connection_credentials(conn));
 	p->last_cred_check = GetCurrentTimestamp();
-
-	{
-		bool	   *n = shm_toc_allocate(toc, sizeof(bool) * Max(natts, 1));
-
-		memcpy(n, needed, sizeof(bool) * natts);
-		shm_toc_insert(toc, KEY_NEEDED, n);
-	}
-
-	segs = shm_toc_allocate(toc, sizeof(ParSegment) * total_segments);
-	keys = shm_toc_allocate(toc, Max(keys_len, 1));
-	keys_len = 0;
-	for (i = 0; i < total_segments; i++)
-	{
-		segs[i].done = starts && starts[i].done;
-		segs[i].key_offset = keys_len;
-		segs[i].key_len = 0;
-		if (starts && !starts[i].done && starts[i].start_key)
-		{
-			segs[i].key_len = strlen(starts[i].start_key);
-			memcpy(keys + keys_len, starts[i].start_key, segs[i].key_len);
-			keys_len += segs[i].key_len;
-		}
-	}
-	shm_toc_insert(toc, KEY_SEGMENTS, segs);
-	shm_toc_insert(toc, KEY_START_KEYS, keys);
-	{
-		char	   *s = shm_toc_allocate(toc, settings_len);
-
-		memcpy(s, settings, settings_len);
-		shm_toc_insert(toc, KEY_SETTINGS, s);
-		s = shm_toc_allocate(toc, reqbuf.len);
-		memcpy(s, reqbuf.data, reqbuf.len);
-		shm_toc_insert(toc, KEY_REQUEST, s);
-		/* the definition workers read: never the catalog's */
-		s = shm_toc_allocate(toc, map_len);
-		ddb_mapping_serialize(m, s, map_len);
-		shm_toc_insert(toc, KEY_MAPPING, s);
-	}
-
-	tq_base = shm_toc_allocate(toc, mul_size(TUPLE_QUEUE_SIZE, nworkers));
-	eq_base = shm_toc_allocate(toc, mul_size(ERROR_QUEUE_SIZE, nworkers));
-	shm_toc_insert(toc, KEY_TUPLE_QUEUES, tq_base);
-	shm_toc_insert(toc, KEY_ERROR_QUEUES, eq_base);
-
-	for (i = 0; i < nworkers; i++)
-	{
-		BackgroundWorker worker;
-		shm_mq	   *tq;
-		shm_mq	   *eq;
-
-		tq = shm_mq_create(tq_base + (Size) i * TUPLE_QUEUE_SIZE, TUPLE_QUEUE_SIZE);
-		eq = shm_mq_create(eq_base + (Size) i * ERROR_QUEUE_SIZE, ERROR_QUEUE_SIZE);
-		shm_mq_set_receiver(tq, MyProc);
-		shm_mq_set_receiver(eq, MyProc);
-
-		memset(&worker, 0, sizeof(worker));
-		worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
-			BGWORKER_BACKEND_DATABASE_CONNECTION;
-		worker.bgw_start_time = BgWorkerStart_ConsistentState;
-		worker.bgw_restart_time = BGW_NEVER_RESTART;
-		snprintf(worker.bgw_library_name, BGW_MAXLEN, "ddb_fdw");
-		snprintf(worker.bgw_function_name, BGW_MAXLEN, "ddb_segment_worker_main");
-		snprintf(worker.bgw_type, BGW_MAXLEN, "ddb_fdw segment worker");
-		snprintf(worker.bgw_name, BGW_MAXLEN,
-				 "ddb_fdw segment worker %d for PID %d", i + 1, MyProcPid);
-		worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(p->seg));
-		worker.bgw_notify_pid = MyProcPid;
-		memcpy(worker.bgw_extra, &i, sizeof(int));
-		if (!RegisterDynamicBackgroundWorker(&worker, &p->handles[i]))
-			break;				/* no free slot: make do with fewer */
-		p->tuple_queues[i] = shm_mq_attach(tq, p->seg, p->handles[i]);
-		p->error_queues[i] = shm_mq_attach(eq, p->seg, p->handles[i]);
-		p->nworkers++;
-	}
-	shared->nworkers = p->nworkers;
+	put_chunk(toc, KEY_NEEDED, needed, sizeof(bool) * m->natts);
+	put_segments(toc, total_segments, starts, keys_len);
+	put_chunk(toc, KEY_SETTINGS, settings, settings_len);
+	put_chunk(toc, KEY_REQUEST, reqbuf.data, reqbuf.len);
+	put_chunk(toc, KEY_MAPPING, map_bytes, map_len);
+	launch_workers(p, toc, nworkers);
+	p->shared->nworkers = p->nworkers;
 	MemoryContextSwitchTo(old);
 
 	if (p->nworkers == 0)
@@ -756,323 +712,4 @@ ddb_segment_count(const DdbOptions *opts, DdbConnection *conn)
 	else
 		n = Max(ddb_max_workers_per_scan, (bytes + BYTES_PER_SEGMENT - 1) / BYTES_PER_SEGMENT);
 	return (int) Min(n, ddb_max_segments);
-}
-
-/* ----------------------------------------------------------------
- * Worker
- * ----------------------------------------------------------------
- */
-typedef struct WorkerState
-{
-	int			index;
-	int			segment;		/* -1 before the first */
-	int			total_segments;
-	const char *relname;
-} WorkerState;
-
-static ParShared *volatile worker_shared = NULL;
-static volatile sig_atomic_t worker_stopping = false;
-
-/* Before the segment is unmapped (at exit): the handler must not look. */
-static void
-forget_shared(dsm_segment *seg, Datum arg)
-{
-	worker_shared = NULL;
-}
-
-/* Whether the leader has given up on this scan. */
-static bool
-leader_stopping(void)
-{
-	ParShared  *shared = worker_shared;
-
-	return worker_stopping ||
-		(shared != NULL && pg_atomic_read_u32(&shared->stopping) != 0);
-}
-
-/*
- * SIGTERM: from the leader (it set "stopping"), a request to cancel and
- * exit quietly; from anyone else, termination as in any backend.
- */
-static void
-worker_sigterm(SIGNAL_ARGS)
-{
-	int			save_errno = errno;
-	ParShared  *shared = worker_shared;
-
-	if (shared != NULL && pg_atomic_read_u32(&shared->stopping))
-	{
-		worker_stopping = true;
-		InterruptPending = true;
-		QueryCancelPending = true;
-		SetLatch(MyLatch);
-	}
-	else
-		die(postgres_signal_arg);
-	errno = save_errno;
-}
-
-static void
-worker_error_context(void *arg)
-{
-	WorkerState *ws = arg;
-
-	if (ws->segment >= 0)
-		errcontext("ddb_fdw segment worker %d reading segment %d of %d of foreign table \"%s\"",
-				   ws->index + 1, ws->segment, ws->total_segments, ws->relname);
-	else
-		errcontext("ddb_fdw segment worker %d of a scan of foreign table \"%s\"",
-				   ws->index + 1, ws->relname ? ws->relname : "?");
-}
-
-static void
-apply_settings(const char *s)
-{
-	while (*s)
-	{
-		const char *name = s;
-		const char *value = name + strlen(name) + 1;
-
-		(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SET, true, 0, false);
-		s = value + strlen(value) + 1;
-	}
-}
-
-/* The leader's credentials, when they changed since *generation. */
-static void
-take_credentials(DdbConnection **conn, const char *servername,
-				 const DdbOptions *opts, uint32 *generation)
-{
-	ParShared  *shared = worker_shared;
-	DdbAwsCredentials creds;
-	char		akid[MAX_ACCESS_KEY_ID];
-	char		secret[MAX_SECRET_KEY];
-	char	   *token = palloc(MAX_SESSION_TOKEN);
-	bool		changed;
-
-	SpinLockAcquire(&shared->mutex);
-	changed = *conn == NULL || shared->cred_generation != *generation;
-	if (changed)
-	{
-		*generation = shared->cred_generation;
-		memcpy(akid, shared->access_key_id, MAX_ACCESS_KEY_ID);
-		memcpy(secret, shared->secret_access_key, MAX_SECRET_KEY);
-		memcpy(token, shared->session_token, MAX_SESSION_TOKEN);
-	}
-	SpinLockRelease(&shared->mutex);
-	if (changed)
-	{
-		memset(&creds, 0, sizeof(creds));
-		creds.access_key_id = akid;
-		creds.secret_access_key = secret;
-		creds.session_token = token[0] ? token : NULL;
-		if (*conn == NULL)
-			*conn = ddb_worker_connection(servername, opts, &creds);
-		else
-			ddb_connection_replace_credentials(*conn, &creds);
-		explicit_bzero(secret, sizeof(secret));
-		explicit_bzero(token, MAX_SESSION_TOKEN);
-	}
-	pfree(token);
-}
-
-/* Sends the scanner's page, then its marker. */
-static void
-send_page(shm_mq_handle *mqh, DdbScanner *sc, TupleDesc desc, int segment)
-{
-	DdbPage    *page = &sc->page;
-	ParPageMarker m;
-	int			r;
-
-	for (r = 0; r < page->nitems; r++)
-	{
-		MinimalTuple tup;
-
-		if (page->values)
-			tup = heap_form_minimal_tuple(desc, page->values + (size_t) r * page->natts,
-										  page->nulls + (size_t) r * page->natts);
-		else
-		{
-			Datum	   *values = palloc0(sizeof(Datum) * Max(desc->natts, 1));
-			bool	   *nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
-
-			memset(nulls, true, sizeof(bool) * desc->natts);
-			tup = heap_form_minimal_tuple(desc, values, nulls);
-			pfree(values);
-			pfree(nulls);
-		}
-		if (send_message(mqh, MSG_TUPLE, tup, tup->t_len, NULL, 0, false) != SHM_MQ_SUCCESS)
-			proc_exit(0);		/* the leader is gone */
-		pfree(tup);
-	}
-	m.segment = segment;
-	m.nitems = page->nitems;
-	m.scanned = page->scanned_count;
-	m.capacity = page->capacity_units;
-	m.retries = sc->page_retries;
-	m.key_len = sc->start_key ? (int32) strlen(sc->start_key) : -1;
-	if (send_message(mqh, MSG_PAGE, &m, sizeof(m), sc->start_key,
-					 sc->start_key ? strlen(sc->start_key) : 0, true) != SHM_MQ_SUCCESS)
-		proc_exit(0);
-}
-
-/* Claims segments and sends their pages until none is left. */
-static void
-worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
-{
-	ParShared  *shared = worker_shared;
-	ParSegment *segs = shm_toc_lookup(toc, KEY_SEGMENTS, false);
-	const char *keys = shm_toc_lookup(toc, KEY_START_KEYS, false);
-	const bool *needed = shm_toc_lookup(toc, KEY_NEEDED, false);
-	DdbTableMapping *map;
-	TupleDesc	desc;
-	DdbScanner *sc;
-	DdbConnection *conn = NULL;
-	uint32		generation = 0;
-
-	/*
-	 * The definition comes from the leader, as it planned: no catalog read,
-	 * no lock (taking one could wait forever behind a request queued after
-	 * the leader's).
-	 */
-	{
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-		const char *bytes = shm_toc_lookup(toc, KEY_MAPPING, false);
-
-		map = ddb_mapping_restore(bytes, shared->mapping_len);
-		desc = ddb_mapping_tupdesc(map);
-		MemoryContextSwitchTo(old);
-	}
-	ws->relname = map->relname;
-	sc = ddb_scanner_create(map, needed, InvalidOid, TopMemoryContext);
-	/* one read-rate limit for all the scan's workers */
-	if (sc->rate)
-		sc->rate = ddb_rate_limit_create(sc->opts.max_read_units_per_second,
-										 &shared->rate_next_free);
-	{
-		const char *filter = shm_toc_lookup(toc, KEY_REQUEST, false);
-		const char *names = filter + strlen(filter) + 1;
-		const char *values = names + strlen(names) + 1;
-
-		if (filter[0])
-			ddb_scanner_set_request(sc, DDB_OP_SCAN, NULL, filter, names,
-									values[0] ? values : NULL, NIL, 0);
-	}
-	take_credentials(&conn, map->servername, &sc->opts, &generation);
-	sc->conn = conn;
-
-	for (;;)
-	{
-		uint32		s = pg_atomic_fetch_add_u32(&shared->next_segment, 1);
-		char	   *start = NULL;
-
-		if (s >= (uint32) shared->total_segments || leader_stopping())
-			break;
-		if (segs[s].done)
-			continue;
-		if (segs[s].key_len > 0)
-			start = pnstrdup(keys + segs[s].key_offset, segs[s].key_len);
-		ws->segment = (int) s;
-		pgstat_report_appname(psprintf("ddb_fdw segment worker: %s segment %u/%d",
-									   sc->opts.table_name, s, shared->total_segments));
-		pgstat_report_activity(STATE_RUNNING,
-							   psprintf("Scan of DynamoDB table %s, segment %u of %d",
-										sc->opts.table_name, s, shared->total_segments));
-		ddb_scanner_restart(sc, (int) s, shared->total_segments, start);
-		if (start)
-			pfree(start);
-		for (;;)
-		{
-			take_credentials(&conn, map->servername, &sc->opts, &generation);
-			if (!ddb_scanner_next_page(sc))
-				break;
-			send_page(mqh, sc, desc, (int) s);
-			if (sc->start_key == NULL)
-				break;
-		}
-	}
-	if (send_message(mqh, MSG_DONE, NULL, 0, NULL, 0, true) != SHM_MQ_SUCCESS)
-		proc_exit(0);
-	ddb_scanner_free(sc);
-	ddb_connection_free(conn);
-}
-
-void
-ddb_segment_worker_main(Datum main_arg)
-{
-	dsm_segment *seg;
-	shm_toc    *toc;
-	ParShared  *shared;
-	shm_mq	   *tq;
-	shm_mq	   *eq;
-	shm_mq_handle *tqh;
-	shm_mq_handle *eqh;
-	WorkerState ws;
-	ErrorContextCallback errcallback;
-	int			index;
-
-	memcpy(&index, MyBgworkerEntry->bgw_extra, sizeof(int));
-	pqsignal(SIGTERM, worker_sigterm);
-	BackgroundWorkerUnblockSignals();
-
-	/* a session-lifetime mapping: no resource owner */
-	seg = dsm_attach(DatumGetUInt32(main_arg));
-	if (seg == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("ddb_fdw segment worker could not map its shared memory")));
-	toc = shm_toc_attach(PAR_MAGIC, dsm_segment_address(seg));
-	if (toc == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("ddb_fdw segment worker found bad shared memory")));
-	shared = shm_toc_lookup(toc, KEY_SHARED, false);
-	worker_shared = shared;
-	on_dsm_detach(seg, forget_shared, (Datum) 0);
-
-	/* from here on, reports go to the leader */
-	eq = (shm_mq *) ((char *) shm_toc_lookup(toc, KEY_ERROR_QUEUES, false) +
-					 (Size) index * ERROR_QUEUE_SIZE);
-	shm_mq_set_sender(eq, MyProc);
-	eqh = shm_mq_attach(eq, seg, NULL);
-	pq_redirect_to_shm_mq(seg, eqh);
-	tq = (shm_mq *) ((char *) shm_toc_lookup(toc, KEY_TUPLE_QUEUES, false) +
-					 (Size) index * TUPLE_QUEUE_SIZE);
-	shm_mq_set_sender(tq, MyProc);
-	tqh = shm_mq_attach(tq, seg, NULL);
-
-	ws.index = index;
-	ws.segment = -1;
-	ws.total_segments = shared->total_segments;
-	ws.relname = NULL;
-	errcallback.callback = worker_error_context;
-	errcallback.arg = &ws;
-	errcallback.previous = NULL;
-	error_context_stack = &errcallback;
-
-	PG_TRY();
-	{
-		BackgroundWorkerInitializeConnectionByOid(shared->database,
-												  shared->auth_user,
-												  BGWORKER_BYPASS_ALLOWCONN);
-		SetUserIdAndSecContext(shared->current_user, shared->sec_context);
-		StartTransactionCommand();
-		apply_settings(shm_toc_lookup(toc, KEY_SETTINGS, false));
-		worker_scan(&ws, toc, tqh);
-		CommitTransactionCommand();
-	}
-	PG_CATCH();
-	{
-		/* stopped by the leader: nobody waits for a report */
-		if (leader_stopping())
-		{
-			error_context_stack = NULL;
-			FlushErrorState();
-			proc_exit(0);
-		}
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	proc_exit(0);
 }
