@@ -170,6 +170,174 @@ scan_name(const char *p, const char *end, XmlName *name)
 	return p;
 }
 
+/* A scan in progress: the position, the open elements, the current text. */
+typedef struct XmlScan
+{
+	const char *doc;
+	const char *p;				/* where the next token starts */
+	const char *end;
+	XmlName		stack[XML_MAX_DEPTH];
+	int			depth;
+	bool		has_child;		/* current element has child elements */
+	bool		seen_root;
+	bool		oom;
+	DdbBuf		text;			/* of the current element */
+	XmlWanted  *wanted;
+	int			nwanted;
+} XmlScan;
+
+/* Just past the first terminator at or after p; NULL when there is none. */
+static const char *
+skip_past(const char *p, const char *end, const char *terminator)
+{
+	size_t		n = strlen(terminator);
+
+	for (; (size_t) (end - p) >= n; p++)
+		if (memcmp(p, terminator, n) == 0)
+			return p + n;
+	return NULL;
+}
+
+/* Character data from s->p up to lt: only blanks outside the root. */
+static bool
+scan_text(XmlScan *s, const char *lt)
+{
+	const char *q;
+
+	if (s->depth > 0)
+		return append_text(&s->text, s->p, lt);
+	for (q = s->p; q < lt; q++)
+		if (!ddb_isspace((unsigned char) *q))
+			return false;
+	return true;
+}
+
+/* A comment, a CDATA section (its text kept) or a processing instruction. */
+static bool
+scan_markup(XmlScan *s)
+{
+	const char *p = s->p;
+	const char *next;
+
+	if (s->end - p >= 4 && strncmp(p, "<!--", 4) == 0)
+		next = skip_past(p + 4, s->end, "-->");
+	else if (s->end - p >= 9 && strncmp(p, "<![CDATA[", 9) == 0)
+	{
+		if (s->depth == 0)
+			return false;
+		next = skip_past(p + 9, s->end, "]]>");
+		if (next != NULL)
+			ddb_buf_append(&s->text, p + 9, (size_t) (next - 3 - (p + 9)));
+	}
+	else if (p[1] == '?')
+		next = skip_past(p + 2, s->end, "?>");
+	else
+		return false;			/* DOCTYPE and friends: never from STS */
+	if (next == NULL)
+		return false;
+	s->p = next;
+	return true;
+}
+
+/*
+ * The text of a leaf element that just closed, if wanted (the first
+ * occurrence wins); false when out of memory.
+ */
+static bool
+keep_wanted(XmlScan *s, XmlName name)
+{
+	int			i;
+
+	for (i = 0; i < s->nwanted; i++)
+	{
+		XmlWanted  *w = &s->wanted[i];
+
+		if (w->value == NULL && name_is(s->stack[s->depth - 2], w->parent) &&
+			name_is(name, w->name))
+		{
+			if (!ddb_buf_ok(&s->text) || (w->value = trimmed_copy(&s->text)) == NULL)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* An end tag: it must close the innermost open element. */
+static bool
+scan_end_tag(XmlScan *s)
+{
+	XmlName		name;
+	const char *q = scan_name(s->p + 2, s->end, &name);
+
+	if (q == NULL || s->depth == 0)
+		return false;
+	while (q < s->end && ddb_isspace((unsigned char) *q))
+		q++;
+	if (q >= s->end || *q != '>')
+		return false;
+	if (s->stack[s->depth - 1].len != name.len ||
+		strncasecmp(s->stack[s->depth - 1].ptr, name.ptr, name.len) != 0)
+		return false;
+	if (!s->has_child && s->depth >= 2 && !keep_wanted(s, name))
+	{
+		s->oom = true;
+		return false;
+	}
+	s->depth--;
+	s->has_child = true;		/* the parent has at least this child */
+	ddb_buf_reset(&s->text);
+	s->p = q + 1;
+	return true;
+}
+
+/* A start tag or an empty-element tag; its attributes are skipped. */
+static bool
+scan_start_tag(XmlScan *s)
+{
+	XmlName		name;
+	const char *q = scan_name(s->p + 1, s->end, &name);
+	const char *end = s->end;
+	bool		empty = false;
+
+	if (q == NULL || (s->depth == 0 && s->seen_root))
+		return false;
+	/* attributes: skipped, but quotes must balance */
+	while (q < end && *q != '>' && !(*q == '/' && q + 1 < end && q[1] == '>'))
+	{
+		if (*q == '"' || *q == '\'')
+		{
+			const char *close = memchr(q + 1, *q, (size_t) (end - q - 1));
+
+			if (close == NULL)
+				return false;
+			q = close;
+		}
+		else if (*q == '<')
+			return false;
+		q++;
+	}
+	if (q >= end)
+		return false;
+	if (*q == '/')
+	{
+		empty = true;
+		q++;
+	}
+	if (s->depth >= XML_MAX_DEPTH)
+		return false;
+	s->seen_root = true;
+	if (!empty)
+	{
+		s->stack[s->depth++] = name;
+		s->has_child = false;
+	}
+	else
+		s->has_child = true;
+	ddb_buf_reset(&s->text);
+	s->p = q + 1;
+	return true;
+}
+
 /*
  * Walks the whole document, checking that it is well formed, and stores the
  * text of every leaf element listed in wanted (first occurrence wins).
@@ -179,188 +347,59 @@ static bool
 xml_scan(const char *doc, size_t len, XmlWanted *wanted, int nwanted,
 		 DdbAwsError *err)
 {
-	const char *p = doc;
-	const char *end = doc + len;
-	XmlName		stack[XML_MAX_DEPTH];
-	int			depth = 0;
-	bool		has_child = false;	/* current element has child elements */
-	bool		seen_root = false;
-	DdbBuf		text;
+	XmlScan		s;
+	const char *nul = len > 0 ? memchr(doc, '\0', len) : NULL;
+	bool		ok = true;
 
+	memset(&s, 0, sizeof(s));
+	s.doc = doc;
+	s.p = doc;
+	s.end = doc + len;
+	s.wanted = wanted;
+	s.nwanted = nwanted;
 	/* element text: SecretAccessKey and SessionToken pass through here */
-	ddb_buf_init_secret(&text);
+	ddb_buf_init_secret(&s.text);
 	/* XML has no NUL character; one would cut a value short */
+	if (nul != NULL)
 	{
-		const char *nul = len > 0 ? memchr(doc, '\0', len) : NULL;
-
-		if (nul != NULL)
-		{
-			p = nul;
-			goto malformed;
-		}
+		s.p = nul;
+		ok = false;
 	}
-	while (p < end)
+	while (ok && s.p < s.end)
 	{
-		const char *lt = memchr(p, '<', (size_t) (end - p));
+		const char *lt = memchr(s.p, '<', (size_t) (s.end - s.p));
 
 		if (lt == NULL)
-			lt = end;
-		/* character data */
-		if (lt > p)
+			lt = s.end;
+		if (lt > s.p && !scan_text(&s, lt))
+			ok = false;
+		else if (lt < s.end)
 		{
-			if (depth == 0)
-			{
-				const char *q;
-
-				for (q = p; q < lt; q++)
-					if (!ddb_isspace((unsigned char) *q))
-						goto malformed;
-			}
-			else if (!append_text(&text, p, lt))
-				goto malformed;
-		}
-		if (lt == end)
-			break;
-		p = lt;
-		if (end - p >= 4 && strncmp(p, "<!--", 4) == 0)
-		{
-			const char *c = p + 4;
-
-			for (; c + 2 < end; c++)
-				if (c[0] == '-' && c[1] == '-' && c[2] == '>')
-					break;
-			if (c + 2 >= end)
-				goto malformed;
-			p = c + 3;
-		}
-		else if (end - p >= 9 && strncmp(p, "<![CDATA[", 9) == 0)
-		{
-			const char *c = p + 9;
-
-			if (depth == 0)
-				goto malformed;
-			for (; c + 2 < end; c++)
-				if (c[0] == ']' && c[1] == ']' && c[2] == '>')
-					break;
-			if (c + 2 >= end)
-				goto malformed;
-			ddb_buf_append(&text, p + 9, (size_t) (c - (p + 9)));
-			p = c + 3;
-		}
-		else if (end - p >= 2 && p[1] == '?')
-		{
-			const char *c = p + 2;
-
-			for (; c + 1 < end; c++)
-				if (c[0] == '?' && c[1] == '>')
-					break;
-			if (c + 1 >= end)
-				goto malformed;
-			p = c + 2;
-		}
-		else if (end - p >= 2 && p[1] == '!')
-			goto malformed;		/* DOCTYPE and friends: never from STS */
-		else if (end - p >= 2 && p[1] == '/')
-		{
-			XmlName		name;
-			const char *q = scan_name(p + 2, end, &name);
-
-			if (q == NULL || depth == 0)
-				goto malformed;
-			while (q < end && ddb_isspace((unsigned char) *q))
-				q++;
-			if (q >= end || *q != '>')
-				goto malformed;
-			if (stack[depth - 1].len != name.len ||
-				strncasecmp(stack[depth - 1].ptr, name.ptr, name.len) != 0)
-				goto malformed;
-			/* a leaf: keep its text if wanted */
-			if (!has_child && depth >= 2)
-			{
-				int			i;
-
-				for (i = 0; i < nwanted; i++)
-				{
-					if (wanted[i].value == NULL &&
-						name_is(stack[depth - 2], wanted[i].parent) &&
-						name_is(name, wanted[i].name))
-					{
-						if (!ddb_buf_ok(&text) ||
-							(wanted[i].value = trimmed_copy(&text)) == NULL)
-						{
-							ddb_buf_free(&text);
-							ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
-							return false;
-						}
-					}
-				}
-			}
-			depth--;
-			has_child = true;	/* the parent has at least this child */
-			ddb_buf_reset(&text);
-			p = q + 1;
+			s.p = lt;
+			if (s.end - lt >= 2 && (lt[1] == '!' || lt[1] == '?'))
+				ok = scan_markup(&s);
+			else if (s.end - lt >= 2 && lt[1] == '/')
+				ok = scan_end_tag(&s);
+			else
+				ok = scan_start_tag(&s);
 		}
 		else
-		{
-			XmlName		name;
-			const char *q = scan_name(p + 1, end, &name);
-			bool		empty = false;
-
-			if (q == NULL)
-				goto malformed;
-			if (depth == 0 && seen_root)
-				goto malformed;
-			/* attributes: skipped, but quotes must balance */
-			while (q < end && *q != '>' && !(*q == '/' && q + 1 < end && q[1] == '>'))
-			{
-				if (*q == '"' || *q == '\'')
-				{
-					const char *close = memchr(q + 1, *q, (size_t) (end - q - 1));
-
-					if (close == NULL)
-						goto malformed;
-					q = close;
-				}
-				else if (*q == '<')
-					goto malformed;
-				q++;
-			}
-			if (q >= end)
-				goto malformed;
-			if (*q == '/')
-			{
-				empty = true;
-				q++;
-			}
-			if (depth >= XML_MAX_DEPTH)
-				goto malformed;
-			seen_root = true;
-			if (!empty)
-			{
-				stack[depth++] = name;
-				has_child = false;
-			}
-			else
-				has_child = true;
-			ddb_buf_reset(&text);
-			p = q + 1;
-		}
+			break;
 	}
-	ddb_buf_free(&text);
-	if (depth != 0 || !seen_root)
+	ddb_buf_free(&s.text);
+	if (s.oom)
+		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+	else if (!ok)
+		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+						  "STS response is not well-formed XML (at byte %zu)",
+						  (size_t) (s.p - doc));
+	else if (s.depth != 0 || !s.seen_root)
 	{
 		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
 						  "STS response is not complete XML");
-		return false;
+		ok = false;
 	}
-	return true;
-
-malformed:
-	ddb_buf_free(&text);
-	ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
-					  "STS response is not well-formed XML (at byte %zu)",
-					  (size_t) (p - doc));
-	return false;
+	return ok && !s.oom;
 }
 
 static void
