@@ -1,7 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * compat.h
- *		PostgreSQL version differences (13 to 17) in one place.
+ *		PostgreSQL version differences in one place: no other file tests
+ *		PG_VERSION_NUM.
+ *
+ * Written for PostgreSQL 14 to 17; built and tested on 15 only (the
+ * branches for 14, 16 and 17 follow those versions' release notes and
+ * headers, and have not been compiled here).  14 is the first version with
+ * batch inserts, direct modification of foreign tables as used here, and
+ * add_row_identity_var().
  *
  * IDENTIFICATION
  *		src/fdw/compat.h
@@ -19,6 +26,14 @@
 #include "nodes/plannodes.h"
 #include "optimizer/pathnode.h"
 #include "parser/parsetree.h"
+#include "storage/shm_mq.h"
+
+#if PG_VERSION_NUM < 140000
+#error "ddb_fdw needs PostgreSQL 14 or later"
+#endif
+#if PG_VERSION_NUM >= 160000
+#include "optimizer/inherit.h"	/* get_rel_all_updated_cols */
+#endif
 
 /* PG17 added fdw_restrictinfo to create_foreignscan_path() */
 static inline ForeignPath *
@@ -57,6 +72,71 @@ ddb_scan_user(ForeignScan *fsplan, EState *estate)
 #if PG_VERSION_NUM < 150000
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
+
+/* The role whose user mapping the planner should describe a table with. */
+static inline Oid
+ddb_planner_user(PlannerInfo *root, RelOptInfo *baserel)
+{
+#if PG_VERSION_NUM >= 160000
+	return OidIsValid(baserel->userid) ? baserel->userid : GetUserId();
+#else
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+#endif
+}
+
+/* The role a ModifyTable writes a result relation as. */
+static inline Oid
+ddb_result_rel_user(ResultRelInfo *rinfo, EState *estate)
+{
+#if PG_VERSION_NUM >= 160000
+	return ExecGetResultRelCheckAsUser(rinfo, estate);
+#else
+	/* a partition rows are routed to has no range table entry: the root's */
+	Index		rti = rinfo->ri_RangeTableIndex ? rinfo->ri_RangeTableIndex :
+		(rinfo->ri_RootResultRelInfo ? rinfo->ri_RootResultRelInfo->ri_RangeTableIndex : 0);
+	RangeTblEntry *rte;
+
+	if (rti == 0)
+		return GetUserId();
+	rte = exec_rt_fetch(rti, estate);
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+#endif
+}
+
+/* The columns an UPDATE of result relation rtindex sets (attnums - FirstLow...). */
+static inline Bitmapset *
+ddb_updated_cols(PlannerInfo *root, RangeTblEntry *rte, Index rtindex)
+{
+#if PG_VERSION_NUM >= 160000
+	return get_rel_all_updated_cols(root, find_base_rel(root, rtindex));
+#else
+	return bms_union(rte->updatedCols, rte->extraUpdatedCols);
+#endif
+}
+
+/* The base relations a ForeignScan scans (PG16 split fs_relids). */
+static inline Bitmapset *
+ddb_fscan_base_relids(ForeignScan *fscan)
+{
+#if PG_VERSION_NUM >= 160000
+	return fscan->fs_base_relids;
+#else
+	return fscan->fs_relids;
+#endif
+}
+
+/* shm_mq_sendv; PG15 can postpone waking the receiver (flush false). */
+static inline shm_mq_result
+ddb_shm_mq_sendv(shm_mq_handle *mqh, shm_mq_iovec *iov, int n, bool flush)
+{
+#if PG_VERSION_NUM >= 150000
+	return shm_mq_sendv(mqh, iov, n, false, flush);
+#else
+	return shm_mq_sendv(mqh, iov, n, false);
+#endif
+}
 
 /* PG15 made the sampler's random state a pg_prng_state */
 #include "utils/sampling.h"

@@ -54,19 +54,6 @@
  * ----------------------------------------------------------------
  */
 
-/* The role whose user mapping the scan will use (as the executor decides). */
-static Oid
-planner_user(PlannerInfo *root, RelOptInfo *baserel)
-{
-#if PG_VERSION_NUM >= 160000
-	return OidIsValid(baserel->userid) ? baserel->userid : GetUserId();
-#else
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
-
-	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-#endif
-}
-
 /* The column holding attribute name with a native type of tag (any if '\0'). */
 static AttrNumber
 key_column(DdbRelInfo *info, const char *name, char tag)
@@ -215,9 +202,9 @@ ddbGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	}
 
 	/* keys, indexes and size: DescribeTable, cached per backend */
-	info->map = ddb_mapping_get_resolved(foreigntableid, planner_user(root, baserel));
+	info->map = ddb_mapping_get_resolved(foreigntableid, ddb_planner_user(root, baserel));
 	info->opts = info->map->opts;
-	conn = ddb_connection_if_mapped(info->map->serverid, planner_user(root, baserel),
+	conn = ddb_connection_if_mapped(info->map->serverid, ddb_planner_user(root, baserel),
 									&info->opts);
 	if (conn)
 		info->desc = ddb_connection_table_desc(conn, info->opts.table_name);

@@ -160,7 +160,7 @@ types_created_here(const DdbTableMapping *m)
 	return false;
 }
 
-/* PG15 can postpone waking the receiver until a message says so. */
+/* Sends a message; flush false lets PG15+ postpone waking the receiver. */
 shm_mq_result
 ddb_par_send_message(shm_mq_handle *mqh, char kind, const void *payload, Size len,
 			 const void *extra, Size extra_len, bool flush)
@@ -183,11 +183,7 @@ ddb_par_send_message(shm_mq_handle *mqh, char kind, const void *payload, Size le
 		iov[n].data = extra;
 		iov[n++].len = extra_len;
 	}
-#if PG_VERSION_NUM >= 150000
-	return shm_mq_sendv(mqh, iov, n, false, flush);
-#else
-	return shm_mq_sendv(mqh, iov, n, false);
-#endif
+	return ddb_shm_mq_sendv(mqh, iov, n, flush);
 }
 
 /* ----------------------------------------------------------------

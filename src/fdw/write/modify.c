@@ -50,6 +50,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "compat.h"
 #include "read/decode.h"
 #include "read/pushdown.h"
 #include "encode.h"
@@ -129,15 +130,9 @@ ddbIsForeignRelUpdatable(Relation rel)
 	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
 }
 
-#if PG_VERSION_NUM >= 140000
 static void
 ddbAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 						   RangeTblEntry *target_rte, Relation target_relation)
-#else
-static void
-ddbAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
-						   Relation target_relation)
-#endif
 {
 	const DdbTableMapping *m = keyed_mapping(RelationGetRelid(target_relation));
 	int			k;
@@ -147,20 +142,10 @@ ddbAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
 		AttrNumber	attnum = m->key_attnum[k];
 		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(target_relation), attnum - 1);
 		char	   *name = psprintf("ddb_key%d", k + 1);
-#if PG_VERSION_NUM >= 140000
 		Var		   *var = makeVar(rtindex, attnum, att->atttypid, att->atttypmod,
 								  att->attcollation, 0);
 
 		add_row_identity_var(root, var, rtindex, name);
-#else
-		Var		   *var = makeVar(parsetree->resultRelation, attnum, att->atttypid,
-								  att->atttypmod, att->attcollation, 0);
-
-		parsetree->targetList = lappend(parsetree->targetList,
-										makeTargetEntry((Expr *) var,
-														list_length(parsetree->targetList) + 1,
-														name, true));
-#endif
 	}
 }
 
@@ -196,11 +181,7 @@ ddbPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 		const DdbTableMapping *m = keyed_mapping(rte->relid);
 		int			col = -1;
 
-#if PG_VERSION_NUM >= 160000
-		cols = get_rel_all_updated_cols(root, find_base_rel(root, resultRelation));
-#else
-		cols = bms_union(rte->updatedCols, rte->extraUpdatedCols);
-#endif
+		cols = ddb_updated_cols(root, rte, resultRelation);
 		while ((col = bms_next_member(cols, col)) >= 0)
 		{
 			AttrNumber	attnum = col + FirstLowInvalidHeapAttributeNumber;
@@ -229,24 +210,6 @@ ddbPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
  * Execution: set-up
  * ----------------------------------------------------------------
  */
-static Oid
-modify_user(ResultRelInfo *rinfo, EState *estate)
-{
-#if PG_VERSION_NUM >= 160000
-	return ExecGetResultRelCheckAsUser(rinfo, estate);
-#else
-	/* a partition rows are routed to has no range table entry: the root's */
-	Index		rti = rinfo->ri_RangeTableIndex ? rinfo->ri_RangeTableIndex :
-		(rinfo->ri_RootResultRelInfo ? rinfo->ri_RootResultRelInfo->ri_RangeTableIndex : 0);
-	RangeTblEntry *rte;
-
-	if (rti == 0)
-		return GetUserId();
-	rte = exec_rt_fetch(rti, estate);
-	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-#endif
-}
-
 static void
 free_response(void *arg)
 {
@@ -300,7 +263,7 @@ connect_state(ModifyState *st, ResultRelInfo *rinfo, EState *estate)
 {
 	ForeignTable *table = GetForeignTable(RelationGetRelid(st->rel));
 	ForeignServer *server = GetForeignServer(table->serverid);
-	UserMapping *user = GetUserMapping(estate ? modify_user(rinfo, estate) : GetUserId(),
+	UserMapping *user = GetUserMapping(estate ? ddb_result_rel_user(rinfo, estate) : GetUserId(),
 									   server->serverid);
 
 	st->conn = ddb_get_connection(server, user, &st->opts);
@@ -353,11 +316,7 @@ ddbBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 			st->key_attnum[k] = st->map->key_attnum[k];
 			st->key_attribute[k] = st->map->key_attr[k];
 		}
-#if PG_VERSION_NUM >= 140000
 		subplan = outerPlanState(mtstate)->plan;
-#else
-		subplan = mtstate->mt_plans[subplan_index]->plan;
-#endif
 		for (k = 0; k < st->nkeys; k++)
 		{
 			char	   *name = psprintf("ddb_key%d", k + 1);
@@ -696,7 +655,6 @@ ddbExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	return slot;
 }
 
-#if PG_VERSION_NUM >= 140000
 static int
 ddbGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 {
@@ -843,7 +801,6 @@ ddbExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *
 	MemoryContextSwitchTo(old);
 	return slots;
 }
-#endif
 
 /*
  * Appends ExpressionAttributeNames (#k: the partition key, #aN: the changed
@@ -1031,13 +988,9 @@ ddbExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	switch (mtstate->operation)
 	{
 		case CMD_INSERT:
-#if PG_VERSION_NUM >= 140000
 			op = st && st->overwrite && ddbGetForeignModifyBatchSize(rinfo) > 1 ?
 				"BatchWriteItem" :
 				(st && st->overwrite ? "PutItem" : "PutItem (attribute_not_exists)");
-#else
-			op = st && st->overwrite ? "PutItem" : "PutItem (attribute_not_exists)";
-#endif
 			break;
 		case CMD_UPDATE:
 			op = "UpdateItem";
@@ -1060,7 +1013,6 @@ ddbExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
  * Direct modification: a full-key UPDATE or DELETE, no read first
  * ----------------------------------------------------------------
  */
-#if PG_VERSION_NUM >= 140000
 
 /* fdw_private of a ForeignScan turned into a direct modification */
 enum FdwDirectPrivate
@@ -1091,11 +1043,7 @@ direct_subplan(ModifyTable *plan, Index rtindex)
 	{
 		ForeignScan *fscan = (ForeignScan *) subplan;
 
-#if PG_VERSION_NUM >= 160000
-		if (bms_is_member(rtindex, fscan->fs_base_relids))
-#else
-		if (bms_is_member(rtindex, fscan->fs_relids))
-#endif
+		if (bms_is_member(rtindex, ddb_fscan_base_relids(fscan)))
 			return fscan;
 	}
 	return NULL;
@@ -1284,7 +1232,7 @@ ddbBeginDirectModify(ForeignScanState *node, int eflags)
 	{
 		ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
 		ForeignServer *server = GetForeignServer(table->serverid);
-		UserMapping *user = GetUserMapping(modify_user(rinfo, estate), server->serverid);
+		UserMapping *user = GetUserMapping(ddb_result_rel_user(rinfo, estate), server->serverid);
 
 		ds->st->conn = ddb_get_connection(server, user, &ds->st->opts);
 	}
@@ -1418,7 +1366,6 @@ ddbExplainDirectModify(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("DynamoDB Write Retries", NULL, ds->st->retries, es);
 	}
 }
-#endif
 
 void
 ddb_register_modify_callbacks(FdwRoutine *routine)
@@ -1434,7 +1381,6 @@ ddb_register_modify_callbacks(FdwRoutine *routine)
 	routine->ExplainForeignModify = ddbExplainForeignModify;
 	routine->BeginForeignInsert = ddbBeginForeignInsert;
 	routine->EndForeignInsert = ddbEndForeignInsert;
-#if PG_VERSION_NUM >= 140000
 	routine->GetForeignModifyBatchSize = ddbGetForeignModifyBatchSize;
 	routine->ExecForeignBatchInsert = ddbExecForeignBatchInsert;
 	routine->PlanDirectModify = ddbPlanDirectModify;
@@ -1442,5 +1388,4 @@ ddb_register_modify_callbacks(FdwRoutine *routine)
 	routine->IterateDirectModify = ddbIterateDirectModify;
 	routine->EndDirectModify = ddbEndDirectModify;
 	routine->ExplainDirectModify = ddbExplainDirectModify;
-#endif
 }
