@@ -25,6 +25,7 @@ A client program run by run_client() adds its own CPU time and peak RSS
 import json
 import os
 import statistics
+import sys
 import subprocess
 import threading
 import time
@@ -188,6 +189,50 @@ def median_result(runs):
     out["runs_seconds"] = [round(r["seconds"], 4) for r in runs]
     out["rounds"] = len(runs)
     return out
+
+
+def run_plan(plan, rounds, expect=None, labels=None):
+    """Runs the cases of plan, a list of (case, delay_ms, segments, fn), in
+    rounds interleaved (round 1 of every case, then round 2...), each fn()
+    returning a result dict (items, seconds, cpu, ...).  Checks every run
+    read expect items when given.  Returns one median result per plan entry
+    (benchlib.median_result) with case, delay_ms and segments set, and the
+    label labels[case] when labels is given."""
+    runs = {}
+    for r in range(rounds):
+        for case, d, s, fn in plan:
+            res = fn()
+            if expect is not None and res["items"] != expect:
+                raise SystemExit("%s (delay %s, %d segments) read %d items, not %d"
+                                 % (case, d, s, res["items"], expect))
+            runs.setdefault((case, d, s), []).append(res)
+            print("round %d  %-16s delay %-4s segments %-2d %8d items %8.3f s  %6.1f us/item"
+                  % (r + 1, case, "-" if d is None else d, s, res["items"], res["seconds"],
+                     res["cpu"] * 1e6 / max(res["items"], 1)), file=sys.stderr, flush=True)
+    results = []
+    for case, d, s, _ in plan:
+        m = median_result(runs[(case, d, s)])
+        m.update({"case": case, "delay_ms": d, "segments": s})
+        if labels is not None:
+            m["label"] = labels[case]
+        results.append(m)
+    return results
+
+
+def create_server(cur, name, endpoint, options="", access_key=None, secret=None):
+    """A fresh ddb_fdw server <name> at endpoint (extra options: SQL text
+    such as ", page_size '1000'"), the current user's mapping (the gateway's
+    test keys from the environment unless given), and a fresh schema <name>."""
+    cur.execute("CREATE EXTENSION IF NOT EXISTS ddb_fdw")
+    cur.execute("DROP SERVER IF EXISTS %s CASCADE" % name)
+    cur.execute("CREATE SERVER %s FOREIGN DATA WRAPPER ddb_fdw "
+                "OPTIONS (region 'us-east-1', endpoint %%s%s)" % (name, options), (endpoint,))
+    cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER %s "
+                "OPTIONS (access_key_id %%s, secret_access_key %%s)" % name,
+                (access_key or os.environ.get("DDB_TEST_ACCESS_KEY", "AKIDBENCHCLIENT0001"),
+                 secret or os.environ.get("DDB_TEST_SECRET_KEY", "x")))
+    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % name)
+    cur.execute("CREATE SCHEMA %s" % name)
 
 
 def write_json(path, doc):

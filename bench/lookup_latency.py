@@ -245,16 +245,7 @@ def main():
     conn = psycopg2.connect("")
     conn.autocommit = True
     cur = conn.cursor()
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ddb_fdw")
-    cur.execute("DROP SERVER IF EXISTS bench_lookup CASCADE")
-    cur.execute("CREATE SERVER bench_lookup FOREIGN DATA WRAPPER ddb_fdw "
-                "OPTIONS (region 'us-east-1', endpoint %s, segments '1')", (a.endpoint,))
-    cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER bench_lookup "
-                "OPTIONS (access_key_id %s, secret_access_key %s)",
-                (os.environ.get("DDB_TEST_ACCESS_KEY", "AKIDBENCHLOOKUP0001"),
-                 os.environ.get("DDB_TEST_SECRET_KEY", "x")))
-    cur.execute("DROP SCHEMA IF EXISTS bench_lookup CASCADE")
-    cur.execute("CREATE SCHEMA bench_lookup")
+    benchlib.create_server(cur, "bench_lookup", a.endpoint, ", segments '1'")
     cur.execute("IMPORT FOREIGN SCHEMA x LIMIT TO (%s) FROM SERVER bench_lookup INTO bench_lookup"
                 % a.table)
     ft = "bench_lookup.%s" % a.table

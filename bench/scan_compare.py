@@ -85,15 +85,8 @@ def boto3_scan(endpoint, table, page_size):
 def setup(cur, name, endpoint, table, page_size, segment_counts, typed):
     """A server for one endpoint, and per segment count a foreign table
     (and a typed one): <name>.items_s<S>, <name>.typed_s<S>."""
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ddb_fdw")
-    cur.execute("DROP SERVER IF EXISTS %s CASCADE" % name)
-    cur.execute("CREATE SERVER %s FOREIGN DATA WRAPPER ddb_fdw "
-                "OPTIONS (region 'us-east-1', endpoint %%s, page_size %%s)" % name,
-                (endpoint, str(page_size)))
-    cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER %s "
-                "OPTIONS (access_key_id 'AKIDBENCHREADER0001', secret_access_key 'bench')" % name)
-    cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % name)
-    cur.execute("CREATE SCHEMA %s" % name)
+    benchlib.create_server(cur, name, endpoint, ", page_size '%d'" % int(page_size),
+                           "AKIDBENCHREADER0001", "bench")
     for s in segment_counts:
         cur.execute("""CREATE FOREIGN TABLE %s.items_s%d (
             pk text NOT NULL, item jsonb OPTIONS (whole_item 'true'))
@@ -284,24 +277,10 @@ def main():
             else:
                 ap.error("unknown case %s" % case)
 
-    runs = {}
-    for r in range(a.rounds):
-        for case, d, s, fn in plan:
-            res = fn()
-            if a.expect is not None and res["items"] != a.expect:
-                raise SystemExit("%s (delay %s, %d segments) read %d items, not %d"
-                                 % (case, d, s, res["items"], a.expect))
-            runs.setdefault((case, d, s), []).append(res)
-            print("round %d  %-16s delay %-4s segments %-2d %8d items %8.3f s  %6.1f us/item"
-                  % (r + 1, case, "-" if d is None else d, s, res["items"], res["seconds"],
-                     res["cpu"] * 1e6 / max(res["items"], 1)), file=sys.stderr, flush=True)
-
-    results = []
-    for case, d, s, _ in plan:
-        m = benchlib.median_result(runs[(case, d, s)])
-        m.update({"case": case, "delay_ms": d, "segments": s,
-                  "label": LABELS[case] % a.page_size if "%" in LABELS[case] else LABELS[case]})
-        results.append(m)
+    results = benchlib.run_plan(plan, a.rounds, a.expect)
+    for m in results:
+        label = LABELS[m["case"]]
+        m["label"] = label % a.page_size if "%" in label else label
 
     def ref(case, d):
         for m in results:

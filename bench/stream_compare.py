@@ -54,17 +54,8 @@ def main():
     conn = psycopg2.connect("")
     conn.autocommit = True
     cur = conn.cursor()
-    cur.execute("CREATE EXTENSION IF NOT EXISTS ddb_fdw")
-    cur.execute("DROP SERVER IF EXISTS bench_stream CASCADE")
-    cur.execute("CREATE SERVER bench_stream FOREIGN DATA WRAPPER ddb_fdw "
-                "OPTIONS (region 'us-east-1', endpoint %s, segments '1')", (a.endpoint,))
     # the gateway checks signatures: its test keys (DDB_TEST_ACCESS_KEY, ...)
-    cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER bench_stream "
-                "OPTIONS (access_key_id %s, secret_access_key %s)",
-                (os.environ.get("DDB_TEST_ACCESS_KEY", "AKIDBENCHSTREAM0001"),
-                 os.environ.get("DDB_TEST_SECRET_KEY", "x")))
-    cur.execute("DROP SCHEMA IF EXISTS bench_stream CASCADE")
-    cur.execute("CREATE SCHEMA bench_stream")
+    benchlib.create_server(cur, "bench_stream", a.endpoint, ", segments '1'")
     cur.execute("IMPORT FOREIGN SCHEMA x LIMIT TO (%s) FROM SERVER bench_stream INTO bench_stream"
                 % a.table)
     cur.execute("DROP TABLE IF EXISTS public.stream_copy")

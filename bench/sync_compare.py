@@ -69,14 +69,8 @@ def main():
     for d in delays:
         name = "bench_sync" if d is None else "bench_sync_d%d" % d
         endpoints[d] = a.endpoint if d is None else benchlib.delayed(a.endpoint, d)
-        cur.execute("DROP SERVER IF EXISTS %s CASCADE" % name)
-        cur.execute("CREATE SERVER %s FOREIGN DATA WRAPPER ddb_fdw "
-                    "OPTIONS (region 'us-east-1', endpoint %%s, page_size %%s)" % name,
-                    (endpoints[d], a.page_size))
-        cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER %s "
-                    "OPTIONS (access_key_id 'AKIDBENCHSYNC000001', secret_access_key 'x')" % name)
-        cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % name)
-        cur.execute("CREATE SCHEMA %s" % name)
+        benchlib.create_server(cur, name, endpoints[d], ", page_size '%d'" % int(a.page_size),
+                               "AKIDBENCHSYNC000001", "x")
         for s in segment_counts:
             cur.execute("""CREATE FOREIGN TABLE %s.items_s%d (
                 pk text NOT NULL, item jsonb OPTIONS (whole_item 'true'))
@@ -146,23 +140,7 @@ def main():
     # the copy limit needs a sync's rows: after the first fdw run
     plan.sort(key=lambda p: p[0] == "copy")
 
-    runs = {}
-    for r in range(a.rounds):
-        for case, d, s, fn in plan:
-            res = fn()
-            if a.expect is not None and res["items"] != a.expect:
-                raise SystemExit("%s (delay %s, %d segments) read %d items, not %d"
-                                 % (case, d, s, res["items"], a.expect))
-            runs.setdefault((case, d, s), []).append(res)
-            print("round %d  %-16s delay %-4s segments %-2d %8d items %8.3f s  %6.1f us/item"
-                  % (r + 1, case, "-" if d is None else d, s, res["items"], res["seconds"],
-                     res["cpu"] * 1e6 / max(res["items"], 1)), file=sys.stderr, flush=True)
-
-    results = []
-    for case, d, s, _ in plan:
-        m = benchlib.median_result(runs[(case, d, s)])
-        m.update({"case": case, "delay_ms": d, "segments": s, "label": labels[case]})
-        results.append(m)
+    results = benchlib.run_plan(plan, a.rounds, a.expect, labels)
 
     def ref(case, d):
         for m in results:
