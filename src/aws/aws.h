@@ -109,6 +109,9 @@ extern void ddb_buf_append_str(DdbBuf *buf, const char *str);
 extern void ddb_buf_append_char(DdbBuf *buf, char c);
 extern void ddb_buf_printf(DdbBuf *buf, const char *fmt, ...) DDB_PRINTF(2, 3);
 extern void ddb_buf_append_json_string(DdbBuf *buf, const char *str, size_t len);
+/* Appends ,"name":"value" -- a string member after the first -- both escaped. */
+extern void ddb_buf_append_json_member(DdbBuf *buf, const char *name,
+									   const char *value);
 extern char *ddb_buf_steal(DdbBuf *buf);
 
 static inline bool

@@ -255,6 +255,15 @@ ddb_buf_append_json_string(DdbBuf *buf, const char *str, size_t len)
 	ddb_buf_append_char(buf, '"');
 }
 
+void
+ddb_buf_append_json_member(DdbBuf *buf, const char *name, const char *value)
+{
+	ddb_buf_append_char(buf, ',');
+	ddb_buf_append_json_string(buf, name, strlen(name));
+	ddb_buf_append_char(buf, ':');
+	ddb_buf_append_json_string(buf, value, strlen(value));
+}
+
 /*
  * Hands the buffer's memory to the caller (malloc'd, NUL-terminated); NULL
  * after an allocation failure (the buffer is freed then).  The buffer is

@@ -324,8 +324,10 @@ ddb_dynamodb_parse_list_tables(const char *body, size_t len,
 }
 
 bool
-ddb_dynamodb_list_all_tables(DdbAwsService *svc, const DdbAwsCredentials *creds,
-							 DdbStringList *tables, DdbAwsError *err)
+ddb_dynamodb_call_pages(DdbAwsService *svc, const DdbAwsCredentials *creds,
+						const char *operation, const char *head,
+						const char *start_member, DdbPageParser parse,
+						void *arg, DdbAwsError *err)
 {
 	DdbHttpResponse resp;
 	DdbBuf		body;
@@ -336,15 +338,13 @@ ddb_dynamodb_list_all_tables(DdbAwsService *svc, const DdbAwsCredentials *creds,
 	ddb_buf_init(&body);
 	do
 	{
-		char	   *last = NULL;
+		char	   *next = NULL;
 
 		ddb_buf_reset(&body);
-		ddb_buf_append_str(&body, "{\"Limit\":100");
+		ddb_buf_append_char(&body, '{');
+		ddb_buf_append_str(&body, head);
 		if (start)
-		{
-			ddb_buf_append_str(&body, ",\"ExclusiveStartTableName\":");
-			ddb_buf_append_json_string(&body, start, strlen(start));
-		}
+			ddb_buf_append_json_member(&body, start_member, start);
 		ddb_buf_append_char(&body, '}');
 		if (!ddb_buf_ok(&body))
 		{
@@ -352,24 +352,42 @@ ddb_dynamodb_list_all_tables(DdbAwsService *svc, const DdbAwsCredentials *creds,
 			ok = false;
 			break;
 		}
-		ok = ddb_dynamodb_call(svc, creds, "ListTables", body.data, body.len,
+		ok = ddb_dynamodb_call(svc, creds, operation, body.data, body.len,
 							   &resp, err) &&
-			ddb_dynamodb_parse_list_tables(resp.body.data, resp.body.len,
-										   tables, &last, err);
-		/* a server repeating the start name would make us loop forever */
-		if (ok && last && start && strcmp(last, start) == 0)
+			parse(resp.body.data, resp.body.len, arg, &next, err);
+		/* a server repeating the start would make us loop forever */
+		if (ok && next && start && strcmp(next, start) == 0)
 		{
+			const char *dot = strrchr(operation, '.');
+
 			ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
-							  "ListTables returned the same continuation twice");
+							  "%s returned the same continuation twice",
+							  dot ? dot + 1 : operation);
 			ok = false;
 		}
 		free(start);
-		start = last;
+		start = next;
 	} while (ok && start != NULL);
 	free(start);
 	ddb_buf_free(&body);
 	ddb_http_response_free(&resp);
 	return ok;
+}
+
+static bool
+list_tables_page(const char *body, size_t len, void *tables, char **next,
+				 DdbAwsError *err)
+{
+	return ddb_dynamodb_parse_list_tables(body, len, tables, next, err);
+}
+
+bool
+ddb_dynamodb_list_all_tables(DdbAwsService *svc, const DdbAwsCredentials *creds,
+							 DdbStringList *tables, DdbAwsError *err)
+{
+	return ddb_dynamodb_call_pages(svc, creds, "ListTables", "\"Limit\":100",
+								   "ExclusiveStartTableName", list_tables_page,
+								   tables, err);
 }
 
 /* ----------------------------------------------------------------
@@ -660,15 +678,6 @@ ddb_table_desc_free(DdbTableDesc *desc)
  * Read requests: Scan, Query, GetItem, BatchGetItem
  * ----------------------------------------------------------------
  */
-static void
-append_json_member(DdbBuf *out, const char *name, const char *value)
-{
-	ddb_buf_append_char(out, ',');
-	ddb_buf_append_json_string(out, name, strlen(name));
-	ddb_buf_append_char(out, ':');
-	ddb_buf_append_json_string(out, value, strlen(value));
-}
-
 /* Scan and Query share every member but the key condition. */
 static void
 build_read(const DdbScanRequest *req, bool query, DdbBuf *out)
@@ -676,9 +685,9 @@ build_read(const DdbScanRequest *req, bool query, DdbBuf *out)
 	ddb_buf_append_str(out, "{\"TableName\":");
 	ddb_buf_append_json_string(out, req->table_name, strlen(req->table_name));
 	if (req->index_name)
-		append_json_member(out, "IndexName", req->index_name);
+		ddb_buf_append_json_member(out, "IndexName", req->index_name);
 	if (query && req->key_condition_expression)
-		append_json_member(out, "KeyConditionExpression", req->key_condition_expression);
+		ddb_buf_append_json_member(out, "KeyConditionExpression", req->key_condition_expression);
 	if (query && req->scan_backward)
 		ddb_buf_append_str(out, ",\"ScanIndexForward\":false");
 	if (!query && req->total_segments > 0)
@@ -687,11 +696,11 @@ build_read(const DdbScanRequest *req, bool query, DdbBuf *out)
 	if (req->limit > 0)
 		ddb_buf_printf(out, ",\"Limit\":%ld", req->limit);
 	if (req->select)
-		append_json_member(out, "Select", req->select);
+		ddb_buf_append_json_member(out, "Select", req->select);
 	if (req->projection_expression)
-		append_json_member(out, "ProjectionExpression", req->projection_expression);
+		ddb_buf_append_json_member(out, "ProjectionExpression", req->projection_expression);
 	if (req->filter_expression)
-		append_json_member(out, "FilterExpression", req->filter_expression);
+		ddb_buf_append_json_member(out, "FilterExpression", req->filter_expression);
 	if (req->expression_attribute_names)
 	{
 		ddb_buf_append_str(out, ",\"ExpressionAttributeNames\":");
@@ -731,7 +740,7 @@ static void
 append_get_options(const DdbGetRequest *req, DdbBuf *out)
 {
 	if (req->projection_expression)
-		append_json_member(out, "ProjectionExpression", req->projection_expression);
+		ddb_buf_append_json_member(out, "ProjectionExpression", req->projection_expression);
 	if (req->expression_attribute_names)
 	{
 		ddb_buf_append_str(out, ",\"ExpressionAttributeNames\":");

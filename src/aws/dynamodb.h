@@ -34,6 +34,29 @@ extern bool ddb_dynamodb_call(DdbAwsService *svc, const DdbAwsCredentials *creds
 							  size_t body_len, DdbHttpResponse *resp,
 							  DdbAwsError *err);
 
+/*
+ * The parser of one page for ddb_dynamodb_call_pages: reads body into its
+ * result (arg) and sets *next to the malloc'd continuation, NULL on the
+ * last page.
+ */
+typedef bool (*DdbPageParser) (const char *body, size_t len, void *arg,
+							   char **next, DdbAwsError *err);
+
+/*
+ * Calls operation page after page until a page has no continuation.  The
+ * body is {head} on the first page and {head,"<start_member>":"<the
+ * continuation>"} after it (head: raw JSON members, e.g. "\"Limit\":100").
+ * A continuation equal to the one just sent is DDB_AWS_ERR_MALFORMED: the
+ * loop would never end.  What the pages added to arg stays there on failure
+ * for the caller to free.
+ */
+extern bool ddb_dynamodb_call_pages(DdbAwsService *svc,
+									const DdbAwsCredentials *creds,
+									const char *operation, const char *head,
+									const char *start_member,
+									DdbPageParser parse, void *arg,
+									DdbAwsError *err);
+
 /* Fills err from a non-200 JSON 1.0 response (never fails). */
 extern void ddb_dynamodb_parse_error(const DdbHttpResponse *resp,
 									 DdbAwsError *err);

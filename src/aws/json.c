@@ -27,16 +27,23 @@ struct DdbArenaChunk
 	char		data[];
 };
 
-void
-ddb_json_init(DdbJson *j, const char *data, size_t len)
+/* Points j at the start of data, outside any container, without error. */
+static void
+set_position(DdbJson *j, const char *data, size_t len)
 {
 	j->start = data;
 	j->p = data;
 	j->end = data + len;
 	j->depth = 0;
-	j->max_depth = DDB_JSON_DEFAULT_MAX_DEPTH;
 	j->error = NULL;
 	j->error_offset = 0;
+}
+
+void
+ddb_json_init(DdbJson *j, const char *data, size_t len)
+{
+	set_position(j, data, len);
+	j->max_depth = DDB_JSON_DEFAULT_MAX_DEPTH;
 	j->arena.head = NULL;
 	j->arena.used = 0;
 }
@@ -44,12 +51,7 @@ ddb_json_init(DdbJson *j, const char *data, size_t len)
 void
 ddb_json_set_input(DdbJson *j, const char *data, size_t len)
 {
-	j->start = data;
-	j->p = data;
-	j->end = data + len;
-	j->depth = 0;
-	j->error = NULL;
-	j->error_offset = 0;
+	set_position(j, data, len);
 	ddb_json_reset_arena(j);
 }
 

@@ -128,16 +128,21 @@ ddb_streams_parse_describe(const char *body, size_t len, DdbStreamDesc *desc,
 	return ok;
 }
 
+static bool
+describe_page(const char *body, size_t len, void *desc, char **next,
+			  DdbAwsError *err)
+{
+	return ddb_streams_parse_describe(body, len, desc, next, err);
+}
+
 bool
 ddb_streams_describe(DdbAwsService *svc, const DdbAwsCredentials *creds,
 					 const char *stream_arn, DdbStreamDesc **out,
 					 DdbAwsError *err)
 {
 	DdbStreamDesc *desc = calloc(1, sizeof(DdbStreamDesc));
-	DdbHttpResponse resp;
-	DdbBuf		body;
-	char	   *start = NULL;
-	bool		ok = true;
+	DdbBuf		head;
+	bool		ok;
 
 	*out = NULL;
 	if (desc == NULL)
@@ -145,36 +150,19 @@ ddb_streams_describe(DdbAwsService *svc, const DdbAwsCredentials *creds,
 		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
 		return false;
 	}
-	ddb_http_response_init(&resp);
-	ddb_buf_init(&body);
-	do
+	ddb_buf_init(&head);
+	ddb_buf_append_str(&head, "\"StreamArn\":");
+	ddb_buf_append_json_string(&head, stream_arn, strlen(stream_arn));
+	if (!ddb_buf_ok(&head))
 	{
-		char	   *next = NULL;
-
-		ddb_buf_reset(&body);
-		ddb_buf_append_str(&body, "{\"StreamArn\":");
-		ddb_buf_append_json_string(&body, stream_arn, strlen(stream_arn));
-		if (start)
-		{
-			ddb_buf_append_str(&body, ",\"ExclusiveStartShardId\":");
-			ddb_buf_append_json_string(&body, start, strlen(start));
-		}
-		ddb_buf_append_char(&body, '}');
-		if (!ddb_buf_ok(&body))
-		{
-			ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
-			ok = false;
-			break;
-		}
-		ok = ddb_dynamodb_call(svc, creds, DDB_STREAMS_PREFIX "DescribeStream",
-							   body.data, body.len, &resp, err) &&
-			ddb_streams_parse_describe(resp.body.data, resp.body.len, desc, &next, err);
-		free(start);
-		start = next;
-	} while (ok && start != NULL);
-	free(start);
-	ddb_buf_free(&body);
-	ddb_http_response_free(&resp);
+		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+		ok = false;
+	}
+	else
+		ok = ddb_dynamodb_call_pages(svc, creds, DDB_STREAMS_PREFIX "DescribeStream",
+									 head.data, "ExclusiveStartShardId",
+									 describe_page, desc, err);
+	ddb_buf_free(&head);
 	if (!ok)
 	{
 		ddb_stream_desc_free(desc);

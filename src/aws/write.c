@@ -250,14 +250,14 @@ check_write(const DdbWrite *w, WriteContext where, int index, DdbAwsError *err)
  * ----------------------------------------------------------------
  */
 
-/* ,"name":"value" with value escaped */
+/* "placeholder": of entry i of ExpressionAttributeNames or Values */
 static void
-append_string_member(DdbBuf *out, const char *name, const char *value)
+append_placeholder(DdbBuf *out, int i, const char *placeholder)
 {
-	ddb_buf_append_char(out, ',');
-	ddb_buf_append_json_string(out, name, strlen(name));
+	if (i > 0)
+		ddb_buf_append_char(out, ',');
+	ddb_buf_append_json_string(out, placeholder, strlen(placeholder));
 	ddb_buf_append_char(out, ':');
-	ddb_buf_append_json_string(out, value, strlen(value));
 }
 
 /* ,"name":raw */
@@ -305,19 +305,15 @@ append_write_members(DdbBuf *out, const DdbWrite *w)
 	else
 		append_raw_member(out, "Key", w->key);
 	if (w->update_expression)
-		append_string_member(out, "UpdateExpression", w->update_expression);
+		ddb_buf_append_json_member(out, "UpdateExpression", w->update_expression);
 	if (w->condition_expression)
-		append_string_member(out, "ConditionExpression", w->condition_expression);
+		ddb_buf_append_json_member(out, "ConditionExpression", w->condition_expression);
 	if (w->nnames > 0)
 	{
 		ddb_buf_append_str(out, ",\"ExpressionAttributeNames\":{");
 		for (i = 0; i < w->nnames; i++)
 		{
-			if (i > 0)
-				ddb_buf_append_char(out, ',');
-			ddb_buf_append_json_string(out, w->names[i].placeholder,
-									   strlen(w->names[i].placeholder));
-			ddb_buf_append_char(out, ':');
+			append_placeholder(out, i, w->names[i].placeholder);
 			ddb_buf_append_json_string(out, w->names[i].name, strlen(w->names[i].name));
 		}
 		ddb_buf_append_char(out, '}');
@@ -327,17 +323,13 @@ append_write_members(DdbBuf *out, const DdbWrite *w)
 		ddb_buf_append_str(out, ",\"ExpressionAttributeValues\":{");
 		for (i = 0; i < w->nvalues; i++)
 		{
-			if (i > 0)
-				ddb_buf_append_char(out, ',');
-			ddb_buf_append_json_string(out, w->values[i].placeholder,
-									   strlen(w->values[i].placeholder));
-			ddb_buf_append_char(out, ':');
+			append_placeholder(out, i, w->values[i].placeholder);
 			ddb_buf_append_str(out, w->values[i].value);
 		}
 		ddb_buf_append_char(out, '}');
 	}
 	if (w->return_values != DDB_RETURN_NONE)
-		append_string_member(out, "ReturnValues", return_values_name(w->return_values));
+		ddb_buf_append_json_member(out, "ReturnValues", return_values_name(w->return_values));
 	if (w->return_old_on_condition_failure)
 		ddb_buf_append_str(out, ",\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"");
 }
@@ -480,6 +472,6 @@ ddb_write_build_transact(const DdbTransactWrite *t, DdbBuf *out, DdbAwsError *er
 	}
 	ddb_buf_append_char(out, ']');
 	if (t->client_request_token)
-		append_string_member(out, "ClientRequestToken", t->client_request_token);
+		ddb_buf_append_json_member(out, "ClientRequestToken", t->client_request_token);
 	return finish(out, t->return_consumed_capacity, err);
 }

@@ -60,18 +60,85 @@ reader_failed(const DdbJson *j, const char *what, DdbAwsError *err)
 	return false;
 }
 
-/* Starts reading body, which may be NULL when empty. */
-static void
-reader_init(DdbJson *j, const char *body, size_t len)
+/* ----------------------------------------------------------------
+ * Walking objects and lists
+ * ----------------------------------------------------------------
+ */
+
+/* Reads or skips the value of one member; arg is the walker's. */
+typedef bool (*MemberFn) (DdbJson *j, const DdbJsonStr *name, void *arg);
+
+/* Reads one element of a list. */
+typedef bool (*ElementFn) (DdbJson *j, void *arg);
+
+/*
+ * Walks the object at the reader's position, fn on each member.  The value
+ * must be an object, else the reader fails with not_object (NULL: with the
+ * reader's own message, as for a whole body).
+ */
+static bool
+each_member(DdbJson *j, const char *not_object, MemberFn fn, void *arg)
 {
-	/* an empty body may come as NULL: no pointer arithmetic on NULL */
-	if (body == NULL)
-		ddb_json_init(j, "", 0);
-	else
-		ddb_json_init(j, body, len);
+	DdbJsonStr	name;
+	bool		done;
+
+	if (not_object != NULL && ddb_json_peek(j) != DDB_JSON_OBJECT)
+		return ddb_json_fail(j, not_object);
+	if (!ddb_json_enter_object(j))
+		return false;
+	for (;;)
+	{
+		if (!ddb_json_next_member(j, &name, &done))
+			return false;
+		if (done)
+			return true;
+		if (!fn(j, &name, arg))
+			return false;
+	}
 }
 
-/* Captures an object member's value, which must be an object. */
+/* Walks the list at the reader's position (else fails with not_array). */
+static bool
+each_element(DdbJson *j, const char *not_array, ElementFn fn, void *arg)
+{
+	bool		done;
+
+	if (ddb_json_peek(j) != DDB_JSON_ARRAY)
+		return ddb_json_fail(j, not_array);
+	if (!ddb_json_enter_array(j))
+		return false;
+	for (;;)
+	{
+		if (!ddb_json_next_element(j, &done))
+			return false;
+		if (done)
+			return true;
+		if (!fn(j, arg))
+			return false;
+	}
+}
+
+/*
+ * Reads a whole body, an object, fn on each of its members; what names the
+ * answer in the message of a failure.  body may be NULL when empty.
+ */
+static bool
+read_body(const char *body, size_t len, const char *what, MemberFn fn,
+		  void *arg, DdbAwsError *err)
+{
+	DdbJson		j;
+	bool		ok;
+
+	/* an empty body may come as NULL: no pointer arithmetic on NULL */
+	ddb_json_init(&j, body ? body : "", body ? len : 0);
+	ok = each_member(&j, NULL, fn, arg) && ddb_json_finish(&j);
+	if (!ok)
+		reader_failed(&j, what, err);
+	ddb_json_free(&j);
+	return ok;
+}
+
+/* Captures a member's value, which must be an object. */
 static bool
 capture_object(DdbJson *j, const char *problem, const char **ptr, size_t *len)
 {
@@ -83,6 +150,16 @@ capture_object(DdbJson *j, const char *problem, const char **ptr, size_t *len)
 		return false;
 	*ptr = raw.ptr;
 	*len = raw.len;
+	return true;
+}
+
+/* Fails on a member seen before (DynamoDB never repeats one). */
+static bool
+once(DdbJson *j, bool *seen, const char *problem)
+{
+	if (*seen)
+		return ddb_json_fail(j, problem);
+	*seen = true;
 	return true;
 }
 
@@ -115,59 +192,42 @@ read_units(DdbJson *j, double *sum)
 	return true;
 }
 
-/* One ConsumedCapacity object: its CapacityUnits, the rest skipped. */
-static bool
-read_capacity(DdbJson *j, double *sum)
+typedef struct CapacityWalk
 {
-	DdbJsonStr	name;
-	bool		done;
-	bool		seen = false;
+	double	   *sum;
+	bool		seen;			/* CapacityUnits */
+} CapacityWalk;
 
-	if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-		return ddb_json_fail(j, "a ConsumedCapacity entry is not an object");
-	if (!ddb_json_enter_object(j))
-		return false;
-	for (;;)
-	{
-		if (!ddb_json_next_member(j, &name, &done))
-			return false;
-		if (done)
-			return true;
-		if (ddb_json_str_eq(&name, "CapacityUnits"))
-		{
-			if (seen)
-				return ddb_json_fail(j, "CapacityUnits appears twice");
-			seen = true;
-			if (!read_units(j, sum))
-				return false;
-		}
-		else if (!ddb_json_skip_value(j))
-			return false;
-	}
+static bool
+capacity_member(DdbJson *j, const DdbJsonStr *name, void *arg)
+{
+	CapacityWalk *w = arg;
+
+	if (!ddb_json_str_eq(name, "CapacityUnits"))
+		return ddb_json_skip_value(j);
+	return once(j, &w->seen, "CapacityUnits appears twice") &&
+		read_units(j, w->sum);
+}
+
+/* One ConsumedCapacity object: its CapacityUnits (the table's total). */
+static bool
+read_capacity(DdbJson *j, void *sum)
+{
+	CapacityWalk w = {sum, false};
+
+	return each_member(j, "a ConsumedCapacity entry is not an object",
+					   capacity_member, &w);
 }
 
 /* ConsumedCapacity: one object (single writes) or a list (batch, transaction). */
 static bool
 read_consumed(DdbJson *j, DdbWriteAnswer *ans)
 {
-	bool		done;
-
-	if (ans->has_consumed_capacity)
-		return ddb_json_fail(j, "ConsumedCapacity appears twice");
-	ans->has_consumed_capacity = true;
-	if (ddb_json_peek(j) != DDB_JSON_ARRAY)
-		return read_capacity(j, &ans->consumed_units);
-	if (!ddb_json_enter_array(j))
+	if (!once(j, &ans->has_consumed_capacity, "ConsumedCapacity appears twice"))
 		return false;
-	for (;;)
-	{
-		if (!ddb_json_next_element(j, &done))
-			return false;
-		if (done)
-			return true;
-		if (!read_capacity(j, &ans->consumed_units))
-			return false;
-	}
+	if (ddb_json_peek(j) == DDB_JSON_ARRAY)
+		return each_element(j, NULL, read_capacity, &ans->consumed_units);
+	return read_capacity(j, &ans->consumed_units);
 }
 
 /* ----------------------------------------------------------------
@@ -175,74 +235,74 @@ read_consumed(DdbJson *j, DdbWriteAnswer *ans)
  * ----------------------------------------------------------------
  */
 
-/* The body of a PutRequest or DeleteRequest: member (Item, Key) must be in it. */
-static bool
-read_request_body(DdbJson *j, const char *member)
+/* The body of a PutRequest (member "Item") or DeleteRequest ("Key"). */
+typedef struct RequestWalk
 {
-	DdbJsonStr	name;
-	bool		done;
-	bool		found = false;
+	const char *member;
+	bool		found;
+} RequestWalk;
 
-	if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-		return ddb_json_fail(j, "a PutRequest or DeleteRequest is not an object");
-	if (!ddb_json_enter_object(j))
+static bool
+request_member(DdbJson *j, const DdbJsonStr *name, void *arg)
+{
+	RequestWalk *w = arg;
+
+	if (!ddb_json_str_eq(name, w->member))
+		return ddb_json_skip_value(j);
+	if (!once(j, &w->found, "the Item of a PutRequest or Key of a DeleteRequest is repeated"))
 		return false;
-	for (;;)
-	{
-		if (!ddb_json_next_member(j, &name, &done))
-			return false;
-		if (done)
-			break;
-		if (ddb_json_str_eq(&name, member))
-		{
-			if (found || ddb_json_peek(j) != DDB_JSON_OBJECT)
-				return ddb_json_fail(j, "the Item of a PutRequest or Key of a DeleteRequest is repeated or not an object");
-			found = true;
-		}
-		if (!ddb_json_skip_value(j))
-			return false;
-	}
-	if (!found)
-		return ddb_json_fail(j, "a PutRequest has no Item or a DeleteRequest no Key");
+	if (ddb_json_peek(j) != DDB_JSON_OBJECT)
+		return ddb_json_fail(j, "the Item of a PutRequest or Key of a DeleteRequest is not an object");
+	return ddb_json_skip_value(j);
+}
+
+/* One member of a write request: PutRequest or DeleteRequest, alone. */
+static bool
+write_request_member(DdbJson *j, const DdbJsonStr *name, void *arg)
+{
+	int		   *n = arg;
+	RequestWalk w = {NULL, false};
+
+	if ((*n)++ > 0)
+		return ddb_json_fail(j, "an unprocessed write request has more than one member");
+	if (ddb_json_str_eq(name, "PutRequest"))
+		w.member = "Item";
+	else if (ddb_json_str_eq(name, "DeleteRequest"))
+		w.member = "Key";
+	else
+		return ddb_json_fail(j, "an unprocessed write request is neither a PutRequest nor a DeleteRequest");
+	if (!each_member(j, "a PutRequest or DeleteRequest is not an object",
+					 request_member, &w))
+		return false;
+	return w.found ||
+		ddb_json_fail(j, "a PutRequest has no Item or a DeleteRequest no Key");
+}
+
+/* One write request, counted in *(int *) arg. */
+static bool
+read_write_request(DdbJson *j, void *arg)
+{
+	int			members = 0;
+
+	if (!each_member(j, "an unprocessed write request is not an object",
+					 write_request_member, &members))
+		return false;
+	if (members == 0)
+		return ddb_json_fail(j, "an unprocessed write request is empty");
+	(*(int *) arg)++;
 	return true;
 }
 
-/* One write request: {"PutRequest":{"Item":...}} or {"DeleteRequest":{"Key":...}}. */
+/*
+ * One table of UnprocessedItems: its list of write requests.  Whatever the
+ * table, the whole object goes back as it came.
+ */
 static bool
-read_write_request(DdbJson *j)
+unprocessed_table(DdbJson *j, const DdbJsonStr *name, void *arg)
 {
-	DdbJsonStr	name;
-	bool		done;
-	int			n = 0;
-
-	if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-		return ddb_json_fail(j, "an unprocessed write request is not an object");
-	if (!ddb_json_enter_object(j))
-		return false;
-	for (;;)
-	{
-		if (!ddb_json_next_member(j, &name, &done))
-			return false;
-		if (done)
-			break;
-		if (n++ > 0)
-			return ddb_json_fail(j, "an unprocessed write request has more than one member");
-		if (ddb_json_str_eq(&name, "PutRequest"))
-		{
-			if (!read_request_body(j, "Item"))
-				return false;
-		}
-		else if (ddb_json_str_eq(&name, "DeleteRequest"))
-		{
-			if (!read_request_body(j, "Key"))
-				return false;
-		}
-		else
-			return ddb_json_fail(j, "an unprocessed write request is neither a PutRequest nor a DeleteRequest");
-	}
-	if (n == 0)
-		return ddb_json_fail(j, "an unprocessed write request is empty");
-	return true;
+	(void) name;
+	return each_element(j, "an UnprocessedItems entry is not a list",
+						read_write_request, arg);
 }
 
 /*
@@ -253,36 +313,13 @@ static bool
 read_unprocessed(DdbJson *j, DdbWriteAnswer *ans)
 {
 	const char *start;
-	DdbJsonStr	name;
-	bool		done;
 	int			n = 0;
 
 	if (ddb_json_peek(j) != DDB_JSON_OBJECT)
 		return ddb_json_fail(j, "UnprocessedItems is not an object");
 	start = j->p;				/* peek stopped at the '{' */
-	if (!ddb_json_enter_object(j))
+	if (!each_member(j, NULL, unprocessed_table, &n))
 		return false;
-	for (;;)
-	{
-		if (!ddb_json_next_member(j, &name, &done))
-			return false;
-		if (done)
-			break;
-		if (ddb_json_peek(j) != DDB_JSON_ARRAY)
-			return ddb_json_fail(j, "an UnprocessedItems entry is not a list");
-		if (!ddb_json_enter_array(j))
-			return false;
-		for (;;)
-		{
-			if (!ddb_json_next_element(j, &done))
-				return false;
-			if (done)
-				break;
-			if (!read_write_request(j))
-				return false;
-			n++;
-		}
-	}
 	ans->nunprocessed = n;
 	if (n > 0)
 	{
@@ -296,53 +333,42 @@ read_unprocessed(DdbJson *j, DdbWriteAnswer *ans)
  * Answers of writes
  * ----------------------------------------------------------------
  */
+typedef struct AnswerWalk
+{
+	AnswerOf	of;
+	DdbWriteAnswer *ans;
+	bool		seen_attributes;
+	bool		seen_unprocessed;
+} AnswerWalk;
+
+static bool
+answer_member(DdbJson *j, const DdbJsonStr *name, void *arg)
+{
+	AnswerWalk *w = arg;
+
+	if (w->of == OF_ITEM && ddb_json_str_eq(name, "Attributes"))
+		return once(j, &w->seen_attributes, "Attributes appears twice") &&
+			capture_object(j, "Attributes is not an object",
+						   &w->ans->attributes, &w->ans->attributes_len);
+	if (w->of == OF_BATCH && ddb_json_str_eq(name, "UnprocessedItems"))
+		return once(j, &w->seen_unprocessed, "UnprocessedItems appears twice") &&
+			read_unprocessed(j, w->ans);
+	if (ddb_json_str_eq(name, "ConsumedCapacity"))
+		return read_consumed(j, w->ans);
+	return ddb_json_skip_value(j);
+}
+
 static bool
 parse_answer(AnswerOf of, const char *body, size_t len, DdbWriteAnswer *ans,
 			 DdbAwsError *err)
 {
-	DdbJson		j;
-	DdbJsonStr	name;
-	bool		done = false;
-	bool		ok;
-	bool		seen_attributes = false;
-	bool		seen_unprocessed = false;
+	AnswerWalk	w = {of, ans, false, false};
 
 	memset(ans, 0, sizeof(*ans));
-	reader_init(&j, body, len);
-	ok = ddb_json_enter_object(&j);
-	while (ok)
-	{
-		ok = ddb_json_next_member(&j, &name, &done);
-		if (!ok || done)
-			break;
-		if (of == OF_ITEM && ddb_json_str_eq(&name, "Attributes"))
-		{
-			ok = !seen_attributes ||
-				ddb_json_fail(&j, "Attributes appears twice");
-			seen_attributes = true;
-			ok = ok && capture_object(&j, "Attributes is not an object",
-									  &ans->attributes, &ans->attributes_len);
-		}
-		else if (of == OF_BATCH && ddb_json_str_eq(&name, "UnprocessedItems"))
-		{
-			ok = !seen_unprocessed ||
-				ddb_json_fail(&j, "UnprocessedItems appears twice");
-			seen_unprocessed = true;
-			ok = ok && read_unprocessed(&j, ans);
-		}
-		else if (ddb_json_str_eq(&name, "ConsumedCapacity"))
-			ok = read_consumed(&j, ans);
-		else
-			ok = ddb_json_skip_value(&j);
-	}
-	ok = ok && ddb_json_finish(&j);
-	if (!ok)
-	{
-		reader_failed(&j, answer_name[of], err);
-		memset(ans, 0, sizeof(*ans));
-	}
-	ddb_json_free(&j);
-	return ok;
+	if (read_body(body, len, answer_name[of], answer_member, &w, err))
+		return true;
+	memset(ans, 0, sizeof(*ans));
+	return false;
 }
 
 bool
@@ -409,20 +435,27 @@ clean_copy(const DdbJsonStr *s)
 	return copy;
 }
 
-/* One member of a cancellation reason (Code, Message, Item), into r. */
-static bool
-read_reason_member(DdbJson *j, const DdbJsonStr *name, DdbCancelReason *r,
-				   bool *have_code)
+typedef struct ReasonWalk
 {
+	DdbCancelReason *r;
+	bool		have_code;
+} ReasonWalk;
+
+/* One member of a cancellation reason (Code, Message, Item). */
+static bool
+reason_member(DdbJson *j, const DdbJsonStr *name, void *arg)
+{
+	ReasonWalk *w = arg;
+	DdbCancelReason *r = w->r;
 	DdbJsonStr	v;
 
 	if (ddb_json_str_eq(name, "Code"))
 	{
-		if (*have_code || ddb_json_peek(j) != DDB_JSON_STRING)
+		if (w->have_code || ddb_json_peek(j) != DDB_JSON_STRING)
 			return ddb_json_fail(j, "the Code of a cancellation reason is repeated or not a string");
 		if (!ddb_json_read_string(j, &v))
 			return false;
-		*have_code = true;
+		w->have_code = true;
 		r->kind = cancel_code(&v);
 		ddb_copy_clean(r->code, sizeof(r->code), v.ptr, v.len);
 		return true;
@@ -446,106 +479,70 @@ read_reason_member(DdbJson *j, const DdbJsonStr *name, DdbCancelReason *r,
 	return ddb_json_skip_value(j);
 }
 
-/* One cancellation reason; r is filled (and owns its message) even on failure. */
-static bool
-read_reason(DdbJson *j, DdbCancelReason *r)
+typedef struct CancellationWalk
 {
-	DdbJsonStr	name;
-	bool		done;
-	bool		have_code = false;
+	DdbCancellation *out;
+	int			cap;			/* of out->reasons */
+	bool		seen;			/* CancellationReasons */
+} CancellationWalk;
 
-	memset(r, 0, sizeof(*r));
-	if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-		return ddb_json_fail(j, "a cancellation reason is not an object");
-	if (!ddb_json_enter_object(j))
-		return false;
-	for (;;)
+/*
+ * One cancellation reason, appended to the walk's list.  It is counted
+ * before it is read: one read in part still owns its message.
+ */
+static bool
+read_reason(DdbJson *j, void *arg)
+{
+	CancellationWalk *cw = arg;
+	DdbCancellation *out = cw->out;
+	ReasonWalk	w = {NULL, false};
+
+	if (out->nreasons == cw->cap)
 	{
-		if (!ddb_json_next_member(j, &name, &done))
-			return false;
-		if (done)
-			break;
-		if (!read_reason_member(j, &name, r, &have_code))
-			return false;
+		DdbCancelReason *grown;
+
+		if (cw->cap >= MAX_REASONS)
+			return ddb_json_fail(j, "CancellationReasons holds too many reasons");
+		cw->cap = cw->cap ? cw->cap * 2 : 16;
+		grown = realloc(out->reasons, sizeof(DdbCancelReason) * (size_t) cw->cap);
+		if (grown == NULL)
+			return ddb_json_fail(j, "out of memory");
+		out->reasons = grown;
 	}
-	if (!have_code)
-		return ddb_json_fail(j, "a cancellation reason has no Code");
-	return true;
+	w.r = &out->reasons[out->nreasons++];
+	memset(w.r, 0, sizeof(*w.r));
+	if (!each_member(j, "a cancellation reason is not an object", reason_member, &w))
+		return false;
+	return w.have_code || ddb_json_fail(j, "a cancellation reason has no Code");
 }
 
-/* CancellationReasons: the list, appended to out. */
 static bool
-read_reasons(DdbJson *j, DdbCancellation *out)
+cancellation_member(DdbJson *j, const DdbJsonStr *name, void *arg)
 {
-	bool		done;
-	int			cap = 0;
+	CancellationWalk *w = arg;
 
-	if (ddb_json_peek(j) != DDB_JSON_ARRAY)
-		return ddb_json_fail(j, "CancellationReasons is not a list");
-	if (!ddb_json_enter_array(j))
-		return false;
-	for (;;)
-	{
-		if (!ddb_json_next_element(j, &done))
-			return false;
-		if (done)
-			return true;
-		if (out->nreasons == cap)
-		{
-			DdbCancelReason *grown;
-
-			if (cap >= MAX_REASONS)
-				return ddb_json_fail(j, "CancellationReasons holds too many reasons");
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(out->reasons, sizeof(DdbCancelReason) * (size_t) cap);
-			if (grown == NULL)
-				return ddb_json_fail(j, "out of memory");
-			out->reasons = grown;
-		}
-		/* counted first: a reason read in part still owns its message */
-		if (!read_reason(j, &out->reasons[out->nreasons++]))
-			return false;
-	}
+	if (!ddb_json_str_eq(name, "CancellationReasons"))
+		return ddb_json_skip_value(j);
+	return once(j, &w->seen, "CancellationReasons appears twice") &&
+		each_element(j, "CancellationReasons is not a list", read_reason, w);
 }
 
 bool
 ddb_write_parse_cancellation(const char *body, size_t len, int expected_actions,
 							 DdbCancellation *out, DdbAwsError *err)
 {
-	DdbJson		j;
-	DdbJsonStr	name;
-	bool		done = false;
-	bool		seen = false;
+	CancellationWalk w = {out, 0, false};
 	bool		ok;
 
 	memset(out, 0, sizeof(*out));
-	reader_init(&j, body, len);
-	ok = ddb_json_enter_object(&j);
-	while (ok)
-	{
-		ok = ddb_json_next_member(&j, &name, &done);
-		if (!ok || done)
-			break;
-		if (ddb_json_str_eq(&name, "CancellationReasons"))
-		{
-			ok = !seen || ddb_json_fail(&j, "CancellationReasons appears twice");
-			seen = true;
-			ok = ok && read_reasons(&j, out);
-		}
-		else
-			ok = ddb_json_skip_value(&j);
-	}
-	ok = ok && ddb_json_finish(&j);
-	if (!ok)
-		reader_failed(&j, DDB_TRANSACTION_CANCELED, err);
-	else if (expected_actions > 0 && out->nreasons != expected_actions)
+	ok = read_body(body, len, DDB_TRANSACTION_CANCELED, cancellation_member, &w, err);
+	if (ok && expected_actions > 0 && out->nreasons != expected_actions)
 	{
 		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
 						  "malformed %s response: %d cancellation reasons for %d actions",
 						  DDB_TRANSACTION_CANCELED, out->nreasons, expected_actions);
 		ok = false;
 	}
-	ddb_json_free(&j);
 	if (!ok)
 		ddb_cancellation_free(out);
 	return ok;
@@ -580,38 +577,36 @@ ddb_cancellation_first(const DdbCancellation *c, int *index)
 	return NULL;
 }
 
+typedef struct FailureWalk
+{
+	const char **item;
+	size_t	   *item_len;
+	bool		seen;
+} FailureWalk;
+
+static bool
+failure_member(DdbJson *j, const DdbJsonStr *name, void *arg)
+{
+	FailureWalk *w = arg;
+
+	if (!ddb_json_str_eq(name, "Item"))
+		return ddb_json_skip_value(j);
+	return once(j, &w->seen, "Item appears twice") &&
+		capture_object(j, "Item is not an object", w->item, w->item_len);
+}
+
 bool
 ddb_write_parse_condition_failure(const char *body, size_t len,
 								  const char **item, size_t *item_len,
 								  DdbAwsError *err)
 {
-	DdbJson		j;
-	DdbJsonStr	name;
-	bool		done = false;
-	bool		ok;
+	FailureWalk w = {item, item_len, false};
 
 	*item = NULL;
 	*item_len = 0;
-	reader_init(&j, body, len);
-	ok = ddb_json_enter_object(&j);
-	while (ok)
-	{
-		ok = ddb_json_next_member(&j, &name, &done);
-		if (!ok || done)
-			break;
-		if (ddb_json_str_eq(&name, "Item"))
-			ok = (*item == NULL || ddb_json_fail(&j, "Item appears twice")) &&
-				capture_object(&j, "Item is not an object", item, item_len);
-		else
-			ok = ddb_json_skip_value(&j);
-	}
-	ok = ok && ddb_json_finish(&j);
-	if (!ok)
-	{
-		reader_failed(&j, DDB_CONDITIONAL_CHECK_FAILED, err);
-		*item = NULL;
-		*item_len = 0;
-	}
-	ddb_json_free(&j);
-	return ok;
+	if (read_body(body, len, DDB_CONDITIONAL_CHECK_FAILED, failure_member, &w, err))
+		return true;
+	*item = NULL;
+	*item_len = 0;
+	return false;
 }

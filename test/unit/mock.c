@@ -260,12 +260,43 @@ mock_header(const Mock *m, int i, const char *name)
 	return found;
 }
 
+void
+unit_network_init(void)
+{
+	static const char *const proxies[] = {
+		"http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"
+	};
+	DdbAwsError err;
+	size_t		i;
+
+	if (!ddb_http_global_init(&err))
+	{
+		fprintf(stderr, "%s\n", err.message);
+		exit(2);
+	}
+	/* no proxy of the machine may come between us and the loopback server */
+	for (i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++)
+		unsetenv(proxies[i]);
+}
+
+DdbHttpClient *
+unit_client(const DdbHttpConfig *cfg)
+{
+	DdbAwsError err;
+	DdbHttpClient *client = ddb_http_client_create(cfg, &err);
+
+	if (client == NULL)
+	{
+		fprintf(stderr, "could not create an HTTP client: %s\n", err.message);
+		exit(2);
+	}
+	return client;
+}
+
 DdbHttpClient *
 mock_client(Mock *m, const DdbHttpConfig *cfg)
 {
 	DdbHttpConfig c;
-	DdbAwsError err;
-	DdbHttpClient *client;
 
 	if (cfg)
 		c = *cfg;
@@ -273,13 +304,7 @@ mock_client(Mock *m, const DdbHttpConfig *cfg)
 		memset(&c, 0, sizeof(c));
 	c.transport = mock_transport;
 	c.transport_arg = m;
-	client = ddb_http_client_create(&c, &err);
-	if (client == NULL)
-	{
-		fprintf(stderr, "could not create an HTTP client: %s\n", err.message);
-		exit(2);
-	}
-	return client;
+	return unit_client(&c);
 }
 
 /* ----------------------------------------------------------------

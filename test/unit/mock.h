@@ -112,6 +112,15 @@ extern const char *mock_body(const Mock *m, int i);
 extern const char *mock_header(const Mock *m, int i, const char *name);
 
 /*
+ * libcurl's global setup, with the machine's proxy variables unset (the
+ * loopback server must be reached directly); exits on failure.
+ */
+extern void unit_network_init(void);
+
+/* An HTTP client with cfg (the network's, or a test transport); exits on failure. */
+extern DdbHttpClient *unit_client(const DdbHttpConfig *cfg);
+
+/*
  * An HTTP client on the mock transport.  cfg (NULL: defaults) gives the
  * other settings (retries, sleep hook); its transport is replaced.  Exits
  * on failure.

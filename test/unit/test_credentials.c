@@ -135,11 +135,18 @@ static DdbCredState st;
 static DdbAwsError err;
 static const DdbAwsCredentials *out;
 
+/* A fresh cache: what get() resolved before is forgotten. */
 static void
-reset(void)
+forget(void)
 {
 	ddb_cred_state_clear(&st);
 	memset(&st, 0, sizeof(st));
+}
+
+static void
+reset(void)
+{
+	forget();
 	mock_reset(&sts_mock);
 	mock_reset(&meta_mock);
 	mock_env_clear();
@@ -244,15 +251,13 @@ test_static(void)
 	CHECK(sts_mock.nreq == 0 && meta_mock.nreq == 0);
 
 	/* no session token */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	cfg.session_token = NULL;
 	CHECK(get());
 	CHECK(out->session_token == NULL);
 
 	/* ambient not allowed, no keys: refused, whatever the host offers */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	cfg.access_key_id = cfg.secret_access_key = NULL;
 	cfg.ambient = 0;
 	mock_reply(&sts_mock, 200, "unused");
@@ -367,8 +372,7 @@ test_ambient_bits(void)
 	mock_done(&meta_mock, __LINE__);
 
 	/* only the container */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&meta_mock);
 	cfg.ambient = DDB_AMBIENT_CONTAINER;
 	mock_reply_owned(&meta_mock, 200, creds_json("ASIACONTAINER", "s", "t", T0 + 3600));
@@ -378,8 +382,7 @@ test_ambient_bits(void)
 	mock_done(&meta_mock, __LINE__);
 
 	/* only web identity */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&meta_mock);
 	cfg.ambient = DDB_AMBIENT_WEB_IDENTITY;
 	mock_reply_owned(&sts_mock, 200, sts_xml(true, "ASIAWEB", "s", "t", T0 + 3600));
@@ -389,8 +392,7 @@ test_ambient_bits(void)
 	mock_done(&sts_mock, __LINE__);
 
 	/* container and IMDS allowed: the container comes first */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&sts_mock);
 	cfg.ambient = DDB_AMBIENT_CONTAINER | DDB_AMBIENT_IMDS;
 	mock_reply_owned(&meta_mock, 200, creds_json("ASIACONTAINER", "s", "t", T0 + 3600));
@@ -456,8 +458,7 @@ test_environment(void)
 	/* both, with a session token */
 	mock_env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
 	mock_env_set("AWS_SESSION_TOKEN", "env-token");
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	CHECK(get());
 	CHECK(st.failed_source == DDB_CRED_NONE);
 	CHECK_STR(out->access_key_id, "ENVAKID");
@@ -472,8 +473,7 @@ test_environment(void)
 	CHECK(st.base_resolutions == 1);
 
 	/* AWS_CREDENTIAL_EXPIRATION: kept, and the variables read again near it */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_now = T0;
 	mock_env_set("AWS_ACCESS_KEY_ID", "ENVAKID");
 	format_time(T0 + 3600, exp);
@@ -493,15 +493,13 @@ test_environment(void)
 	CHECK(out->expiration == T0 + 7200);
 	CHECK(st.base_resolutions == 2);
 	/* with milliseconds */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_env_set("AWS_CREDENTIAL_EXPIRATION", "2023-11-15T00:00:00.123Z");
 	CHECK(get());
 	CHECK(out->expiration == (time_t) 1700006400);
 
 	/* an invalid one is an error, not "never expires" */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_env_set("AWS_CREDENTIAL_EXPIRATION", "next tuesday");
 	CHECK(!get());
 	CHECK(err.kind == DDB_AWS_ERR_INVALID);
@@ -557,8 +555,7 @@ test_web_identity(void)
 	remove_temp_file(token_file);
 
 	/* the region's endpoint by default; session name from cfg, then "ddb_fdw" */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&sts_mock);
 	token_file = temp_file(WEB_TOKEN);
 	mock_env_set("AWS_WEB_IDENTITY_TOKEN_FILE", token_file);
@@ -574,8 +571,7 @@ test_web_identity(void)
 			  "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
 			  "&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fweb"
 			  "&RoleSessionName=cfg-session&DurationSeconds=1800&WebIdentityToken=" WEB_TOKEN);
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	cfg.role_session_name = NULL;
 	cfg.session_duration = 0;
 	mock_reply_owned(&sts_mock, 200, sts_xml(true, "ASIAWEB", "s", "t", T0 + 1800));
@@ -584,8 +580,7 @@ test_web_identity(void)
 	mock_done(&sts_mock, __LINE__);
 
 	/* STS refuses the token: the chain stops here */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reply(&sts_mock, 400,
 			   "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code>"
 			   "<Message>Incorrect token audience</Message></Error></ErrorResponse>");
@@ -603,8 +598,7 @@ test_web_identity(void)
 	/* a missing token file: an error naming it, no request */
 	path = xstrdup(token_file);
 	remove_temp_file(token_file);
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&sts_mock);
 	CHECK(!get());
 	CHECK(err.kind == DDB_AWS_ERR_INVALID);
@@ -677,8 +671,7 @@ test_web_identity(void)
 static bool
 container_get(const char *full_uri)
 {
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&meta_mock);
 	mock_env_set("AWS_CONTAINER_CREDENTIALS_FULL_URI", full_uri);
 	mock_reply_owned(&meta_mock, 200, creds_json("ASIACONTAINER", "c-secret", "c-token", T0 + 3600));
@@ -708,8 +701,7 @@ expect_container_bad_reply(long status, const char *body, DdbAwsErrorKind kind,
 	char		ctx[64];
 
 	snprintf(ctx, sizeof(ctx), "reply at line %d", line);
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&meta_mock);
 	mock_reply(&meta_mock, status, body);
 	CHECK_MSG(!get(), ctx);
@@ -832,8 +824,7 @@ test_container(void)
 	expect_container_bad_reply(403, "", DDB_AWS_ERR_HTTP, "HTTP 403", __LINE__);
 
 	/* no Token: credentials without a session token */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&meta_mock);
 	json = creds_json("AKIDCONTAINER", "s", NULL, T0 + 3600);
 	mock_reply_owned(&meta_mock, 200, json);
@@ -841,8 +832,7 @@ test_container(void)
 	CHECK(out->session_token == NULL);
 
 	/* the ECS guide's layout, with RoleArn */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&meta_mock);
 	mock_reply(&meta_mock, 200,
 			   "{\n    \"AccessKeyId\": \"ACCESS_KEY_ID\",\n    \"Expiration\": \"2023-11-15T00:00:00Z\",\n"
@@ -855,8 +845,7 @@ test_container(void)
 	CHECK(out->expiration == (time_t) 1700006400);
 
 	/* no response */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&meta_mock);
 	mock_fail(&meta_mock, DDB_AWS_ERR_CONNECT);
 	CHECK(!get());
@@ -865,8 +854,7 @@ test_container(void)
 	CHECK(st.failed_source == DDB_CRED_CONTAINER);
 
 	/* no metadata client at all */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&meta_mock);
 	host.metadata_http = NULL;
 	CHECK(!get());
@@ -914,8 +902,7 @@ check_imds_requests(int first, const char *base)
 static bool
 imds_get(void)
 {
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&meta_mock);
 	return get();
 }
@@ -927,8 +914,7 @@ expect_imds_http_error(int at, long status)
 	char		ctx[64];
 
 	snprintf(ctx, sizeof(ctx), "HTTP %ld at IMDS request %d", status, at);
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&meta_mock);
 	if (at > 0)
 		mock_reply(&meta_mock, 200, "IMDS-SESSION-TOKEN==");
@@ -963,32 +949,28 @@ test_imds(void)
 	mock_done(&meta_mock, __LINE__);
 
 	/* AWS_EC2_METADATA_SERVICE_ENDPOINT, with and without trailing slashes */
-	mock_env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://[fd00:ec2::254]");
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
-	mock_reset(&meta_mock);
-	script_imds("ASIAIMDS", T0 + 21600);
-	CHECK(get());
-	check_imds_requests(0, "http://[fd00:ec2::254]");
-	mock_env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1338/");
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
-	mock_reset(&meta_mock);
-	script_imds("ASIAIMDS", T0 + 21600);
-	CHECK(get());
-	check_imds_requests(0, "http://127.0.0.1:1338");
-	mock_env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1338//");
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
-	mock_reset(&meta_mock);
-	script_imds("ASIAIMDS", T0 + 21600);
-	CHECK(get());
-	check_imds_requests(0, "http://127.0.0.1:1338");
-	mock_env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL);
+	{
+		static const char *const endpoints[][2] = {
+			{"http://[fd00:ec2::254]", "http://[fd00:ec2::254]"},
+			{"http://127.0.0.1:1338/", "http://127.0.0.1:1338"},
+			{"http://127.0.0.1:1338//", "http://127.0.0.1:1338"},
+		};
+		int			i;
+
+		for (i = 0; i < 3; i++)
+		{
+			mock_env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoints[i][0]);
+			forget();
+			mock_reset(&meta_mock);
+			script_imds("ASIAIMDS", T0 + 21600);
+			CHECK(get());
+			check_imds_requests(0, endpoints[i][1]);
+		}
+		mock_env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL);
+	}
 
 	/* several roles listed: the first line names the instance role */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&meta_mock);
 	mock_reply(&meta_mock, 200, "IMDS-SESSION-TOKEN==");
 	mock_reply(&meta_mock, 200, "ec2-role\r\nother-role\n");
@@ -1008,8 +990,7 @@ test_imds(void)
 	CHECK(meta_mock.nreq == 0);
 	mock_env_set("AWS_EC2_METADATA_DISABLED", "false");
 	mock_reset(&meta_mock);
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	script_imds("ASIAIMDS", T0 + 3600);
 	CHECK(get());
 	CHECK(meta_mock.nreq == 3);
@@ -1027,8 +1008,7 @@ test_imds(void)
 	/* bad bodies */
 	mock_reset(&meta_mock);
 	mock_reply(&meta_mock, 200, "");	/* no token */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	CHECK(!get());
 	CHECK(err.kind == DDB_AWS_ERR_MALFORMED);
 	CHECK(contains(err.message, "instance metadata"));
@@ -1221,8 +1201,7 @@ test_role(void)
 	mock_done(&sts_mock, __LINE__);
 
 	/* defaults: session "ddb_fdw", no ExternalId, no DurationSeconds; the region's endpoint */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&sts_mock);
 	cfg.external_id = NULL;
 	cfg.role_session_name = NULL;
@@ -1241,15 +1220,13 @@ test_role(void)
 				   "SignedHeaders=content-type;host;x-amz-date, "));
 
 	/* the global endpoint signs for us-east-1, a custom one for the region */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	cfg.sts_endpoint = "https://sts.amazonaws.com";
 	mock_reply_owned(&sts_mock, 200, sts_xml(false, "ASIAROLE", "s", "t", T0 + 3600));
 	CHECK(get());
 	CHECK_STR(mock_url(&sts_mock, 1), "https://sts.amazonaws.com/");
 	CHECK(contains(mock_header(&sts_mock, 1, "Authorization"), "/20231114/us-east-1/sts/aws4_request"));
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	cfg.sts_endpoint = "http://127.0.0.1:4566/sts/";
 	mock_reply_owned(&sts_mock, 200, sts_xml(false, "ASIAROLE", "s", "t", T0 + 3600));
 	CHECK(get());
@@ -1259,8 +1236,7 @@ test_role(void)
 	mock_done(&sts_mock, __LINE__);
 
 	/* AccessDenied: assume_role_failed, no credentials handed out */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_reset(&sts_mock);
 	mock_reply(&sts_mock, 403, access_denied);
 	CHECK(!get());
@@ -1280,8 +1256,7 @@ test_role(void)
 	CHECK(st.assume_role_calls == 2 && st.base_resolutions == 1);
 	CHECK_STR(out->access_key_id, "ASIAROLE");
 	/* a transport failure is an AssumeRole failure too */
-	ddb_cred_state_clear(&st);
-	memset(&st, 0, sizeof(st));
+	forget();
 	mock_fail(&sts_mock, DDB_AWS_ERR_CONNECT);
 	CHECK(!get());
 	CHECK(st.assume_role_failed);

@@ -37,6 +37,7 @@
 #include "dynamodb.h"
 #include "http.h"
 #include "server.h"
+#include "mock.h"
 #include "unit.h"
 
 UNIT_DEFINE_COUNTERS;
@@ -112,21 +113,13 @@ static DdbHttpClient *
 new_client(long request_timeout_ms, size_t max_bytes)
 {
 	DdbHttpConfig cfg;
-	DdbAwsError err;
-	DdbHttpClient *c;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.connect_timeout_ms = 2000L * time_scale;
 	cfg.request_timeout_ms = request_timeout_ms;
 	cfg.max_response_bytes = max_bytes;
 	cfg.user_agent = "ddb_fdw-test/1.0";
-	c = ddb_http_client_create(&cfg, &err);
-	if (c == NULL)
-	{
-		fprintf(stderr, "client: %s\n", err.message);
-		exit(2);
-	}
-	return c;
+	return unit_client(&cfg);
 }
 
 /* A POST of body to base_url with a few ordinary headers. */
@@ -964,15 +957,10 @@ int
 main(void)
 {
 	long		t0 = now_ms();
-	DdbAwsError err;
 
 	if (getenv("UNIT_VALGRIND") != NULL)
 		time_scale = 8;
-	if (!ddb_http_global_init(&err))
-	{
-		fprintf(stderr, "%s\n", err.message);
-		return 2;
-	}
+	unit_network_init();
 	server_start(&srv);
 	snprintf(base_url, sizeof(base_url), "http://127.0.0.1:%d/", srv.port);
 

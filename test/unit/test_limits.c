@@ -56,8 +56,6 @@ static DdbHttpClient *
 new_client(size_t max_bytes, int max_retries, bool no_proxy)
 {
 	DdbHttpConfig cfg;
-	DdbAwsError err;
-	DdbHttpClient *c;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.connect_timeout_ms = 5000;
@@ -69,13 +67,7 @@ new_client(size_t max_bytes, int max_retries, bool no_proxy)
 	cfg.sleep_hook = no_sleep;
 	cfg.no_proxy = no_proxy;
 	cfg.user_agent = "ddb_fdw-test/1.0";
-	c = ddb_http_client_create(&cfg, &err);
-	if (c == NULL)
-	{
-		fprintf(stderr, "client: %s\n", err.message);
-		exit(2);
-	}
-	return c;
+	return unit_client(&cfg);
 }
 
 /*
@@ -588,19 +580,7 @@ test_retryable(void)
 int
 main(void)
 {
-	DdbAwsError err;
-
-	if (!ddb_http_global_init(&err))
-	{
-		fprintf(stderr, "%s\n", err.message);
-		return 2;
-	}
-	/* no proxy of the machine may interfere with the loopback server */
-	unsetenv("http_proxy");
-	unsetenv("HTTPS_PROXY");
-	unsetenv("https_proxy");
-	unsetenv("ALL_PROXY");
-	unsetenv("all_proxy");
+	unit_network_init();
 	server_start(&srv);
 	snprintf(base_url, sizeof(base_url), "http://127.0.0.1:%d/", srv.port);
 

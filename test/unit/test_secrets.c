@@ -365,7 +365,7 @@ test_signed_request(void)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", srv.port);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.request_timeout_ms = 60000;
-	c = ddb_http_client_create(&cfg, &err);
+	c = unit_client(&cfg);
 	ddb_aws_service_init(&svc, c, url, "us-east-1", "dynamodb", &err);
 	svc.clock = mock_clock;
 	ddb_http_response_init(&resp);
@@ -532,16 +532,7 @@ test_container(void)
 int
 main(void)
 {
-	DdbAwsError err;
-
-	if (!ddb_http_global_init(&err))
-	{
-		fprintf(stderr, "%s\n", err.message);
-		return 2;
-	}
-	unsetenv("http_proxy");
-	unsetenv("ALL_PROXY");
-	unsetenv("all_proxy");
+	unit_network_init();
 	make_secrets();
 
 	test_detector();

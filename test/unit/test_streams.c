@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mock.h"
 #include "streams.h"
 #include "unit.h"
 
@@ -231,10 +232,53 @@ test_records(void)
 									 &page, &err));
 }
 
+/* DescribeStream page after page, through the mock transport. */
+static void
+test_describe_pages(void)
+{
+	Mock		m = {.name = "streams"};
+	DdbHttpClient *http = mock_client(&m, NULL);
+	DdbAwsService svc;
+	DdbAwsCredentials creds = {(char *) "AKIDEXAMPLE", (char *) "secret", NULL, 0};
+	DdbStreamDesc *d = NULL;
+	DdbAwsError err;
+	static const char arn[] =
+	"arn:aws:dynamodb:us-west-2:111122223333:table/Forum/stream/2015-05-20T20:51:10.252";
+
+	CHECK(ddb_aws_service_init(&svc, http, "http://127.0.0.1:8000", "us-west-2", "dynamodb", &err));
+	svc.clock = mock_clock;
+	mock_reply(&m, 200, describe_page1);
+	mock_reply(&m, 200, describe_page2);
+	CHECK(ddb_streams_describe(&svc, &creds, arn, &d, &err));
+	CHECK(d != NULL && d->nshards == 3);
+	CHECK_STR(mock_header(&m, 0, "X-Amz-Target"), "DynamoDBStreams_20120810.DescribeStream");
+	CHECK_STR(mock_body(&m, 0), "{\"StreamArn\":\"arn:aws:dynamodb:us-west-2:111122223333:table/Forum/stream/2015-05-20T20:51:10.252\"}");
+	CHECK_STR(mock_body(&m, 1), "{\"StreamArn\":\"arn:aws:dynamodb:us-west-2:111122223333:table/Forum/stream/2015-05-20T20:51:10.252\","
+			  "\"ExclusiveStartShardId\":\"shardId-00000001414576573621-f55eea83\"}");
+	mock_done(&m, __LINE__);
+	ddb_stream_desc_free(d);
+
+	/* a service repeating its continuation is caught, not followed forever */
+	mock_reset(&m);
+	mock_reply(&m, 200, describe_page1);
+	m.repeat = true;
+	d = (DdbStreamDesc *) &err;	/* junk: must become NULL */
+	CHECK(!ddb_streams_describe(&svc, &creds, arn, &d, &err));
+	CHECK(d == NULL);
+	CHECK(err.kind == DDB_AWS_ERR_MALFORMED);
+	CHECK_STR(err.message, "DescribeStream returned the same continuation twice");
+	CHECK(m.nreq == 2);
+
+	ddb_aws_service_free(&svc);
+	ddb_http_client_destroy(http);
+	mock_reset(&m);
+}
+
 int
 main(void)
 {
 	test_describe();
 	test_records();
+	test_describe_pages();
 	return unit_report("test_streams");
 }

@@ -840,6 +840,26 @@ clock_epoch(void)
 	return 0;
 }
 
+/* An STS service at url on m's transport, signing at the epoch. */
+static DdbHttpClient *
+sts_open(Mock *m, DdbAwsService *svc, const char *url, const char *region)
+{
+	DdbHttpClient *http = mock_client(m, NULL);
+	DdbAwsError err;
+
+	CHECK(ddb_aws_service_init(svc, http, url, region, "sts", &err));
+	svc->clock = clock_epoch;
+	return http;
+}
+
+static void
+sts_close(Mock *m, DdbAwsService *svc, DdbHttpClient *http)
+{
+	ddb_aws_service_free(svc);
+	mock_reset(m);
+	ddb_http_client_destroy(http);
+}
+
 /* aws-c-auth's source credentials (aws-wire-formats.md 0.3) */
 static DdbAwsCredentials ca_signer = {
 	(char *) "accessKey12345", (char *) "secretKey12345", (char *) "sessionToken123456789", 0
@@ -859,9 +879,7 @@ test_assume_role_signed(void)
 	DdbAwsCredentials out;
 	DdbAwsError err;
 
-	http = mock_client(&m, NULL);
-	CHECK(ddb_aws_service_init(&svc, http, "https://sts.amazonaws.com/", "us-east-1", "sts", &err));
-	svc.clock = clock_epoch;
+	http = sts_open(&m, &svc, "https://sts.amazonaws.com/", "us-east-1");
 
 	/* CA 0.3's inputs plus its ExternalId, in our parameter order */
 	memset(&req, 0, sizeof(req));
@@ -951,9 +969,7 @@ test_assume_role_signed(void)
 	CHECK(m.nreq == 0);
 	CHECK(creds_empty(&out));
 
-	ddb_aws_service_free(&svc);
-	mock_reset(&m);
-	ddb_http_client_destroy(http);
+	sts_close(&m, &svc, http);
 }
 
 static void
@@ -966,10 +982,7 @@ test_assume_role_web_identity(void)
 	DdbAwsCredentials out;
 	DdbAwsError err;
 
-	http = mock_client(&m, NULL);
-	CHECK(ddb_aws_service_init(&svc, http, "https://sts.us-east-1.amazonaws.com/", "us-east-1",
-							   "sts", &err));
-	svc.clock = clock_epoch;
+	http = sts_open(&m, &svc, "https://sts.us-east-1.amazonaws.com/", "us-east-1");
 
 	/* CA's web identity request (aws-wire-formats.md (b)) */
 	memset(&req, 0, sizeof(req));
@@ -1024,9 +1037,7 @@ test_assume_role_web_identity(void)
 	CHECK_STR(err.request_id, "RID-WI");
 	CHECK(creds_empty(&out));
 
-	ddb_aws_service_free(&svc);
-	mock_reset(&m);
-	ddb_http_client_destroy(http);
+	sts_close(&m, &svc, http);
 }
 
 static void
@@ -1039,9 +1050,7 @@ test_assume_role_failures(void)
 	DdbAwsCredentials out;
 	DdbAwsError err;
 
-	http = mock_client(&m, NULL);
-	CHECK(ddb_aws_service_init(&svc, http, "https://sts.amazonaws.com/", "us-east-1", "sts", &err));
-	svc.clock = clock_epoch;
+	http = sts_open(&m, &svc, "https://sts.amazonaws.com/", "us-east-1");
 	memset(&req, 0, sizeof(req));
 	req.role_arn = CA_ROLE_ARN;
 	req.session_name = "test_session";
@@ -1101,9 +1110,7 @@ test_assume_role_failures(void)
 	CHECK(!ddb_sts_assume_role(&svc, NULL, &req, &out, &err));
 	CHECK(err.kind == DDB_AWS_ERR_CONNECT);
 
-	ddb_aws_service_free(&svc);
-	mock_reset(&m);
-	ddb_http_client_destroy(http);
+	sts_close(&m, &svc, http);
 }
 
 int

@@ -207,22 +207,21 @@ test_build_put(void)
 	DdbWrite	w;
 
 	/* INSERT: the key must not exist yet */
-	memset(&w, 0, sizeof(w));
-	w.kind = DDB_WRITE_PUT;
-	w.table_name = "Music";
-	w.item = "{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"1\"}}";
-	w.condition_expression = "attribute_not_exists(#k)";
-	w.names = pk_name;
-	w.nnames = 1;
+	w = (DdbWrite) {
+		.kind = DDB_WRITE_PUT, .table_name = "Music",
+		.item = "{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"1\"}}",
+		.condition_expression = "attribute_not_exists(#k)", .names = pk_name,
+		.nnames = 1
+	};
 	expect_item(&w, false,
 				"{\"TableName\":\"Music\",\"Item\":{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"1\"}},"
 				"\"ConditionExpression\":\"attribute_not_exists(#k)\","
 				"\"ExpressionAttributeNames\":{\"#k\":\"pk\"}}", __LINE__);
 
 	/* botocore's PutItem example */
-	memset(&w, 0, sizeof(w));
-	w.kind = DDB_WRITE_PUT;
-	w.table_name = "Music";
+	w = (DdbWrite) {
+		.kind = DDB_WRITE_PUT, .table_name = "Music"
+	};
 	w.item = "{\"AlbumTitle\":{\"S\":\"Somewhat Famous\"},\"Artist\":{\"S\":\"No One You Know\"},"
 		"\"SongTitle\":{\"S\":\"Call Me Today\"}}";
 	expect_item(&w, true,
@@ -231,13 +230,14 @@ test_build_put(void)
 				"\"ReturnConsumedCapacity\":\"TOTAL\"}", __LINE__);
 
 	/* a table ARN; the old item back; a fragment is written as given */
-	memset(&w, 0, sizeof(w));
-	w.kind = DDB_WRITE_PUT;
-	w.table_name = "arn:aws:dynamodb:us-east-1:123456789012:table/Music";
-	w.item = " { \"pk\" : {\"S\":\"a\"} }\n";
-	w.return_values = DDB_RETURN_ALL_OLD;
-	w.return_old_on_condition_failure = true;
-	w.condition_expression = "attribute_not_exists(pk)";
+	w = (DdbWrite) {
+		.kind = DDB_WRITE_PUT,
+		.table_name = "arn:aws:dynamodb:us-east-1:123456789012:table/Music",
+		.item = " { \"pk\" : {\"S\":\"a\"} }\n",
+		.return_values = DDB_RETURN_ALL_OLD,
+		.return_old_on_condition_failure = true,
+		.condition_expression = "attribute_not_exists(pk)"
+	};
 	expect_item(&w, false,
 				"{\"TableName\":\"arn:aws:dynamodb:us-east-1:123456789012:table/Music\","
 				"\"Item\": { \"pk\" : {\"S\":\"a\"} }\n,"
@@ -270,17 +270,14 @@ test_build_update(void)
 	};
 	DdbWrite	w;
 
-	memset(&w, 0, sizeof(w));
-	w.kind = DDB_WRITE_UPDATE;
-	w.table_name = "Music";
-	w.key = "{\"pk\":{\"S\":\"a\"}}";
-	w.update_expression = "SET #a0 = :v0, #a1 = :v1 REMOVE #a2, #a3, #a4, #a_5";
-	w.condition_expression = "attribute_exists(#k)";
-	w.names = names;
-	w.nnames = 7;
-	w.values = values;
-	w.nvalues = 2;
-	w.return_values = DDB_RETURN_ALL_NEW;
+	w = (DdbWrite) {
+		.kind = DDB_WRITE_UPDATE, .table_name = "Music",
+		.key = "{\"pk\":{\"S\":\"a\"}}",
+		.update_expression = "SET #a0 = :v0, #a1 = :v1 REMOVE #a2, #a3, #a4, #a_5",
+		.condition_expression = "attribute_exists(#k)", .names = names,
+		.nnames = 7, .values = values, .nvalues = 2,
+		.return_values = DDB_RETURN_ALL_NEW
+	};
 	expect_item(&w, true,
 				"{\"TableName\":\"Music\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
 				"\"UpdateExpression\":\"SET #a0 = :v0, #a1 = :v1 REMOVE #a2, #a3, #a4, #a_5\","
@@ -294,14 +291,13 @@ test_build_update(void)
 				"\"ReturnValues\":\"ALL_NEW\",\"ReturnConsumedCapacity\":\"TOTAL\"}", __LINE__);
 
 	/* expressions are escaped too: names written in them directly */
-	memset(&w, 0, sizeof(w));
-	w.kind = DDB_WRITE_UPDATE;
-	w.table_name = "T";
-	w.key = "{\"pk\":{\"N\":\"1\"}}";
-	w.update_expression = "SET gr\xc3\xb6\xc3\x9f" "e = :v0";
-	w.condition_expression = "contains(#a, \"x\\y\")\t";
-	w.values = values;
-	w.nvalues = 1;
+	w = (DdbWrite) {
+		.kind = DDB_WRITE_UPDATE, .table_name = "T",
+		.key = "{\"pk\":{\"N\":\"1\"}}",
+		.update_expression = "SET gr\xc3\xb6\xc3\x9f" "e = :v0",
+		.condition_expression = "contains(#a, \"x\\y\")\t", .values = values,
+		.nvalues = 1
+	};
 	expect_item(&w, false,
 				"{\"TableName\":\"T\",\"Key\":{\"pk\":{\"N\":\"1\"}},"
 				"\"UpdateExpression\":\"SET gr\xc3\xb6\xc3\x9f" "e = :v0\","
@@ -315,16 +311,13 @@ test_build_update(void)
 			{":t", "{\"S\":\"Louder Than Ever\"}"}, {":y", "{\"N\":\"2015\"}"}
 		};
 
-		memset(&w, 0, sizeof(w));
-		w.kind = DDB_WRITE_UPDATE;
-		w.table_name = "Music";
-		w.key = "{\"Artist\":{\"S\":\"Acme Band\"},\"SongTitle\":{\"S\":\"Happy Day\"}}";
-		w.update_expression = "SET #Y = :y, #AT = :t";
-		w.names = n;
-		w.nnames = 2;
-		w.values = v;
-		w.nvalues = 2;
-		w.return_values = DDB_RETURN_ALL_NEW;
+		w = (DdbWrite) {
+			.kind = DDB_WRITE_UPDATE, .table_name = "Music",
+			.key = "{\"Artist\":{\"S\":\"Acme Band\"},\"SongTitle\":{\"S\":\"Happy Day\"}}",
+			.update_expression = "SET #Y = :y, #AT = :t", .names = n,
+			.nnames = 2, .values = v, .nvalues = 2,
+			.return_values = DDB_RETURN_ALL_NEW
+		};
 		expect_item(&w, false,
 					"{\"TableName\":\"Music\",\"Key\":{\"Artist\":{\"S\":\"Acme Band\"},"
 					"\"SongTitle\":{\"S\":\"Happy Day\"}},\"UpdateExpression\":\"SET #Y = :y, #AT = :t\","
@@ -334,11 +327,10 @@ test_build_update(void)
 	}
 
 	/* nothing to change: no UpdateExpression at all */
-	memset(&w, 0, sizeof(w));
-	w.kind = DDB_WRITE_UPDATE;
-	w.table_name = "T";
-	w.key = "{\"pk\":{\"S\":\"a\"}}";
-	w.return_values = DDB_RETURN_UPDATED_OLD;
+	w = (DdbWrite) {
+		.kind = DDB_WRITE_UPDATE, .table_name = "T",
+		.key = "{\"pk\":{\"S\":\"a\"}}", .return_values = DDB_RETURN_UPDATED_OLD
+	};
 	expect_item(&w, false,
 				"{\"TableName\":\"T\",\"Key\":{\"pk\":{\"S\":\"a\"}},\"ReturnValues\":\"UPDATED_OLD\"}",
 				__LINE__);
@@ -356,25 +348,23 @@ test_build_delete(void)
 	DdbAwsError err;
 
 	/* botocore's DeleteItem example, with the old item back */
-	memset(&w, 0, sizeof(w));
-	w.kind = DDB_WRITE_DELETE;
-	w.table_name = "Music";
-	w.key = "{\"Artist\":{\"S\":\"No One You Know\"},\"SongTitle\":{\"S\":\"Scared of My Shadow\"}}";
-	w.return_values = DDB_RETURN_ALL_OLD;
+	w = (DdbWrite) {
+		.kind = DDB_WRITE_DELETE, .table_name = "Music",
+		.key = "{\"Artist\":{\"S\":\"No One You Know\"},\"SongTitle\":{\"S\":\"Scared of My Shadow\"}}",
+		.return_values = DDB_RETURN_ALL_OLD
+	};
 	expect_item(&w, false,
 				"{\"TableName\":\"Music\",\"Key\":{\"Artist\":{\"S\":\"No One You Know\"},"
 				"\"SongTitle\":{\"S\":\"Scared of My Shadow\"}},\"ReturnValues\":\"ALL_OLD\"}",
 				__LINE__);
 
 	/* a direct DELETE: only if the item is there */
-	memset(&w, 0, sizeof(w));
-	w.kind = DDB_WRITE_DELETE;
-	w.table_name = "T";
-	w.key = "{\"pk\":{\"N\":\"1\"}}";
-	w.condition_expression = "attribute_exists(#k)";
-	w.names = pk_name;
-	w.nnames = 1;
-	w.return_old_on_condition_failure = true;
+	w = (DdbWrite) {
+		.kind = DDB_WRITE_DELETE, .table_name = "T",
+		.key = "{\"pk\":{\"N\":\"1\"}}",
+		.condition_expression = "attribute_exists(#k)", .names = pk_name,
+		.nnames = 1, .return_old_on_condition_failure = true
+	};
 	expect_item(&w, true,
 				"{\"TableName\":\"T\",\"Key\":{\"pk\":{\"N\":\"1\"}},"
 				"\"ConditionExpression\":\"attribute_exists(#k)\","
@@ -1283,17 +1273,14 @@ test_round_trip(void)
 		static const DdbExprValue v[] = {{":v0", "{\"N\":\"8\"}"}};
 		DdbWrite	w;
 
-		memset(&w, 0, sizeof(w));
-		w.kind = DDB_WRITE_UPDATE;
-		w.table_name = "T";
-		w.key = "{\"pk\":{\"S\":\"a\"}}";
-		w.update_expression = "SET #a0 = :v0";
-		w.condition_expression = "attribute_exists(#k)";
-		w.names = n;
-		w.nnames = 2;
-		w.values = v;
-		w.nvalues = 1;
-		w.return_values = DDB_RETURN_ALL_NEW;
+		w = (DdbWrite) {
+			.kind = DDB_WRITE_UPDATE, .table_name = "T",
+			.key = "{\"pk\":{\"S\":\"a\"}}",
+			.update_expression = "SET #a0 = :v0",
+			.condition_expression = "attribute_exists(#k)", .names = n,
+			.nnames = 2, .values = v, .nvalues = 1,
+			.return_values = DDB_RETURN_ALL_NEW
+		};
 		ddb_buf_reset(&body);
 		CHECK(ddb_write_build_item(&w, true, &body, &err));
 		mock_reply_full(&m, 200,
