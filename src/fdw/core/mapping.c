@@ -147,9 +147,12 @@ init_cache(void)
  * ----------------------------------------------------------------
  */
 
-/* The DynamoDB type a column of this type reads as itself, or '\0'. */
-static char
-native_tag(Oid typid, int32 typmod)
+/*
+ * The DynamoDB type a value of this type is sent as ('S', 'N', 'B', 'O'
+ * for BOOL), or '\0' for types sent as their text form or not at all.
+ */
+char
+ddb_value_tag(Oid typid)
 {
 	switch (typid)
 	{
@@ -157,8 +160,6 @@ native_tag(Oid typid, int32 typmod)
 		case VARCHAROID:
 			return 'S';
 		case NUMERICOID:
-			/* numeric(p,s) rounds what it reads: no longer the same number */
-			return typmod < 0 ? 'N' : '\0';
 		case INT2OID:
 		case INT4OID:
 		case INT8OID:
@@ -170,6 +171,16 @@ native_tag(Oid typid, int32 typmod)
 		default:
 			return '\0';
 	}
+}
+
+/* The DynamoDB type a column of this type reads as itself, or '\0'. */
+static char
+native_tag(Oid typid, int32 typmod)
+{
+	/* numeric(p,s) rounds what it reads: no longer the same number */
+	if (typid == NUMERICOID && typmod >= 0)
+		return '\0';
+	return ddb_value_tag(typid);
 }
 
 /* The key as far as the options tell. */

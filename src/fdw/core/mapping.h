@@ -102,6 +102,9 @@ extern DdbTableMapping *ddb_mapping_restore(const char *src, Size len);
 /* A tuple descriptor laid out as the foreign table's (for a worker). */
 extern TupleDesc ddb_mapping_tupdesc(const DdbTableMapping *m);
 
+/* The DynamoDB type ('S', 'N', 'B', 'O') a value of typid is sent as, or '\0'. */
+extern char ddb_value_tag(Oid typid);
+
 /* The column holding attribute name (not the whole item), 0 if none. */
 extern AttrNumber ddb_mapping_column_of(const DdbTableMapping *m, const char *name);
 

@@ -69,27 +69,21 @@ bool		ddb_enable_pushdown = true;
  * ----------------------------------------------------------------
  */
 
-/* The tag a value of this type is sent as, or '\0'. */
-static char
-value_tag(Oid typid)
+/*
+ * The AND or OR (op) of children, conditions that may be NIL (stayed
+ * local): a part of an AND that stays local only widens it, but a part of
+ * an OR that does would narrow it, so the OR stays local (NIL).
+ */
+static List *
+combine(int op, List *children, bool some_local)
 {
-	switch (typid)
-	{
-		case TEXTOID:
-		case VARCHAROID:
-			return 'S';
-		case NUMERICOID:
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-			return 'N';
-		case BYTEAOID:
-			return 'B';
-		case BOOLOID:
-			return 'O';
-		default:
-			return '\0';
-	}
+	if (some_local && op == DDB_COND_OR)
+		return NIL;
+	if (children == NIL)
+		return NIL;
+	if (list_length(children) == 1)
+		return linitial(children);
+	return list_make2(makeInteger(op), children);
 }
 
 /* ----------------------------------------------------------------
@@ -304,7 +298,7 @@ translate_opexpr(Translate *t, OpExpr *op)
 	if (cop < 0)
 		return NIL;
 	pc = &t->info->map->columns[attnum - 1];
-	if (value_tag(exprType(value)) != pc->native_tag ||
+	if (ddb_value_tag(exprType(value)) != pc->native_tag ||
 		!collation_ok(op->inputcollid, pc->native_tag, cop))
 		return NIL;
 	/* booleans: only = and <> mean the same to DynamoDB */
@@ -335,7 +329,7 @@ translate_saop(Translate *t, ScalarArrayOpExpr *saop)
 		!collation_ok(saop->inputcollid, pc->native_tag, DDB_COND_IN))
 		return NIL;
 	elemtype = get_element_type(exprType(right));
-	if (!OidIsValid(elemtype) || value_tag(elemtype) != pc->native_tag)
+	if (!OidIsValid(elemtype) || ddb_value_tag(elemtype) != pc->native_tag)
 		return NIL;
 	return make_leaf(DDB_COND_IN, attnum, pc->native_tag, list_make1(right), list_make1_int(1));
 }
@@ -376,6 +370,7 @@ translate_node(Translate *t, Node *node)
 			{
 				BoolExpr   *be = (BoolExpr *) node;
 				List	   *children = NIL;
+				bool		some_local = false;
 				ListCell   *lc;
 
 				if (be->boolop == NOT_EXPR)
@@ -394,22 +389,13 @@ translate_node(Translate *t, Node *node)
 				{
 					List	   *c = translate_node(t, lfirst(lc));
 
-					/*
-					 * A part of an AND that stays local only widens it;
-					 * a part of an OR that does would narrow it.
-					 */
-					if (c == NIL && be->boolop == OR_EXPR)
-						return NIL;
-					if (c != NIL)
+					if (c == NIL)
+						some_local = true;
+					else
 						children = lappend(children, c);
 				}
-				if (children == NIL)
-					return NIL;
-				if (list_length(children) == 1)
-					return linitial(children);
-				return list_make2(makeInteger(be->boolop == AND_EXPR ?
-											  DDB_COND_AND : DDB_COND_OR),
-								  children);
+				return combine(be->boolop == AND_EXPR ? DDB_COND_AND : DDB_COND_OR,
+							   children, some_local);
 			}
 		default:
 			return NIL;
@@ -625,6 +611,7 @@ ddb_cond_without(List *cond, AttrNumber a1, AttrNumber a2)
 {
 	ListCell   *lc;
 	List	   *children = NIL;
+	bool		some_local = false;
 
 	if (cond == NIL)
 		return NIL;
@@ -634,14 +621,10 @@ ddb_cond_without(List *cond, AttrNumber a1, AttrNumber a2)
 	{
 		List	   *c = ddb_cond_without(lfirst(lc), a1, a2);
 
-		if (c == NIL && COND_OP(cond) == DDB_COND_OR)
-			return NIL;
-		if (c != NIL)
+		if (c == NIL)
+			some_local = true;
+		else
 			children = lappend(children, c);
 	}
-	if (children == NIL)
-		return NIL;
-	if (list_length(children) == 1)
-		return linitial(children);
-	return list_make2(makeInteger(COND_OP(cond)), children);
+	return combine(COND_OP(cond), children, some_local);
 }

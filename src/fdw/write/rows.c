@@ -157,6 +157,15 @@ ddbExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *
  * ----------------------------------------------------------------
  */
 
+/* values and isnull arrays of a row, every column NULL. */
+static void
+row_arrays(ModifyState *st, Datum **values, bool **isnull)
+{
+	*values = palloc0(sizeof(Datum) * Max(st->natts, 1));
+	*isnull = palloc(sizeof(bool) * Max(st->natts, 1));
+	memset(*isnull, true, sizeof(bool) * Max(st->natts, 1));
+}
+
 /*
  * The key of the row being updated or deleted (from the plan's junk
  * columns): the key values into values[attnum - 1], its JSON into *json;
@@ -204,9 +213,7 @@ ddbExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	ListCell   *lc;
 
 	MemoryContextReset(st->temp_cxt);
-	values = palloc0(sizeof(Datum) * Max(st->natts, 1));
-	isnull = palloc(sizeof(bool) * Max(st->natts, 1));
-	memset(isnull, true, sizeof(bool) * Max(st->natts, 1));
+	row_arrays(st, &values, &isnull);
 	slot_getallattrs(slot);
 	foreach(lc, st->target_attrs)
 		if (lfirst_int(lc) == st->map->item_attnum)
@@ -271,9 +278,7 @@ ddbExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	char	   *key;
 
 	MemoryContextReset(st->temp_cxt);
-	values = palloc0(sizeof(Datum) * Max(st->natts, 1));
-	isnull = palloc(sizeof(bool) * Max(st->natts, 1));
-	memset(isnull, true, sizeof(bool) * Max(st->natts, 1));
+	row_arrays(st, &values, &isnull);
 	memset(&w, 0, sizeof(w));
 	w.kind = DDB_WRITE_DELETE;
 	w.table_name = st->opts.table_name;
