@@ -283,6 +283,8 @@ allowed).  Kinds:
                    Content-Length, CRC32 of that half
   malformed        200, syntactically broken JSON, correct CRC32
   badcrc           upstream answer with a wrong x-amz-crc32 (crc + 1)
+  lost             forward to upstream (which applies the request), then
+                   close with RST instead of answering: a lost answer
   notjson          200, body <html>not json</html>, correct CRC32
   delay=<ms>       sleep before answering (other requests are not blocked);
                    alone it is the fault, with a kind it precedes the kind
@@ -401,7 +403,7 @@ AUTH_ERRORS = {
 # those that alter upstream's answer ("post").
 PRE_FAULTS = ("throttle", "status", "errorbody", "html", "reset", "malformed",
               "notjson")
-POST_FAULTS = ("truncate", "truncate_json", "badcrc")
+POST_FAULTS = ("truncate", "truncate_json", "badcrc", "lost")
 # "unprocessed" alters both: BatchGetItem asks upstream for half the keys
 # and answers the other half as UnprocessedKeys.
 SPLIT_FAULTS = ("unprocessed",)
@@ -1733,6 +1735,8 @@ def apply_post_fault(kind, reply):
     elif name == "badcrc":
         good = int(crc32_of(reply.body))
         reply.set_header("x-amz-crc32", str((good + 1) & 0xFFFFFFFF))
+    elif name == "lost":
+        return Reply(0, reset=True)
     return reply
 
 

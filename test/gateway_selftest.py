@@ -1120,6 +1120,23 @@ class SelfTest:
             raise SelfTestFailure(f"expected ConnectionResetError, got {e!r}")
         raise SelfTestFailure(f"expected a reset, got {resp}")
 
+    def t_fault_lost(self):
+        """The request reaches DynamoDB Local (the item is written), the
+        answer does not reach the client."""
+        key = {"pk": {"S": "lost-1"}}
+        doc = {"TableName": self.table, "Item": dict(key, v={"N": "1"})}
+        try:
+            resp = self.c.raw_ddb("PutItem", doc, path="/fault/lost/")
+        except ConnectionResetError:
+            pass
+        else:
+            raise SelfTestFailure(f"expected a reset, got {resp}")
+        got = self.c.raw_ddb("GetItem", {"TableName": self.table, "Key": key,
+                                         "ConsistentRead": True})
+        expect(json.loads(got.body).get("Item", {}).get("v") == {"N": "1"},
+               f"the lost PutItem was not applied: {got}")
+        self.c.raw_ddb("DeleteItem", {"TableName": self.table, "Key": key})
+
     def t_fault_truncate(self):
         full = self.clean_scan_body()
         path = "/fault/truncate/"
@@ -1443,7 +1460,7 @@ class SelfTest:
                 "container_down", "ambient_role_chaining",
                 "ambient_no_secret_in_log",
                 "fault_throttle", "fault_status", "fault_errorbody",
-                "fault_html", "fault_reset", "fault_truncate",
+                "fault_html", "fault_reset", "fault_lost", "fault_truncate",
                 "fault_truncate_json", "fault_malformed", "fault_badcrc",
                 "fault_unprocessed", "fault_notjson", "fault_delay", "fault_op_filter",
                 "fault_skip_count", "fault_rate_deterministic",

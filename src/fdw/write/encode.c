@@ -22,6 +22,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/base64.h"
 #include "common/shortest_dec.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -37,20 +38,56 @@
 
 #include "encode.h"
 
+/*
+ * Appends len bytes of UTF-8 as a JSON string, escaped where JSON needs it
+ * (quote, backslash, control characters), straight into out: no
+ * allocation beyond out's own growth.
+ */
 void
 ddb_append_json_string(StringInfo out, const char *s, size_t len)
 {
-	DdbBuf		b;
+	static const char hex[] = "0123456789abcdef";
+	size_t		start = 0;
+	size_t		i;
 
-	ddb_buf_init(&b);
-	ddb_buf_append_json_string(&b, s, len);
-	if (!ddb_buf_ok(&b))
+	enlargeStringInfo(out, (int) len + 2);
+	appendStringInfoChar(out, '"');
+	for (i = 0; i < len; i++)
 	{
-		ddb_buf_free(&b);
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		unsigned char c = (unsigned char) s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		appendBinaryStringInfo(out, s + start, (int) (i - start));
+		start = i + 1;
+		switch (c)
+		{
+			case '"':
+				appendBinaryStringInfo(out, "\\\"", 2);
+				break;
+			case '\\':
+				appendBinaryStringInfo(out, "\\\\", 2);
+				break;
+			case '\n':
+				appendBinaryStringInfo(out, "\\n", 2);
+				break;
+			case '\r':
+				appendBinaryStringInfo(out, "\\r", 2);
+				break;
+			case '\t':
+				appendBinaryStringInfo(out, "\\t", 2);
+				break;
+			default:
+				{
+					char		u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+					appendBinaryStringInfo(out, u, 6);
+				}
+				break;
+		}
 	}
-	appendBinaryStringInfo(out, b.data, b.len);
-	ddb_buf_free(&b);
+	appendBinaryStringInfo(out, s + start, (int) (len - start));
+	appendStringInfoChar(out, '"');
 }
 
 const char *
@@ -169,7 +206,6 @@ plain_decimal(const char *s)
 	return out.data;
 }
 
-static Oid	output_function(Oid typid);
 static void append_text(StringInfo out, const char *tag, const char *s, int len);
 static void append_base64(StringInfo out, const char *data, size_t len);
 static void refuse(const DdbEncodeTarget *t, int sqlstate, const char *what,
@@ -263,22 +299,21 @@ append_text(StringInfo out, const char *tag, const char *s, int len)
 	appendStringInfoChar(out, '}');
 }
 
+/* Appends data as a JSON string of its base64, written in place. */
 static void
 append_base64(StringInfo out, const char *data, size_t len)
 {
-	DdbBuf		buf;
+	int			need = pg_b64_enc_len((int) len);
+	int			n;
 
-	ddb_buf_init(&buf);
-	ddb_base64_encode(&buf, data, len);
-	if (!ddb_buf_ok(&buf))
-	{
-		ddb_buf_free(&buf);
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	}
-	appendStringInfoChar(out, '"');
-	appendBinaryStringInfo(out, buf.data, buf.len);
-	appendStringInfoChar(out, '"');
-	ddb_buf_free(&buf);
+	enlargeStringInfo(out, need + 2);
+	out->data[out->len++] = '"';
+	n = pg_b64_encode(data, (int) len, out->data + out->len, need);
+	if (n < 0)
+		elog(ERROR, "could not encode base64");
+	out->len += n;
+	out->data[out->len++] = '"';
+	out->data[out->len] = '\0';
 }
 
 /* ----------------------------------------------------------------
@@ -429,53 +464,189 @@ ddb_encode_item_members(StringInfo out, Datum jsonb, List *skip,
 }
 
 /* ----------------------------------------------------------------
- * Arrays
+ * Values of a known type
  * ----------------------------------------------------------------
  */
+
+/*
+ * How values of typid are written, decided once (per column and statement,
+ * not per value): the base type of a domain, the kind, the output function
+ * of types written as their text, and for arrays the element's.
+ */
+void
+ddb_encode_type_init(DdbEncodeType *et, Oid typid)
+{
+	Oid			base = getBaseType(typid);
+
+	memset(et, 0, sizeof(*et));
+	et->base = base;
+	if (type_is_array(base))
+	{
+		Oid			elemtype = get_element_type(base);
+		Oid			elembase = getBaseType(elemtype);
+
+		et->kind = ENC_ARRAY;
+		et->elemtype = elemtype;
+		get_typlenbyvalalign(elemtype, &et->elmlen, &et->elmbyval, &et->elmalign);
+		if (elembase == BYTEAOID)
+			et->set = "BS";
+		else if (elembase == INT2OID || elembase == INT4OID || elembase == INT8OID ||
+				 elembase == NUMERICOID || elembase == FLOAT4OID || elembase == FLOAT8OID)
+			et->set = "NS";
+		else if (TypeCategory(elembase) == TYPCATEGORY_STRING)
+			et->set = "SS";
+		et->elem = palloc(sizeof(DdbEncodeType));
+		ddb_encode_type_init(et->elem, elemtype);
+		return;
+	}
+	switch (base)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case NUMERICOID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+			et->kind = ENC_NUMBER;
+			break;
+		case TIMESTAMPTZOID:
+		case TIMESTAMPOID:
+		case DATEOID:
+			et->kind = ENC_TIME;
+			break;
+		case BOOLOID:
+			et->kind = ENC_BOOL;
+			break;
+		case BYTEAOID:
+			et->kind = ENC_BYTEA;
+			break;
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			et->kind = ENC_TEXT;
+			break;
+		case JSONBOID:
+			et->kind = ENC_JSONB;
+			break;
+		case JSONOID:
+			et->kind = ENC_JSON;
+			break;
+		default:
+			{
+				Oid			typout;
+				bool		varlena;
+
+				et->kind = ENC_OTHER;
+				getTypeOutputInfo(base, &typout, &varlena);
+				fmgr_info(typout, &et->out);
+				break;
+			}
+	}
+}
+
+/* ISO 8601 in UTC of a date, timestamp or timestamptz: S. */
 static void
-append_array(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
+append_time(StringInfo out, Datum v, Oid base, const DdbEncodeTarget *t)
+{
+	/* ISO 8601, in UTC: the same text whatever DateStyle and TimeZone */
+	char		buf[MAXDATELEN + 2];
+	struct pg_tm tm;
+	fsec_t		fsec = 0;
+
+	if (base == DATEOID)
+	{
+		DateADT		d = DatumGetDateADT(v);
+
+		if (DATE_NOT_FINITE(d))
+			refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "an infinite date", NULL);
+		j2date(d + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+		if (tm.tm_year <= 0)
+			refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "a date before year 1", NULL);
+		EncodeDateOnly(&tm, USE_XSD_DATES, buf);
+	}
+	else
+	{
+		Timestamp	ts = DatumGetTimestamp(v);
+
+		/* without a time zone to convert to, the fields are UTC's */
+		if (TIMESTAMP_NOT_FINITE(ts) ||
+			timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+			refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "an infinite timestamp", NULL);
+		/* ISO 8601 text has no BC: such a value would not read back */
+		if (tm.tm_year <= 0)
+			refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "a timestamp before year 1", NULL);
+		EncodeDateTime(&tm, fsec, false, 0, NULL, USE_XSD_DATES, buf);
+		if (base == TIMESTAMPTZOID)
+			strcat(buf, "Z");
+	}
+	append_text(out, "S", buf, strlen(buf));
+}
+
+/* One member of a set, as its JSON text alone ("x", "1.5", base64). */
+static void
+append_set_member(StringInfo out, Datum v, const DdbEncodeType *et, const char *set,
+				  const DdbEncodeTarget *t)
+{
+	if (set[0] == 'B')
+	{
+		bytea	   *b = DatumGetByteaPP(v);
+
+		append_base64(out, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	}
+	else if (set[0] == 'N')
+	{
+		char	   *num = ddb_number_text(v, et->base);
+
+		if (!ddb_dynamodb_number(num))
+			append_number_text(out, num, t);	/* raises the error */
+		appendStringInfo(out, "\"%s\"", num);
+	}
+	else
+	{
+		char	   *str = et->kind == ENC_OTHER ? OutputFunctionCall((FmgrInfo *) &et->out, v) :
+			TextDatumGetCString(v);
+		int			len = strlen(str);
+		const char *utf8 = ddb_server_to_utf8(str, &len);
+
+		ddb_append_json_string(out, utf8, len);
+	}
+}
+
+/*
+ * An array: SS (text), NS (numbers), BS (bytea) -- not empty, no NULL, no
+ * value twice -- or L for other element types.
+ */
+static void
+append_array(StringInfo out, Datum v, const DdbEncodeType *et, const DdbEncodeTarget *t)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(v);
-	Oid			elemtype = ARR_ELEMTYPE(arr);
-	Oid			base = getBaseType(elemtype);
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
 	int			i;
-	const char *set;
-	List	   *seen = NIL;
-	TYPCATEGORY cat = TypeCategory(base);
+	const char *set = et->set;
+	int		   *starts;
 
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
+	deconstruct_array(arr, et->elemtype, et->elmlen, et->elmbyval, et->elmalign,
+					  &elems, &nulls, &n);
 	if (ARR_NDIM(arr) > 1)
 		refuse(t, ERRCODE_FEATURE_NOT_SUPPORTED, "a multidimensional array",
 			   "DynamoDB sets have one dimension; a jsonb column writes nested lists.");
-	if (base == BYTEAOID)
-		set = "BS";
-	else if (base == INT2OID || base == INT4OID || base == INT8OID ||
-			 base == NUMERICOID || base == FLOAT4OID || base == FLOAT8OID)
-		set = "NS";
-	else if (cat == TYPCATEGORY_STRING)
-		set = "SS";
-	else
-		set = NULL;				/* a list */
-
 	if (set && n == 0)
 		refuse(t, ERRCODE_DATA_EXCEPTION, "an empty array as a set",
 			   "DynamoDB sets cannot be empty: write NULL to remove the attribute.");
+	starts = palloc(sizeof(int) * (n + 1));
 	appendStringInfo(out, "{\"%s\":[", set ? set : "L");
 	for (i = 0; i < n; i++)
 	{
+		int			k;
+
 		if (nulls[i] && set)
 			refuse(t, ERRCODE_NULL_VALUE_NOT_ALLOWED, "a NULL element in a set",
 				   "DynamoDB sets hold no NULL.");
 		if (i > 0)
 			appendStringInfoChar(out, ',');
+		starts[i] = out->len;
 		if (nulls[i])
 		{
 			appendStringInfoString(out, "{\"NULL\":true}");
@@ -483,140 +654,68 @@ append_array(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
 		}
 		if (set == NULL)
 		{
-			ddb_encode_value(out, elems[i], elemtype, t);
+			ddb_encode_typed(out, elems[i], et->elem, t);
 			continue;
 		}
+		append_set_member(out, elems[i], et->elem, set, t);
+		/* a value twice: the same text (sets are small; compare in place) */
+		for (k = 0; k < i; k++)
 		{
-			StringInfoData one;
-			ListCell   *lc;
+			int			klen = starts[k + 1] - 1 - starts[k];
 
-			initStringInfo(&one);
-			if (base == BYTEAOID)
-			{
-				bytea	   *b = DatumGetByteaPP(elems[i]);
-
-				append_base64(&one, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-			}
-			else if (set[0] == 'N')
-			{
-				char	   *num = ddb_number_text(elems[i], base);
-
-				if (!ddb_dynamodb_number(num))
-					append_number_text(&one, num, t);	/* raises the error */
-				appendStringInfo(&one, "\"%s\"", num);
-			}
-			else
-			{
-				char	   *s = OidOutputFunctionCall(output_function(elemtype), elems[i]);
-				int			len = strlen(s);
-				const char *utf8 = ddb_server_to_utf8(s, &len);
-
-				ddb_append_json_string(&one, utf8, len);
-			}
-			foreach(lc, seen)
-				if (strcmp((char *) lfirst(lc), one.data) == 0)
-					refuse(t, ERRCODE_DATA_EXCEPTION,
-						   psprintf("the value %s twice in a set", one.data),
-						   "DynamoDB sets hold each value once.");
-			seen = lappend(seen, one.data);
-			appendStringInfoString(out, one.data);
+			if (klen == out->len - starts[i] &&
+				memcmp(out->data + starts[k], out->data + starts[i], klen) == 0)
+				refuse(t, ERRCODE_DATA_EXCEPTION,
+					   psprintf("the value %s twice in a set",
+								pnstrdup(out->data + starts[i], out->len - starts[i])),
+					   "DynamoDB sets hold each value once.");
 		}
+		starts[i + 1] = out->len + 1;
 	}
 	appendStringInfoString(out, "]}");
+	pfree(starts);
 }
 
-/* The output function of a type. */
-static Oid
-output_function(Oid typid)
-{
-	Oid			typout;
-	bool		varlena;
-
-	getTypeOutputInfo(typid, &typout, &varlena);
-	return typout;
-}
-
+/*
+ * Appends v, a non-null value of the type et describes, as a DynamoDB
+ * attribute value (see encode.h).
+ */
 void
-ddb_encode_value(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
+ddb_encode_typed(StringInfo out, Datum v, const DdbEncodeType *et,
+				 const DdbEncodeTarget *t)
 {
-	Oid			base = getBaseType(typid);
-	char	   *num;
-
-	if (type_is_array(base))
+	switch (et->kind)
 	{
-		append_array(out, v, base, t);
-		return;
-	}
-	num = ddb_number_text(v, base);
-	if (num)
-	{
-		append_number_text(out, num, t);
-		return;
-	}
-	switch (base)
-	{
-		case TIMESTAMPTZOID:
-		case TIMESTAMPOID:
-		case DATEOID:
-			{
-				/* ISO 8601, in UTC: the same text whatever DateStyle and TimeZone */
-				char		buf[MAXDATELEN + 2];
-				struct pg_tm tm;
-				fsec_t		fsec = 0;
-
-				if (base == DATEOID)
-				{
-					DateADT		d = DatumGetDateADT(v);
-
-					if (DATE_NOT_FINITE(d))
-						refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "an infinite date", NULL);
-					else
-						j2date(d + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-					if (tm.tm_year <= 0)
-						refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "a date before year 1", NULL);
-					EncodeDateOnly(&tm, USE_XSD_DATES, buf);
-				}
-				else
-				{
-					Timestamp	ts = DatumGetTimestamp(v);
-
-					/* without a time zone to convert to, the fields are UTC's */
-					if (TIMESTAMP_NOT_FINITE(ts) ||
-						timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
-						refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "an infinite timestamp", NULL);
-					/* ISO 8601 text has no BC: such a value would not read back */
-					if (tm.tm_year <= 0)
-						refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE, "a timestamp before year 1", NULL);
-					EncodeDateTime(&tm, fsec, false, 0, NULL, USE_XSD_DATES, buf);
-					if (base == TIMESTAMPTZOID)
-						strcat(buf, "Z");
-				}
-				append_text(out, "S", buf, strlen(buf));
-				return;
-			}
-		case BOOLOID:
+		case ENC_ARRAY:
+			append_array(out, v, et, t);
+			return;
+		case ENC_NUMBER:
+			append_number_text(out, ddb_number_text(v, et->base), t);
+			return;
+		case ENC_TIME:
+			append_time(out, v, et->base, t);
+			return;
+		case ENC_BOOL:
 			appendStringInfoString(out, DatumGetBool(v) ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
 			return;
-		case BYTEAOID:
+		case ENC_BYTEA:
 			{
 				bytea	   *b = DatumGetByteaPP(v);
 
 				ddb_append_binary_value(out, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
 				return;
 			}
-		case TEXTOID:
-		case VARCHAROID:
-		case BPCHAROID:
+		case ENC_TEXT:
 			{
 				text	   *txt = DatumGetTextPP(v);
 
 				ddb_append_string_value(out, VARDATA_ANY(txt), VARSIZE_ANY_EXHDR(txt));
 				return;
 			}
-		case JSONBOID:
+		case ENC_JSONB:
 			append_jsonb(out, DatumGetJsonbP(v), t);
 			return;
-		case JSONOID:
+		case ENC_JSON:
 			{
 				char	   *s = TextDatumGetCString(v);
 
@@ -624,12 +723,22 @@ ddb_encode_value(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
 																	 CStringGetDatum(s))), t);
 				return;
 			}
-		default:
+		case ENC_OTHER:
 			{
-				char	   *s = OidOutputFunctionCall(output_function(base), v);
+				char	   *s = OutputFunctionCall((FmgrInfo *) &et->out, v);
 
 				append_text(out, "S", s, strlen(s));
 				return;
 			}
 	}
+}
+
+/* The same for a value whose type is known only now (one-off values). */
+void
+ddb_encode_value(StringInfo out, Datum v, Oid typid, const DdbEncodeTarget *t)
+{
+	DdbEncodeType et;
+
+	ddb_encode_type_init(&et, typid);
+	ddb_encode_typed(out, v, &et, t);
 }

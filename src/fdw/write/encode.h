@@ -47,6 +47,41 @@ typedef struct DdbEncodeTarget
 	const char *key;			/* the item's key as text, or NULL */
 } DdbEncodeTarget;
 
+/* How values of a type are written (ddb_encode_type_init, once a column). */
+typedef enum DdbEncodeKind
+{
+	ENC_NUMBER,					/* N, every digit */
+	ENC_TIME,					/* date, timestamp, timestamptz: S, ISO 8601 UTC */
+	ENC_BOOL,
+	ENC_BYTEA,
+	ENC_TEXT,					/* text, varchar, char: S */
+	ENC_JSONB,
+	ENC_JSON,
+	ENC_ARRAY,
+	ENC_OTHER					/* S, the output function's text */
+} DdbEncodeKind;
+
+typedef struct DdbEncodeType
+{
+	Oid			base;			/* the type, a domain's base type */
+	DdbEncodeKind kind;
+	FmgrInfo	out;			/* ENC_OTHER */
+	/* ENC_ARRAY */
+	Oid			elemtype;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	const char *set;			/* "SS", "NS", "BS", or NULL: a list (L) */
+	struct DdbEncodeType *elem;
+} DdbEncodeType;
+
+/* Decides how values of typid are written (allocates in the current context). */
+extern void ddb_encode_type_init(DdbEncodeType *et, Oid typid);
+
+/* Appends v, a non-null value of the type et describes (see below). */
+extern void ddb_encode_typed(StringInfo out, Datum v, const DdbEncodeType *et,
+							 const DdbEncodeTarget *target);
+
 /*
  * Appends v, a non-null value of type typid, as a DynamoDB attribute value:
  * numbers as N (every digit; NaN and infinity refused), text as S, bytea as

@@ -53,6 +53,7 @@
 #include "utils/rel.h"
 
 #include "compat.h"
+#include "encode.h"
 #include "read/decode.h"
 #include "read/pushdown.h"
 
@@ -191,8 +192,14 @@ ddb_modify_create_state(Relation rel, CmdType operation, List *target_attrs, boo
 	st->natts = st->map->natts;
 	st->typid = palloc0(sizeof(Oid) * Max(st->natts, 1));
 	st->outfunc = palloc0(sizeof(FmgrInfo) * Max(st->natts, 1));
+	st->enc = palloc0(sizeof(DdbEncodeType) * Max(st->natts, 1));
 	for (i = 0; i < st->natts; i++)
+	{
 		st->typid[i] = st->map->columns[i].typid;
+		/* decided once a statement, not per value */
+		if (!st->map->columns[i].dropped)
+			ddb_encode_type_init(&st->enc[i], st->typid[i]);
+	}
 	st->temp_cxt = AllocSetContextCreate(CurrentMemoryContext, "ddb_fdw modify",
 										 ALLOCSET_DEFAULT_SIZES);
 	ddb_http_response_init(&st->resp);

@@ -56,6 +56,7 @@ typedef struct ModifyState
 	/* columns, by attnum - 1 */
 	int			natts;
 	Oid		   *typid;
+	struct DdbEncodeType *enc;	/* how each column's values are written */
 	FmgrInfo   *outfunc;		/* output functions, looked up once (key text) */
 	int			nkeys;
 	AttrNumber	key_attnum[2];	/* the key columns (INSERT: 0 where the

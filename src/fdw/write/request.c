@@ -122,7 +122,7 @@ ddb_modify_item(ModifyState *st, TupleTableSlot *slot, const char *key)
 		ddb_append_json_string(&out, utf8, len);
 		appendStringInfoChar(&out, ':');
 		t.column = m->columns[i].name;
-		ddb_encode_value(&out, slot->tts_values[i], st->typid[i], &t);
+		ddb_encode_typed(&out, slot->tts_values[i], &st->enc[i], &t);
 	}
 	appendStringInfoChar(&out, '}');
 	return out.data;
@@ -209,7 +209,7 @@ ddb_modify_update_parts(ModifyState *st, const Datum *values, const bool *nulls,
 
 			initStringInfo(&json);
 			t.column = c->name;
-			ddb_encode_value(&json, values[a], st->typid[a], &t);
+			ddb_encode_typed(&json, values[a], &st->enc[a], &t);
 			v->placeholder = psprintf(":v%d", parts->nvalues);
 			v->value = json.data;
 			appendStringInfo(&set, "%s#a%d = %s", set.len ? ", " : "", na, v->placeholder);
