@@ -28,7 +28,6 @@ PGFILEDESC = "ddb_fdw - foreign data wrapper for Amazon DynamoDB"
 # make installcheck: the pg_regress suites, in order -- one list, the one
 # test/run.sh keeps (REGRESS=(...) there); REGRESS="a b" picks some
 REGRESS = $(shell sed -n 's/^REGRESS=(\(.*\))$$/\1/p' $(dir $(firstword $(MAKEFILE_LIST)))test/run.sh)
-CONTRIB_TESTDB = ddb_regress
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/fdw
@@ -44,7 +43,9 @@ include $(PGXS)
 # test/installcheck.sh provides them (or takes DDB_GATEWAY and
 # DDB_LOCAL_ENDPOINT), skips what the server cannot run, then runs PGXS's
 # pg_regress command line.
-# (PGXS's own definition, Makefile.global, with the script in front)
+# (PGXS's own definition, Makefile.global, with the script in front); the
+# suites' database is ddb_regress (set after the include, which sets it)
+CONTRIB_TESTDB = ddb_regress
 pg_regress_installcheck = bash $(srcdir)/test/installcheck.sh \
     $(top_builddir)/src/test/regress/pg_regress --inputdir=$(srcdir) \
     --bindir='$(bindir)' $(pg_regress_locale_flags) $(EXTRA_REGRESS_OPTS)
@@ -66,11 +67,11 @@ test:
 deb:
 	bash test/deb.sh build
 
-# builds the package, installs it into the PostgreSQL it is for and runs
-# CREATE EXTENSION and a scan against DynamoDB Local (test/deb.sh); part of
-# make test
+# builds the package, installs it into the PostgreSQL of PG_CONFIG (the
+# system's: dpkg -i; a relocated copy: dpkg -x into it) and runs CREATE
+# EXTENSION and a scan against DynamoDB Local (test/deb.sh); part of make test
 deb-test:
-	bash test/deb.sh test
+	DDB_PG_BIN="$$($(PG_CONFIG) --bindir)" bash test/deb.sh test
 
 bench:
 	bash bench/run.sh

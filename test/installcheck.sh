@@ -19,12 +19,13 @@
 #
 # Suites that need more than the extension are skipped, with the reason,
 # when the server cannot run them:
-#   cron_schedule, cron   pg_cron in shared_preload_libraries and
-#                         cron.database_name = 'postgres'
-#   auth                  the test host identity in the server's
+#   cron_schedule, cron,  pg_cron in shared_preload_libraries and
+#   parallel              cron.database_name = 'postgres' (parallel pauses
+#                         the job cron_schedule scheduled)
+#   auth, security        the test host identity in the server's
 #                         environment (AWS_* variables pointing at the
-#                         gateway: only make test's server has them) and the
-#                         server log (below)
+#                         gateway: only make test's server has them); auth
+#                         also the server log (below)
 #   streams               the server log readable with pg_read_file:
 #                         DDB_PG_LOG, else pg_current_logfile(), else the
 #                         file the server's stderr goes to
@@ -148,15 +149,15 @@ ddb_log "server log: ${DDB_PG_LOG:-(not readable)}"
 # ---------------------------------------------------------------- suites
 skip_reason() {
 	case "$1" in
-	cron_schedule | cron)
+	cron_schedule | cron | parallel)
 		sql "SELECT current_setting('shared_preload_libraries') ~ 'pg_cron'
 		        AND current_setting('cron.database_name', true) = 'postgres'" | grep -q t ||
 			echo "pg_cron is not in shared_preload_libraries with cron.database_name = 'postgres'"
 		;;
-	auth)
+	auth | security)
 		if [ "$(server_sh 'printenv AWS_CONTAINER_CREDENTIALS_FULL_URI || true' 2>/dev/null)" != "$DDB_GATEWAY/ecs/credentials" ]; then
 			echo "the server's environment does not hold the test host identity (make test's server does)"
-		elif [ -z "$DDB_PG_LOG" ]; then
+		elif [ "$1" = auth ] && [ -z "$DDB_PG_LOG" ]; then
 			echo "the server log is not readable with pg_read_file (set DDB_PG_LOG)"
 		fi
 		;;

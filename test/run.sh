@@ -171,7 +171,7 @@ scripted demo env -u DDB_RUN -u DDB_GATEWAY -u DDB_LOCAL_ENDPOINT make -C "$DDB_
 ln -sfn "$(basename "$DDB_RUN")" "$DDB_RUN_BASE/latest"
 # last: it replaces the installed library with the package's (and puts
 # make install's copy back afterwards)
-scripted deb make -C "$DDB_ROOT" -s deb-test
+scripted deb make -C "$DDB_ROOT" -s deb-test PG_CONFIG="$DDB_PG_BIN/pg_config"
 
 if [ -s "$regress_out/regression.diffs" ]; then
 	ddb_log "differences: $regress_out/regression.diffs"
