@@ -276,7 +276,7 @@ SELECT wait_for_no_workers() < '10 s' AS none_left;
 -- ===================================================================
 -- with every worker slot taken the leader scans alone, same result
 -- ===================================================================
--- pg_cron's job (scheduled by the setup suite) runs in a worker slot every
+-- pg_cron's job (scheduled by the cron_schedule suite) runs in a worker slot every
 -- minute: let its first run (the cron suite checks it) happen, then pause
 -- the job and wait until no run is going, so that no slot frees up below
 SELECT dblink_connect('cron', format('host=%s port=%s dbname=postgres user=%s',

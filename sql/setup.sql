@@ -70,7 +70,7 @@ AS $$
 $$;
 
 -- The gateway's request log (see test/gateway.py for the columns), without
--- the requests of the pg_cron job below, which runs while suites do, and
+-- the requests of the pg_cron job (cron_schedule), which runs while suites do, and
 -- without the planner's DescribeTable calls (cached per backend, so whether
 -- a query makes one depends on what ran before) unless asked for.
 CREATE FUNCTION ddb_test.requests(metadata boolean DEFAULT false)
@@ -124,20 +124,8 @@ CREATE SERVER ddb FOREIGN DATA WRAPPER ddb_fdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER ddb
   OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
 
--- pg_cron (in database postgres) syncs a table of this database once, at
--- the next full minute, in two segments (so pg_cron's background worker
--- starts segment workers); the cron suite, last, checks the result.
--- Scheduled here so that the minute passes while the other suites run.
+-- dblink: the cancel and cron suites open second sessions with it.
 CREATE EXTENSION IF NOT EXISTS dblink;
-SELECT dblink_connect('cron', format('host=%s port=%s dbname=postgres user=%s',
-                                     ddb_test.getenv('pghost'), ddb_test.getenv('pgport'), current_user));
-SELECT dblink_exec('cron', 'CREATE EXTENSION IF NOT EXISTS pg_cron');
-CREATE FOREIGN TABLE ddb_test.cron_items (pk text NOT NULL, item jsonb OPTIONS (whole_item 'true'))
-  SERVER ddb OPTIONS (table_name 'cron_items', partition_key 'pk', segments '2');
-SELECT jobid > 0 AS scheduled FROM dblink('cron', format(
-  'SELECT cron.schedule_in_database(%L, %L, %L, %L)', 'ddb_fdw_cron_test', '* * * * *',
-  $$CALL ddb_fdw.sync('ddb_test.cron_items', 'public.cron_copy')$$, current_database())) AS t(jobid bigint);
-SELECT dblink_disconnect('cron');
 
 -- The helpers work: DynamoDB Local answers, the gateway logs.
 SELECT ddb_test.reset_requests();

@@ -328,3 +328,43 @@ ddb_stop_all() {
 ddb_psql() {
 	psql -X -v ON_ERROR_STOP=1 -q "$@"
 }
+
+# ---------------------------------------------------------------- plain clusters
+
+# A plain PostgreSQL cluster, as a user's own server would be (initdb's
+# defaults: no pg_cron, none of the test settings or environment), of the
+# PostgreSQL whose programs are in $1, in a new directory under /tmp,
+# listening on a Unix socket there only.  Sets DDB_PLAIN_DIR and
+# DDB_PLAIN_PORT; its log is $DDB_PLAIN_DIR/server.log.
+ddb_plain_cluster_start() {
+	local bin=$1 runas=()
+	DDB_PLAIN_DIR=$(mktemp -d /tmp/ddb_fdw-plain.XXXXXX)
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres:postgres "$DDB_PLAIN_DIR"
+		runas=(runuser -u postgres --)
+	fi
+	DDB_PLAIN_PORT=$(ddb_free_port)
+	"${runas[@]}" "$bin/initdb" -D "$DDB_PLAIN_DIR/data" -U postgres --auth=trust -E UTF8 \
+		--locale=C.UTF-8 >"$DDB_PLAIN_DIR/initdb.log" 2>&1 ||
+		{
+			cat "$DDB_PLAIN_DIR/initdb.log" >&2
+			ddb_die "initdb failed"
+		}
+	"${runas[@]}" "$bin/pg_ctl" -D "$DDB_PLAIN_DIR/data" -l "$DDB_PLAIN_DIR/server.log" -w -t 60 \
+		-o "-p $DDB_PLAIN_PORT -k $DDB_PLAIN_DIR -c listen_addresses=''" start >/dev/null ||
+		{
+			cat "$DDB_PLAIN_DIR/server.log" >&2
+			ddb_die "PostgreSQL did not start"
+		}
+}
+
+# Stops and removes the cluster of ddb_plain_cluster_start (bin dir $1).
+ddb_plain_cluster_stop() {
+	local bin=$1 runas=()
+	[ -n "${DDB_PLAIN_DIR:-}" ] && [ -d "$DDB_PLAIN_DIR" ] || return 0
+	[ "$(id -u)" -ne 0 ] || runas=(runuser -u postgres --)
+	[ ! -f "$DDB_PLAIN_DIR/data/postmaster.pid" ] ||
+		"${runas[@]}" "$bin/pg_ctl" -D "$DDB_PLAIN_DIR/data" -m fast -w -t 20 stop >/dev/null 2>&1 || true
+	rm -rf "$DDB_PLAIN_DIR"
+	DDB_PLAIN_DIR=""
+}

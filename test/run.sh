@@ -6,7 +6,8 @@
 #   unit/*           C unit tests of src/aws under AddressSanitizer
 #   gateway          the test gateway's own self-test (its verifier is what
 #                    proves our signatures in every later suite)
-#   regress/<name>   pg_regress suites in sql/ and expected/ (REGRESS below)
+#   regress/<name>   pg_regress suites in sql/ and expected/ (REGRESS below),
+#                    run through make installcheck (test/installcheck.sh)
 #   sync_crash       kill -9 of a backend syncing with segment workers, then
 #                    resume (test/sync_crash.py)
 #   stream_crash     kill -9 of a backend applying a stream, then resume
@@ -15,11 +16,22 @@
 #                    corrupted answers; persistent faults; STS outages; the
 #                    read-rate limit; kill -9 of a segment worker
 #                    (test/fault_suite.py)
+#   upgrade          1.0 with sync state, ALTER EXTENSION UPDATE, the state
+#                    kept and continued, schema = a fresh 1.1 (test/upgrade.py)
+#   dump_restore     pg_dump -Fc / pg_restore of a syncing database; the
+#                    restored one streams and resumes (test/dump_restore.py)
+#   installcheck     make installcheck against a plain cluster, as a user
+#                    would run it (test/installcheck_own.sh)
+#   meta_json        META.json against the PGXN Meta Spec (test/meta_check.py)
+#   demo             make demo (IAM role through STS, import, query, sync)
+#   deb              make deb-test: the Debian package built, installed
+#                    (system PostgreSQL: dpkg -i; a relocated copy named by
+#                    DDB_PG_BIN: dpkg -x into it) and used (test/deb.sh)
 #
 # DDB_TESTS="options import" limits the pg_regress suites run.
 source "$(dirname "$0")/lib.sh"
 
-REGRESS=(setup options import types scan pushdown errors cancel auth sync security mapping parallel streams modify cron)
+REGRESS=(setup cron_schedule options import types scan pushdown errors cancel auth sync security mapping parallel streams modify cron)
 
 trap 'ddb_stop_all' EXIT
 trap 'exit 130' INT TERM
@@ -94,14 +106,13 @@ fi
 ddb_log "pg_regress: ${suites[*]}"
 regress_out="$DDB_RUN/regress"
 mkdir -p "$regress_out"
-pg_regress=$("$DDB_PG_BIN/pg_config" --pgxs | sed 's|src/makefiles/pgxs.mk|src/test/regress/pg_regress|')
 export DDB_GATEWAY DDB_LOCAL_ENDPOINT DDB_TEST_ACCESS_KEY DDB_TEST_SECRET_KEY
-(
-	cd "$DDB_ROOT"
-	"$pg_regress" --inputdir=. --outputdir="$regress_out" --bindir="$DDB_PG_BIN" \
-		--host="$PGHOST" --port="$PGPORT" --user=postgres --dbname=ddb_regress \
-		"${suites[@]}"
-) >"$regress_out/pg_regress.log" 2>&1 || true
+# make installcheck, as a user runs it, with this run's services, fixtures,
+# tools and server log; a suite it would skip is an error here
+DDB_INSTALLCHECK_STRICT=1 make -C "$DDB_ROOT" -s installcheck with_llvm=no \
+	PG_CONFIG="$DDB_PG_BIN/pg_config" REGRESS="${suites[*]}" \
+	EXTRA_REGRESS_OPTS="--outputdir=$regress_out --host=$PGHOST --port=$PGPORT --user=postgres" \
+	>"$regress_out/pg_regress.log" 2>&1 || true
 cat "$regress_out/pg_regress.log" >"$DDB_RUN/pg_regress.log"
 for s in "${suites[@]}"; do
 	# PG 15 prints "test <name> ... ok|FAILED|failed (ignored)  <n> ms"
@@ -133,6 +144,34 @@ ddb_log "fault suite (fault mix, persistent faults, STS outage, rate limit, work
 	record fault_suite FAIL
 	tail -20 "$DDB_RUN/fault_suite.log" >&2
 }
+
+# ---------------------------------------------------------------- operations
+# each prints "ok NAME"/"FAIL NAME" lines into its log; the time it took is
+# logged (what it adds to make test)
+scripted() { # name, command...
+	local name=$1 t0 rc=0
+	shift
+	ddb_log "$name"
+	t0=$(date +%s)
+	"$@" >"$DDB_RUN/$name.log" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		record "$name" ok
+	else
+		record "$name" FAIL
+		grep -E '^FAIL' "$DDB_RUN/$name.log" >&2 || tail -20 "$DDB_RUN/$name.log" >&2
+	fi
+	ddb_log "$name took $(($(date +%s) - t0))s"
+}
+scripted upgrade "$DDB_PY" "$DDB_ROOT/test/upgrade.py"
+scripted dump_restore "$DDB_PY" "$DDB_ROOT/test/dump_restore.py"
+scripted installcheck bash "$DDB_ROOT/test/installcheck_own.sh"
+scripted meta_json "$DDB_PY" "$DDB_ROOT/test/meta_check.py"
+scripted demo env -u DDB_RUN -u DDB_GATEWAY -u DDB_LOCAL_ENDPOINT make -C "$DDB_ROOT" -s demo
+# (make demo made its own run directory the latest)
+ln -sfn "$(basename "$DDB_RUN")" "$DDB_RUN_BASE/latest"
+# last: it replaces the installed library with the package's (and puts
+# make install's copy back afterwards)
+scripted deb make -C "$DDB_ROOT" -s deb-test PG_CONFIG="$DDB_PG_BIN/pg_config"
 
 if [ -s "$regress_out/regression.diffs" ]; then
 	ddb_log "differences: $regress_out/regression.diffs"
