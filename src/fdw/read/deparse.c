@@ -38,6 +38,7 @@
 #include "utils/rel.h"
 
 #include "write/encode.h"
+#include "core/timefmt.h"
 
 /* DynamoDB accepts expressions up to 4 KB */
 #define MAX_EXPRESSION_BYTES 4096
@@ -169,6 +170,8 @@ value_elements(const DdbCondValues *vals, int i, bool is_array, Datum **elems,
  * Execution: expressions
  * ----------------------------------------------------------------
  */
+static int	compare_key_values(Datum a, Oid atype, Datum b, Oid btype, char tag);
+
 typedef struct Builder
 {
 	const DdbTableMapping *map;
@@ -304,17 +307,61 @@ emit_placeholders(Builder *b)
 	}
 }
 
+/*
+ * Appends the attribute value the nth value of leaf is sent as; false when
+ * it is NULL or cannot be sent.  A time column with a format sends a bound
+ * that holds every value reading as it (an upper one for <= and BETWEEN's
+ * second value, a lower one otherwise; timefmt.c).
+ */
+static bool
+leaf_value_text(Builder *b, List *leaf, int nth, bool key, StringInfo out)
+{
+	int			i = list_nth_int(COND_VALUES(leaf), nth);
+	const DdbColumnMap *col = &b->map->columns[COND_ATTNUM(leaf) - 1];
+
+	if (b->vals->nulls[i])
+		return false;
+	if (col->format != DDB_FORMAT_DEFAULT)
+		return ddb_time_append_bound(out, b->vals->values[i], col->typid, col->typmod,
+									 col->format,
+									 COND_OP(leaf) == DDB_COND_LE || COND_OP(leaf) == DDB_COND_LT ||
+									 (COND_OP(leaf) == DDB_COND_BETWEEN && nth == 1));
+	return append_attribute_value(out, b->vals->values[i], b->vals->types[i],
+								  COND_TAG(leaf), key);
+}
+
 /* The single value of a leaf: NULL when it is NULL or cannot be sent. */
 static char *
 leaf_value(Builder *b, List *leaf, int nth, bool key, bool *isnull)
 {
 	int			i = list_nth_int(COND_VALUES(leaf), nth);
+	StringInfoData json;
+	char	   *ph;
 
 	*isnull = b->vals->nulls[i];
 	if (*isnull)
 		return NULL;
-	return value_placeholder(b, b->vals->values[i], b->vals->types[i],
-							 COND_TAG(leaf), key);
+	initStringInfo(&json);
+	if (!leaf_value_text(b, leaf, nth, key, &json))
+		return NULL;
+	ph = psprintf(":v%d", b->next_value++);
+	b->values = lappend(b->values, list_make2(makeString(ph), makeString(json.data)));
+	return ph;
+}
+
+/* Whether BETWEEN's values are in order (DynamoDB refuses them otherwise). */
+static bool
+between_ordered(Builder *b, List *leaf)
+{
+	int			i1 = list_nth_int(COND_VALUES(leaf), 0);
+	int			i2 = list_nth_int(COND_VALUES(leaf), 1);
+	const DdbCondValues *vals = b->vals;
+	const DdbColumnMap *col = &b->map->columns[COND_ATTNUM(leaf) - 1];
+
+	if (col->format != DDB_FORMAT_DEFAULT)
+		return ddb_time_compare(vals->values[i1], vals->values[i2], col->typid) <= 0;
+	return compare_key_values(vals->values[i1], vals->types[i1],
+							  vals->values[i2], vals->types[i2], COND_TAG(leaf)) <= 0;
 }
 
 /* The DynamoDB text of a comparison operator. */
@@ -426,6 +473,18 @@ build_filter(Builder *b, List *cond)
 				return psprintf("(%s IN (%s) OR NOT attribute_type(%s, %s))",
 								name, s.data, name, type_placeholder(b, COND_TAG(cond)));
 			}
+		case DDB_COND_BETWEEN:
+			{
+				char	   *v2;
+
+				/* out of order: nothing matches, and DynamoDB would refuse it */
+				v = leaf_value(b, cond, 0, false, &isnull);
+				v2 = leaf_value(b, cond, 1, false, &isnull);
+				if (v == NULL || v2 == NULL || !between_ordered(b, cond))
+					return NULL;
+				return psprintf("(%s BETWEEN %s AND %s OR NOT attribute_type(%s, %s))",
+								name, v, v2, name, type_placeholder(b, COND_TAG(cond)));
+			}
 		default:
 			v = leaf_value(b, cond, 0, false, &isnull);
 			if (v == NULL)
@@ -511,12 +570,11 @@ build_key_condition(Builder *b, List *pk, List *sk)
 
 					initStringInfo(&t1);
 					initStringInfo(&t2);
-					if (!append_attribute_value(&t1, vals->values[i1], vals->types[i1], COND_TAG(sk), false) ||
-						!append_attribute_value(&t2, vals->values[i2], vals->types[i2], COND_TAG(sk), false))
+					if (!leaf_value_text(b, sk, 0, false, &t1) ||
+						!leaf_value_text(b, sk, 1, false, &t2))
 						return psprintf("%s = %s", pname, pv);
 				}
-				if (compare_key_values(vals->values[i1], vals->types[i1],
-									   vals->values[i2], vals->types[i2], COND_TAG(sk)) > 0)
+				if (!between_ordered(b, sk))
 				{
 					b->parts->empty = true;
 					return NULL;
@@ -549,8 +607,7 @@ build_key_condition(Builder *b, List *pk, List *sk)
 					return NULL;
 				}
 				initStringInfo(&t);
-				if (!append_attribute_value(&t, b->vals->values[i], b->vals->types[i],
-											COND_TAG(sk), COND_OP(sk) == DDB_COND_EQ))
+				if (!leaf_value_text(b, sk, 0, COND_OP(sk) == DDB_COND_EQ, &t))
 				{
 					if (COND_OP(sk) == DDB_COND_EQ)
 					{
