@@ -203,4 +203,16 @@ ddb_server_aclcheck(Oid serverid, Oid roleid)
 #endif
 }
 
+/* PG16 dropped build_expression_pathkey()'s nullable_relids */
+#include "optimizer/paths.h"
+static inline List *
+ddb_build_expression_pathkey(PlannerInfo *root, Expr *expr, Oid opno, Relids rel)
+{
+#if PG_VERSION_NUM >= 160000
+	return build_expression_pathkey(root, expr, opno, rel, true);
+#else
+	return build_expression_pathkey(root, expr, NULL, opno, rel, true);
+#endif
+}
+
 #endif							/* DDB_COMPAT_H */

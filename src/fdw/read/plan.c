@@ -259,14 +259,17 @@ read_cost(DdbRelInfo *info, double items, double requests)
 	return Max(pages, requests) * REQUEST_COST + items * (ITEM_COST + cpu_tuple_cost);
 }
 
+/* A path's fdw_private (DDB_PATH_* in scan.h). */
 static List *
-path_private(DdbOperation op, int key_set, List *pk, List *sk)
+path_private(DdbOperation op, int key_set, List *pk, List *sk, long limit,
+			 bool backward)
 {
 	List	   *keys = NIL;
 
 	if (pk != NIL)
 		keys = sk != NIL ? list_make2(pk, sk) : list_make1(pk);
-	return list_make3(makeInteger(op), makeInteger(key_set), keys);
+	return list_make5(makeInteger(op), makeInteger(key_set), keys,
+					  makeInteger(limit), makeInteger(backward));
 }
 
 /* A keyed path for match on key set ks (number ks_index). */
@@ -303,8 +306,34 @@ add_keyed_path(PlannerInfo *root, RelOptInfo *baserel, DdbRelInfo *info,
 	path = ddb_create_foreignscan_path(root, baserel, clamp_row_est(rows),
 									   REQUEST_COST, total,
 									   ppi ? ppi->ppi_req_outer : NULL,
-									   path_private(m->operation, ks_index, m->pk, m->sk));
+									   path_private(m->operation, ks_index, m->pk, m->sk,
+													ppi ? 0 : ddb_path_limit(root, info, NIL),
+													false));
 	add_path(baserel, (Path *) path);
+
+	/* a Query returns the partition in sort key order, either way (order.c) */
+	if (m->operation == DDB_OP_QUERY)
+	{
+		int			dir;
+
+		for (dir = 0; dir < 2; dir++)
+		{
+			List	   *pathkeys = ddb_sort_key_pathkeys(root, baserel, info,
+														 list_nth(info->key_sets, ks_index),
+														 dir == 1);
+
+			if (pathkeys == NIL)
+				continue;
+			path = ddb_create_foreignscan_path(root, baserel, clamp_row_est(rows),
+											   REQUEST_COST, total,
+											   ppi ? ppi->ppi_req_outer : NULL,
+											   path_private(m->operation, ks_index, m->pk, m->sk,
+															ppi ? 0 : ddb_path_limit(root, info, pathkeys),
+															dir == 1));
+			path->path.pathkeys = pathkeys;
+			add_path(baserel, (Path *) path);
+		}
+	}
 }
 
 /* ec_matches_callback_type: the member is our column arg */
@@ -432,7 +461,9 @@ ddbGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	add_path(baserel, (Path *)
 			 ddb_create_foreignscan_path(root, baserel, baserel->rows,
 										 REQUEST_COST, REQUEST_COST + run_cost,
-										 NULL, path_private(DDB_OP_SCAN, -1, NIL, NIL)));
+										 NULL, path_private(DDB_OP_SCAN, -1, NIL, NIL,
+															ddb_path_limit(root, info, NIL),
+															false)));
 	if (!ddb_enable_pushdown)
 		return;
 
@@ -501,9 +532,9 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *fdw_exprs = NIL;
 	List	   *key_conds = NIL;
 	List	   *filters = NIL;
-	DdbOperation op = intVal(linitial(best_path->fdw_private));
-	int			ks_index = intVal(lsecond(best_path->fdw_private));
-	List	   *keys = lthird(best_path->fdw_private);
+	DdbOperation op = DDB_PATH_OP(best_path->fdw_private);
+	int			ks_index = DDB_PATH_KEY_SET(best_path->fdw_private);
+	List	   *keys = DDB_PATH_KEYS(best_path->fdw_private);
 	const char *index = "";
 	DdbKeySet  *ks = NULL;
 	List	   *private;
@@ -545,9 +576,10 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	/* in the order of DdbScanPrivateIndex */
 	private = list_make5(retrieved, makeInteger(op), makeString(pstrdup(index)),
 						 key_conds, filters);
-	private = lappend(private, makeInteger(best_path->path.param_info ? 0 :
-										   info->limit_hint));
+	private = lappend(private, makeInteger(DDB_PATH_LIMIT(best_path->fdw_private)));
 	private = lappend(private, value_names(root, baserel, fdw_exprs));
+	private = lappend(private, makeInteger(DDB_PATH_BACKWARD(best_path->fdw_private)));
+	private = lappend(private, makeInteger(0));	/* DdbPrivCount */
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs,
 							private, NIL, NIL, outer_plan);
 }

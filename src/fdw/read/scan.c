@@ -69,6 +69,8 @@ ddbBeginForeignScan(ForeignScanState *node, int eflags)
 	st->filters = list_nth(priv, DdbPrivFilters);
 	st->limit_hint = intVal(list_nth(priv, DdbPrivLimitHint));
 	st->value_names = list_nth(priv, DdbPrivValueNames);
+	st->backward = intVal(list_nth(priv, DdbPrivBackward)) != 0;
+	st->count = intVal(list_nth(priv, DdbPrivCount)) != 0;
 	st->fdw_exprs = fsplan->fdw_exprs;
 	/* EXPLAIN without running needs no user mapping, nor a connection */
 	st->scanner = ddb_scanner_create(ddb_mapping_get(RelationGetRelid(rel)), st->needed,
@@ -115,6 +117,7 @@ start_scan(ForeignScanState *node, DdbScanState *st)
 	st->empty = parts.empty;
 	ddb_scanner_set_request(sc, st->op, parts.key_condition, parts.filter,
 							parts.names.data, values, parts.keys, st->limit_hint);
+	sc->backward = st->backward;
 	st->segments = 1;
 	st->segment = 0;
 	st->workers_planned = 0;

@@ -30,9 +30,18 @@ enum DdbScanPrivateIndex
 	DdbPrivKeyConds,			/* List: (partition key cond [, sort key cond]) */
 	DdbPrivFilters,				/* List: conditions DynamoDB filters by */
 	DdbPrivLimitHint,			/* Integer: rows needed at most, 0: all */
-	DdbPrivValueNames			/* List of String: how EXPLAIN shows each of
+	DdbPrivValueNames,			/* List of String: how EXPLAIN shows each of
 								 * fdw_exprs ("": deparse it) */
+	DdbPrivBackward,			/* Integer: Query with ScanIndexForward false */
+	DdbPrivCount				/* Integer: Select COUNT (count.c) */
 };
+
+/* fdw_private of a ForeignPath: (op, key set, keys, limit, backward) */
+#define DDB_PATH_OP(p)			intVal(linitial(p))
+#define DDB_PATH_KEY_SET(p)		intVal(lsecond(p))
+#define DDB_PATH_KEYS(p)		((List *) lthird(p))
+#define DDB_PATH_LIMIT(p)		intVal(lfourth(p))
+#define DDB_PATH_BACKWARD(p)	intVal(list_nth(p, 4))
 
 /* Estimates when DynamoDB does not tell */
 #define DEFAULT_ROWS 1000
@@ -54,6 +63,9 @@ typedef struct DdbScanState
 	List	   *key_conds;
 	List	   *filters;
 	long		limit_hint;
+	bool		backward;		/* ScanIndexForward false */
+	bool		count;			/* Select COUNT: one row, the count */
+	int64		counted;		/* the items DynamoDB counted so far */
 	List	   *fdw_exprs;
 	List	   *value_names;	/* for EXPLAIN */
 	List	   *value_states;	/* ExprStates of fdw_exprs */
@@ -77,6 +89,11 @@ extern ForeignScan *ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 									  Oid foreigntableid, ForeignPath *best_path,
 									  List *tlist, List *scan_clauses,
 									  Plan *outer_plan);
+
+/* in order.c */
+extern List *ddb_sort_key_pathkeys(PlannerInfo *root, RelOptInfo *baserel,
+								   DdbRelInfo *info, DdbKeySet *ks, bool backward);
+extern long ddb_path_limit(PlannerInfo *root, DdbRelInfo *info, List *pathkeys);
 
 /* in explain.c */
 extern void ddbExplainForeignScan(ForeignScanState *node, ExplainState *es);

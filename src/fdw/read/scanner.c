@@ -220,6 +220,8 @@ build_body(DdbScanner *st)
 		req.expression_attribute_values = st->values;
 		req.consistent_read = st->opts.consistent_read;
 		req.return_consumed_capacity = true;
+		req.scan_backward = st->backward;
+		req.select = st->select;
 		if (st->op == DDB_OP_QUERY)
 			ddb_dynamodb_build_query(&req, &st->body);
 		else
