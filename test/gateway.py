@@ -111,7 +111,7 @@ elapsed_ms (until the answer was ready to send), path, signed_headers, keys
 issued_access_key_id (STS, IMDS, container), imds_token_ttl (IMDSToken),
 error_message, detail
 (diagnostics, e.g. the expected canonical request on a signature mismatch, with
-any session token redacted), response {bytes, count, scanned, last_key} and
+any session token redacted), response {bytes, count, scanned, last_key, has_items} and
 request {the request's TableName, IndexName, Select, Limit, Segment,
 TotalSegments, ExclusiveStartKey, ProjectionExpression, FilterExpression,
 KeyConditionExpression, ConsistentRead, ExpressionAttributeNames,
@@ -1982,6 +1982,8 @@ def summarize_response(reply, log):
         if m:
             resp["scanned"] = int(m.group(1))
         resp["last_key"] = b'"LastEvaluatedKey":{' in body
+        # a Select COUNT answer has no Items member at all
+        resp["has_items"] = b'"Items":' in body or b'"Item":' in body
     elif reply.status >= 400 and len(body) < 65536 and not log.get("error"):
         try:
             doc = json.loads(body)

@@ -580,6 +580,7 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 	DdbJsonStr	name;
 	bool		done;
 	bool		have_count = false;
+	bool		have_items = false;
 
 	memset(page, 0, sizeof(*page));
 	page->natts = d->natts;
@@ -602,7 +603,10 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 		if (done)
 			break;
 		if (ddb_json_str_eq(&name, "Items"))
+		{
 			decode_items(d, operation, len, page);
+			have_items = true;
+		}
 		else if (ddb_json_str_eq(&name, "Item"))
 		{
 			/* GetItem: the item, or no member at all when there is none */
@@ -663,7 +667,9 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 	if (!ddb_json_finish(j))
 		page_error(d, operation, len);
 	/* a page whose Count disagrees with its Items lost items on the way */
-	if (have_count && page->count != page->nitems)
+	/* Select COUNT: a Count and no Items */
+	page->counted_only = have_count && !have_items;
+	if (have_count && have_items && page->count != page->nitems)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("malformed DynamoDB %s response", operation),

@@ -136,6 +136,48 @@ append_attribute_value(StringInfo out, Datum v, Oid typid, char tag, bool key)
 	}
 }
 
+/*
+ * Whether every value of leaf c (plan-time: Const nodes) is one DynamoDB
+ * can hold, as a key value (so neither NULL, nor an empty string).
+ */
+bool
+ddb_cond_consts_sendable(List *c)
+{
+	ListCell   *lc;
+	ListCell   *la;
+
+	forboth(lc, COND_VALUES(c), la, COND_ARRAYS(c))
+	{
+		Const	   *k = lfirst(lc);
+		StringInfoData s;
+
+		if (!IsA(k, Const) || k->constisnull)
+			return false;
+		initStringInfo(&s);
+		if (lfirst_int(la))
+		{
+			ArrayType  *a = DatumGetArrayTypeP(k->constvalue);
+			Datum	   *elems;
+			bool	   *nulls;
+			int			n;
+			int16		typlen;
+			bool		typbyval;
+			char		typalign;
+			int			e;
+
+			get_typlenbyvalalign(ARR_ELEMTYPE(a), &typlen, &typbyval, &typalign);
+			deconstruct_array(a, ARR_ELEMTYPE(a), typlen, typbyval, typalign, &elems, &nulls, &n);
+			for (e = 0; e < n; e++)
+				if (nulls[e] || !append_attribute_value(&s, elems[e], ARR_ELEMTYPE(a),
+														COND_TAG(c), true))
+					return false;
+		}
+		else if (!append_attribute_value(&s, k->constvalue, k->consttype, COND_TAG(c), true))
+			return false;
+	}
+	return true;
+}
+
 /* The elements of value i (an array or a single value). */
 static void
 value_elements(const DdbCondValues *vals, int i, bool is_array, Datum **elems,

@@ -60,6 +60,8 @@ ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 							ddb_cond_display(st->scanner->map, st->key_conds, st->fdw_exprs,
 											 st->value_names, dpcontext),
 							es);
+	if (st->count)
+		ExplainPropertyText("DynamoDB Select", "COUNT", es);
 	if (st->op == DDB_OP_QUERY && st->backward)
 		ExplainPropertyText("DynamoDB Scan Index Forward", "false", es);
 	if (st->filters != NIL)

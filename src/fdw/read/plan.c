@@ -522,8 +522,11 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				  ForeignPath *best_path, List *tlist, List *scan_clauses,
 				  Plan *outer_plan)
 {
-	DdbRelInfo *info = baserel->fdw_private;
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	/* count(*) (count.c): the upper relation remembers the table's */
+	bool		count = IS_UPPER_REL(baserel);
+	RelOptInfo *scanrel = count ? (RelOptInfo *) baserel->fdw_private : baserel;
+	DdbRelInfo *info = scanrel->fdw_private;
+	RangeTblEntry *rte = planner_rt_fetch(scanrel->relid, root);
 	Relation	rel = table_open(rte->relid, NoLock);
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
@@ -541,7 +544,7 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	ListCell   *lc;
 	int			i;
 
-	for (i = 1; i <= tupdesc->natts; i++)
+	for (i = 1; i <= tupdesc->natts && !count; i++)
 	{
 		if (TupleDescAttr(tupdesc, i - 1)->attisdropped)
 			continue;
@@ -570,6 +573,14 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 			if (f != NIL)
 				filters = lappend(filters, ddb_cond_to_plan(f, &fdw_exprs));
 		}
+	/* count(column): the items whose attribute is there and not NULL */
+	if (count && intVal(llast(best_path->fdw_private)) != 0)
+	{
+		AttrNumber	column = intVal(llast(best_path->fdw_private));
+
+		filters = lappend(filters,
+						  ddb_count_column_filter(column, info->map->columns[column - 1].native_tag));
+	}
 
 	/* PostgreSQL checks every condition again (pushdown.c) */
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
@@ -577,9 +588,12 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	private = list_make5(retrieved, makeInteger(op), makeString(pstrdup(index)),
 						 key_conds, filters);
 	private = lappend(private, makeInteger(DDB_PATH_LIMIT(best_path->fdw_private)));
-	private = lappend(private, value_names(root, baserel, fdw_exprs));
+	private = lappend(private, value_names(root, scanrel, fdw_exprs));
 	private = lappend(private, makeInteger(DDB_PATH_BACKWARD(best_path->fdw_private)));
-	private = lappend(private, makeInteger(0));	/* DdbPrivCount */
+	/* DdbPrivCount: the foreign table's OID (the scan has no relation) */
+	private = lappend(private, makeInteger(count ? (int) rte->relid : 0));
+	if (count)
+		return make_foreignscan(tlist, NIL, 0, fdw_exprs, private, tlist, NIL, outer_plan);
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs,
 							private, NIL, NIL, outer_plan);
 }

@@ -117,6 +117,7 @@ typedef struct DdbCondValues
 	Oid		   *types;
 } DdbCondValues;
 
+extern bool ddb_cond_consts_sendable(List *c);
 extern void ddb_eval_cond_values(List *exprstates, ExprContext *econtext,
 								 List *fdw_exprs, MemoryContext cxt,
 								 DdbCondValues *vals);

@@ -90,6 +90,13 @@ extern ForeignScan *ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 									  List *tlist, List *scan_clauses,
 									  Plan *outer_plan);
 
+/* in count.c */
+extern void ddbGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+									RelOptInfo *input_rel, RelOptInfo *output_rel,
+									void *extra);
+extern List *ddb_count_column_filter(AttrNumber column, char tag);
+extern TupleTableSlot *ddb_count_iterate(ForeignScanState *node, DdbScanState *st);
+
 /* in order.c */
 extern List *ddb_sort_key_pathkeys(PlannerInfo *root, RelOptInfo *baserel,
 								   DdbRelInfo *info, DdbKeySet *ks, bool backward);

@@ -347,6 +347,14 @@ fetch_page(DdbScanner *st)
 	ddb_decode_page(st->decoder, st->resp.body.data, st->resp.body.len,
 					operation, &st->page);
 	MemoryContextSwitchTo(old);
+	/* items counted but not sent, though we asked for them */
+	if (st->select == NULL && st->page.counted_only && st->page.count > 0 &&
+		(st->op == DDB_OP_SCAN || st->op == DDB_OP_QUERY))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("malformed DynamoDB %s response", operation),
+				 errdetail("The response counts %lld items but holds no Items.",
+						   (long long) st->page.count)));
 
 	st->started = true;
 	st->stats.pages++;
