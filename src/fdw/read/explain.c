@@ -64,6 +64,8 @@ ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("DynamoDB Select", "COUNT", es);
 	if (st->op == DDB_OP_QUERY && st->backward)
 		ExplainPropertyText("DynamoDB Scan Index Forward", "false", es);
+	if (es->costs && st->read_units >= 0)
+		ExplainPropertyFloat("DynamoDB Estimated Read Units", NULL, st->read_units, 1, es);
 	if (st->filters != NIL)
 		ExplainPropertyText("DynamoDB Filter",
 							ddb_cond_display(st->scanner->map, st->filters, st->fdw_exprs,

@@ -592,6 +592,11 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	private = lappend(private, makeInteger(DDB_PATH_BACKWARD(best_path->fdw_private)));
 	/* DdbPrivCount: the foreign table's OID (the scan has no relation) */
 	private = lappend(private, makeInteger(count ? (int) rte->relid : 0));
+	private = lappend(private,
+					  makeFloat(psprintf("%.1f",
+										 ddb_estimate_read_units(info, op, index,
+																 count ? scanrel->rows : best_path->path.rows,
+																 DDB_PATH_LIMIT(best_path->fdw_private)))));
 	if (count)
 		return make_foreignscan(tlist, NIL, 0, fdw_exprs, private, tlist, NIL, outer_plan);
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs,

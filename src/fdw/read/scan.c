@@ -74,6 +74,7 @@ ddbBeginForeignScan(ForeignScanState *node, int eflags)
 	st->value_names = list_nth(priv, DdbPrivValueNames);
 	st->backward = intVal(list_nth(priv, DdbPrivBackward)) != 0;
 	st->count = rel == NULL;
+	st->read_units = floatVal(list_nth(priv, DdbPrivReadUnits));
 	st->counted = -1;
 	st->fdw_exprs = fsplan->fdw_exprs;
 	/* EXPLAIN without running needs no user mapping, nor a connection */
@@ -127,6 +128,9 @@ start_scan(ForeignScanState *node, DdbScanState *st)
 		MemoryContextSwitchTo(old);
 	}
 	st->empty = parts.empty;
+	/* refused before anything is sent (readunits.c) */
+	if (!st->empty)
+		ddb_check_read_units(st, &sc->opts, sc->map->relname);
 	ddb_scanner_set_request(sc, st->op, parts.key_condition, parts.filter,
 							parts.names.data, values, parts.keys, st->limit_hint);
 	sc->backward = st->backward;

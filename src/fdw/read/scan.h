@@ -33,7 +33,9 @@ enum DdbScanPrivateIndex
 	DdbPrivValueNames,			/* List of String: how EXPLAIN shows each of
 								 * fdw_exprs ("": deparse it) */
 	DdbPrivBackward,			/* Integer: Query with ScanIndexForward false */
-	DdbPrivCount				/* Integer: Select COUNT (count.c) */
+	DdbPrivCount,				/* Integer: the foreign table of a Select
+								 * COUNT (count.c), 0: not one */
+	DdbPrivReadUnits			/* Float: estimated read units, -1 unknown */
 };
 
 /* fdw_private of a ForeignPath: (op, key set, keys, limit, backward) */
@@ -66,6 +68,7 @@ typedef struct DdbScanState
 	bool		backward;		/* ScanIndexForward false */
 	bool		count;			/* Select COUNT: one row, the count */
 	int64		counted;		/* the items DynamoDB counted so far */
+	double		read_units;		/* the plan's estimate, -1: unknown */
 	List	   *fdw_exprs;
 	List	   *value_names;	/* for EXPLAIN */
 	List	   *value_states;	/* ExprStates of fdw_exprs */
@@ -96,6 +99,12 @@ extern void ddbGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 									void *extra);
 extern List *ddb_count_column_filter(AttrNumber column, char tag);
 extern TupleTableSlot *ddb_count_iterate(ForeignScanState *node, DdbScanState *st);
+
+/* in readunits.c */
+extern double ddb_estimate_read_units(DdbRelInfo *info, DdbOperation op,
+									  const char *index, double rows, long limit);
+extern void ddb_check_read_units(DdbScanState *st, const DdbOptions *opts,
+								 const char *relname);
 
 /* in order.c */
 extern List *ddb_sort_key_pathkeys(PlannerInfo *root, RelOptInfo *baserel,

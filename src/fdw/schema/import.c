@@ -17,6 +17,8 @@
  */
 #include "ddb_fdw.h"
 
+#include "schema.h"
+
 #include "commands/defrem.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -139,6 +141,7 @@ typedef struct ImportTable
 	char		partition_type;
 	char	   *sort_key;
 	char		sort_type;
+	char	   *ttl_attribute;	/* its TTL attribute (ttl.c), or NULL */
 } ImportTable;
 
 static char *
@@ -194,6 +197,11 @@ create_statement(ImportForeignSchemaStmt *stmt, const char *relname,
 	append_key_column(&buf, desc->partition_key, desc->partition_type, &used);
 	if (desc->sort_key)
 		append_key_column(&buf, desc->sort_key, desc->sort_type, &used);
+	/* the TTL attribute as a time (not when it is a key attribute) */
+	if (desc->ttl_attribute && strcmp(desc->ttl_attribute, desc->partition_key) != 0 &&
+		(desc->sort_key == NULL || strcmp(desc->ttl_attribute, desc->sort_key) != 0))
+		ddb_import_append_ttl_column(&buf, unique_name(identifier_from(desc->ttl_attribute), &used),
+									 desc->ttl_attribute);
 	item = unique_name(pstrdup(item_column), &used);
 	appendStringInfo(&buf, "  %s pg_catalog.jsonb OPTIONS (whole_item 'true')\n",
 					 quote_identifier(item));
@@ -284,6 +292,7 @@ ddbImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 			ddb_report_aws_error(&err, "DescribeTable", table);
 		}
 		take_table_desc(desc, &t);
+		t.ttl_attribute = ddb_import_ttl_attribute(conn, table);
 		commands = lappend(commands,
 						   create_statement(stmt, relname, &t, item_column));
 	}
