@@ -257,7 +257,7 @@ worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
 			sc->projection_names = NULL;
 		}
 		if (filter[0] || select[0])
-			ddb_scanner_set_request(sc, DDB_OP_SCAN, NULL, filter, names,
+			ddb_scanner_set_request(sc, DDB_OP_SCAN, NULL, filter[0] ? filter : NULL, names,
 									values[0] ? values : NULL, NIL, 0);
 	}
 	take_credentials(&conn, map->servername, &sc->opts, &generation);
