@@ -5,7 +5,8 @@ BatchWriteItem (25 items a request):
   q_events  key user (S), ts (N: epoch seconds); TTL on attribute "expires".
             Partition "u-big" holds 5,000 items (ts = 1700000000 + 60 i),
             partitions "u-00" .. "u-18" 10 items each (ts = 1700000000 + i).
-            Attributes: kind ("k<i mod 3>"), expires (ts + 86400).
+            Attributes: kind ("k<i mod 3>"), expires (ts + 10 years: DynamoDB Local
+            deletes expired items, which would change the counts).
   q_count   key id (N) 0 .. 19,999; grp ("g<i mod 5>"), and opt (i) on
             every even item.
 
@@ -53,12 +54,12 @@ def events():
     for i in range(5000):
         ts = 1700000000 + 60 * i
         yield {"user": {"S": "u-big"}, "ts": {"N": str(ts)}, "kind": {"S": "k%d" % (i % 3)},
-               "expires": {"N": str(ts + 86400)}}
+               "expires": {"N": str(ts + 315360000)}}
     for p in range(19):
         for i in range(10):
             ts = 1700000000 + i
             yield {"user": {"S": "u-%02d" % p}, "ts": {"N": str(ts)},
-                   "kind": {"S": "k%d" % (i % 3)}, "expires": {"N": str(ts + 86400)}}
+                   "kind": {"S": "k%d" % (i % 3)}, "expires": {"N": str(ts + 315360000)}}
 
 
 def counted():
