@@ -84,6 +84,8 @@ typedef struct DdbOptions
 	double		max_read_units_per_second;	/* 0: no limit (table or server) */
 	bool		overwrite;		/* INSERT replaces items (no condition) */
 	int			batch_size;		/* rows per write request */
+	bool		write_transaction;	/* write_mode 'transaction': a
+									 * transaction's writes go at commit */
 } DdbOptions;
 
 /*

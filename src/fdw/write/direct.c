@@ -142,6 +142,12 @@ ddbPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	if (ok)
 	{
 		map = ddb_mapping_get_resolved(rte->relid, GetUserId());
+		/* a transaction's writes wait for its commit (txn.c) */
+		if (map->opts.write_transaction)
+			ok = false;
+	}
+	if (ok)
+	{
 		ddb_mapping_require_key_columns(map, "UPDATE and DELETE find items by their key.");
 		nkeys = map->nkeys;
 		for (k = 0; k < nkeys; k++)

@@ -21,6 +21,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "port.h"
 
 #include "core/call.h"
 #include "encode.h"
@@ -247,13 +248,14 @@ write_error_context(void *arg)
 
 /*
  * Sends request body st->body as operation; true with the answer in
- * st->resp, false when allow_condition_failed and DynamoDB reported a
- * failed condition.  Any other failure is raised, naming the item (key,
- * may be NULL) and what the statement wrote before.
+ * st->resp, false when DynamoDB answered with the error allowed (a failed
+ * condition, a cancelled transaction; NULL: none), its body in st->resp.
+ * Any other failure is raised, naming the item (key, may be NULL) and what
+ * the statement wrote before.
  */
 static bool
 send_body(ModifyState *st, const char *operation, const char *key,
-		  bool allow_condition_failed)
+		  const char *allowed)
 {
 	const DdbAwsCredentials *creds = ddb_connection_credentials(st->conn);
 	DdbCall		call;
@@ -268,7 +270,7 @@ send_body(ModifyState *st, const char *operation, const char *key,
 	st->requests++;
 	if (ok)
 		return true;
-	if (allow_condition_failed && ddb_call_error_is(&call, DDB_CONDITIONAL_CHECK_FAILED))
+	if (allowed && ddb_call_error_is(&call, allowed))
 		return false;
 	errcb.callback = write_error_context;
 	errcb.arg = &wc;
@@ -301,7 +303,8 @@ ddb_modify_send(ModifyState *st, const DdbWrite *w, const char *key, DdbWriteAns
 	ddb_buf_reset(&st->body);
 	if (!ddb_write_build_item(w, false, &st->body, &err))
 		request_error(st, &err, operation);
-	if (!send_body(st, operation, key, w->condition_expression != NULL))
+	if (!send_body(st, operation, key,
+				   w->condition_expression ? DDB_CONDITIONAL_CHECK_FAILED : NULL))
 		return false;
 	if (!ddb_write_parse_item_answer(st->resp.body.data, st->resp.body.len, ans, &err))
 		request_error(st, &err, operation);
@@ -326,7 +329,7 @@ ddb_modify_send_batch(ModifyState *st, const DdbWrite *puts, int n)
 		request_error(st, &err, "BatchWriteItem");
 	for (;;)
 	{
-		(void) send_body(st, "BatchWriteItem", NULL, false);
+		(void) send_body(st, "BatchWriteItem", NULL, NULL);
 		if (!ddb_write_parse_batch_answer(st->resp.body.data, st->resp.body.len, &ans, &err))
 			request_error(st, &err, "BatchWriteItem");
 		if (ans.unprocessed == NULL)
@@ -360,6 +363,137 @@ ddb_modify_send_batch(ModifyState *st, const DdbWrite *puts, int n)
 		}
 		ddb_call_unprocessed_backoff(attempt);
 	}
+}
+
+/* A ClientRequestToken: a random UUID (version 4), 36 characters. */
+void
+ddb_modify_request_token(char token[37])
+{
+	uint8		b[16];
+
+	if (!pg_strong_random(b, sizeof(b)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random ClientRequestToken")));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(token, 37,
+			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+			 b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/*
+ * Raises the error of a TransactWriteItems that DynamoDB cancelled: the
+ * first action that failed, named by keys[i] (the item) and relnames[i]
+ * (its foreign table); inserts[i] says whether it was an INSERT (a failed
+ * condition is then a duplicate key; else the item changed since it was
+ * read).  written: rows of the statement written before, which stay;
+ * at_commit: the writes of a transaction in write_mode 'transaction'.
+ */
+void
+ddb_modify_cancelled(const char *body, size_t len, const DdbWrite *actions, int n,
+					 const bool *inserts, char *const *keys, char *const *relnames,
+					 int64 written, bool at_commit)
+{
+	DdbCancellation c;
+	DdbAwsError err;
+	const DdbCancelReason *r;
+	int			i = 0;
+	char	   *detail;
+	int			sqlstate;
+	const char *msg;
+	DdbCancelCode kind;
+
+	ddb_aws_error_clear(&err);
+	if (!ddb_write_parse_cancellation(body, len, n, &c, &err))
+		ddb_report_aws_error(&err, "TransactWriteItems", actions[0].table_name);
+	r = ddb_cancellation_first(&c, &i);
+	if (r == NULL)
+	{
+		ddb_cancellation_free(&c);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("DynamoDB cancelled a TransactWriteItems of table \"%s\" without a reason",
+						actions[0].table_name)));
+	}
+	detail = r->message ? pstrdup(r->message) : NULL;
+	kind = r->kind;
+	msg = pstrdup(r->code);
+	ddb_cancellation_free(&c);
+	switch (kind)
+	{
+		case DDB_CANCEL_CONDITIONAL_CHECK_FAILED:
+			sqlstate = inserts[i] ?
+				ERRCODE_UNIQUE_VIOLATION : ERRCODE_T_R_SERIALIZATION_FAILURE;
+			break;
+		case DDB_CANCEL_TRANSACTION_CONFLICT:
+			sqlstate = ERRCODE_T_R_SERIALIZATION_FAILURE;
+			break;
+		default:
+			sqlstate = ERRCODE_FDW_ERROR;
+			break;
+	}
+	if (sqlstate == ERRCODE_UNIQUE_VIOLATION)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("duplicate key value violates the key of DynamoDB table \"%s\"",
+						actions[i].table_name),
+				 errdetail("Key %s already exists.", keys[i]),
+				 at_commit ?
+				 errhint("Nothing of the transaction was written to DynamoDB; UPDATE the row, or set the foreign table option overwrite 'true' to let INSERT replace items.") :
+				 errhint("Nothing of this group of %d rows was written; UPDATE the row, or set the foreign table option overwrite 'true' to let INSERT replace items.", n),
+				 written > 0 ? errcontext("%lld rows of this statement were written to DynamoDB before the failure; they stay written", (long long) written) : 0));
+	if (kind == DDB_CANCEL_CONDITIONAL_CHECK_FAILED)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("could not write item %s of foreign table \"%s\": it changed in DynamoDB since it was read",
+						keys[i], relnames[i]),
+				 errdetail("DynamoDB cancelled the transaction of %d writes: the item was deleted or written meanwhile.", n),
+				 errhint("Run the transaction again.")));
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("DynamoDB cancelled the transaction of %d writes at item %s of foreign table \"%s\": %s",
+					n, keys[i], relnames[i], msg),
+			 detail ? errdetail_internal("%s", detail) : 0,
+			 sqlstate == ERRCODE_T_R_SERIALIZATION_FAILURE ?
+			 errhint("Another transaction writes the same item; run this one again.") :
+			 errhint("Nothing of the transaction was written.")));
+}
+
+/*
+ * Sends actions (n of them, at most DDB_TRANSACT_WRITE_MAX) as one
+ * TransactWriteItems with a ClientRequestToken of its own: a retry after a
+ * lost answer (the HTTP client retries with the same body) is then applied
+ * once.  All or nothing: a cancelled transaction raises the error of its
+ * first failing action (ddb_modify_cancelled), keys[i] naming the item of
+ * actions[i], relnames[i] its foreign table, inserts[i] whether it was an
+ * INSERT.
+ */
+void
+ddb_modify_send_transact(ModifyState *st, const DdbWrite *actions, int n, char *const *keys,
+						 const bool *inserts, char *const *relnames)
+{
+	char		token[37];
+	DdbTransactWrite tw;
+	DdbWriteAnswer ans;
+	DdbAwsError err;
+
+	ddb_modify_request_token(token);
+	tw.actions = actions;
+	tw.nactions = n;
+	tw.client_request_token = token;
+	tw.return_consumed_capacity = false;
+	ddb_aws_error_clear(&err);
+	ddb_buf_reset(&st->body);
+	if (!ddb_write_build_transact(&tw, &st->body, &err))
+		request_error(st, &err, "TransactWriteItems");
+	if (!send_body(st, "TransactWriteItems", NULL, DDB_TRANSACTION_CANCELED))
+		ddb_modify_cancelled(st->resp.body.data, st->resp.body.len, actions, n, inserts,
+							 keys, relnames, st->written, st->at_commit);
+	if (!ddb_write_parse_transact_answer(st->resp.body.data, st->resp.body.len, &ans, &err))
+		request_error(st, &err, "TransactWriteItems");
+	st->written += n;
 }
 
 /*
