@@ -149,9 +149,10 @@ BEGIN
 END $$;
 SELECT md_get('md_items', '{"pk": {"S": "no such"}}') IS NULL AS not_created;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) UPDATE md.typed SET i = 3 WHERE pk = 'huge';
--- a value from the row, another condition, or RETURNING: the row is read first
-EXPLAIN (COSTS OFF) UPDATE md.typed SET i = i + 1 WHERE pk = 'all';
-EXPLAIN (COSTS OFF) UPDATE md.typed SET n = 1 WHERE pk = 'all' AND i > 0;
+-- a value from another column, a condition DynamoDB cannot evaluate, or
+-- RETURNING: the row is read first
+EXPLAIN (COSTS OFF) UPDATE md.typed SET i = big + 1 WHERE pk = 'all';
+EXPLAIN (COSTS OFF) UPDATE md.typed SET n = 1 WHERE pk = 'all' AND f > 0;
 EXPLAIN (COSTS OFF) DELETE FROM md.typed WHERE pk = 'all' RETURNING n;
 -- the key cannot change
 UPDATE md.typed SET pk = 'other' WHERE pk = 'all';
@@ -282,6 +283,84 @@ SELECT count(*), sum(i) FROM md.typed WHERE pk LIKE 'half%';
 DELETE FROM md.typed WHERE pk LIKE 'k%' OR pk LIKE 'x%' OR pk LIKE 'f%' OR pk LIKE 'half%'
   OR pk LIKE 'm%' OR pk LIKE 'd%' OR pk LIKE 'lost%';
 SELECT count(*) FROM md.typed;
+
+-- ===================================================================
+-- direct UPDATE and DELETE: increments and conditions in one request,
+-- without reading the item; row counts as PostgreSQL would report them
+-- ===================================================================
+CREATE FOREIGN TABLE md.cnt (pk text, n int, big bigint, num numeric, version int,
+  status text, note text)
+  SERVER ddb OPTIONS (table_name 'md_items', partition_key 'pk');
+INSERT INTO md.cnt VALUES
+  ('c1', 1, 10, 1.25, 3, 'open', 'a note'),
+  ('c2', 2147483647, -9223372036854775808, NULL, 1, 'open', NULL),
+  ('c3', NULL, NULL, NULL, 1, NULL, NULL),
+  ('c4', 4, 4, 4, 1, 'closed', NULL);
+-- a number stored as a string, which the column reads
+SELECT ddb_test.dynamodb('PutItem', '{"TableName": "md_items",
+  "Item": {"pk": {"S": "c5"}, "n": {"S": "7"}}}');
+EXPLAIN (COSTS OFF) UPDATE md.cnt SET n = n + 1 WHERE pk = 'c1';
+EXPLAIN (COSTS OFF) UPDATE md.cnt SET n = n - 2, note = NULL, big = 5
+  WHERE pk = 'c1' AND version = 3 AND status <> 'closed';
+EXPLAIN (COSTS OFF) DELETE FROM md.cnt WHERE pk = 'c4' AND (status IS NULL OR version >= 2);
+-- what is not sent: a value from another column (the row is read first)
+EXPLAIN (COSTS OFF) UPDATE md.cnt SET n = version + 1 WHERE pk = 'c1';
+CREATE FUNCTION md_count(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  PERFORM ddb_test.reset_requests();
+  EXECUTE stmt;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN format('%s rows, %s', n,
+    (SELECT string_agg(op || ' ' || status, ', ' ORDER BY seq) FROM ddb_test.requests()));
+END $$;
+-- n = n + 1: one UpdateItem
+SELECT md_count($$UPDATE md.cnt SET n = n + 1 WHERE pk = 'c1'$$);
+-- conditions on other columns: held, then not held (nothing written)
+SELECT md_count($$UPDATE md.cnt SET n = n - 5, note = NULL WHERE pk = 'c1' AND version = 3
+                  AND status <> 'closed'$$);
+SELECT md_count($$UPDATE md.cnt SET n = 0 WHERE pk = 'c1' AND version = 4$$);
+SELECT md_count($$UPDATE md.cnt SET n = 0 WHERE pk = 'c4' AND status <> 'closed'$$);
+SELECT md_count($$UPDATE md.cnt SET note = 'no status' WHERE pk = 'c3' AND status IS NULL$$);
+SELECT md_count($$UPDATE md.cnt SET note = 'x' WHERE pk = 'c3' AND version IN (5, 6)$$);
+SELECT md_count($$UPDATE md.cnt SET n = n + 1 WHERE pk = 'no such'$$);
+-- a guard trips, PostgreSQL decides on the old item: n is NULL (NULL + 1
+-- is NULL: 1 row), n is a string PostgreSQL reads (8), n + 1 out of range
+-- (PostgreSQL's error, nothing written)
+SELECT md_count($$UPDATE md.cnt SET n = n + 1 WHERE pk = 'c3'$$);
+SELECT md_count($$UPDATE md.cnt SET n = n + 1 WHERE pk = 'c5'$$);
+SELECT md_count($$UPDATE md.cnt SET n = n + 1 WHERE pk = 'c2'$$);
+SELECT md_count($$UPDATE md.cnt SET big = big - 1 WHERE pk = 'c2'$$);
+SELECT md_count($$UPDATE md.cnt SET n = n - 1, big = big + 1, num = num + 0.5 WHERE pk = 'c2'$$);
+-- parameters of a generic plan, a NULL among them: in the condition, one
+-- that cannot hold (PostgreSQL decides: 0 rows); as the increment, the
+-- attribute goes (n + NULL is NULL)
+CREATE FUNCTION md_up(d int, k text, v int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE rc bigint;
+BEGIN
+  PERFORM ddb_test.reset_requests();
+  UPDATE md.cnt SET n = n + d WHERE pk = k AND version = v;
+  GET DIAGNOSTICS rc = ROW_COUNT;
+  RETURN format('%s rows, %s', rc,
+    (SELECT string_agg(op || ' ' || status, ', ' ORDER BY seq) FROM ddb_test.requests()));
+END $$;
+SET plan_cache_mode = force_generic_plan;
+PREPARE md_up_plan(int, text, int) AS
+  UPDATE md.cnt SET n = n + $1 WHERE pk = $2 AND version = $3;
+EXPLAIN (COSTS OFF) EXECUTE md_up_plan(10, 'c1', 3);
+SELECT md_up(10, 'c1', 3);
+SELECT md_up(10, 'c1', 4);
+SELECT md_up(10, 'c1', NULL);
+SELECT n FROM md.cnt WHERE pk = 'c1';
+SELECT md_up(NULL, 'c1', 3);
+RESET plan_cache_mode;
+-- DELETE with conditions
+SELECT md_count($$DELETE FROM md.cnt WHERE pk = 'c4' AND status = 'open'$$);
+SELECT md_count($$DELETE FROM md.cnt WHERE pk = 'c4' AND (status IS NULL OR version >= 1)$$);
+-- as boto3 reads the items back
+SELECT item FROM ddb_test.dynamodb_items('md_items') AS item
+ WHERE item->>'pk' LIKE 'c_' ORDER BY item->>'pk';
+DELETE FROM md.cnt WHERE pk LIKE 'c_';
 
 -- ===================================================================
 -- write_mode 'transaction': a transaction's writes go as one

@@ -88,6 +88,7 @@ typedef struct DdbUpdateParts
 	int			nnames;
 	DdbExprValue *values;
 	int			nvalues;
+	char	   *guard;			/* increments' condition, NULL: none */
 } DdbUpdateParts;
 
 /* in modify.c */
@@ -123,8 +124,8 @@ extern char *ddb_modify_item(ModifyState *st, TupleTableSlot *slot, const char *
 extern char *ddb_modify_key(ModifyState *st, const Datum *keyvals, const Oid *types,
 							const char *key);
 extern void ddb_modify_update_parts(ModifyState *st, const Datum *values,
-									const bool *nulls, const char *key,
-									DdbUpdateParts *parts);
+									const bool *nulls, const char *incr,
+									const char *key, DdbUpdateParts *parts);
 extern DdbExprName *ddb_modify_key_name(ModifyState *st);
 extern bool ddb_modify_send(ModifyState *st, const DdbWrite *w, const char *key,
 							DdbWriteAnswer *ans);
@@ -138,6 +139,8 @@ extern void ddb_modify_cancelled(const char *body, size_t len, const DdbWrite *a
 								 int n, const bool *inserts, char *const *keys,
 								 char *const *relnames, int64 written,
 								 bool at_commit) pg_attribute_noreturn();
+extern bool ddb_modify_decode_item(ModifyState *st, const char *item, size_t len,
+								   const char *operation, TupleTableSlot *slot);
 extern TupleTableSlot *ddb_modify_returned(ModifyState *st, TupleTableSlot *slot,
 										   const DdbWriteAnswer *ans);
 

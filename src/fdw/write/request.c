@@ -167,17 +167,75 @@ ddb_modify_key_name(ModifyState *st)
 }
 
 /*
+ * The guard of an increment of column a by delta (sign '+' or '-'), named
+ * name: the attribute is a number (a missing one is NULL, and NULL + 1 is
+ * NULL, which PostgreSQL computes), and for an integer column the result
+ * stays in its range (else PostgreSQL raises the error).  Appends to guard,
+ * values to parts.
+ */
+static void
+increment_guard(ModifyState *st, int a, char sign, Datum delta, const char *name,
+				StringInfo guard, DdbUpdateParts *parts)
+{
+	int64		d;
+	int64		min;
+	int64		max;
+	int64		bound;
+	bool		upper;
+	DdbExprValue *v;
+
+	if (guard->len == 0)
+	{
+		/* the first guard brings :tnum */
+		v = &parts->values[parts->nvalues++];
+		v->placeholder = ":tnum";
+		v->value = "{\"S\":\"N\"}";
+	}
+	appendStringInfo(guard, "%sattribute_type(%s, :tnum)", guard->len ? " AND " : "", name);
+	switch (st->typid[a])
+	{
+		case INT2OID:
+			d = DatumGetInt16(delta), min = PG_INT16_MIN, max = PG_INT16_MAX;
+			break;
+		case INT4OID:
+			d = DatumGetInt32(delta), min = PG_INT32_MIN, max = PG_INT32_MAX;
+			break;
+		case INT8OID:
+			d = DatumGetInt64(delta), min = PG_INT64_MIN, max = PG_INT64_MAX;
+			break;
+		default:
+			return;				/* numeric: no range */
+	}
+	if (d == 0)
+		return;
+	/* n + d <= max, n + d >= min, n - d >= min, n - d <= max */
+	upper = (sign == '+') == (d > 0);
+	if (sign == '+')
+		bound = upper ? max - d : min - d;
+	else
+		bound = upper ? max + d : min + d;
+	v = &parts->values[parts->nvalues];
+	v->placeholder = psprintf(":b%d", parts->nvalues);
+	v->value = psprintf("{\"N\":\"" INT64_FORMAT "\"}", bound);
+	parts->nvalues++;
+	appendStringInfo(guard, " AND %s %s %s", name, upper ? "<=" : ">=", v->placeholder);
+}
+
+/*
  * The update expression of st->target_attrs, values[attnum - 1] holding the
  * new values: SET for values, REMOVE for NULLs (expression NULL when
  * nothing changes); names #k (the partition key, for the condition) and #aN,
- * values :vN.
+ * values :vN.  incr (NULL: none) marks, by attnum - 1, columns set to
+ * themselves plus ('+') or minus ('-') values[attnum - 1]: SET #aN = #aN +
+ * :vN, with their guard (increment_guard) in parts->guard.
  */
 void
 ddb_modify_update_parts(ModifyState *st, const Datum *values, const bool *nulls,
-						const char *key, DdbUpdateParts *parts)
+						const char *incr, const char *key, DdbUpdateParts *parts)
 {
 	StringInfoData set;
 	StringInfoData remove;
+	StringInfoData guard;
 	int			n = list_length(st->target_attrs) + 1;
 	DdbEncodeTarget t = {st->relname, NULL, key};
 	ListCell   *lc;
@@ -185,8 +243,9 @@ ddb_modify_update_parts(ModifyState *st, const Datum *values, const bool *nulls,
 
 	initStringInfo(&set);
 	initStringInfo(&remove);
+	initStringInfo(&guard);
 	parts->names = palloc(sizeof(DdbExprName) * n);
-	parts->values = palloc(sizeof(DdbExprValue) * n);
+	parts->values = palloc(sizeof(DdbExprValue) * (2 * n + 1));
 	parts->names[0] = *ddb_modify_key_name(st);
 	parts->nnames = 1;
 	parts->nvalues = 0;
@@ -213,8 +272,15 @@ ddb_modify_update_parts(ModifyState *st, const Datum *values, const bool *nulls,
 			ddb_encode_typed(&json, values[a], &st->enc[a], &t);
 			v->placeholder = psprintf(":v%d", parts->nvalues);
 			v->value = json.data;
-			appendStringInfo(&set, "%s#a%d = %s", set.len ? ", " : "", na, v->placeholder);
 			parts->nvalues++;
+			if (incr && incr[a])
+			{
+				appendStringInfo(&set, "%s#a%d = #a%d %c %s", set.len ? ", " : "", na, na,
+								 incr[a], v->placeholder);
+				increment_guard(st, a, incr[a], values[a], name->placeholder, &guard, parts);
+			}
+			else
+				appendStringInfo(&set, "%s#a%d = %s", set.len ? ", " : "", na, v->placeholder);
 		}
 		na++;
 	}
@@ -223,6 +289,7 @@ ddb_modify_update_parts(ModifyState *st, const Datum *values, const bool *nulls,
 		parts->expression = psprintf("%s%s%s%s%s", set.len ? "SET " : "", set.data,
 									 set.len && remove.len ? " " : "",
 									 remove.len ? "REMOVE " : "", remove.data);
+	parts->guard = guard.len ? guard.data : NULL;
 }
 
 typedef struct WriteContext
@@ -497,26 +564,28 @@ ddb_modify_send_transact(ModifyState *st, const DdbWrite *actions, int n, char *
 }
 
 /*
- * The Attributes of an answer (ReturnValues) decoded into slot, for
- * RETURNING; slot unchanged when the answer has none.
+ * An item (len bytes of a JSON attribute map, as a write's answer holds it)
+ * decoded into slot by st->decoder; false, slot untouched, when there is
+ * none.  operation names the answer in messages.
  */
-TupleTableSlot *
-ddb_modify_returned(ModifyState *st, TupleTableSlot *slot, const DdbWriteAnswer *ans)
+bool
+ddb_modify_decode_item(ModifyState *st, const char *item, size_t len, const char *operation,
+					   TupleTableSlot *slot)
 {
-	StringInfoData item;
+	StringInfoData page_json;
 	DdbPage		page;
 	int			i;
 
-	if (ans->attributes == NULL || st->decoder == NULL)
-		return slot;
+	if (item == NULL || st->decoder == NULL)
+		return false;
 	/* {"Item":{...}} is what the decoder reads */
-	initStringInfo(&item);
-	appendStringInfoString(&item, "{\"Item\":");
-	appendBinaryStringInfo(&item, ans->attributes, ans->attributes_len);
-	appendStringInfoChar(&item, '}');
-	ddb_decode_page(st->decoder, item.data, item.len, "UpdateItem", &page);
+	initStringInfo(&page_json);
+	appendStringInfoString(&page_json, "{\"Item\":");
+	appendBinaryStringInfo(&page_json, item, len);
+	appendStringInfoChar(&page_json, '}');
+	ddb_decode_page(st->decoder, page_json.data, page_json.len, operation, &page);
 	if (page.nitems != 1)
-		return slot;
+		return false;
 	ExecClearTuple(slot);
 	for (i = 0; i < slot->tts_tupleDescriptor->natts; i++)
 	{
@@ -524,5 +593,16 @@ ddb_modify_returned(ModifyState *st, TupleTableSlot *slot, const DdbWriteAnswer 
 		slot->tts_isnull[i] = page.nulls[i];
 	}
 	ExecStoreVirtualTuple(slot);
+	return true;
+}
+
+/*
+ * The Attributes of an answer (ReturnValues) decoded into slot, for
+ * RETURNING; slot unchanged when the answer has none.
+ */
+TupleTableSlot *
+ddb_modify_returned(ModifyState *st, TupleTableSlot *slot, const DdbWriteAnswer *ans)
+{
+	(void) ddb_modify_decode_item(st, ans->attributes, ans->attributes_len, "UpdateItem", slot);
 	return slot;
 }

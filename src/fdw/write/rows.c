@@ -303,7 +303,7 @@ ddbExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	{
 		DdbUpdateParts parts;
 
-		ddb_modify_update_parts(st, slot->tts_values, slot->tts_isnull, key, &parts);
+		ddb_modify_update_parts(st, slot->tts_values, slot->tts_isnull, NULL, key, &parts);
 		w.kind = DDB_WRITE_UPDATE;
 		w.key = keyjson;
 		w.update_expression = parts.expression;
