@@ -186,12 +186,13 @@ txn_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 {
 	int			level = GetCurrentTransactionNestLevel();
 	int			i;
-	int			kept = 0;
 
 	if (txn == NULL)
 		return;
 	if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
+		int			kept = 0;
+
 		/* the writes since the savepoint are forgotten */
 		for (i = 0; i < txn->nactions; i++)
 		{
