@@ -149,9 +149,10 @@ BEGIN
 END $$;
 SELECT md_get('md_items', '{"pk": {"S": "no such"}}') IS NULL AS not_created;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) UPDATE md.typed SET i = 3 WHERE pk = 'huge';
--- a value from the row, another condition, or RETURNING: the row is read first
-EXPLAIN (COSTS OFF) UPDATE md.typed SET i = i + 1 WHERE pk = 'all';
-EXPLAIN (COSTS OFF) UPDATE md.typed SET n = 1 WHERE pk = 'all' AND i > 0;
+-- a value from another column, a condition DynamoDB cannot evaluate, or
+-- RETURNING: the row is read first
+EXPLAIN (COSTS OFF) UPDATE md.typed SET i = big + 1 WHERE pk = 'all';
+EXPLAIN (COSTS OFF) UPDATE md.typed SET n = 1 WHERE pk = 'all' AND f > 0;
 EXPLAIN (COSTS OFF) DELETE FROM md.typed WHERE pk = 'all' RETURNING n;
 -- the key cannot change
 UPDATE md.typed SET pk = 'other' WHERE pk = 'all';
@@ -192,13 +193,60 @@ SELECT g, n, label FROM md.md_pairs ORDER BY g, n;
 UPDATE md.md_pairs SET n = 3 WHERE g = 'a';
 
 -- ===================================================================
--- batches: BatchWriteItem in groups of 25, when overwriting is allowed
+-- batches: TransactWriteItems of batch_size Puts (each with
+-- attribute_not_exists on the key), all or nothing per group
 -- ===================================================================
-EXPLAIN (COSTS OFF) INSERT INTO md.typed (pk, i) SELECT 'k' || g, g FROM generate_series(1, 1000) g;
-ALTER FOREIGN TABLE md.typed OPTIONS (ADD overwrite 'true', ADD batch_size '100');
 EXPLAIN (COSTS OFF) INSERT INTO md.typed (pk, i) SELECT 'k' || g, g FROM generate_series(1, 1000) g;
 SELECT ddb_test.reset_requests();
 INSERT INTO md.typed (pk, i) SELECT 'k' || g, g FROM generate_series(1, 1000) g;
+SELECT op, count(*) FROM ddb_test.requests() GROUP BY op ORDER BY op;
+SELECT count(*), sum(i) FROM md.typed WHERE pk LIKE 'k%';
+-- batch_size 100: 10 requests for 1,000 rows
+ALTER FOREIGN TABLE md.typed OPTIONS (ADD batch_size '100');
+EXPLAIN (COSTS OFF) INSERT INTO md.typed (pk, i) SELECT 'm' || g, g FROM generate_series(1, 1000) g;
+SELECT ddb_test.reset_requests();
+INSERT INTO md.typed (pk, i) SELECT 'm' || g, g FROM generate_series(1, 1000) g;
+SELECT op, count(*) FROM ddb_test.requests() GROUP BY op ORDER BY op;
+SELECT count(*), sum(i) FROM md.typed WHERE pk LIKE 'm%';
+-- a key that exists in the 3rd group of 100: a unique violation naming it;
+-- groups 1 and 2 are written, nothing of group 3
+SELECT ddb_test.reset_requests();
+INSERT INTO md.typed (pk, i)
+  SELECT CASE WHEN g = 250 THEN 'm250' ELSE 'd' || g END, g FROM generate_series(1, 300) g;
+\echo :LAST_ERROR_SQLSTATE
+SELECT op, status, count(*) FROM ddb_test.requests() GROUP BY op, status ORDER BY op, status;
+SELECT count(*) AS written, min(i), max(i) FROM md.typed WHERE pk LIKE 'd%';
+SELECT i AS m250_untouched FROM md.typed WHERE pk = 'm250';
+-- one key twice in a statement: the second finds it taken, as row by row
+INSERT INTO md.typed (pk, i) VALUES ('dup1', 1), ('dup2', 2), ('dup1', 3);
+\echo :LAST_ERROR_SQLSTATE
+SELECT pk, i FROM md.typed WHERE pk LIKE 'dup%' ORDER BY pk;
+-- a lost answer (DynamoDB applied the group, the answer never came): the
+-- retry carries the same ClientRequestToken, DynamoDB answers it as done,
+-- and the statement succeeds without a duplicate-key error
+CREATE SERVER md_lossy FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'us-east-1', retry_base_delay '1ms', endpoint :'gateway');
+SELECT ddb_test.getenv('gateway') || '/fault/op=TransactWriteItems,lost,skip=1,count=1/'
+  AS lossy \gset
+ALTER SERVER md_lossy OPTIONS (SET endpoint :'lossy');
+CREATE USER MAPPING FOR CURRENT_USER SERVER md_lossy
+  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+CREATE FOREIGN TABLE md.lossy (pk text, i int) SERVER md_lossy
+  OPTIONS (table_name 'md_items', partition_key 'pk');
+SELECT ddb_test.reset_faults();
+SELECT ddb_test.reset_requests();
+INSERT INTO md.lossy SELECT 'lost' || g, g FROM generate_series(1, 75) g;
+SELECT op, status, fault, count(*) FROM ddb_test.requests()
+ GROUP BY op, status, fault ORDER BY op, status, fault;
+SELECT count(*), sum(i) FROM md.typed WHERE pk LIKE 'lost%';
+
+-- ===================================================================
+-- with overwrite 'true': BatchWriteItem in groups of 25, no condition
+-- ===================================================================
+ALTER FOREIGN TABLE md.typed OPTIONS (ADD overwrite 'true');
+EXPLAIN (COSTS OFF) INSERT INTO md.typed (pk, i) SELECT 'k' || g, g FROM generate_series(1, 1000) g;
+SELECT ddb_test.reset_requests();
+INSERT INTO md.typed (pk, i) SELECT 'k' || g, -g FROM generate_series(1, 1000) g;
 SELECT op, count(*) FROM ddb_test.requests() GROUP BY op ORDER BY op;
 SELECT count(*), sum(i) FROM md.typed WHERE pk LIKE 'k%';
 -- overwrite: an existing key is replaced
@@ -232,8 +280,201 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) AS requests, count(*) FILTER (WHERE fault <> '-') AS halved
   FROM ddb_test.requests() WHERE op = 'BatchWriteItem';
 SELECT count(*), sum(i) FROM md.typed WHERE pk LIKE 'half%';
-DELETE FROM md.typed WHERE pk LIKE 'k%' OR pk LIKE 'x%' OR pk LIKE 'f%' OR pk LIKE 'half%';
+DELETE FROM md.typed WHERE pk LIKE 'k%' OR pk LIKE 'x%' OR pk LIKE 'f%' OR pk LIKE 'half%'
+  OR pk LIKE 'm%' OR pk LIKE 'd%' OR pk LIKE 'lost%';
 SELECT count(*) FROM md.typed;
+
+-- ===================================================================
+-- direct UPDATE and DELETE: increments and conditions in one request,
+-- without reading the item; row counts as PostgreSQL would report them
+-- ===================================================================
+CREATE FOREIGN TABLE md.cnt (pk text, n int, big bigint, num numeric, version int,
+  status text, note text)
+  SERVER ddb OPTIONS (table_name 'md_items', partition_key 'pk');
+INSERT INTO md.cnt VALUES
+  ('c1', 1, 10, 1.25, 3, 'open', 'a note'),
+  ('c2', 2147483647, -9223372036854775808, NULL, 1, 'open', NULL),
+  ('c3', NULL, NULL, NULL, 1, NULL, NULL),
+  ('c4', 4, 4, 4, 1, 'closed', NULL);
+-- a number stored as a string, which the column reads
+SELECT ddb_test.dynamodb('PutItem', '{"TableName": "md_items",
+  "Item": {"pk": {"S": "c5"}, "n": {"S": "7"}}}');
+EXPLAIN (COSTS OFF) UPDATE md.cnt SET n = n + 1 WHERE pk = 'c1';
+EXPLAIN (COSTS OFF) UPDATE md.cnt SET n = n - 2, note = NULL, big = 5
+  WHERE pk = 'c1' AND version = 3 AND status <> 'closed';
+EXPLAIN (COSTS OFF) DELETE FROM md.cnt WHERE pk = 'c4' AND (status IS NULL OR version >= 2);
+-- what is not sent: a value from another column (the row is read first)
+EXPLAIN (COSTS OFF) UPDATE md.cnt SET n = version + 1 WHERE pk = 'c1';
+CREATE FUNCTION md_count(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  PERFORM ddb_test.reset_requests();
+  EXECUTE stmt;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN format('%s rows, %s', n,
+    (SELECT string_agg(op || ' ' || status, ', ' ORDER BY seq) FROM ddb_test.requests()));
+END $$;
+-- n = n + 1: one UpdateItem
+SELECT md_count($$UPDATE md.cnt SET n = n + 1 WHERE pk = 'c1'$$);
+-- conditions on other columns: held, then not held (nothing written)
+SELECT md_count($$UPDATE md.cnt SET n = n - 5, note = NULL WHERE pk = 'c1' AND version = 3
+                  AND status <> 'closed'$$);
+SELECT md_count($$UPDATE md.cnt SET n = 0 WHERE pk = 'c1' AND version = 4$$);
+SELECT md_count($$UPDATE md.cnt SET n = 0 WHERE pk = 'c4' AND status <> 'closed'$$);
+SELECT md_count($$UPDATE md.cnt SET note = 'no status' WHERE pk = 'c3' AND status IS NULL$$);
+SELECT md_count($$UPDATE md.cnt SET note = 'x' WHERE pk = 'c3' AND version IN (5, 6)$$);
+SELECT md_count($$UPDATE md.cnt SET n = n + 1 WHERE pk = 'no such'$$);
+-- a guard trips, PostgreSQL decides on the old item: n is NULL (NULL + 1
+-- is NULL: 1 row), n is a string PostgreSQL reads (8), n + 1 out of range
+-- (PostgreSQL's error, nothing written)
+SELECT md_count($$UPDATE md.cnt SET n = n + 1 WHERE pk = 'c3'$$);
+SELECT md_count($$UPDATE md.cnt SET n = n + 1 WHERE pk = 'c5'$$);
+SELECT md_count($$UPDATE md.cnt SET n = n + 1 WHERE pk = 'c2'$$);
+SELECT md_count($$UPDATE md.cnt SET big = big - 1 WHERE pk = 'c2'$$);
+SELECT md_count($$UPDATE md.cnt SET n = n - 1, big = big + 1, num = num + 0.5 WHERE pk = 'c2'$$);
+-- parameters of a generic plan, a NULL among them: in the condition, one
+-- that cannot hold (PostgreSQL decides: 0 rows); as the increment, the
+-- attribute goes (n + NULL is NULL)
+CREATE FUNCTION md_up(d int, k text, v int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE rc bigint;
+BEGIN
+  PERFORM ddb_test.reset_requests();
+  UPDATE md.cnt SET n = n + d WHERE pk = k AND version = v;
+  GET DIAGNOSTICS rc = ROW_COUNT;
+  RETURN format('%s rows, %s', rc,
+    (SELECT string_agg(op || ' ' || status, ', ' ORDER BY seq) FROM ddb_test.requests()));
+END $$;
+SET plan_cache_mode = force_generic_plan;
+PREPARE md_up_plan(int, text, int) AS
+  UPDATE md.cnt SET n = n + $1 WHERE pk = $2 AND version = $3;
+EXPLAIN (COSTS OFF) EXECUTE md_up_plan(10, 'c1', 3);
+SELECT md_up(10, 'c1', 3);
+SELECT md_up(10, 'c1', 4);
+SELECT md_up(10, 'c1', NULL);
+SELECT n FROM md.cnt WHERE pk = 'c1';
+SELECT md_up(NULL, 'c1', 3);
+RESET plan_cache_mode;
+-- DELETE with conditions
+SELECT md_count($$DELETE FROM md.cnt WHERE pk = 'c4' AND status = 'open'$$);
+SELECT md_count($$DELETE FROM md.cnt WHERE pk = 'c4' AND (status IS NULL OR version >= 1)$$);
+-- as boto3 reads the items back
+SELECT item FROM ddb_test.dynamodb_items('md_items') AS item
+ WHERE item->>'pk' LIKE 'c_' ORDER BY item->>'pk';
+DELETE FROM md.cnt WHERE pk LIKE 'c_';
+
+-- ===================================================================
+-- write_mode 'transaction': a transaction's writes go as one
+-- TransactWriteItems at commit, all or nothing
+-- ===================================================================
+CREATE FOREIGN TABLE md.tx (pk text, i int) SERVER ddb
+  OPTIONS (table_name 'md_items', partition_key 'pk', write_mode 'transaction');
+ALTER FOREIGN TABLE md.tx OPTIONS (SET write_mode 'sometimes');
+EXPLAIN (COSTS OFF) INSERT INTO md.tx VALUES ('t1', 1);
+EXPLAIN (COSTS OFF) UPDATE md.tx SET i = 2 WHERE pk = 't1';
+EXPLAIN (COSTS OFF) DELETE FROM md.tx WHERE pk = 't1';
+-- COMMIT writes all, in one request; nothing is sent before it
+SELECT ddb_test.reset_requests();
+BEGIN;
+INSERT INTO md.tx VALUES ('t1', 1), ('t2', 2), ('t3', 3);
+INSERT INTO md.tx VALUES ('t4', 4);
+SELECT count(*) AS requests_before_commit FROM ddb_test.requests();
+SELECT md_get('md_items', '{"pk": {"S": "t1"}}') IS NULL AS not_yet_in_dynamodb;
+COMMIT;
+SELECT op, count(*) FROM ddb_test.requests() GROUP BY op ORDER BY op;
+SELECT pk, i FROM md.tx WHERE pk LIKE 't%' ORDER BY pk;
+-- ROLLBACK sends nothing
+SELECT ddb_test.reset_requests();
+BEGIN;
+UPDATE md.tx SET i = 10 WHERE pk = 't1';
+DELETE FROM md.tx WHERE pk = 't2';
+INSERT INTO md.tx VALUES ('t5', 5);
+ROLLBACK;
+SELECT op, count(*) FROM ddb_test.requests() GROUP BY op ORDER BY op;
+SELECT pk, i FROM md.tx WHERE pk LIKE 't%' ORDER BY pk;
+-- ROLLBACK TO SAVEPOINT drops only the writes after the savepoint; a
+-- released savepoint's writes stay; row counts as PostgreSQL reports them
+DO $$
+DECLARE n bigint;
+BEGIN
+  UPDATE md.tx SET i = 11 WHERE pk = 't1';
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RAISE WARNING 'updated: %', n;
+  UPDATE md.tx SET i = 99 WHERE pk = 'no such';
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RAISE WARNING 'updated: %', n;
+END $$;
+BEGIN;
+UPDATE md.tx SET i = 12 WHERE pk = 't1';
+SAVEPOINT a;
+INSERT INTO md.tx VALUES ('t6', 6);
+DELETE FROM md.tx WHERE pk = 't2';
+SAVEPOINT b;
+INSERT INTO md.tx VALUES ('t7', 7);
+RELEASE SAVEPOINT b;
+ROLLBACK TO SAVEPOINT a;
+INSERT INTO md.tx VALUES ('t8', 8);
+SAVEPOINT c;
+DELETE FROM md.tx WHERE pk = 't3';
+RELEASE SAVEPOINT c;
+COMMIT;
+SELECT pk, i FROM md.tx WHERE pk LIKE 't%' ORDER BY pk;
+-- DynamoDB cancels the whole transaction when one write fails: an existing
+-- key, found at COMMIT, is a unique violation and nothing is written
+BEGIN;
+INSERT INTO md.tx VALUES ('t9', 9);
+UPDATE md.tx SET i = 13 WHERE pk = 't1';
+INSERT INTO md.tx VALUES ('t4', 40);
+COMMIT;
+\echo :LAST_ERROR_SQLSTATE
+SELECT pk, i FROM md.tx WHERE pk IN ('t1', 't4', 't9') ORDER BY pk;
+-- an item deleted after it was read, before COMMIT: the UPDATE's condition
+-- fails, a serialization failure, and nothing is written
+BEGIN;
+INSERT INTO md.tx VALUES ('t10', 10);
+UPDATE md.tx SET i = 14 WHERE pk = 't8';
+SELECT ddb_test.dynamodb('DeleteItem', '{"TableName": "md_items", "Key": {"pk": {"S": "t8"}}}');
+COMMIT;
+\echo :LAST_ERROR_SQLSTATE
+SELECT pk, i FROM md.tx WHERE pk IN ('t8', 't10') ORDER BY pk;
+-- DynamoDB's limits are errors at the statement that crosses them
+BEGIN;
+INSERT INTO md.tx SELECT 'many' || g, g FROM generate_series(1, 100) g;
+INSERT INTO md.tx VALUES ('one too many', 101);
+ROLLBACK;
+BEGIN;
+UPDATE md.tx SET i = 15 WHERE pk = 't1';
+DELETE FROM md.tx WHERE pk = 't1';
+ROLLBACK;
+CREATE FOREIGN TABLE md.tx_doc (pk text, doc jsonb) SERVER ddb
+  OPTIONS (table_name 'md_items', partition_key 'pk', write_mode 'transaction');
+BEGIN;
+INSERT INTO md.tx_doc SELECT 'big' || g, jsonb_build_object('s', repeat('x', 300000))
+  FROM generate_series(1, 14) g;
+ROLLBACK;
+-- what needs DynamoDB's answer during the statement cannot be buffered
+UPDATE md.tx SET i = 16 WHERE pk = 't1' RETURNING i;
+DELETE FROM md.tx WHERE pk = 't1' RETURNING i;
+INSERT INTO md.tx VALUES ('t1', 1) ON CONFLICT DO NOTHING;
+-- writes through a second server cannot join the transaction
+CREATE FOREIGN TABLE md.tx_lossy (pk text, i int) SERVER md_lossy
+  OPTIONS (table_name 'md_items', partition_key 'pk', write_mode 'transaction');
+BEGIN;
+INSERT INTO md.tx VALUES ('t11', 11);
+INSERT INTO md.tx_lossy VALUES ('t12', 12);
+ROLLBACK;
+-- a statement-mode table in the same transaction writes at once
+BEGIN;
+INSERT INTO md.tx VALUES ('t13', 13);
+INSERT INTO md.typed (pk, i) VALUES ('t14', 14);
+SELECT md_get('md_items', '{"pk": {"S": "t14"}}') -> 'i' AS written_at_once,
+       md_get('md_items', '{"pk": {"S": "t13"}}') IS NULL AS t13_waits;
+COMMIT;
+SELECT pk, i FROM md.tx WHERE pk IN ('t13', 't14') ORDER BY pk;
+BEGIN;
+INSERT INTO md.tx VALUES ('t15', 15);
+PREPARE TRANSACTION 'md_tx';
+SELECT md_get('md_items', '{"pk": {"S": "t15"}}') IS NULL AS not_written;
+DELETE FROM md.typed WHERE pk LIKE 't%';
 
 -- ===================================================================
 -- what cannot be written to

@@ -71,6 +71,9 @@ ddb_scan_user(ForeignScan *fsplan, EState *estate)
 
 #if PG_VERSION_NUM < 150000
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+/* the Boolean node of plan lists came with 15 */
+#define makeBoolean(b) makeInteger((b) ? 1 : 0)
+#define boolVal(v) (intVal(v) != 0)
 #endif
 
 /* The role whose user mapping the planner should describe a table with. */

@@ -100,6 +100,8 @@ typedef struct DdbOptions
 	int			batch_size;		/* rows per write request */
 	double		max_scan_read_units;	/* refuse larger Scans; 0: off;
 										 * DDB_READ_UNITS_UNSET */
+	bool		write_transaction;	/* write_mode 'transaction': a
+									 * transaction's writes go at commit */
 } DdbOptions;
 
 /*

@@ -60,7 +60,8 @@ typedef enum DdbOptionKind
 	OPT_RATE,					/* double */
 	OPT_READ_UNITS,				/* double, 0 allowed */
 	OPT_TIME_FORMAT,			/* int: DdbTimeFormat */
-	OPT_AMBIENT_SOURCES			/* unsigned */
+	OPT_AMBIENT_SOURCES,		/* unsigned */
+	OPT_WRITE_MODE				/* bool: 'transaction' */
 } DdbOptionKind;
 
 #define NOT_STORED ((size_t) -1)	/* read by its own code */
@@ -90,6 +91,8 @@ static const char hint_page_size[] =
 "Use \"auto\", \"max\" or a number of items between 1 and 1000000.";
 static const char hint_segments[] =
 "Use \"auto\" or a number of segments between 1 and 1000000.";
+static const char hint_write_mode[] =
+"Use \"statement\" (each statement writes as it runs) or \"transaction\" (the writes of a transaction are sent together at commit).";
 static const char hint_rate[] =
 "Use a positive number of read capacity units per second, such as \"100\" or \"2.5\".";
 
@@ -125,6 +128,7 @@ static const DdbOption ddb_options[] = {
 	{"use_ambient_credentials", SRV, OPT_BOOL, true, AT(use_ambient_credentials), NULL},
 	{"ambient_sources", SRV, OPT_AMBIENT_SOURCES, true, AT(ambient_sources),
 	"Use a comma-separated list of environment, web_identity, container and imds, or all."},
+	{"write_mode", SRV, OPT_WRITE_MODE, false, AT(write_transaction), hint_write_mode},
 	/* user mapping (read by ddb_get_user_credentials) */
 	{"access_key_id", UM, OPT_ACCESS_KEY, false, NOT_STORED,
 	"An AWS access key id is 16 to 128 letters and digits."},
@@ -151,6 +155,7 @@ static const DdbOption ddb_options[] = {
 	{"overwrite", FT, OPT_BOOL, false, AT(overwrite), NULL},
 	{"batch_size", FT, OPT_BATCH_SIZE, false, AT(batch_size),
 	"Use a number of rows between 1 and 10000."},
+	{"write_mode", FT, OPT_WRITE_MODE, false, AT(write_transaction), hint_write_mode},
 	/* column (read by ddb_get_column_options) */
 	{"attribute_name", COL, OPT_ATTRIBUTE_NAME, false, NOT_STORED, NULL},
 	{"whole_item", COL, OPT_BOOL, false, NOT_STORED, NULL},
@@ -370,6 +375,9 @@ parse_value(DdbOptionKind kind, DefElem *def, OptionValue *out, OptionProblem *p
 					}
 				return false;
 			}
+		case OPT_WRITE_MODE:
+			out->b = pg_strcasecmp(value, "transaction") == 0;
+			return out->b || pg_strcasecmp(value, "statement") == 0;
 	}
 	return false;
 }
@@ -414,6 +422,7 @@ store_option(const DdbOption *opt, const OptionValue *v, DdbOptions *opts)
 	switch (opt->kind)
 	{
 		case OPT_BOOL:
+		case OPT_WRITE_MODE:
 			*(bool *) p = v->b;
 			break;
 		case OPT_RATE:

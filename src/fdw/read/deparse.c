@@ -225,6 +225,9 @@ typedef struct Builder
 	List	   *name_attnums;	/* IntList, parallel to names */
 	bool		type_values[5]; /* :tS :tN :tB :tO :tNULL made */
 	int			next_value;		/* :vN */
+	char		value_letter;	/* the v of :vN ('\0': 'v') */
+	bool		strict;			/* a write's condition: true only for items
+								 * PostgreSQL accepts (below) */
 } Builder;
 
 static const char *const type_names[] = {"S", "N", "B", "BOOL", "NULL"};
@@ -281,7 +284,7 @@ value_placeholder(Builder *b, Datum v, Oid typid, char tag, bool key)
 	initStringInfo(&json);
 	if (!append_attribute_value(&json, v, typid, tag, key))
 		return NULL;
-	ph = psprintf(":v%d", b->next_value++);
+	ph = psprintf(":%c%d", b->value_letter ? b->value_letter : 'v', b->next_value++);
 	b->values = lappend(b->values, list_make2(makeString(ph), makeString(json.data)));
 	return ph;
 }
@@ -432,6 +435,12 @@ ddb_cond_op_text(int op)
 /*
  * A filter condition, or NULL for "no filter" (every item passes: a value
  * that cannot be sent, a NULL value -- PostgreSQL's check decides).
+ *
+ * Strict (a write's condition), the implication goes the other way: the
+ * condition holds only for items PostgreSQL accepts -- each comparison also
+ * requires the attribute to have the column's native type (a missing
+ * attribute is NULL, for which no comparison is true), and a condition that
+ * cannot be built entirely is NULL.
  */
 static char *
 build_filter(Builder *b, List *cond)
@@ -454,7 +463,7 @@ build_filter(Builder *b, List *cond)
 
 			if (c == NULL)
 			{
-				if (op == DDB_COND_OR)
+				if (op == DDB_COND_OR || b->strict)
 					return NULL;
 				continue;
 			}
@@ -478,7 +487,8 @@ build_filter(Builder *b, List *cond)
 			v = leaf_value(b, cond, 0, false, &isnull);
 			if (v == NULL)
 				return NULL;
-			return psprintf("(begins_with(%s, %s) OR NOT attribute_type(%s, %s))",
+			return psprintf(b->strict ? "(begins_with(%s, %s) AND attribute_type(%s, %s))" :
+							"(begins_with(%s, %s) OR NOT attribute_type(%s, %s))",
 							name, v, name, type_placeholder(b, 'S'));
 		case DDB_COND_IN:
 			{
@@ -512,7 +522,8 @@ build_filter(Builder *b, List *cond)
 				}
 				if (n == 0)
 					return NULL;
-				return psprintf("(%s IN (%s) OR NOT attribute_type(%s, %s))",
+				return psprintf(b->strict ? "(%s IN (%s) AND attribute_type(%s, %s))" :
+								"(%s IN (%s) OR NOT attribute_type(%s, %s))",
 								name, s.data, name, type_placeholder(b, COND_TAG(cond)));
 			}
 		case DDB_COND_BETWEEN:
@@ -531,7 +542,8 @@ build_filter(Builder *b, List *cond)
 			v = leaf_value(b, cond, 0, false, &isnull);
 			if (v == NULL)
 				return NULL;
-			return psprintf("(%s %s %s OR NOT attribute_type(%s, %s))",
+			return psprintf(b->strict ? "(%s %s %s AND attribute_type(%s, %s))" :
+							"(%s %s %s OR NOT attribute_type(%s, %s))",
 							name, ddb_cond_op_text(op), v, name, type_placeholder(b, COND_TAG(cond)));
 	}
 }
@@ -794,6 +806,47 @@ ddb_build_request(const DdbTableMapping *map, DdbOperation op, List *key_conds, 
 		emit_placeholders(&b);
 		return;
 	}
+}
+
+/*
+ * The strict condition of a write (see build_filter) from conds (ANDed),
+ * or NULL when it cannot be sent whole.  Its names (#cN, attribute names
+ * in UTF-8) and values (value_letter N, and :tS and friends) are appended
+ * to *names and *values as (String placeholder, String) pairs, values as
+ * encoded JSON.
+ */
+char *
+ddb_build_write_condition(const DdbTableMapping *map, List *conds, const DdbCondValues *vals,
+						  char value_letter, List **names, List **values)
+{
+	Builder		b;
+	DdbRequestParts parts;
+	char	   *cond;
+	ListCell   *lc;
+	ListCell   *la;
+
+	memset(&b, 0, sizeof(b));
+	init_parts(&parts);
+	b.map = map;
+	b.vals = vals;
+	b.parts = &parts;
+	b.value_letter = value_letter;
+	b.strict = true;
+	cond = build_filter(&b, list_length(conds) == 1 ? linitial(conds) :
+						list_make2(makeInteger(DDB_COND_AND), conds));
+	if (cond == NULL || strlen(cond) > MAX_EXPRESSION_BYTES)
+		return NULL;
+	forboth(lc, b.names, la, b.name_attnums)
+	{
+		const char *attribute = map->columns[lfirst_int(la) - 1].attribute;
+		int			len = strlen(attribute);
+		const char *utf8 = ddb_server_to_utf8(attribute, &len);
+
+		*names = lappend(*names, list_make2(linitial(lfirst(lc)),
+											makeString(pnstrdup(utf8, len))));
+	}
+	*values = list_concat(*values, b.values);
+	return cond;
 }
 
 /* ----------------------------------------------------------------

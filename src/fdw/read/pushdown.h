@@ -140,6 +140,10 @@ extern void ddb_build_request(const DdbTableMapping *map, DdbOperation op, List 
 							  List *filters, const DdbCondValues *vals,
 							  DdbRequestParts *parts);
 
+extern char *ddb_build_write_condition(const DdbTableMapping *map, List *conds,
+									   const DdbCondValues *vals, char value_letter,
+									   List **names, List **values);
+
 /* A ProjectionExpression and its ExpressionAttributeNames members. */
 typedef struct DdbProjection
 {

@@ -174,6 +174,19 @@ free_buffers(void *arg)
 	ddb_buf_free(&st->body);
 }
 
+/* The request and answer buffers; freed with the query, also after an error. */
+static void
+init_buffers(ModifyState *st)
+{
+	MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
+
+	ddb_http_response_init(&st->resp);
+	ddb_buf_init(&st->body);
+	cb->func = free_buffers;
+	cb->arg = st;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+}
+
 ModifyState *
 ddb_modify_create_state(Relation rel, CmdType operation, List *target_attrs, bool has_returning)
 {
@@ -205,16 +218,25 @@ ddb_modify_create_state(Relation rel, CmdType operation, List *target_attrs, boo
 	}
 	st->temp_cxt = AllocSetContextCreate(CurrentMemoryContext, "ddb_fdw modify",
 										 ALLOCSET_DEFAULT_SIZES);
-	ddb_http_response_init(&st->resp);
-	ddb_buf_init(&st->body);
-	/* freed with the query, also after an error */
-	{
-		MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
+	init_buffers(st);
+	return st;
+}
 
-		cb->func = free_buffers;
-		cb->arg = st;
-		MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
-	}
+/*
+ * A ModifyState that only sends (the writes of a transaction at commit):
+ * the connection, the names for messages, and the buffers, which go with
+ * CurrentMemoryContext.
+ */
+ModifyState *
+ddb_modify_sender(DdbConnection *conn, const char *relname, const char *table_name)
+{
+	ModifyState *st = palloc0(sizeof(ModifyState));
+
+	st->conn = conn;
+	st->relname = pstrdup(relname);
+	st->opts.table_name = pstrdup(table_name);
+	st->at_commit = true;
+	init_buffers(st);
 	return st;
 }
 
@@ -228,6 +250,8 @@ ddb_modify_connect(ModifyState *st, ResultRelInfo *rinfo, EState *estate)
 									   server->serverid);
 
 	st->conn = ddb_get_connection(server, user, &st->opts);
+	st->umid = user->umid;
+	st->servername = server->servername;
 	ddb_mapping_resolve_keys(st->map, st->conn);
 }
 
@@ -248,6 +272,32 @@ insert_keys(ModifyState *st)
 	}
 }
 
+/*
+ * write_mode 'transaction' sends the writes at commit: what needs an answer
+ * at the statement cannot be done.
+ */
+static void
+check_write_mode(ModifyState *st)
+{
+	const char *what = NULL;
+
+	if (!st->opts.write_transaction)
+		return;
+	if (st->do_nothing)
+		what = "INSERT ... ON CONFLICT DO NOTHING";
+	else if (st->has_returning && st->operation == CMD_UPDATE)
+		what = "UPDATE ... RETURNING";
+	else if (st->has_returning && st->operation == CMD_DELETE)
+		what = "DELETE ... RETURNING";
+	if (what)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s is not supported on foreign table \"%s\" in write_mode 'transaction'",
+						what, st->relname),
+				 errdetail("In write_mode 'transaction' the writes are sent when the transaction commits, so no DynamoDB answer is known during the statement."),
+				 errhint("Use write_mode 'statement' for this table (ALTER FOREIGN TABLE ... OPTIONS (SET write_mode 'statement')).")));
+}
+
 static void
 ddbBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 					  List *fdw_private, int subplan_index, int eflags)
@@ -261,6 +311,7 @@ ddbBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 					  boolVal(list_nth(fdw_private, FdwModifyHasReturning)));
 	st->do_nothing = boolVal(list_nth(fdw_private, FdwModifyDoNothing));
 	rinfo->ri_FdwState = st;
+	check_write_mode(st);
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
@@ -322,6 +373,7 @@ ddbBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 		((ModifyTable *) mtstate->ps.plan)->onConflictAction == ONCONFLICT_NOTHING)
 		st->do_nothing = true;
 	rinfo->ri_FdwState = st;
+	check_write_mode(st);
 	ddb_modify_connect(st, rinfo, mtstate ? mtstate->ps.state : NULL);
 	insert_keys(st);
 }
@@ -352,19 +404,27 @@ ddbExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	switch (mtstate->operation)
 	{
 		case CMD_INSERT:
-			op = st && st->overwrite && ddbGetForeignModifyBatchSize(rinfo) > 1 ?
-				"BatchWriteItem" :
-				(st && st->overwrite ? "PutItem" : "PutItem (attribute_not_exists)");
+			if (st && st->opts.write_transaction)
+				op = st->overwrite ? "Put" : "Put (attribute_not_exists)";
+			else if (st && ddbGetForeignModifyBatchSize(rinfo) > 1)
+				op = st->overwrite ?
+					psprintf("BatchWriteItem (%d a request)", DDB_BATCH_WRITE_MAX) :
+					psprintf("TransactWriteItems (attribute_not_exists, %d a request)",
+							 Min(st->batch_size, DDB_TRANSACT_WRITE_MAX));
+			else
+				op = st && st->overwrite ? "PutItem" : "PutItem (attribute_not_exists)";
 			break;
 		case CMD_UPDATE:
-			op = "UpdateItem";
+			op = st && st->opts.write_transaction ? "Update (attribute_exists)" : "UpdateItem";
 			break;
 		case CMD_DELETE:
-			op = "DeleteItem";
+			op = st && st->opts.write_transaction ? "Delete" : "DeleteItem";
 			break;
 		default:
 			op = "?";
 	}
+	if (st && st->opts.write_transaction)
+		op = psprintf("%s, in one TransactWriteItems at commit", op);
 	ExplainPropertyText("DynamoDB Write", op, es);
 	if (es->analyze && st)
 	{

@@ -11,6 +11,8 @@
  *				through the call wrapper, its answer read
  *	direct.c	a full-key UPDATE or DELETE as one request, without a read
  *	encode.c	PostgreSQL values as DynamoDB attribute values
+ *	txn.c		write_mode 'transaction': a transaction's writes sent
+ *				together at commit
  *
  * IDENTIFICATION
  *		src/fdw/write/modify.h
@@ -46,12 +48,15 @@ typedef struct ModifyState
 	DdbTableMapping *map;		/* valid for the statement */
 	DdbOptions	opts;
 	DdbConnection *conn;
+	Oid			umid;			/* the user mapping of conn */
+	char	   *servername;
 	CmdType		operation;
 	List	   *target_attrs;	/* attnums */
 	bool		has_returning;
 	bool		do_nothing;		/* ON CONFLICT DO NOTHING: skip existing keys */
 	bool		overwrite;
 	int			batch_size;
+	bool		at_commit;		/* sends a transaction's writes (txn.c) */
 
 	/* columns, by attnum - 1 */
 	int			natts;
@@ -83,12 +88,15 @@ typedef struct DdbUpdateParts
 	int			nnames;
 	DdbExprValue *values;
 	int			nvalues;
+	char	   *guard;			/* increments' condition, NULL: none */
 } DdbUpdateParts;
 
 /* in modify.c */
 extern ModifyState *ddb_modify_create_state(Relation rel, CmdType operation,
 											List *target_attrs, bool has_returning);
 extern void ddb_modify_connect(ModifyState *st, ResultRelInfo *rinfo, EState *estate);
+extern ModifyState *ddb_modify_sender(DdbConnection *conn, const char *relname,
+									  const char *table_name);
 
 /* in rows.c */
 extern TupleTableSlot *ddbExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
@@ -106,6 +114,9 @@ extern TupleTableSlot *ddbExecForeignDelete(EState *estate, ResultRelInfo *rinfo
 											TupleTableSlot *slot,
 											TupleTableSlot *planSlot);
 
+/* in txn.c */
+extern void ddb_txn_add(ModifyState *st, const DdbWrite *w, const char *key, bool insert);
+
 /* in request.c */
 extern char *ddb_modify_key_text(ModifyState *st, const Datum *values,
 								 const bool *isnull, const AttrNumber *attnums);
@@ -113,12 +124,23 @@ extern char *ddb_modify_item(ModifyState *st, TupleTableSlot *slot, const char *
 extern char *ddb_modify_key(ModifyState *st, const Datum *keyvals, const Oid *types,
 							const char *key);
 extern void ddb_modify_update_parts(ModifyState *st, const Datum *values,
-									const bool *nulls, const char *key,
-									DdbUpdateParts *parts);
+									const bool *nulls, const char *incr,
+									const char *key, DdbUpdateParts *parts);
 extern DdbExprName *ddb_modify_key_name(ModifyState *st);
 extern bool ddb_modify_send(ModifyState *st, const DdbWrite *w, const char *key,
 							DdbWriteAnswer *ans);
 extern void ddb_modify_send_batch(ModifyState *st, const DdbWrite *puts, int n);
+extern void ddb_modify_send_transact(ModifyState *st, const DdbWrite *actions, int n,
+									 char *const *keys, const bool *inserts,
+									 char *const *relnames);
+
+extern void ddb_modify_request_token(char token[37]);
+extern void ddb_modify_cancelled(const char *body, size_t len, const DdbWrite *actions,
+								 int n, const bool *inserts, char *const *keys,
+								 char *const *relnames, int64 written,
+								 bool at_commit) pg_attribute_noreturn();
+extern bool ddb_modify_decode_item(ModifyState *st, const char *item, size_t len,
+								   const char *operation, TupleTableSlot *slot);
 extern TupleTableSlot *ddb_modify_returned(ModifyState *st, TupleTableSlot *slot,
 										   const DdbWriteAnswer *ans);
 

@@ -4,11 +4,12 @@
  *		Each row of an INSERT, UPDATE or DELETE as DynamoDB writes.
  *
  *   INSERT  PutItem with ConditionExpression attribute_not_exists(<pk>): an
- *           existing key is a unique violation, as in PostgreSQL.  With the
- *           table option overwrite 'true' the condition goes, and batches
- *           (batch_size) go through BatchWriteItem in groups of 25 --
- *           BatchWriteItem cannot carry a condition, so batching needs
- *           overwrite.
+ *           existing key is a unique violation, as in PostgreSQL.  Batches
+ *           (batch_size rows, at most 100 a request) go as TransactWriteItems,
+ *           each Put with that condition, all or nothing, with a
+ *           ClientRequestToken so that a retry after a lost answer applies
+ *           once.  With the table option overwrite 'true' the condition goes,
+ *           and batches go through BatchWriteItem in groups of 25.
  *   UPDATE  UpdateItem "SET #a = :v ... REMOVE #b ..." for the changed
  *           columns only (NULL removes the attribute), with
  *           attribute_exists(<pk>) so that an item deleted meanwhile is not
@@ -16,6 +17,9 @@
  *           item.  Key columns cannot change.
  *   DELETE  DeleteItem; ReturnValues ALL_OLD tells whether there was an
  *           item (the row count) and fills RETURNING.
+ *
+ * In write_mode 'transaction' each row's write is buffered instead and
+ * sent at commit (txn.c).
  *
  * IDENTIFICATION
  *		src/fdw/write/rows.c
@@ -31,33 +35,19 @@
  * INSERT
  * ----------------------------------------------------------------
  */
-TupleTableSlot *
-ddbExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
-					 TupleTableSlot *planSlot)
+/*
+ * Sends one PutItem (w, of the row whose key text is key); false when the
+ * key existed and ON CONFLICT DO NOTHING skips the row.  An existing key is
+ * otherwise a unique violation.
+ */
+static bool
+put_one(ModifyState *st, const DdbWrite *w, const char *key)
 {
-	ModifyState *st = rinfo->ri_FdwState;
-	MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
-	DdbWrite	w;
 	DdbWriteAnswer ans;
-	bool		conditional = !st->overwrite || st->do_nothing;
 	int64		retries_before = st->retries;
 	bool		exists;
-	char	   *key;
 
-	MemoryContextReset(st->temp_cxt);
-	slot_getallattrs(slot);
-	key = ddb_modify_key_text(st, slot->tts_values, slot->tts_isnull, st->key_attnum);
-	memset(&w, 0, sizeof(w));
-	w.kind = DDB_WRITE_PUT;
-	w.table_name = st->opts.table_name;
-	w.item = ddb_modify_item(st, slot, key);
-	if (conditional)
-	{
-		w.condition_expression = "attribute_not_exists(#k)";
-		w.names = ddb_modify_key_name(st);
-		w.nnames = 1;
-	}
-	exists = !ddb_modify_send(st, &w, key, &ans);
+	exists = !ddb_modify_send(st, w, key, &ans);
 	if (exists && st->retries != retries_before)
 	{
 		/*
@@ -72,10 +62,7 @@ ddbExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 				 errhint("Read the item to see whether it holds the inserted values.")));
 	}
 	if (exists && st->do_nothing)
-	{
-		MemoryContextSwitchTo(old);
-		return NULL;			/* ON CONFLICT DO NOTHING */
-	}
+		return false;			/* ON CONFLICT DO NOTHING */
 	if (exists)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
@@ -84,26 +71,98 @@ ddbExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 				 errdetail("Key %s already exists.", key),
 				 errhint("UPDATE the row, or set the foreign table option overwrite 'true' to let INSERT replace items.")));
 	st->written++;
-	MemoryContextSwitchTo(old);
-	return slot;
+	return true;
 }
 
+/* The PutItem of the row in slot, its key text in *key. */
+static void
+insert_write(ModifyState *st, TupleTableSlot *slot, DdbWrite *w, char **key)
+{
+	slot_getallattrs(slot);
+	*key = ddb_modify_key_text(st, slot->tts_values, slot->tts_isnull, st->key_attnum);
+	memset(w, 0, sizeof(DdbWrite));
+	w->kind = DDB_WRITE_PUT;
+	w->table_name = st->opts.table_name;
+	w->item = ddb_modify_item(st, slot, *key);
+	if (!st->overwrite || st->do_nothing)
+	{
+		w->condition_expression = "attribute_not_exists(#k)";
+		w->names = ddb_modify_key_name(st);
+		w->nnames = 1;
+	}
+}
+
+TupleTableSlot *
+ddbExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					 TupleTableSlot *planSlot)
+{
+	ModifyState *st = rinfo->ri_FdwState;
+	MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
+	DdbWrite	w;
+	char	   *key;
+	bool		inserted = true;
+
+	MemoryContextReset(st->temp_cxt);
+	insert_write(st, slot, &w, &key);
+	if (st->opts.write_transaction)
+		ddb_txn_add(st, &w, key, true);
+	else
+		inserted = put_one(st, &w, key);
+	MemoryContextSwitchTo(old);
+	return inserted ? slot : NULL;
+}
+
+/*
+ * Rows per call of ddbExecForeignBatchInsert: batch_size, sent as
+ * TransactWriteItems (each Put with its condition, all or nothing, at most
+ * 100 a request) or, with overwrite, BatchWriteItem (25 a request).
+ * RETURNING and row triggers need each row on its own, as PostgreSQL's own
+ * batching requires; so does ON CONFLICT DO NOTHING (one existing key
+ * would cancel its whole group).
+ */
 int
 ddbGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 {
 	ModifyState *st = rinfo->ri_FdwState;
 
-	/*
-	 * BatchWriteItem carries no condition: only tables that may be
-	 * overwritten are written in batches.  RETURNING and row triggers need
-	 * each row on its own, as PostgreSQL's own batching requires.
-	 */
-	if (st == NULL || !st->overwrite || st->do_nothing || rinfo->ri_projectReturning != NULL ||
+	if (st == NULL || st->do_nothing || st->opts.write_transaction ||
+		rinfo->ri_projectReturning != NULL ||
 		(rinfo->ri_TrigDesc &&
 		 (rinfo->ri_TrigDesc->trig_insert_before_row ||
 		  rinfo->ri_TrigDesc->trig_insert_after_row)))
 		return 1;
 	return Max(st->batch_size, 1);
+}
+
+/* Sends a group of puts: BatchWriteItem with overwrite, else a transaction. */
+static void
+send_group(ModifyState *st, DdbWrite *puts, char **keys, int n)
+{
+	bool	   *inserts;
+	char	  **relnames;
+	int			i;
+
+	if (n == 0)
+		return;
+	if (st->overwrite)
+	{
+		ddb_modify_send_batch(st, puts, n);
+		return;
+	}
+	if (n == 1)
+	{
+		/* a transaction costs twice the write units of a PutItem */
+		(void) put_one(st, &puts[0], keys[0]);
+		return;
+	}
+	inserts = palloc(sizeof(bool) * n);
+	relnames = palloc(sizeof(char *) * n);
+	for (i = 0; i < n; i++)
+	{
+		inserts[i] = true;
+		relnames[i] = st->relname;
+	}
+	ddb_modify_send_transact(st, puts, n, keys, inserts, relnames);
 }
 
 TupleTableSlot **
@@ -112,39 +171,41 @@ ddbExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *
 {
 	ModifyState *st = rinfo->ri_FdwState;
 	MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
-	DdbWrite	puts[DDB_BATCH_WRITE_MAX];
-	char	   *keys[DDB_BATCH_WRITE_MAX];
+	int			group = st->overwrite ? DDB_BATCH_WRITE_MAX :
+		Min(st->batch_size, DDB_TRANSACT_WRITE_MAX);
+	DdbWrite   *puts;
+	char	  **keys;
 	int			n = 0;
 	int			i;
 
 	MemoryContextReset(st->temp_cxt);
+	puts = palloc0(sizeof(DdbWrite) * group);
+	keys = palloc(sizeof(char *) * group);
 	for (i = 0; i < *numSlots; i++)
 	{
+		DdbWrite	w;
 		char	   *key;
 		int			j;
 
-		slot_getallattrs(slots[i]);
-		key = ddb_modify_key_text(st, slots[i]->tts_values, slots[i]->tts_isnull,
-								  st->key_attnum);
+		insert_write(st, slots[i], &w, &key);
 
 		/*
-		 * DynamoDB refuses a batch that writes one item twice: the group so
-		 * far goes first, and the later row wins, as it would one by one.
+		 * DynamoDB refuses a request that writes one item twice: the group
+		 * so far goes first; the later row then overwrites (BatchWriteItem)
+		 * or finds the key taken (a transaction), as it would row by row.
 		 */
 		for (j = 0; j < n; j++)
 			if (strcmp(keys[j], key) == 0)
 			{
-				ddb_modify_send_batch(st, puts, n);
+				send_group(st, puts, keys, n);
 				n = 0;
 				break;
 			}
-		memset(&puts[n], 0, sizeof(DdbWrite));
-		puts[n].kind = DDB_WRITE_PUT;
-		puts[n].item = ddb_modify_item(st, slots[i], key);
+		puts[n] = w;
 		keys[n] = key;
-		if (++n == DDB_BATCH_WRITE_MAX || i == *numSlots - 1)
+		if (++n == group || i == *numSlots - 1)
 		{
-			ddb_modify_send_batch(st, puts, n);
+			send_group(st, puts, keys, n);
 			n = 0;
 		}
 	}
@@ -242,7 +303,7 @@ ddbExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	{
 		DdbUpdateParts parts;
 
-		ddb_modify_update_parts(st, slot->tts_values, slot->tts_isnull, key, &parts);
+		ddb_modify_update_parts(st, slot->tts_values, slot->tts_isnull, NULL, key, &parts);
 		w.kind = DDB_WRITE_UPDATE;
 		w.key = keyjson;
 		w.update_expression = parts.expression;
@@ -253,7 +314,9 @@ ddbExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 		if (st->has_returning)
 			w.return_values = DDB_RETURN_ALL_NEW;
 	}
-	if (!ddb_modify_send(st, &w, key, &ans))
+	if (st->opts.write_transaction)
+		ddb_txn_add(st, &w, key, false);
+	else if (!ddb_modify_send(st, &w, key, &ans))
 	{
 		MemoryContextSwitchTo(old);
 		return NULL;			/* deleted meanwhile: not updated */
@@ -283,6 +346,12 @@ ddbExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	w.kind = DDB_WRITE_DELETE;
 	w.table_name = st->opts.table_name;
 	key = row_key(st, planSlot, values, isnull, (char **) &w.key);
+	if (st->opts.write_transaction)
+	{
+		ddb_txn_add(st, &w, key, false);
+		MemoryContextSwitchTo(old);
+		return slot;
+	}
 	/* the old item says whether there was one, and fills RETURNING */
 	w.return_values = DDB_RETURN_ALL_OLD;
 	(void) ddb_modify_send(st, &w, key, &ans);
