@@ -52,6 +52,91 @@ SELECT ts FROM q_events WHERE "user" = 'u-03' ORDER BY kind, ts LIMIT 2;
 SELECT op, request->'Limit' AS lim FROM q_asked();
 
 -- ===================================================================
+-- a list of partition keys (IN, = ANY): one Query per key, the sort key
+-- condition sent with each; merged in sort key order for an ORDER BY
+-- ===================================================================
+-- 20 keys (one without items) are 20 Queries
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT "user", ts FROM q_events
+ WHERE "user" IN ('u-00', 'u-01', 'u-02', 'u-03', 'u-04', 'u-05', 'u-06', 'u-07', 'u-08', 'u-09',
+                  'u-10', 'u-11', 'u-12', 'u-13', 'u-14', 'u-15', 'u-16', 'u-17', 'u-18', 'u-none')
+   AND ts >= 1700000005;
+SELECT ddb_test.reset_requests();
+SELECT count(*), count(DISTINCT "user") AS users, min(ts), max(ts) FROM q_events
+ WHERE "user" IN ('u-00', 'u-01', 'u-02', 'u-03', 'u-04', 'u-05', 'u-06', 'u-07', 'u-08', 'u-09',
+                  'u-10', 'u-11', 'u-12', 'u-13', 'u-14', 'u-15', 'u-16', 'u-17', 'u-18', 'u-none')
+   AND ts >= 1700000005;
+SELECT op, request->>'KeyConditionExpression' AS key_condition, count(*) AS requests,
+       count(DISTINCT request->'ExpressionAttributeValues'->':v0') AS keys,
+       sum((response->>'count')::int) AS items
+  FROM q_asked() GROUP BY 1, 2;
+SET ddb_fdw.enable_pushdown = off;
+SELECT count(*), count(DISTINCT "user") AS users, min(ts), max(ts) FROM q_events
+ WHERE "user" IN ('u-00', 'u-01', 'u-02', 'u-03', 'u-04', 'u-05', 'u-06', 'u-07', 'u-08', 'u-09',
+                  'u-10', 'u-11', 'u-12', 'u-13', 'u-14', 'u-15', 'u-16', 'u-17', 'u-18', 'u-none')
+   AND ts >= 1700000005;
+RESET ddb_fdw.enable_pushdown;
+-- merged: the latest 5 of three partitions, a Query each with Limit 5
+EXPLAIN (COSTS OFF)
+SELECT "user", ts FROM q_events WHERE "user" IN ('u-01', 'u-big', 'u-02') ORDER BY ts DESC LIMIT 5;
+SELECT ddb_test.reset_requests();
+SELECT "user", ts FROM q_events WHERE "user" IN ('u-01', 'u-big', 'u-02') ORDER BY ts DESC LIMIT 5;
+SELECT op, request->'Limit' AS lim, request->'ScanIndexForward' AS forward,
+       request->'ExpressionAttributeValues'->':v0' AS key, response->'count' AS items
+  FROM q_asked();
+-- merged across pages of partitions whose sort keys interleave: the by_kind
+-- index's k0, k1 and k2 take turns (u-big's ts, kind by turn), 40 items a
+-- page; the same rows as without pushdown, in the same order
+CREATE FUNCTION q_merged(pushdown boolean) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text;
+BEGIN
+  -- planned at each call (EXECUTE), under the setting of the call
+  PERFORM set_config('ddb_fdw.enable_pushdown', pushdown::text, true);
+  EXECUTE $q$
+    SELECT count(*) || ' rows, ' || md5(string_agg(kind || ':' || ts, ',' ORDER BY n))
+      FROM (SELECT kind, ts, row_number() OVER () AS n
+              FROM (SELECT kind, ts FROM q_events
+                     WHERE kind IN ('k0', 'k1', 'k2') AND ts BETWEEN 1700000010 AND 1700030000
+                     ORDER BY ts) o) s $q$ INTO r;
+  RETURN r;
+END $$;
+EXPLAIN (COSTS OFF)
+SELECT kind, ts FROM q_events
+ WHERE kind IN ('k0', 'k1', 'k2') AND ts BETWEEN 1700000010 AND 1700030000 ORDER BY ts;
+ALTER FOREIGN TABLE q_events OPTIONS (ADD page_size '40');
+SELECT ddb_test.reset_requests();
+CREATE TEMP TABLE q_merged_rows AS SELECT q_merged(true) AS merged;
+SELECT op, request->>'IndexName' AS index, request->'Limit' AS lim,
+       count(*) AS requests, count(DISTINCT request->'ExpressionAttributeValues'->':v0') AS keys
+  FROM q_asked() GROUP BY 1, 2, 3;
+ALTER FOREIGN TABLE q_events OPTIONS (DROP page_size);
+SELECT left(merged, 8) AS merged, merged = q_merged(false) AS same FROM q_merged_rows;
+-- a key list as a parameter (generic plan); NULLs and duplicates asked once
+PREPARE q_in(text[]) AS SELECT count(*) FROM q_events WHERE "user" = ANY ($1) AND ts < 1700000003;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE q_in('{u-01}');
+SELECT ddb_test.reset_requests();
+EXECUTE q_in('{u-01,u-02,u-01,NULL,""}');
+EXECUTE q_in('{}');
+EXECUTE q_in(NULL);
+SELECT count(*) AS requests, array_agg(request->'ExpressionAttributeValues'->':v0'->>'S' ORDER BY seq) AS keys
+  FROM q_asked();
+RESET plan_cache_mode;
+DEALLOCATE q_in;
+-- on an index: kind is the partition key of by_kind (sort key ts)
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM q_events WHERE kind IN ('k0', 'k2') AND ts BETWEEN 1700100000 AND 1700100600;
+SELECT ddb_test.reset_requests();
+SELECT kind, count(*) FROM q_events WHERE kind IN ('k0', 'k2') AND ts BETWEEN 1700100000 AND 1700100600
+ GROUP BY 1 ORDER BY 1;
+SELECT op, request->>'IndexName' AS index, request->>'KeyConditionExpression' AS key_condition,
+       request->'ExpressionAttributeValues'->':v0' AS key FROM q_asked();
+SET ddb_fdw.enable_pushdown = off;
+SELECT kind, count(*) FROM q_events WHERE kind IN ('k0', 'k2') AND ts BETWEEN 1700100000 AND 1700100600
+ GROUP BY 1 ORDER BY 1;
+RESET ddb_fdw.enable_pushdown;
+
+-- ===================================================================
 -- count(*) counted by DynamoDB: nothing but counts crosses the wire
 -- ===================================================================
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM q_count;
@@ -174,9 +259,23 @@ ALTER FOREIGN TABLE q_count OPTIONS (SET max_scan_read_units 'lots');
 -- ===================================================================
 -- ddb_fdw.tables and IMPORT of a TTL attribute
 -- ===================================================================
+-- point-in-time recovery: DynamoDB Local has no DescribeContinuousBackups;
+-- the gateway answers it for the tables it was told about (on for
+-- q_events, off for q_count), DynamoDB Local refuses it for others (NULL)
+SELECT ddb_test.gateway('continuous-backups', '{"table": "q_events", "point_in_time_recovery": true}')
+         #>> '{ContinuousBackupsDescription,PointInTimeRecoveryDescription,PointInTimeRecoveryStatus}' AS q_events,
+       ddb_test.gateway('continuous-backups', '{"table": "q_count", "point_in_time_recovery": false}')
+         #>> '{ContinuousBackupsDescription,PointInTimeRecoveryDescription,PointInTimeRecoveryStatus}' AS q_count;
+SELECT ddb_test.reset_requests();
 SELECT table_name, status, item_count, billing_mode, read_capacity_units, stream_view_type,
        ttl_attribute, point_in_time_recovery, indexes
   FROM ddb_fdw.tables('ddb') WHERE table_name IN ('q_events', 'q_count', 'pd_orders') ORDER BY 1;
+-- one DescribeTable, DescribeTimeToLive and DescribeContinuousBackups per table
+SELECT op, count(DISTINCT tbl) = (SELECT count(DISTINCT tbl) FROM ddb_test.requests(true)
+                                   WHERE op = 'DescribeTable') AS every_table,
+       count(*) = count(DISTINCT tbl) AS once_each,
+       string_agg(DISTINCT status::text, ',') AS statuses
+  FROM ddb_test.requests(true) WHERE op <> 'ListTables' GROUP BY 1 ORDER BY 1;
 SELECT count(*) > 5 AS several FROM ddb_fdw.tables('ddb');
 CREATE ROLE q_nobody;
 SET ROLE q_nobody;
@@ -191,3 +290,9 @@ SET TimeZone = 'UTC';
 SELECT ts, expires FROM q_import.q_events WHERE "user" = 'u-big' ORDER BY ts DESC LIMIT 1;
 RESET TimeZone;
 DROP SCHEMA q_import CASCADE;
+
+-- the suite's DynamoDB tables go (sync_server, in sync, reads every table)
+DROP FOREIGN TABLE q_events, q_count, q_times, q_write, q_bad;
+SELECT ddb_test.dynamodb('DeleteTable', format('{"TableName": "%s"}', t)::jsonb)
+         #>> '{TableDescription,TableName}' AS deleted
+  FROM unnest(ARRAY['q_events', 'q_count']) t;

@@ -183,7 +183,8 @@ ddbGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 	int			ks_index = -1;
 	DdbOperation op = DDB_OP_SCAN;
 	ListCell   *lc;
-	double		pages;
+	Cost		startup;
+	Cost		total;
 	double		items;
 	ForeignPath *path;
 	List	   *keys = NIL;
@@ -229,14 +230,16 @@ ddbGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 		clamp_row_est(info->items * clauselist_selectivity(root, m.clauses, input_rel->relid,
 														   JOIN_INNER, NULL)) :
 		info->items;
-	pages = ceil(items * info->avg_item_bytes / DDB_MAX_PAGE_BYTES);
+	ddb_read_cost(info, items, 0, 1, 0, true, &startup, &total);
 	output_rel->fdw_private = input_rel;
 	path = create_foreign_upper_path(root, output_rel, target, 1,
-									 REQUEST_COST, REQUEST_COST * Max(pages, 1) +
-									 items * cpu_operator_cost,
+									 total, total + items * cpu_operator_cost,
 									 NIL, NULL,
-									 list_make5(makeInteger(op), makeInteger(ks_index), keys,
-												makeInteger(0), makeInteger(0)));
+									 ddb_path_private(op, ks_index,
+													  keys ? linitial(keys) : NIL,
+													  list_length(keys) > 1 ? lsecond(keys) : NIL,
+													  0, false, items, 1));
+	/* DDB_PATH_COUNT_COLUMN */
 	path->fdw_private = lappend(path->fdw_private, makeInteger(column));
 	add_path(output_rel, (Path *) path);
 }

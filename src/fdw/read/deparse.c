@@ -808,6 +808,135 @@ ddb_build_request(const DdbTableMapping *map, DdbOperation op, List *key_conds, 
 	}
 }
 
+/* An encoded key value and where the list named it first. */
+typedef struct KeyText
+{
+	char	   *text;
+	int			pos;
+} KeyText;
+
+static int
+key_text_cmp(const void *a, const void *b)
+{
+	const KeyText *ka = a;
+	const KeyText *kb = b;
+	int			r = strcmp(ka->text, kb->text);
+
+	return r != 0 ? r : (ka->pos > kb->pos) - (ka->pos < kb->pos);
+}
+
+void
+ddb_build_query_list(const DdbTableMapping *map, List *key_conds, List *filters,
+					 const DdbCondValues *vals, DdbQueryList *out)
+{
+	List	   *pk = linitial(key_conds);
+	List	   *sk = list_length(key_conds) > 1 ? lsecond(key_conds) : NIL;
+	int			slot = vals->nvalues;
+	DdbCondValues one;
+	List	   *eq;
+	List	   *conds;
+	Datum	   *keys = NULL;
+	Oid		   *key_types = NULL;
+	KeyText    *texts = NULL;
+	bool	   *dup;
+	int			nkeys = 0;
+	MemoryContext build_cxt;
+	int			k;
+	int			i;
+
+	memset(out, 0, sizeof(*out));
+
+	/* every element of the list DynamoDB can hold as a key */
+	for (k = 0; k < list_length(COND_VALUES(pk)); k++)
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		Oid			elemtype = InvalidOid;
+		int			e;
+
+		value_elements(vals, list_nth_int(COND_VALUES(pk), k),
+					   list_nth_int(COND_ARRAYS(pk), k) != 0,
+					   &elems, &nulls, &n, &elemtype);
+		keys = keys ? repalloc(keys, sizeof(Datum) * (nkeys + n + 1)) :
+			palloc(sizeof(Datum) * (n + 1));
+		key_types = key_types ? repalloc(key_types, sizeof(Oid) * (nkeys + n + 1)) :
+			palloc(sizeof(Oid) * (n + 1));
+		texts = texts ? repalloc(texts, sizeof(KeyText) * (nkeys + n + 1)) :
+			palloc(sizeof(KeyText) * (n + 1));
+		for (e = 0; e < n; e++)
+		{
+			StringInfoData t;
+
+			if (nulls[e])
+				continue;
+			initStringInfo(&t);
+			if (!append_attribute_value(&t, elems[e], elemtype, COND_TAG(pk), true))
+				continue;		/* no key is this value */
+			keys[nkeys] = elems[e];
+			key_types[nkeys] = elemtype;
+			texts[nkeys].text = t.data;
+			texts[nkeys].pos = nkeys;
+			nkeys++;
+		}
+	}
+	if (nkeys == 0)
+		return;
+
+	/* a value named twice is asked for once: the first time */
+	dup = palloc0(sizeof(bool) * nkeys);
+	qsort(texts, nkeys, sizeof(KeyText), key_text_cmp);
+	for (i = 1; i < nkeys; i++)
+		if (strcmp(texts[i].text, texts[i - 1].text) == 0)
+			dup[texts[i].pos] = true;
+
+	/* each Query: the list's condition as "= this value" (value slot) */
+	one.nvalues = slot + 1;
+	one.values = palloc(sizeof(Datum) * one.nvalues);
+	one.nulls = palloc0(sizeof(bool) * one.nvalues);
+	one.types = palloc(sizeof(Oid) * one.nvalues);
+	memcpy(one.values, vals->values, sizeof(Datum) * slot);
+	memcpy(one.nulls, vals->nulls, sizeof(bool) * slot);
+	memcpy(one.types, vals->types, sizeof(Oid) * slot);
+	eq = list_make5(makeInteger(DDB_COND_EQ), makeInteger(COND_ATTNUM(pk)),
+					makeInteger(COND_TAG(pk)), list_make1_int(slot), list_make1_int(0));
+	conds = sk != NIL ? list_make2(eq, sk) : list_make1(eq);
+	/* each request is built in a context of its own: a long list stays small */
+	build_cxt = AllocSetContextCreate(CurrentMemoryContext, "ddb_fdw query list",
+									  ALLOCSET_DEFAULT_SIZES);
+	for (i = 0; i < nkeys; i++)
+	{
+		DdbRequestParts parts;
+		MemoryContext old;
+
+		if (dup[i])
+			continue;
+		one.values[slot] = keys[i];
+		one.types[slot] = key_types[i];
+		old = MemoryContextSwitchTo(build_cxt);
+		ddb_build_request(map, DDB_OP_QUERY, conds, filters, &one, &parts);
+		MemoryContextSwitchTo(old);
+		if (parts.empty)
+		{
+			/* the sort key condition: no item of any partition matches */
+			list_free_deep(out->values);
+			out->values = NIL;
+			break;
+		}
+		/* only the partition key's value differs from Query to Query */
+		if (out->values == NIL)
+		{
+			out->key_condition = pstrdup(parts.key_condition);
+			out->filter = parts.filter ? pstrdup(parts.filter) : NULL;
+			out->names = pstrdup(parts.names.data);
+		}
+		Assert(strcmp(out->key_condition, parts.key_condition) == 0);
+		out->values = lappend(out->values, psprintf("{%s}", parts.values.data));
+		MemoryContextReset(build_cxt);
+	}
+	MemoryContextDelete(build_cxt);
+}
+
 /*
  * The strict condition of a write (see build_filter) from conds (ANDed),
  * or NULL when it cannot be sent whole.  Its names (#cN, attribute names

@@ -60,6 +60,7 @@ ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 							ddb_cond_display(st->scanner->map, st->key_conds, st->fdw_exprs,
 											 st->value_names, dpcontext),
 							es);
+	ddb_multi_query_explain(st, es);
 	if (st->count)
 		ExplainPropertyText("DynamoDB Select", "COUNT", es);
 	if (st->op == DDB_OP_QUERY && st->backward)

@@ -100,7 +100,8 @@ typedef struct DdbKeyMatch
 	List	   *sk;				/* on the sort key, or NIL */
 	List	   *clauses;		/* the RestrictInfos they came from */
 	DdbOperation operation;
-	double		keys;			/* how many keys a GetItem/BatchGetItem reads */
+	double		keys;			/* how many keys a GetItem/BatchGetItem reads,
+								 * or partition keys a Query asks for */
 } DdbKeyMatch;
 
 extern bool ddb_match_keys(DdbRelInfo *info, Index relid, DdbKeySet *ks,
@@ -139,6 +140,25 @@ extern const char *ddb_cond_op_text(int op);
 extern void ddb_build_request(const DdbTableMapping *map, DdbOperation op, List *key_conds,
 							  List *filters, const DdbCondValues *vals,
 							  DdbRequestParts *parts);
+
+/*
+ * The Queries of a list of partition keys (multiquery.c): one per distinct
+ * value of key_conds' partition key condition (IN) that DynamoDB can hold
+ * as a key, in the order the list first names them, each with the sort
+ * key condition and the filters.  values NIL: nothing to ask (no value, or
+ * a sort key condition no item meets).  Everything is palloc'd.
+ */
+typedef struct DdbQueryList
+{
+	char	   *key_condition;	/* the same for every Query */
+	char	   *filter;			/* NULL: none */
+	char	   *names;			/* ExpressionAttributeNames members */
+	List	   *values;			/* per Query: ExpressionAttributeValues JSON */
+} DdbQueryList;
+
+extern void ddb_build_query_list(const DdbTableMapping *map, List *key_conds,
+								 List *filters, const DdbCondValues *vals,
+								 DdbQueryList *out);
 
 extern char *ddb_build_write_condition(const DdbTableMapping *map, List *conds,
 									   const DdbCondValues *vals, char value_letter,

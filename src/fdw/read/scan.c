@@ -75,6 +75,7 @@ ddbBeginForeignScan(ForeignScanState *node, int eflags)
 	st->backward = intVal(list_nth(priv, DdbPrivBackward)) != 0;
 	st->count = rel == NULL;
 	st->read_units = floatVal(list_nth(priv, DdbPrivReadUnits));
+	st->merge = intVal(list_nth(priv, DdbPrivMerge));
 	st->counted = -1;
 	st->fdw_exprs = fsplan->fdw_exprs;
 	/* EXPLAIN without running needs no user mapping, nor a connection */
@@ -118,6 +119,15 @@ start_scan(ForeignScanState *node, DdbScanState *st)
 	st->started = true;
 	MemoryContextReset(st->values_cxt);
 	ddb_eval_cond_values(st->value_states, econtext, st->fdw_exprs, st->values_cxt, &vals);
+	st->segments = 1;
+	st->segment = 0;
+	st->workers_planned = 0;
+	if (ddb_multi_query_wanted(st))
+	{
+		/* a list of partition keys: a Query each (multiquery.c) */
+		ddb_multi_query_start(st, &vals);
+		return;
+	}
 	{
 		MemoryContext old = MemoryContextSwitchTo(st->values_cxt);
 
@@ -134,9 +144,6 @@ start_scan(ForeignScanState *node, DdbScanState *st)
 	ddb_scanner_set_request(sc, st->op, parts.key_condition, parts.filter,
 							parts.names.data, values, parts.keys, st->limit_hint);
 	sc->backward = st->backward;
-	st->segments = 1;
-	st->segment = 0;
-	st->workers_planned = 0;
 	if (st->op == DDB_OP_SCAN && st->limit_hint == 0 && !st->empty)
 	{
 		st->segments = ddb_segment_count(&sc->opts, sc->conn);
@@ -197,6 +204,8 @@ ddbIterateForeignScan(ForeignScanState *node)
 		return ddb_count_iterate(node, st);
 	if (st->empty)
 		return ExecClearTuple(slot);
+	if (st->multi)
+		return ddb_multi_query_iterate(st, slot);
 	if (st->parallel)
 		return iterate_parallel(st, slot);
 
@@ -235,6 +244,7 @@ ddbReScanForeignScan(ForeignScanState *node)
 
 	ddb_parallel_end(st->parallel);
 	st->parallel = NULL;
+	ddb_multi_query_end(st);
 	st->started = false;
 	st->empty = false;
 	st->next = 0;
@@ -251,6 +261,7 @@ ddbEndForeignScan(ForeignScanState *node)
 		return;
 	ddb_parallel_end(st->parallel);
 	st->parallel = NULL;
+	ddb_multi_query_end(st);
 	ddb_scanner_free(st->scanner);
 	node->fdw_state = NULL;
 }

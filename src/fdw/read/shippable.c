@@ -585,12 +585,15 @@ ddb_match_keys(DdbRelInfo *info, Index relid, DdbKeySet *ks, List *rinfos,
 			return true;
 		}
 	}
-	if (pk_eq == NIL)
-		return false;			/* IN on an index key: not a Query */
 
-	/* Query: the partition, narrowed by one sort key condition */
+	/*
+	 * Query: the partition, narrowed by one sort key condition; for a list
+	 * of partition keys (IN, = ANY) one Query per value (multiquery.c), the
+	 * sort key condition sent with each.
+	 */
 	match->operation = DDB_OP_QUERY;
-	match->pk = pk_eq;
+	match->pk = pk_eq ? pk_eq : pk_in;
+	match->keys = pk_eq ? 1 : array_length_estimate(linitial(COND_VALUES(pk_in)));
 	match->clauses = list_concat(pk_clauses, sk_clauses);
 	if (sk_eq)
 		match->sk = sk_eq;
