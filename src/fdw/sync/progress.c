@@ -164,52 +164,6 @@ progress_attach(void)
 	return shared;
 }
 
-/* Frees the slots this backend still holds (it exits). */
-static void
-progress_exit(int code, Datum arg)
-{
-	int			i;
-
-	if (progress_shared == NULL)
-		return;
-	SpinLockAcquire(&progress_shared->mutex);
-	for (i = 0; i < progress_shared->nslots; i++)
-		if (progress_shared->slots[i].pid == MyProcPid)
-			progress_shared->slots[i].pid = 0;
-	SpinLockRelease(&progress_shared->mutex);
-}
-
-/* Claims a free slot for this backend; NULL when none is free. */
-static ProgressSlot *
-claim_slot(void)
-{
-	ProgressShared *shared = progress_attach();
-	ProgressSlot *slot = NULL;
-	int			i;
-
-	if (shared == NULL)
-		return NULL;
-	if (!exit_callback_registered)
-	{
-		before_shmem_exit(progress_exit, (Datum) 0);
-		exit_callback_registered = true;
-	}
-	SpinLockAcquire(&shared->mutex);
-	for (i = 0; i < shared->nslots; i++)
-		if (shared->slots[i].pid == 0)
-		{
-			slot = &shared->slots[i];
-			slot->pid = MyProcPid;
-			break;
-		}
-	SpinLockRelease(&shared->mutex);
-	if (slot == NULL)
-		ereport(LOG,
-				(errmsg("ddb_fdw.sync_progress has no free slot: this sync is not listed"),
-				 errdetail("%d syncs are running.", shared->nslots)));
-	return slot;
-}
-
 /*
  * A change of the slot: readers that see an odd counter, or a counter that
  * changed while they copied, copy again.  Nothing between begin and end
@@ -231,6 +185,66 @@ end_write(ProgressSlot *slot)
 	END_CRIT_SECTION();
 }
 
+/* Frees a slot of this backend: a write, so no reader copies half of it. */
+static void
+free_slot(ProgressSlot *slot)
+{
+	SpinLockAcquire(&progress_shared->mutex);
+	begin_write(slot);
+	slot->pid = 0;
+	end_write(slot);
+	SpinLockRelease(&progress_shared->mutex);
+}
+
+/* Frees the slots this backend still holds (it exits). */
+static void
+progress_exit(int code, Datum arg)
+{
+	int			i;
+
+	if (progress_shared == NULL)
+		return;
+	for (i = 0; i < progress_shared->nslots; i++)
+		if (progress_shared->slots[i].pid == MyProcPid)
+			free_slot(&progress_shared->slots[i]);
+}
+
+/*
+ * Claims a free slot for this backend, its write begun (the caller fills
+ * it, then end_write): a reader never sees the new pid with the last
+ * sync's fields.  NULL when none is free.
+ */
+static ProgressSlot *
+claim_slot(void)
+{
+	ProgressShared *shared = progress_attach();
+	ProgressSlot *slot = NULL;
+	int			i;
+
+	if (shared == NULL)
+		return NULL;
+	if (!exit_callback_registered)
+	{
+		before_shmem_exit(progress_exit, (Datum) 0);
+		exit_callback_registered = true;
+	}
+	SpinLockAcquire(&shared->mutex);
+	for (i = 0; i < shared->nslots; i++)
+		if (shared->slots[i].pid == 0)
+		{
+			slot = &shared->slots[i];
+			begin_write(slot);
+			slot->pid = MyProcPid;
+			break;
+		}
+	SpinLockRelease(&shared->mutex);
+	if (slot == NULL)
+		ereport(LOG,
+				(errmsg("ddb_fdw.sync_progress has no free slot: this sync is not listed"),
+				 errdetail("%d syncs are running.", shared->nslots)));
+	return slot;
+}
+
 /* ----------------------------------------------------------------
  * What the sync reports
  * ----------------------------------------------------------------
@@ -250,7 +264,6 @@ sync_progress_begin(SyncJob *job)
 	slot = pr->slot = claim_slot();
 	if (slot == NULL)
 		return;
-	begin_write(slot);
 	slot->dbid = MyDatabaseId;
 	slot->target = job->target_oid;
 	slot->foreign_table = job->foreign_oid;
@@ -278,9 +291,7 @@ sync_progress_end(SyncJob *job)
 
 	if (pr == NULL || pr->slot == NULL)
 		return;
-	SpinLockAcquire(&progress_shared->mutex);
-	pr->slot->pid = 0;
-	SpinLockRelease(&progress_shared->mutex);
+	free_slot(pr->slot);
 	pr->slot = NULL;
 	pr->par = NULL;
 }
@@ -406,6 +417,42 @@ notice_due(SyncJob *job, SyncProgress *pr, TimestampTz now)
 	return true;
 }
 
+/*
+ * The progress NOTICE after a page: the run's counts, the time since the
+ * call started, the rate and (a snapshot with DynamoDB's ItemCount) the
+ * time left.
+ */
+static void
+progress_notice(SyncJob *job, SyncProgress *pr, TimestampTz now, double rate)
+{
+	double		elapsed = (double) (now - job->started) / USECS_PER_SEC;
+	double		eta;
+
+	if (pr->stream)
+	{
+		ereport(NOTICE,
+				(errmsg("sync of %s: %lld stream records in %lld pages",
+						job->foreign_name, (long long) pr->items, (long long) job->pages),
+				 errdetail("Elapsed %.2f s, %.0f records per second.", elapsed, rate)));
+		return;
+	}
+	eta = eta_seconds(pr->table_items, pr->items_before + pr->items, rate);
+	if (eta >= 0)
+		ereport(NOTICE,
+				(errmsg("sync of %s: %lld items in %lld pages",
+						job->foreign_name, (long long) job->rows_upserted,
+						(long long) job->pages),
+				 errdetail("Elapsed %.2f s, %.0f items per second; %lld of about %lld items copied, about %s left.",
+						   elapsed, rate, (long long) (pr->items_before + pr->items),
+						   (long long) pr->table_items, duration_text(eta))));
+	else
+		ereport(NOTICE,
+				(errmsg("sync of %s: %lld items in %lld pages",
+						job->foreign_name, (long long) job->rows_upserted,
+						(long long) job->pages),
+				 errdetail("Elapsed %.2f s, %.0f items per second.", elapsed, rate)));
+}
+
 void
 sync_progress_page(SyncJob *job, int segment, int worker, bool segment_done,
 				   int64 items, int retries, double rate)
@@ -443,24 +490,7 @@ sync_progress_page(SyncJob *job, int segment, int worker, bool segment_done,
 		end_write(slot);
 	}
 	if (notice_due(job, pr, now))
-	{
-		double		eta = eta_seconds(pr->table_items, pr->items_before + pr->items, rate);
-
-		if (eta >= 0)
-			ereport(NOTICE,
-					(errmsg("sync of %s: %lld items in %lld pages",
-							job->foreign_name, (long long) job->rows_upserted,
-							(long long) job->pages),
-					 errdetail("%.0f items per second; %lld of about %lld items copied, about %s left.",
-							   rate, (long long) (pr->items_before + pr->items),
-							   (long long) pr->table_items, duration_text(eta))));
-		else
-			ereport(NOTICE,
-					(errmsg("sync of %s: %lld items in %lld pages",
-							job->foreign_name, (long long) job->rows_upserted,
-							(long long) job->pages),
-					 errdetail("%.0f items per second.", rate)));
-	}
+		progress_notice(job, pr, now, rate);
 }
 
 void
@@ -485,10 +515,7 @@ sync_progress_stream_page(SyncJob *job, int64 records, int64 retries)
 	{
 		double		secs = (double) (now - job->started) / USECS_PER_SEC;
 
-		ereport(NOTICE,
-				(errmsg("sync of %s: %lld stream records in %lld pages",
-						job->foreign_name, (long long) pr->items, (long long) job->pages),
-				 errdetail("%.0f records per second.", secs > 0 ? pr->items / secs : 0)));
+		progress_notice(job, pr, now, secs > 0 ? pr->items / secs : 0);
 	}
 }
 
@@ -569,8 +596,8 @@ int_cmp(const void *a, const void *b)
 static void
 slot_row(const ProgressSlot *s, TimestampTz now, Datum *values, bool *nulls)
 {
-	int			pids[PROGRESS_MAX_WORKERS];
-	int			segs[PROGRESS_MAX_WORKERS + 1];
+	int			pids[PROGRESS_MAX_WORKERS] = {0};
+	int			segs[PROGRESS_MAX_WORKERS + 1] = {0};
 	int			npids = 0;
 	int			nsegs = 0;
 	int			w;
