@@ -16,7 +16,8 @@
  * backend that needs them (ShmemInitStruct after start-up, as pg_prewarm's
  * autoprewarm does, so nothing needs shared_preload_libraries): a small
  * array (PROGRESS_MAX_SLOTS slots at most) from the space PostgreSQL keeps
- * spare.  Should that space be gone, syncs run unlisted with a WARNING.
+ * spare.  Should that space be gone, syncs run unlisted (a WARNING says so
+ * once a session).
  *
  * A slot is freed when its sync ends (also on error), and when its backend
  * exits (pg_terminate_backend: a FATAL error skips the sync's own clean-up,
@@ -147,8 +148,9 @@ progress_attach(void)
 		FlushErrorState();
 		progress_unavailable = true;
 		ereport(WARNING,
-				(errmsg("ddb_fdw.sync_progress cannot list syncs of this session"),
-				 errdetail_internal("%s", edata->message)));
+				(errmsg("ddb_fdw.sync_progress is not available in this session"),
+				 errdetail_internal("%s", edata->message),
+				 errhint("Syncs run as usual; they are not listed.")));
 		FreeErrorData(edata);
 		return NULL;
 	}
