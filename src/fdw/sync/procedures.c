@@ -433,6 +433,20 @@ sync_table(Oid foreign_oid, const char *target, const SyncOptions *opts,
 	return failure;
 }
 
+/* An interval argument in milliseconds (rounded up); it must be positive. */
+static int64
+positive_interval_ms(const Interval *iv, const char *argname)
+{
+	int64		usecs = iv->time + (int64) iv->day * USECS_PER_DAY +
+		(int64) iv->month * 30 * USECS_PER_DAY;
+
+	if (usecs <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be positive", argname)));
+	return (usecs + 999) / 1000;
+}
+
 static void
 read_options(FunctionCallInfo fcinfo, int first, SyncOptions *o)
 {
@@ -463,33 +477,11 @@ read_options(FunctionCallInfo fcinfo, int first, SyncOptions *o)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_records must not be negative")));
-	o->max_duration_ms = 0;
-	if (!PG_ARGISNULL(first + 7))
-	{
-		Interval   *iv = PG_GETARG_INTERVAL_P(first + 7);
-		int64		usecs = iv->time + (int64) iv->day * USECS_PER_DAY +
-			(int64) iv->month * 30 * USECS_PER_DAY;
-
-		if (usecs <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("max_duration must be positive")));
-		o->max_duration_ms = (usecs + 999) / 1000;
-	}
+	o->max_duration_ms = PG_ARGISNULL(first + 7) ? 0 :
+		positive_interval_ms(PG_GETARG_INTERVAL_P(first + 7), "max_duration");
 	/* 1.0's procedures (a database not updated yet) have no such argument */
-	o->progress_interval_ms = 0;
-	if (PG_NARGS() > first + 8 && !PG_ARGISNULL(first + 8))
-	{
-		Interval   *iv = PG_GETARG_INTERVAL_P(first + 8);
-		int64		usecs = iv->time + (int64) iv->day * USECS_PER_DAY +
-			(int64) iv->month * 30 * USECS_PER_DAY;
-
-		if (usecs <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("progress_interval must be positive")));
-		o->progress_interval_ms = (usecs + 999) / 1000;
-	}
+	o->progress_interval_ms = PG_NARGS() <= first + 8 || PG_ARGISNULL(first + 8) ? 0 :
+		positive_interval_ms(PG_GETARG_INTERVAL_P(first + 8), "progress_interval");
 }
 
 static bool
