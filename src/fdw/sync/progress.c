@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * progress.c
- *		The syncs running now: one shared memory slot per running sync,
- *		read by ddb_fdw.sync_progress; and the progress NOTICEs.
+ *		What a running sync reports: its shared memory slot, which
+ *		ddb_fdw.sync_progress reads (progress_view.c), and the progress
+ *		NOTICEs.
  *
  * A sync writes its slot after every page (a few stores, no catalog row:
  * sync_state and sync_checkpoint already get theirs with the page's
@@ -23,75 +24,26 @@
  * exits (pg_terminate_backend: a FATAL error skips the sync's own clean-up,
  * the before_shmem_exit callback does not).  A backend that dies (kill -9)
  * makes the postmaster re-create shared memory, slots included.  Readers
- * also skip a slot whose backend is not alive, and list only the syncs of
- * their database into targets they may read (the rule of sync_status).
+ * also skip a slot whose backend is not alive.
  *
  * IDENTIFICATION
  *		src/fdw/sync/progress.c
  *
  *-------------------------------------------------------------------------
  */
-#include "progress.h"
+#include "progress_int.h"
 
 #include <math.h>
 
-#include "access/htup_details.h"
-#include "catalog/pg_type.h"
-#include "funcapi.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
-#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
-#include "utils/acl.h"
-#include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
-
-/* the name changes with the slot's layout: a new library never reads an old one */
-#define PROGRESS_SHMEM_NAME		"ddb_fdw sync progress v1"
-#define PROGRESS_MAX_SLOTS		128
-/* workers a slot lists (more work, unlisted: max_workers_per_scan is 4) */
-#define PROGRESS_MAX_WORKERS	32
-
-/* One running sync, as its backend reports it. */
-typedef struct ProgressSlot
-{
-	uint32		changecount;	/* odd while the owner writes */
-	int			pid;			/* the sync's backend; 0: free */
-	Oid			dbid;
-	Oid			target;
-	Oid			foreign_table;
-	char		mode;			/* 's'napshot, 'r'esume, stream 't', 0: none yet */
-	uint8		phase;			/* SyncPhase */
-	int			segments;		/* of the snapshot; 0: a stream run */
-	int			segments_done;
-	int			serial_segment; /* read by the backend itself; -1: none */
-	int			nworkers;		/* segment workers launched */
-	int64		run_id;			/* 0: no run recorded yet */
-	TimestampTz started;		/* the call */
-	TimestampTz run_started;
-	TimestampTz last_page_at;	/* 0: no page yet */
-	int64		pages;			/* of this run */
-	int64		items;			/* upserted (snapshot) or records read (stream) */
-	int64		items_before;	/* of this snapshot, by earlier runs */
-	int64		table_items;	/* DynamoDB's ItemCount; -1: unknown */
-	int64		retries;
-	int			worker_pid[PROGRESS_MAX_WORKERS];	/* 0: not running */
-	int			worker_segment[PROGRESS_MAX_WORKERS];	/* -1: between segments */
-} ProgressSlot;
-
-typedef struct ProgressShared
-{
-	slock_t		mutex;			/* claiming and freeing slots */
-	int			nslots;
-	ProgressSlot slots[FLEXIBLE_ARRAY_MEMBER];
-} ProgressShared;
 
 /* A job's reporting state (in the job's memory context). */
 typedef struct SyncProgress
@@ -115,13 +67,9 @@ static bool exit_callback_registered = false;
  * ----------------------------------------------------------------
  */
 
-/*
- * Attaches to the slots, creating them when this is the first backend to
- * need them.  Returns NULL (once with a WARNING) when shared memory has no
- * room for them.
- */
-static ProgressShared *
-progress_attach(void)
+/* See progress_int.h. */
+ProgressShared *
+sync_progress_shared(void)
 {
 	int			nslots = Min(MaxBackends, PROGRESS_MAX_SLOTS);
 	Size		size = add_size(offsetof(ProgressShared, slots),
@@ -219,7 +167,7 @@ progress_exit(int code, Datum arg)
 static ProgressSlot *
 claim_slot(void)
 {
-	ProgressShared *shared = progress_attach();
+	ProgressShared *shared = sync_progress_shared();
 	ProgressSlot *slot = NULL;
 	int			i;
 
@@ -387,12 +335,9 @@ duration_text(double secs)
 	return psprintf("%ld h %ld min", s / 3600, (s % 3600) / 60);
 }
 
-/*
- * The seconds a snapshot has left at rate items per second, from DynamoDB's
- * ItemCount; negative when unknown.
- */
-static double
-eta_seconds(int64 table_items, int64 snapshot_items, double rate)
+/* See progress_int.h. */
+double
+sync_progress_eta(int64 table_items, int64 snapshot_items, double rate)
 {
 	if (table_items < 0 || rate <= 0 || snapshot_items >= table_items)
 		return -1;
@@ -438,7 +383,7 @@ progress_notice(SyncJob *job, SyncProgress *pr, TimestampTz now, double rate)
 				 errdetail("Elapsed %.2f s, %.0f records per second.", elapsed, rate)));
 		return;
 	}
-	eta = eta_seconds(pr->table_items, pr->items_before + pr->items, rate);
+	eta = sync_progress_eta(pr->table_items, pr->items_before + pr->items, rate);
 	if (eta >= 0)
 		ereport(NOTICE,
 				(errmsg("sync of %s: %lld items in %lld pages",
@@ -519,196 +464,4 @@ sync_progress_stream_page(SyncJob *job, int64 records, int64 retries)
 
 		progress_notice(job, pr, now, secs > 0 ? pr->items / secs : 0);
 	}
-}
-
-/* ----------------------------------------------------------------
- * The view
- * ----------------------------------------------------------------
- */
-
-PG_FUNCTION_INFO_V1(ddb_fdw_sync_progress);
-
-#define PROGRESS_COLS 20
-
-static const char *const phase_names[] = {
-	[SYNC_PHASE_WAITING] = "waiting for lock",
-	[SYNC_PHASE_STARTING] = "initializing",
-	[SYNC_PHASE_SCANNING] = "scanning table",
-	[SYNC_PHASE_STREAMING] = "applying stream",
-	[SYNC_PHASE_DELETING] = "deleting unseen rows",
-};
-
-/* A consistent copy of a slot (see begin_write). */
-static void
-read_slot(volatile ProgressSlot *slot, ProgressSlot *copy)
-{
-	for (;;)
-	{
-		uint32		before = slot->changecount;
-		uint32		after;
-
-		pg_read_barrier();
-		memcpy(copy, (const ProgressSlot *) slot, sizeof(ProgressSlot));
-		pg_read_barrier();
-		after = slot->changecount;
-		if (before == after && (before & 1) == 0)
-			return;
-		CHECK_FOR_INTERRUPTS();
-	}
-}
-
-/* Whether the caller may see the sync: its database, a target it may read. */
-static bool
-visible(const ProgressSlot *s)
-{
-	bool		missing = false;
-
-	if (s->pid == 0 || s->dbid != MyDatabaseId)
-		return false;
-	/* the backend ended without freeing it (it cannot: belt and braces) */
-	if (BackendPidGetProc(s->pid) == NULL)
-		return false;
-	return pg_class_aclcheck_ext(s->target, GetUserId(), ACL_SELECT, &missing) == ACLCHECK_OK &&
-		!missing;
-}
-
-/* An int4[] of the n values. */
-static Datum
-int_array(const int *v, int n)
-{
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-	int			i;
-
-	for (i = 0; i < n; i++)
-		d[i] = Int32GetDatum(v[i]);
-	return PointerGetDatum(construct_array(d, n, INT4OID, sizeof(int32), true,
-										   TYPALIGN_INT));
-}
-
-static int
-int_cmp(const void *a, const void *b)
-{
-	int			x = *(const int *) a;
-	int			y = *(const int *) b;
-
-	return (x > y) - (x < y);
-}
-
-/* The view's row of one sync (values/nulls: PROGRESS_COLS). */
-static void
-slot_row(const ProgressSlot *s, TimestampTz now, Datum *values, bool *nulls)
-{
-	int			pids[PROGRESS_MAX_WORKERS] = {0};
-	int			segs[PROGRESS_MAX_WORKERS + 1] = {0};
-	int			npids = 0;
-	int			nsegs = 0;
-	int			w;
-	TimestampTz since = s->run_started ? s->run_started : s->started;
-	double		secs = (double) (now - since) / USECS_PER_SEC;
-	double		rate = secs > 0 ? s->items / secs : 0;
-	bool		snapshot = s->mode == 's' || s->mode == 'r';
-	int			c = 0;
-
-	memset(nulls, 0, sizeof(bool) * PROGRESS_COLS);
-	for (w = 0; w < Min(s->nworkers, PROGRESS_MAX_WORKERS); w++)
-	{
-		if (s->worker_pid[w] != 0 && BackendPidGetProc(s->worker_pid[w]) != NULL)
-			pids[npids++] = s->worker_pid[w];
-		if (s->worker_segment[w] >= 0)
-			segs[nsegs++] = s->worker_segment[w];
-	}
-	if (s->serial_segment >= 0)
-		segs[nsegs++] = s->serial_segment;
-	qsort(segs, nsegs, sizeof(int), int_cmp);
-	qsort(pids, npids, sizeof(int), int_cmp);
-
-	values[c++] = Int32GetDatum(s->pid);
-	values[c++] = ObjectIdGetDatum(s->target);
-	values[c++] = ObjectIdGetDatum(s->foreign_table);
-	values[c] = Int64GetDatum(s->run_id);
-	nulls[c++] = s->run_id == 0;
-	values[c] = CStringGetTextDatum(s->mode == 's' ? "snapshot" :
-									s->mode == 'r' ? "resume" : "stream");
-	nulls[c++] = s->mode == 0;
-	values[c++] = CStringGetTextDatum(s->phase < lengthof(phase_names) ?
-									  phase_names[s->phase] : "?");
-	values[c++] = TimestampTzGetDatum(s->started);
-	values[c] = TimestampTzGetDatum(s->last_page_at);
-	nulls[c++] = s->last_page_at == 0;
-	/* segments: of a snapshot only */
-	values[c] = Int32GetDatum(s->segments);
-	nulls[c++] = !snapshot;
-	values[c] = Int32GetDatum(s->segments_done);
-	nulls[c++] = !snapshot;
-	values[c] = int_array(segs, nsegs);
-	nulls[c++] = !snapshot;
-	values[c++] = Int32GetDatum(s->nworkers);
-	values[c++] = int_array(pids, npids);
-	values[c++] = Int64GetDatum(s->pages);
-	values[c++] = Int64GetDatum(s->items);
-	values[c] = Float8GetDatum(rate);
-	nulls[c++] = s->run_started == 0 || secs <= 0;
-	values[c] = Int64GetDatum(s->items_before + s->items);
-	nulls[c++] = !snapshot;
-	values[c] = Int64GetDatum(s->table_items);
-	nulls[c++] = !snapshot || s->table_items < 0;
-	{
-		double		eta = snapshot ? eta_seconds(s->table_items, s->items_before + s->items,
-												 rate) : -1;
-		Interval   *iv = palloc0(sizeof(Interval));
-
-		iv->time = (int64) rint(eta) * USECS_PER_SEC;
-		values[c] = IntervalPGetDatum(iv);
-		nulls[c++] = eta < 0;
-	}
-	values[c++] = Int64GetDatum(s->retries);
-	Assert(c == PROGRESS_COLS);
-}
-
-/*
- * ddb_fdw.sync_progress_info(): the syncs running now in this database
- * into targets the caller may SELECT; the view ddb_fdw.sync_progress.
- */
-Datum
-ddb_fdw_sync_progress(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TupleDesc	tupdesc;
-	Tuplestorestate *store;
-	MemoryContext old;
-	ProgressShared *shared;
-	TimestampTz now = GetCurrentTimestamp();
-	int			i;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	if (tupdesc->natts != PROGRESS_COLS)
-		elog(ERROR, "ddb_fdw.sync_progress_info() must return %d columns", PROGRESS_COLS);
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupdesc = CreateTupleDescCopy(tupdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = tupdesc;
-	MemoryContextSwitchTo(old);
-
-	shared = progress_attach();
-	for (i = 0; shared != NULL && i < shared->nslots; i++)
-	{
-		ProgressSlot s;
-		Datum		values[PROGRESS_COLS];
-		bool		nulls[PROGRESS_COLS];
-
-		read_slot(&shared->slots[i], &s);
-		if (!visible(&s))
-			continue;
-		slot_row(&s, now, values, nulls);
-		tuplestore_putvalues(store, tupdesc, values, nulls);
-	}
-	return (Datum) 0;
 }

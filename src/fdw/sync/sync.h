@@ -15,7 +15,9 @@
  *	engine.c		a snapshot's pages, read serially or by segment workers,
  *					each upserted and checkpointed in its own transaction
  *	stream.c		applies the table's DynamoDB stream
- *	progress.c		what a running sync reports: ddb_fdw.sync_progress, NOTICEs
+ *	progress.c		what a running sync reports: its shared memory slot,
+ *					the progress NOTICEs
+ *	progress_view.c	the slots read for the view ddb_fdw.sync_progress
  *
  * IDENTIFICATION
  *		src/fdw/sync/sync.h
