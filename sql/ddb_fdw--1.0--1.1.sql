@@ -34,3 +34,78 @@ SELECT s.target, s.foreign_table, s.status, s.last_success, s.rows,
   FROM ddb_fdw.sync_state s
   LEFT JOIN ddb_fdw.sync_run r ON r.run_id = s.last_run
  WHERE pg_catalog.has_table_privilege(s.target, 'SELECT');
+
+-- ===================================================================
+-- Issue 19: sync_progress
+-- ===================================================================
+-- The syncs running now, read from the shared memory their backends
+-- update after every page.  The function lists only the syncs of this
+-- database into targets the caller may SELECT (the rule of sync_status)
+-- and never anything secret: calling it directly shows no more than the
+-- view does.
+CREATE FUNCTION ddb_fdw.sync_progress_info(
+    OUT pid integer, OUT target regclass, OUT foreign_table regclass,
+    OUT run_id bigint, OUT mode text, OUT phase text,
+    OUT started timestamptz, OUT last_page_at timestamptz,
+    OUT segments integer, OUT segments_done integer, OUT active_segments integer[],
+    OUT workers integer, OUT worker_pids integer[],
+    OUT pages bigint, OUT items bigint, OUT items_per_second double precision,
+    OUT snapshot_items bigint, OUT table_items bigint, OUT eta interval,
+    OUT retries bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'ddb_fdw_sync_progress'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION ddb_fdw.sync_progress_info()
+  IS 'ddb_fdw: the syncs running now (the view sync_progress)';
+
+-- One row per sync running now.
+CREATE VIEW ddb_fdw.sync_progress AS
+SELECT pid, target, foreign_table, run_id, mode, phase, started, last_page_at,
+       segments, segments_done, active_segments, workers, worker_pids,
+       pages, items, items_per_second, snapshot_items, table_items, eta, retries
+  FROM ddb_fdw.sync_progress_info();
+COMMENT ON VIEW ddb_fdw.sync_progress IS 'ddb_fdw: the syncs running now';
+GRANT SELECT ON ddb_fdw.sync_progress TO PUBLIC;
+
+-- progress_interval: progress NOTICEs paced by time (the procedures gain
+-- an argument, so they are created again)
+DROP PROCEDURE ddb_fdw.sync(regclass, text, boolean, boolean, boolean, boolean, integer,
+                            text, bigint, interval);
+CREATE PROCEDURE ddb_fdw.sync(
+    foreign_table     regclass,
+    target            text DEFAULT NULL,
+    restart           boolean DEFAULT false,
+    wait              boolean DEFAULT false,
+    soft_delete       boolean DEFAULT false,
+    synced_at         boolean DEFAULT false,
+    progress          integer DEFAULT 0,
+    mode              text DEFAULT 'auto',
+    max_records       bigint DEFAULT NULL,
+    max_duration      interval DEFAULT NULL,
+    progress_interval interval DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'ddb_fdw_sync'
+LANGUAGE C;
+COMMENT ON PROCEDURE ddb_fdw.sync(regclass, text, boolean, boolean, boolean, boolean, integer,
+                                  text, bigint, interval, interval)
+  IS 'copy a DynamoDB foreign table into a local table, resumably, then follow its stream';
+
+DROP PROCEDURE ddb_fdw.sync_server(name, name, name, boolean, boolean, boolean, boolean,
+                                   integer, text, bigint, interval);
+CREATE PROCEDURE ddb_fdw.sync_server(
+    server            name,
+    target_schema     name,
+    foreign_schema    name DEFAULT NULL,
+    restart           boolean DEFAULT false,
+    wait              boolean DEFAULT false,
+    soft_delete       boolean DEFAULT false,
+    synced_at         boolean DEFAULT false,
+    progress          integer DEFAULT 0,
+    mode              text DEFAULT 'auto',
+    max_records       bigint DEFAULT NULL,
+    max_duration      interval DEFAULT NULL,
+    progress_interval interval DEFAULT NULL)
+AS 'MODULE_PATHNAME', 'ddb_fdw_sync_server'
+LANGUAGE C;
+COMMENT ON PROCEDURE ddb_fdw.sync_server(name, name, name, boolean, boolean, boolean, boolean,
+                                         integer, text, bigint, interval, interval)
+  IS 'import and sync every table of a ddb_fdw server';

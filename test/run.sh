@@ -16,6 +16,10 @@
 #                    corrupted answers; persistent faults; STS outages; the
 #                    read-rate limit; kill -9 of a segment worker
 #                    (test/fault_suite.py)
+#   progress         ddb_fdw.sync_progress watched from other sessions while
+#                    slowed syncs run (and after they end, are terminated or
+#                    cancelled); NOTICEs paced by progress_interval
+#                    (test/progress.py)
 #   upgrade          1.0 with sync state, ALTER EXTENSION UPDATE, the state
 #                    kept and continued, schema = a fresh 1.1 (test/upgrade.py)
 #   dump_restore     pg_dump -Fc / pg_restore of a syncing database; the
@@ -162,6 +166,7 @@ scripted() { # name, command...
 	fi
 	ddb_log "$name took $(($(date +%s) - t0))s"
 }
+scripted progress "$DDB_PY" "$DDB_ROOT/test/progress.py"
 scripted upgrade "$DDB_PY" "$DDB_ROOT/test/upgrade.py"
 scripted dump_restore "$DDB_PY" "$DDB_ROOT/test/dump_restore.py"
 scripted installcheck bash "$DDB_ROOT/test/installcheck_own.sh"

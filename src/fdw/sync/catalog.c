@@ -240,7 +240,8 @@ sync_catalog_read_state(SyncJob *job, SyncStateRow *row)
 
 	memset(row, 0, sizeof(*row));
 	catalog_exec(job,
-				 "SELECT snapshot, snapshot_complete, stream_arn, stream_from, stream_applied_to"
+				 "SELECT snapshot, snapshot_complete, stream_arn, stream_from, stream_applied_to,"
+				 "       items_done"
 				 "  FROM ddb_fdw.sync_state WHERE target OPERATOR(pg_catalog.=) $1",
 				 1, types, values, " ");
 	if (SPI_processed == 1)
@@ -259,6 +260,7 @@ sync_catalog_read_state(SyncJob *job, SyncStateRow *row)
 		row->has_stream_from = !isnull;
 		row->stream_applied_to = DatumGetTimestampTz(SPI_getbinval(tup, td, 5, &isnull));
 		row->has_applied_to = !isnull;
+		row->items_done = DatumGetInt64(SPI_getbinval(tup, td, 6, &isnull));
 	}
 }
 

@@ -50,6 +50,7 @@ typedef struct SyncStateRow
 	TimestampTz stream_from;
 	bool		has_applied_to;
 	TimestampTz stream_applied_to;
+	int64		items_done;		/* copied into the current snapshot so far */
 } SyncStateRow;
 
 /* What one applied page of a stream changes in the run and the state. */

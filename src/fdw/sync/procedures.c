@@ -36,6 +36,7 @@
 #include "utils/rel.h"
 
 #include "catalog.h"
+#include "progress.h"
 #include "read/segments.h"
 
 PG_FUNCTION_INFO_V1(ddb_fdw_sync);
@@ -83,6 +84,26 @@ check_foreign_table(Oid relid)
 }
 
 /*
+ * DynamoDB's ItemCount of what the foreign table reads (the table, or its
+ * index), for the progress estimate; -1 when unknown.
+ */
+static int64
+item_count(SyncJob *job, const DdbTableDesc *desc)
+{
+	const char *index = job->map->opts.index_name;
+	int			i;
+
+	if (desc == NULL)
+		return -1;
+	if (index == NULL)
+		return desc->item_count;
+	for (i = 0; i < desc->nindexes; i++)
+		if (strcmp(desc->indexes[i].name, index) == 0)
+			return desc->indexes[i].item_count;
+	return -1;
+}
+
+/*
  * Starts a snapshot run: resumes the current snapshot, or starts a new one
  * of new_segments segments (noting the stream's position first when the
  * table has a usable stream).  Returns the checkpoints to continue from.
@@ -93,13 +114,17 @@ begin_snapshot_run(SyncJob *job, int new_segments, const char *note,
 {
 	SyncStateRow st;
 	List	   *checkpoints;
+	int64		items_before = 0;
 
 	sync_catalog_close_stale_runs(job);
 	sync_catalog_ensure_state(job);
 	sync_catalog_read_state(job, &st);
 	job->resuming = !job->opts.restart && st.snapshot > 0 && !st.complete;
 	if (job->resuming)
+	{
 		job->snapshot = st.snapshot;
+		items_before = st.items_done;
+	}
 	else
 	{
 		job->snapshot = st.snapshot + 1;
@@ -112,6 +137,8 @@ begin_snapshot_run(SyncJob *job, int new_segments, const char *note,
 	checkpoints = sync_catalog_checkpoints(job);
 	job->total_segments = Max(list_length(checkpoints), 1);
 	sync_catalog_start_run(job, job->resuming ? "resume" : "snapshot", note);
+	sync_progress_run(job, job->resuming ? "resume" : "snapshot", checkpoints,
+					  items_before, item_count(job, desc));
 	return checkpoints;
 }
 
@@ -126,6 +153,7 @@ begin_stream_run(SyncJob *job)
 	job->snapshot = st.snapshot;
 	job->streaming = true;
 	sync_catalog_start_run(job, "stream", NULL);
+	sync_progress_run(job, "stream", NIL, 0, -1);
 }
 
 static void
@@ -230,6 +258,7 @@ choose_stream(SyncJob *job, const char *table, const DdbTableDesc *desc,
 static void
 free_job(SyncJob *job)
 {
+	sync_progress_end(job);
 	sync_target_free_plans(job);
 	sync_catalog_close(job);
 	MemoryContextDelete(job->cxt);
@@ -265,7 +294,9 @@ set_up(SyncJob *job, const char *target, DdbOptions *fopts, bool **needed)
 	if (pg_class_aclcheck(job->target_oid, GetUserId(),
 						  ACL_INSERT | ACL_UPDATE | ACL_DELETE) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(job->target_oid));
+	sync_progress_begin(job);
 	sync_catalog_lock(job);
+	sync_progress_phase(job, SYNC_PHASE_STARTING);
 	sync_target_prepare(job, frel, keys);
 	table_close(frel, NoLock);
 	return sc;
@@ -318,6 +349,7 @@ run(SyncJob *job, DdbScanner *sc, const DdbOptions *fopts, const bool *needed,
 		/* the pages, each in its transaction */
 		sync_copy_pages(job, sc, needed, checkpoints);
 		/* the snapshot is complete: what it did not see is gone */
+		sync_progress_phase(job, SYNC_PHASE_DELETING);
 		job->rows_deleted = sync_remove_unseen(job);
 		sync_catalog_end_run(job, "succeeded", NULL);
 		sync_commit_step(job);
@@ -401,6 +433,20 @@ sync_table(Oid foreign_oid, const char *target, const SyncOptions *opts,
 	return failure;
 }
 
+/* An interval argument in milliseconds (rounded up); it must be positive. */
+static int64
+positive_interval_ms(const Interval *iv, const char *argname)
+{
+	int64		usecs = iv->time + (int64) iv->day * USECS_PER_DAY +
+		(int64) iv->month * 30 * USECS_PER_DAY;
+
+	if (usecs <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be positive", argname)));
+	return (usecs + 999) / 1000;
+}
+
 static void
 read_options(FunctionCallInfo fcinfo, int first, SyncOptions *o)
 {
@@ -431,19 +477,11 @@ read_options(FunctionCallInfo fcinfo, int first, SyncOptions *o)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_records must not be negative")));
-	o->max_duration_ms = 0;
-	if (!PG_ARGISNULL(first + 7))
-	{
-		Interval   *iv = PG_GETARG_INTERVAL_P(first + 7);
-		int64		usecs = iv->time + (int64) iv->day * USECS_PER_DAY +
-			(int64) iv->month * 30 * USECS_PER_DAY;
-
-		if (usecs <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("max_duration must be positive")));
-		o->max_duration_ms = (usecs + 999) / 1000;
-	}
+	o->max_duration_ms = PG_ARGISNULL(first + 7) ? 0 :
+		positive_interval_ms(PG_GETARG_INTERVAL_P(first + 7), "max_duration");
+	/* 1.0's procedures (a database not updated yet) have no such argument */
+	o->progress_interval_ms = PG_NARGS() <= first + 8 || PG_ARGISNULL(first + 8) ? 0 :
+		positive_interval_ms(PG_GETARG_INTERVAL_P(first + 8), "progress_interval");
 }
 
 static bool
@@ -455,7 +493,8 @@ is_nonatomic(FunctionCallInfo fcinfo)
 
 /*
  * CALL ddb_fdw.sync(foreign_table regclass, target text DEFAULT NULL,
- *                   restart, wait, soft_delete, synced_at, progress)
+ *                   restart, wait, soft_delete, synced_at, progress, mode,
+ *                   max_records, max_duration, progress_interval)
  */
 Datum
 ddb_fdw_sync(PG_FUNCTION_ARGS)
@@ -479,7 +518,8 @@ ddb_fdw_sync(PG_FUNCTION_ARGS)
 /*
  * CALL ddb_fdw.sync_server(server name, target_schema name,
  *                          foreign_schema name DEFAULT NULL, restart, wait,
- *                          soft_delete, synced_at, progress)
+ *                          soft_delete, synced_at, progress, mode,
+ *                          max_records, max_duration, progress_interval)
  *
  * Imports the server's tables that have no foreign table yet into
  * foreign_schema (default: the server's name), then syncs each into

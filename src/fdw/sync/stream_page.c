@@ -31,6 +31,7 @@
 
 #include "catalog.h"
 #include "core/call.h"
+#include "progress.h"
 
 /*
  * Retries since the last call (GetShardIterator, GetRecords, DescribeStream
@@ -336,6 +337,7 @@ sync_stream_apply_page(StreamRun *run, ShardState *sh, bool shard_done)
 	job->modifies += cp.modifies;
 	job->removes += cp.removes;
 	job->pages++;
+	sync_progress_stream_page(job, cp.records, cp.retries);
 	sync_commit_step(job);
 	MemoryContextReset(run->page_cxt);
 }

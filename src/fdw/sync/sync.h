@@ -15,6 +15,9 @@
  *	engine.c		a snapshot's pages, read serially or by segment workers,
  *					each upserted and checkpointed in its own transaction
  *	stream.c		applies the table's DynamoDB stream
+ *	progress.c		what a running sync reports: its shared memory slot,
+ *					the progress NOTICEs
+ *	progress_view.c	the slots read for the view ddb_fdw.sync_progress
  *
  * IDENTIFICATION
  *		src/fdw/sync/sync.h
@@ -50,6 +53,7 @@ typedef struct SyncOptions
 	SyncMode	mode;
 	int64		max_records;	/* stream records per run; 0: no limit */
 	int64		max_duration_ms;	/* a stream run's length; 0: no limit */
+	int64		progress_interval_ms;	/* NOTICEs at least this far apart; 0: unpaced */
 } SyncOptions;
 
 /* Everything one sync of one table works with. */
@@ -104,6 +108,7 @@ typedef struct SyncJob
 	int64		modifies;
 	int64		removes;
 	TimestampTz started;
+	struct SyncProgress *progress;	/* progress.c's: the view's slot, NOTICEs */
 } SyncJob;
 
 /* in procedures.c */
