@@ -34,3 +34,22 @@ SELECT s.target, s.foreign_table, s.status, s.last_success, s.rows,
   FROM ddb_fdw.sync_state s
   LEFT JOIN ddb_fdw.sync_run r ON r.run_id = s.last_run
  WHERE pg_catalog.has_table_privilege(s.target, 'SELECT');
+
+-- ===================================================================
+-- Issue 18: schema inference -- the drift report
+-- ===================================================================
+-- One row per finding of a fresh sample of the foreign table's DynamoDB
+-- table: attributes no column reads ('unmapped'), columns whose attribute
+-- no sampled item holds ('vanished'), columns whose values their type
+-- cannot read ('type conflict'); each with the ALTER FOREIGN TABLE that
+-- would resolve it.  Runs with the caller's rights (SELECT on the foreign
+-- table and a user mapping, as a query needs).
+CREATE FUNCTION ddb_fdw.schema_drift(
+    foreign_table regclass,
+    sample_size   integer DEFAULT 1000)
+RETURNS TABLE (finding text, column_name name, attribute text, presence numeric,
+               types text, items bigint, example_key text, detail text, fix text)
+AS 'MODULE_PATHNAME', 'ddb_fdw_schema_drift'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION ddb_fdw.schema_drift(regclass, integer)
+  IS 'how a DynamoDB table''s items drifted from a foreign table''s columns, with the fixes';
