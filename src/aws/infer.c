@@ -248,6 +248,7 @@ ddb_attr_stats_free(DdbAttrStats *st)
 		free(st->attrs[i].name);
 	free(st->attrs);
 	free(st->slots);
+	free(st->touched);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -285,24 +286,31 @@ find_slot(const DdbAttrStats *st, const char *name, size_t len)
 	}
 }
 
+/* Every attribute into the (emptied) hash table. */
+static void
+rehash(DdbAttrStats *st)
+{
+	int			i;
+
+	for (i = 0; i < st->nslots; i++)
+		st->slots[i] = -1;
+	for (i = 0; i < st->nattrs; i++)
+		*find_slot(st, st->attrs[i].name, st->attrs[i].name_len) = i;
+}
+
 /* Doubles the hash table (or makes the first); false when out of memory. */
 static bool
 grow_slots(DdbAttrStats *st)
 {
 	int			n = st->nslots ? st->nslots * 2 : 64;
 	int		   *slots = malloc(sizeof(int) * (size_t) n);
-	int		   *old = st->slots;
-	int			i;
 
 	if (slots == NULL)
 		return false;
-	for (i = 0; i < n; i++)
-		slots[i] = -1;
+	free(st->slots);
 	st->slots = slots;
 	st->nslots = n;
-	for (i = 0; i < st->nattrs; i++)
-		*find_slot(st, st->attrs[i].name, st->attrs[i].name_len) = i;
-	free(old);
+	rehash(st);
 	return true;
 }
 
@@ -446,59 +454,104 @@ read_value_kind(DdbJson *j, DdbValueKind *kind)
 	return true;
 }
 
+/* Notes attribute a's kind in the item being added; false when out of memory. */
+static bool
+touch(DdbAttrStats *st, DdbAttrStat *a, DdbValueKind kind)
+{
+	if (st->ntouched == st->touched_cap)
+	{
+		int			cap = st->touched_cap ? st->touched_cap * 2 : 64;
+		int		   *touched = realloc(st->touched, sizeof(int) * (size_t) cap);
+
+		if (touched == NULL)
+			return false;
+		st->touched = touched;
+		st->touched_cap = cap;
+	}
+	st->touched[st->ntouched++] = (int) (a - st->attrs);
+	a->last_item = st->items;
+	a->pending = kind;
+	return true;
+}
+
+/*
+ * Reads the item's attributes, noting each one's kind (touch); false at
+ * the first malformed value or (*oom) allocation failure.
+ */
+static bool
+read_item(DdbAttrStats *st, DdbJson *j, bool *oom)
+{
+	DdbJsonStr	name;
+	bool		done;
+
+	if (!ddb_json_enter_object(j))
+		return false;
+	for (;;)
+	{
+		DdbAttrStat *a;
+		DdbValueKind kind = DDB_VK_NULL;
+
+		if (!ddb_json_next_member(j, &name, &done))
+			return false;
+		if (done)
+			return ddb_json_finish(j);
+		if ((a = attr_for(st, &name)) == NULL)
+		{
+			*oom = true;
+			return false;
+		}
+		if (!read_value_kind(j, &kind))
+			return false;
+		/* a name twice in one item counts once */
+		if (a->last_item != st->items && !touch(st, a, kind))
+		{
+			*oom = true;
+			return false;
+		}
+	}
+}
+
 bool
 ddb_attr_stats_add_item(DdbAttrStats *st, const char *item, size_t len,
 						DdbAwsError *err)
 {
 	DdbJson		j;
-	DdbJsonStr	name;
-	bool		done;
-	bool		ok = true;
-	long		index = st->items;
+	int			first_new = st->nattrs;
+	bool		oom = false;
+	bool		ok;
+	int			i;
 
+	st->ntouched = 0;
 	ddb_json_init(&j, item, len);
-	if (!ddb_json_enter_object(&j))
-		ok = false;
-	while (ok)
+	ok = read_item(st, &j, &oom);
+	for (i = 0; i < st->ntouched; i++)
 	{
-		DdbAttrStat *a;
-		DdbValueKind kind = DDB_VK_NULL;
+		DdbAttrStat *a = &st->attrs[st->touched[i]];
 
-		if (!ddb_json_next_member(&j, &name, &done))
+		if (ok)
 		{
-			ok = false;
-			break;
-		}
-		if (done)
-			break;
-		a = attr_for(st, &name);
-		if (a == NULL)
-		{
-			ddb_json_free(&j);
-			ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
-			return false;
-		}
-		if (!read_value_kind(&j, &kind))
-		{
-			ok = false;
-			break;
-		}
-		/* a name twice in one item counts once */
-		if (a->last_item != index)
-		{
-			a->last_item = index;
 			a->items++;
-			a->kinds[kind]++;
+			a->kinds[a->pending]++;
 		}
+		else
+			a->last_item = -1;
 	}
-	if (ok && !ddb_json_finish(&j))
-		ok = false;
-	if (!ok)
-		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
-						  "malformed item at byte %zu: %s", j.error_offset,
-						  j.error ? j.error : "unexpected input");
-	else
+	if (ok)
 		st->items++;
+	else
+	{
+		/* the statistics as they were: no attribute of this item */
+		for (i = first_new; i < st->nattrs; i++)
+			free(st->attrs[i].name);
+		st->nattrs = first_new;
+		rehash(st);
+		if (oom)
+			ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
+		else
+			ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+							  "malformed item at byte %zu: %s", j.error_offset,
+							  j.error ? j.error : "unexpected input");
+	}
 	ddb_json_free(&j);
 	return ok;
 }

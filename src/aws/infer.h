@@ -52,6 +52,7 @@ typedef struct DdbAttrStat
 	long		items;			/* sampled items holding it */
 	long		kinds[DDB_VK_COUNT];	/* its values by kind */
 	long		last_item;		/* the item that counted it last */
+	DdbValueKind pending;		/* its kind in the item being added */
 } DdbAttrStat;
 
 /* The statistics of a sample. */
@@ -63,6 +64,9 @@ typedef struct DdbAttrStats
 	DdbAttrStat *attrs;			/* in order of first appearance */
 	int		   *slots;			/* hash: index into attrs, -1 empty */
 	int			nslots;			/* power of two */
+	int		   *touched;		/* attributes of the item being added */
+	int			ntouched;
+	int			touched_cap;
 } DdbAttrStats;
 
 extern void ddb_attr_stats_init(DdbAttrStats *st);
@@ -71,7 +75,7 @@ extern void ddb_attr_stats_free(DdbAttrStats *st);
 /*
  * Adds one item (len bytes of JSON: an object of attribute values).  False
  * with err set (DDB_AWS_ERR_MALFORMED, DDB_AWS_ERR_OOM) when it is not one;
- * the statistics then hold what the item added before the error.
+ * the statistics are then as they were before.
  */
 extern bool ddb_attr_stats_add_item(DdbAttrStats *st, const char *item,
 									size_t len, DdbAwsError *err);

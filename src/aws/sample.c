@@ -288,7 +288,24 @@ ddb_sample_parse_page(const char *body, size_t len, DdbSamplePage *page,
  * ----------------------------------------------------------------
  */
 
-/* A key value ({"S": ..}, {"N": ..}, {"B": ..}) appended as natural JSON. */
+/* Whether len bytes at s are one JSON number. */
+static bool
+is_json_number(const char *s, size_t len)
+{
+	DdbJson		j;
+	DdbJsonStr	n;
+	bool		ok;
+
+	ddb_json_init(&j, s, len);
+	ok = ddb_json_read_number(&j, &n) && ddb_json_finish(&j);
+	ddb_json_free(&j);
+	return ok;
+}
+
+/*
+ * A key value ({"S": ..}, {"N": ..}, {"B": ..}) appended as natural JSON (a
+ * number DynamoDB would not have written as a string).
+ */
 static bool
 append_key_value(DdbJson *j, DdbBuf *out)
 {
@@ -305,7 +322,7 @@ append_key_value(DdbJson *j, DdbBuf *out)
 	{
 		if (!ddb_json_read_string(j, &s))
 			return false;
-		if (tag.ptr[0] == 'N')
+		if (tag.ptr[0] == 'N' && is_json_number(s.ptr, s.len))
 			ddb_buf_append(out, s.ptr, s.len);
 		else
 			ddb_buf_append_json_string(out, s.ptr, s.len);

@@ -243,21 +243,32 @@ test_stats(void)
 	CHECK_STR(describe(&st, "tsn"), "present in 2 of 4 sampled items (50.0%): S 1 (timestamptz 1), NULL 1");
 	CHECK_STR(describe(&st, "ml"), "present in 2 of 4 sampled items (50.0%): M 1, L 1");
 
-	/* malformed items: an error, the statistics still usable */
+	/* malformed items: an error, the statistics unchanged */
 	ddb_aws_error_clear(&err);
-	CHECK(!ddb_attr_stats_add_item(&st, "{\"a\":{\"S\":1}}", 13, &err));
+	CHECK(!ddb_attr_stats_add_item(&st, LIT("{\"a\":{\"S\":1}}"), &err));
 	CHECK(err.kind == DDB_AWS_ERR_MALFORMED);
 	ddb_aws_error_clear(&err);
-	CHECK(!ddb_attr_stats_add_item(&st, "{\"a\":{\"X\":\"1\"}}", 15, &err));
+	CHECK(!ddb_attr_stats_add_item(&st, LIT("{\"a\":{\"X\":\"1\"}}"), &err));
 	ddb_aws_error_clear(&err);
-	CHECK(!ddb_attr_stats_add_item(&st, "{\"a\":{\"S\":\"1\",\"N\":\"1\"}}", 23, &err));
+	CHECK(!ddb_attr_stats_add_item(&st, LIT("{\"a\":{\"S\":\"1\",\"N\":\"1\"}}"), &err));
 	ddb_aws_error_clear(&err);
-	CHECK(!ddb_attr_stats_add_item(&st, "{\"a\":{\"M\":[]}}", 14, &err));
+	CHECK(!ddb_attr_stats_add_item(&st, LIT("{\"a\":{\"M\":[]}}"), &err));
 	ddb_aws_error_clear(&err);
-	CHECK(!ddb_attr_stats_add_item(&st, "[]", 2, &err));
+	CHECK(!ddb_attr_stats_add_item(&st, LIT("[]"), &err));
 	ddb_aws_error_clear(&err);
-	CHECK(!ddb_attr_stats_add_item(&st, "{\"a\":{\"S\":\"1\"}} x", 18, &err));
+	CHECK(!ddb_attr_stats_add_item(&st, LIT("{\"a\":{\"S\":\"1\"}} x"), &err));
+	/* an item that fails midway adds nothing, not even its first attributes */
+	ddb_aws_error_clear(&err);
+	CHECK(!ddb_attr_stats_add_item(&st, LIT("{\"id\":{\"S\":\"z\"},\"new\":{\"N\":\"1\"},\"b\":{\"B\":1}}"), &err));
 	CHECK(st.items == 4);
+	CHECK(st.nattrs == 21);
+	CHECK(find(&st, "a") == NULL && find(&st, "new") == NULL);
+	a = find(&st, "id");
+	CHECK(a && a->items == 3 && a->kinds[DDB_VK_STRING] == 3);
+	/* and the next item counts as usual */
+	add_items(&st, items + 2, 1);
+	a = find(&st, "n");
+	CHECK(st.items == 5 && a && a->items == 4);
 	ddb_attr_stats_free(&st);
 }
 
@@ -390,6 +401,10 @@ test_pages(void)
 	ddb_buf_reset(&key);
 	CHECK(ddb_sample_item_key(LIT("{\"x\":{\"S\":\"1\"}}"), keys, &key, &err));
 	CHECK_STR(key.data, "{}");
+	ddb_buf_reset(&key);
+	/* a number that is no JSON number stays a string */
+	CHECK(ddb_sample_item_key(LIT("{\"pk\":{\"N\":\"1x\"}}"), pk_only, &key, &err));
+	CHECK_STR(key.data, "{\"pk\": \"1x\"}");
 	ddb_buf_reset(&key);
 	CHECK(!ddb_sample_item_key(LIT("{\"pk\":{\"S\":1}}"), keys, &key, &err));
 	ddb_buf_free(&key);
