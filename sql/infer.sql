@@ -193,6 +193,16 @@ CREATE FOREIGN TABLE inf_opt.bad (pk text, rest jsonb OPTIONS (unmapped_only 'tr
   SERVER ddb OPTIONS (table_name 'infer_drift');
 \set VERBOSITY terse
 
+-- more attributes than a table can have columns: the most frequent ones
+IMPORT FOREIGN SCHEMA x LIMIT TO (infer_wide) FROM SERVER ddb INTO inf_opt
+  OPTIONS (infer 'true', min_presence '0');
+SELECT count(*) AS columns, min(col) FILTER (WHERE col LIKE 'a%') AS first,
+       max(col) FILTER (WHERE col LIKE 'a%') AS last
+  FROM infer_columns('inf_opt.infer_wide');
+SELECT id, a0000, a1595, a1699, (SELECT count(*) FROM jsonb_object_keys(item)) AS item_keys,
+       item->'a1698' AS a1698
+  FROM inf_opt.infer_wide ORDER BY id;
+
 -- ===================================================================
 -- comments only on what the import creates
 -- ===================================================================

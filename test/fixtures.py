@@ -471,6 +471,12 @@ def load_infer(ddb, env):
          "label": {"S": "label %d" % i}, "seen": {"S": infer_ts(i)},
          "color": {"S": ["red", "green", "blue"][i % 3]}}
         for i in range(40)])
+    # more attributes than a PostgreSQL table can have columns
+    create_table(ddb, "infer_wide", [("id", "S")])
+    wide = {"id": {"S": "w"}}
+    for k in range(1700):
+        wide["a%04d" % k] = {"N": str(k)}
+    put_items(ddb, "infer_wide", [wide, {"id": {"S": "v"}, "a1699": {"N": "1"}}])
 
 
 def table_count(ddb):

@@ -318,17 +318,6 @@ column_findings(DriftState *ds, const char *table, Tuplestorestate *ts, TupleDes
 	}
 }
 
-static int
-presence_cmp(const ListCell *a, const ListCell *b)
-{
-	const DdbAttrStat *x = lfirst(a);
-	const DdbAttrStat *y = lfirst(b);
-
-	if (x->items != y->items)
-		return x->items > y->items ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
 /* Attributes no column reads, the most frequent first. */
 static void
 unmapped_findings(DriftState *ds, const char *table, Tuplestorestate *ts, TupleDesc desc)
@@ -350,7 +339,7 @@ unmapped_findings(DriftState *ds, const char *table, Tuplestorestate *ts, TupleD
 			ddb_mapping_column_of(m, ddb_attribute_from_utf8(a->name, a->name_len)) == 0)
 			unmapped = lappend(unmapped, (void *) a);
 	}
-	list_sort(unmapped, presence_cmp);
+	list_sort(unmapped, ddb_attr_stat_presence_cmp);
 	foreach(lc, unmapped)
 	{
 		const DdbAttrStat *a = lfirst(lc);
@@ -438,6 +427,7 @@ ddb_fdw_schema_drift(PG_FUNCTION_ARGS)
 	src.index_name = m->opts.index_name;
 	src.consistent_read = m->opts.consistent_read;
 	src.page_size = m->opts.page_size;
+	src.max_read_units_per_second = m->opts.max_read_units_per_second;
 	src.item_count = item_count(conn, &m->opts);
 	src.sample_size = sample_size;
 	ddb_sample_table(&src, visit_item, &ds, &cost);

@@ -341,7 +341,7 @@ import_table(ImportForeignSchemaStmt *stmt, const ImportOptions *o,
 	}
 	take_table_desc(desc, &t);
 	if (o->infer.infer)
-		inferred = ddb_infer_columns(conn, &t, opts->page_size, &o->infer, &table_comment);
+		inferred = ddb_infer_columns(conn, &t, opts, &o->infer, &table_comment);
 	command = create_statement(stmt, relname, &t, o, inferred, &names, &comments);
 	if (o->infer.infer)
 		ddb_import_comments_expect(stmt->local_schema, relname, table_comment,

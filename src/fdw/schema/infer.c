@@ -17,6 +17,7 @@
  */
 #include "schema.h"
 
+#include "access/htup_details.h"
 #include "commands/defrem.h"
 #include "utils/builtins.h"
 
@@ -25,8 +26,10 @@
 #define DEFAULT_SAMPLE_SIZE 1000
 #define MAX_SAMPLE_SIZE 1000000
 #define DEFAULT_MIN_PRESENCE 80.0
-/* attributes below min_presence named in the table's comment at most */
+/* attributes without a column named in the table's comment at most */
 #define MAX_NAMED_BELOW 20
+/* columns a table may have besides two keys and the item column */
+#define MAX_INFERRED_COLUMNS (MaxHeapAttributeNumber - 3)
 
 static void
 invalid_value(DefElem *def, const char *hint)
@@ -132,7 +135,7 @@ present_enough(const DdbAttrStat *a, const DdbAttrStats *st, const DdbInferOptio
 	return (double) a->items * 100.0 >= o->min_presence * (double) st->items;
 }
 
-/* "... sampled items (sample_seed 0); below min_presence 80%: a (5.0%)" */
+/* "... sampled items (sample_seed 0, ...); attributes without a column: a (5.0%)" */
 static char *
 table_comment_text(const DdbImportTable *t, const DdbAttrStats *st,
 				   const DdbInferOptions *o, List *below)
@@ -161,20 +164,23 @@ table_comment_text(const DdbImportTable *t, const DdbAttrStats *st,
 }
 
 List *
-ddb_infer_columns(DdbConnection *conn, const DdbImportTable *t, int page_size,
-				  const DdbInferOptions *o, char **table_comment)
+ddb_infer_columns(DdbConnection *conn, const DdbImportTable *t,
+				  const DdbOptions *opts, const DdbInferOptions *o, char **table_comment)
 {
 	DdbAttrStats *st = ddb_sample_stats_create();
 	DdbSampleSource src;
 	DdbSampleCost cost;
 	List	   *columns = NIL;
+	List	   *chosen = NIL;
 	List	   *below = NIL;
+	ListCell   *lc;
 	int			i;
 
 	memset(&src, 0, sizeof(src));
 	src.conn = conn;
 	src.table_name = t->name;
-	src.page_size = page_size;
+	src.page_size = opts->page_size;
+	src.max_read_units_per_second = opts->max_read_units_per_second;
 	src.item_count = t->item_count;
 	src.sample_size = o->sample_size;
 	src.seed = o->seed;
@@ -183,18 +189,28 @@ ddb_infer_columns(DdbConnection *conn, const DdbImportTable *t, int page_size,
 	for (i = 0; i < st->nattrs; i++)
 	{
 		const DdbAttrStat *a = &st->attrs[i];
-		DdbInferredColumn *col;
-		DdbBuf		text;
 
 		/* U+0000 cannot be in an identifier nor an option: item column only */
 		if (is_key(t, a) || a->name_has_nul)
 			continue;
-		if (!present_enough(a, st, o))
-		{
+		if (present_enough(a, st, o))
+			chosen = lappend(chosen, (void *) a);
+		else
 			below = lappend(below, (void *) a);
-			continue;
-		}
-		col = palloc(sizeof(DdbInferredColumn));
+	}
+	/* more than a table can have: the most frequent ones */
+	if (list_length(chosen) > MAX_INFERRED_COLUMNS)
+	{
+		list_sort(chosen, ddb_attr_stat_presence_cmp);
+		below = list_concat(below, list_copy_tail(chosen, MAX_INFERRED_COLUMNS));
+		chosen = list_truncate(chosen, MAX_INFERRED_COLUMNS);
+	}
+	foreach(lc, chosen)
+	{
+		const DdbAttrStat *a = lfirst(lc);
+		DdbInferredColumn *col = palloc(sizeof(DdbInferredColumn));
+		DdbBuf		text;
+
 		col->attribute = ddb_attribute_from_utf8(a->name, a->name_len);
 		col->typid = ddb_inferred_type_oid(ddb_infer_type(a));
 		ddb_buf_init(&text);
@@ -209,7 +225,7 @@ ddb_infer_columns(DdbConnection *conn, const DdbImportTable *t, int page_size,
 	list_sort(below, stat_cmp);
 	*table_comment = table_comment_text(t, st, o, below);
 	ereport(NOTICE,
-			(errmsg("DynamoDB table \"%s\": %s; %d columns inferred, %d attributes below min_presence",
+			(errmsg("DynamoDB table \"%s\": %s; columns inferred: %d, attributes without a column: %d",
 					t->name, ddb_sample_cost_text(&cost), list_length(columns),
 					list_length(below))));
 	return columns;

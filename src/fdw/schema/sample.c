@@ -23,6 +23,7 @@
 
 #include "aws/sample.h"
 #include "core/call.h"
+#include "read/ratelimit.h"
 
 /* What one sample's requests hold (malloc'd: freed with its context). */
 typedef struct SampleBuffers
@@ -52,7 +53,7 @@ free_buffers(void *arg)
  */
 static void
 fetch_page(const DdbSampleSource *src, SampleBuffers *b, int segment,
-		   int total, long limit, DdbSampleCost *cost)
+		   int total, long limit, DdbRateLimit *rate, DdbSampleCost *cost)
 {
 	DdbScanRequest req;
 	DdbCall		call;
@@ -73,6 +74,8 @@ fetch_page(const DdbSampleSource *src, SampleBuffers *b, int segment,
 	if (!ddb_buf_ok(&b->body))
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 
+	if (rate)
+		ddb_rate_limit_wait(rate);
 	ddb_call_begin(&call, src->conn->http, "Scan", src->table_name);
 	ok = ddb_dynamodb_call(&src->conn->svc, ddb_connection_credentials(src->conn), "Scan",
 						   b->body.data, b->body.len, &b->resp, &call.err);
@@ -93,6 +96,8 @@ fetch_page(const DdbSampleSource *src, SampleBuffers *b, int segment,
 				 errcontext("DynamoDB Scan of table \"%s\" for a sample", src->table_name)));
 	}
 	cost->read_units += b->page.capacity_units;
+	if (rate)
+		ddb_rate_limit_consumed(rate, b->page.capacity_units);
 	/* where the segment continues */
 	free(b->start_key);
 	b->start_key = b->page.last_key;
@@ -118,6 +123,7 @@ ddb_sample_table(const DdbSampleSource *src, DdbSampleVisit visit, void *arg,
 	SampleBuffers *b = palloc0(sizeof(SampleBuffers));
 	MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
 	DdbSamplePlan plan;
+	DdbRateLimit *rate = NULL;
 	int		   *segments;
 	int			s;
 
@@ -126,6 +132,8 @@ ddb_sample_table(const DdbSampleSource *src, DdbSampleVisit visit, void *arg,
 	cb->func = free_buffers;
 	cb->arg = b;
 	MemoryContextRegisterResetCallback(cxt, cb);
+	if (src->max_read_units_per_second > 0)
+		rate = ddb_rate_limit_create(src->max_read_units_per_second, NULL);
 	MemoryContextSwitchTo(old);
 
 	memset(cost, 0, sizeof(*cost));
@@ -145,7 +153,7 @@ ddb_sample_table(const DdbSampleSource *src, DdbSampleVisit visit, void *arg,
 
 			CHECK_FOR_INTERRUPTS();
 			fetch_page(src, b, segments[s], plan.total_segments,
-					   page_limit(src, src->sample_size - cost->items), cost);
+					   page_limit(src, src->sample_size - cost->items), rate, cost);
 			for (i = 0; i < b->page.nitems && cost->items < src->sample_size; i++)
 			{
 				visit(b->resp.body.data + b->page.items[i].offset,
@@ -161,10 +169,10 @@ char *
 ddb_sample_cost_text(const DdbSampleCost *cost)
 {
 	if (cost->total_segments > 1)
-		return psprintf("sampled %ld items from %d of %d segments in %d Scan requests, %.1f read units",
+		return psprintf("sampled %ld items from %d of %d segments, Scan requests: %d, read units: %.1f",
 						cost->items, cost->segments_read, cost->total_segments,
 						cost->requests, cost->read_units);
-	return psprintf("sampled %ld items in %d Scan requests, %.1f read units",
+	return psprintf("sampled %ld items, Scan requests: %d, read units: %.1f",
 					cost->items, cost->requests, cost->read_units);
 }
 
@@ -202,6 +210,17 @@ ddb_sample_add_to_stats(const char *item, size_t len, void *arg)
 				 errmsg("malformed DynamoDB Scan response"),
 				 errdetail_internal("%s", err.message)));
 	}
+}
+
+int
+ddb_attr_stat_presence_cmp(const ListCell *a, const ListCell *b)
+{
+	const DdbAttrStat *x = lfirst(a);
+	const DdbAttrStat *y = lfirst(b);
+
+	if (x->items != y->items)
+		return x->items > y->items ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
 Oid

@@ -31,6 +31,7 @@ typedef struct DdbSampleSource
 	const char *index_name;		/* NULL: the table */
 	bool		consistent_read;
 	int			page_size;		/* the page_size option (DDB_PAGE_SIZE_*) */
+	double		max_read_units_per_second;	/* the option; 0: no limit */
 	long long	item_count;		/* DescribeTable's, negative: unknown */
 	int			sample_size;	/* items wanted */
 	uint64		seed;
@@ -55,8 +56,9 @@ typedef void (*DdbSampleVisit) (const char *item, size_t len, void *arg);
 /*
  * Reads at most src->sample_size items of a table from randomly chosen
  * segments (src/aws/sample.h), in pages of its page size, never asking
- * for more items than the sample still needs.  The same seed reads the
- * same items of the same table.  Raises errors of the requests.
+ * for more items than the sample still needs, within its read-rate limit.
+ * The same seed reads the same items of the same table.  Raises errors of
+ * the requests.
  */
 extern void ddb_sample_table(const DdbSampleSource *src, DdbSampleVisit visit,
 							 void *arg, DdbSampleCost *cost);
@@ -68,6 +70,9 @@ extern char *ddb_sample_cost_text(const DdbSampleCost *cost);
 extern DdbAttrStats *ddb_sample_stats_create(void);
 /* A visit callback adding each item to a DdbAttrStats (arg). */
 extern void ddb_sample_add_to_stats(const char *item, size_t len, void *arg);
+
+/* List order of DdbAttrStat pointers: the most frequent first, then by name. */
+extern int	ddb_attr_stat_presence_cmp(const ListCell *a, const ListCell *b);
 
 /* The type the rules give, as PostgreSQL's type OID. */
 extern Oid	ddb_inferred_type_oid(DdbInferredType t);
@@ -127,13 +132,15 @@ extern void ddb_infer_options_init(DdbInferOptions *o);
 extern bool ddb_infer_option(DefElem *def, DdbInferOptions *o);
 
 /*
- * Samples a DynamoDB table (t: from its DescribeTable) and returns its
- * inferred columns (List of DdbInferredColumn, ordered by attribute name),
+ * Samples a DynamoDB table (t: from its DescribeTable; opts: the server's
+ * page size and read-rate limit) and returns its inferred columns (List of
+ * DdbInferredColumn, ordered by attribute name, at most as many as a table
+ * can have besides the keys and the item column),
  * leaving out the key attributes; *table_comment says what was sampled.
  * Reports the sample's cost in a NOTICE.
  */
 extern List *ddb_infer_columns(DdbConnection *conn, const DdbImportTable *t,
-							   int page_size, const DdbInferOptions *o,
+							   const DdbOptions *opts, const DdbInferOptions *o,
 							   char **table_comment);
 
 /* ----------------------------------------------------------------
