@@ -98,7 +98,13 @@ fetch_page(const DdbSampleSource *src, SampleBuffers *b, int segment,
 	cost->read_units += b->page.capacity_units;
 	if (rate)
 		ddb_rate_limit_consumed(rate, b->page.capacity_units);
-	/* where the segment continues */
+	/* where the segment continues: never where this page started */
+	if (b->page.last_key && b->start_key && strcmp(b->page.last_key, b->start_key) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("malformed DynamoDB Scan response"),
+				 errdetail("The LastEvaluatedKey of a page is the ExclusiveStartKey it was asked for."),
+				 errcontext("DynamoDB Scan of table \"%s\" for a sample", src->table_name)));
 	free(b->start_key);
 	b->start_key = b->page.last_key;
 	b->page.last_key = NULL;
