@@ -109,3 +109,22 @@ LANGUAGE C;
 COMMENT ON PROCEDURE ddb_fdw.sync_server(name, name, name, boolean, boolean, boolean, boolean,
                                          integer, text, bigint, interval, interval)
   IS 'import and sync every table of a ddb_fdw server';
+
+-- ===================================================================
+-- Issue 18: schema inference -- the drift report
+-- ===================================================================
+-- One row per finding of a fresh sample of the foreign table's DynamoDB
+-- table: attributes no column reads ('unmapped'), columns whose attribute
+-- no sampled item holds ('vanished'), columns whose values their type
+-- cannot read ('type conflict'); each with the ALTER FOREIGN TABLE that
+-- would resolve it.  Runs with the caller's rights (SELECT on the foreign
+-- table and a user mapping, as a query needs).
+CREATE FUNCTION ddb_fdw.schema_drift(
+    foreign_table regclass,
+    sample_size   integer DEFAULT 1000)
+RETURNS TABLE (finding text, column_name name, attribute text, presence numeric,
+               types text, items bigint, example_key text, detail text, fix text)
+AS 'MODULE_PATHNAME', 'ddb_fdw_schema_drift'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION ddb_fdw.schema_drift(regclass, integer)
+  IS 'how a DynamoDB table''s items drifted from a foreign table''s columns, with the fixes';

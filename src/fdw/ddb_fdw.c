@@ -57,6 +57,7 @@ _PG_init(void)
 							 true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ddb_fdw");
+	ddb_import_comments_init();
 }
 
 Datum

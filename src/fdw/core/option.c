@@ -152,6 +152,7 @@ static const DdbOption ddb_options[] = {
 	/* column (read by ddb_get_column_options) */
 	{"attribute_name", COL, OPT_ATTRIBUTE_NAME, false, NOT_STORED, NULL},
 	{"whole_item", COL, OPT_BOOL, false, NOT_STORED, NULL},
+	{"unmapped_only", COL, OPT_BOOL, false, NOT_STORED, NULL},
 };
 
 /* Defaults of DdbOptions. */
@@ -431,6 +432,18 @@ has_option(List *options, const char *name)
 	return false;
 }
 
+/* Whether options set the boolean option name to true. */
+static bool
+bool_option(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+		if (strcmp(((DefElem *) lfirst(lc))->defname, name) == 0)
+			return defGetBoolean(lfirst(lc));
+	return false;
+}
+
 /*
  * A user mapping's keys come in pairs: access_key_id with
  * secret_access_key, session_token only with both.  Raises an error naming
@@ -508,6 +521,12 @@ ddb_fdw_validator(PG_FUNCTION_ARGS)
 						 errmsg("options \"attribute_name\" and \"whole_item\" cannot be used together"),
 						 errdetail("A whole_item column holds the entire item, not one attribute.")));
 	}
+	if (catalog == AttributeRelationId && bool_option(options, "unmapped_only") &&
+		!bool_option(options, "whole_item"))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"unmapped_only\" needs option \"whole_item\""),
+				 errdetail("unmapped_only 'true' makes a whole_item column hold only the attributes no other column reads.")));
 	PG_RETURN_VOID();
 }
 
@@ -587,6 +606,7 @@ ddb_get_column_options(Oid relid, AttrNumber attnum, DdbColumnOptions *col)
 
 	col->attribute_name = NULL;
 	col->whole_item = false;
+	col->unmapped_only = false;
 	foreach(lc, options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
@@ -595,7 +615,11 @@ ddb_get_column_options(Oid relid, AttrNumber attnum, DdbColumnOptions *col)
 			col->attribute_name = defGetString(def);
 		else if (strcmp(def->defname, "whole_item") == 0)
 			col->whole_item = defGetBoolean(def);
+		else if (strcmp(def->defname, "unmapped_only") == 0)
+			col->unmapped_only = defGetBoolean(def);
 	}
+	if (!col->whole_item)
+		col->unmapped_only = false;
 	if (col->attribute_name == NULL && !col->whole_item)
 		col->attribute_name = get_attname(relid, attnum, false);
 }

@@ -72,6 +72,7 @@ slot_find(DdbDecoder *d, const char *name, size_t len, bool insert)
 			s->len = len;
 			s->first_col = -1;
 			s->key_index = -1;
+			s->mapped = false;
 			return s;
 		}
 		if (s->len == len && memcmp(s->name, name, len) == 0)
@@ -94,6 +95,7 @@ ddb_decoder_create(const DdbTableMapping *m, const bool *needed)
 {
 	DdbDecoder *d = palloc0(sizeof(DdbDecoder));
 	MemoryContextCallback *cb;
+	bool		need_rest = false;
 	int			i;
 
 	d->relname = pstrdup(m->relname);
@@ -144,8 +146,11 @@ ddb_decoder_create(const DdbTableMapping *m, const bool *needed)
 								col->name, d->relname)));
 			col->attr_name = NULL;
 			col->whole_item = true;
+			col->unmapped_only = cm->unmapped_only;
 			if (col->needed && d->item_col < 0)
 				d->item_col = d->ncols;
+			if (col->needed && col->unmapped_only)
+				need_rest = true;
 		}
 		else
 		{
@@ -176,6 +181,10 @@ ddb_decoder_create(const DdbTableMapping *m, const bool *needed)
 	for (i = 0; i < 2; i++)
 		if (d->key_names[i] && d->need_any)
 			slot_find(d, d->key_names[i], strlen(d->key_names[i]), true)->key_index = i;
+	/* an item column of the rest leaves out what any column reads */
+	for (i = 0; i < d->ncols && need_rest; i++)
+		if (d->cols[i].attr_name)
+			slot_find(d, d->cols[i].attr_name, strlen(d->cols[i].attr_name), true)->mapped = true;
 	return d;
 }
 
@@ -293,6 +302,51 @@ read_attr_value(DdbJson *j, AttrVal *av)
 	return ddb_dec_end_wrapper(j);
 }
 
+/*
+ * The item read by decode_item as jsonb: every attribute, or with
+ * unmapped_only those no column reads.  col: the item column, for errors.
+ */
+static Jsonb *
+build_item(DdbDecoder *d, int col, bool unmapped_only)
+{
+	JsonbParseState *st = NULL;
+	JsonbValue *res;
+	MemoryContext old = MemoryContextSwitchTo(d->temp_cxt);
+	int			i;
+
+	d->loc.col = col;
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < d->nattrs; i++)
+	{
+		AttrVal    *av = &d->attrs[i];
+		JsonbValue	k;
+
+		if (unmapped_only && av->mapped)
+			continue;
+		d->loc.attr = av;
+		ddb_dec_jsonb_string(d, &k, &av->name);
+		pushJsonbValue(&st, WJB_KEY, &k);
+		if (TAG_IS_COMPLEX(av->tag))
+		{
+			ddb_json_set_input(&d->sub, av->value.ptr, av->value.len);
+			ddb_dec_push_typed(d, &d->sub, av->tag, &st, WJB_VALUE);
+			if (!ddb_json_finish(&d->sub))
+				ddb_dec_json_fail(d, &d->sub);
+		}
+		else
+		{
+			JsonbValue	v;
+
+			ddb_dec_jsonb_scalar(d, &v, av->tag, &av->value, av->boolval);
+			pushJsonbValue(&st, WJB_VALUE, &v);
+		}
+	}
+	d->loc.attr = NULL;
+	res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+	MemoryContextSwitchTo(old);
+	return JsonbValueToJsonb(res);
+}
+
 static void
 decode_item(DdbDecoder *d, const char *operation, size_t len,
 			Datum *values, bool *nulls)
@@ -331,6 +385,7 @@ decode_item(DdbDecoder *d, const char *operation, size_t len,
 		av->name = name;
 		av->first_col = slot ? slot->first_col : -1;
 		av->key_index = slot ? slot->key_index : -1;
+		av->mapped = slot ? slot->mapped : false;
 		av->boolval = false;
 		if (!read_attr_value(j, av))
 			page_error(d, operation, len);
@@ -355,61 +410,31 @@ decode_item(DdbDecoder *d, const char *operation, size_t len,
 		}
 	}
 
-	/* step 3: the whole item */
+	/* step 3: the whole item (every attribute, or those no column reads) */
 	if (d->item_col >= 0)
 	{
-		DdbColumn  *col = &d->cols[d->item_col];
-		JsonbParseState *st = NULL;
-		JsonbValue *res;
-		MemoryContext old = MemoryContextSwitchTo(d->temp_cxt);
-		Jsonb	   *jb;
-		Datum		text_datum = (Datum) 0;
+		Jsonb	   *jb[2] = {NULL, NULL};	/* [unmapped_only] */
+		Datum		text_datum[2] = {(Datum) 0, (Datum) 0};
 
-		d->loc.col = d->item_col;
-		pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-		for (i = 0; i < d->nattrs; i++)
-		{
-			AttrVal    *av = &d->attrs[i];
-			JsonbValue	k;
-
-			d->loc.attr = av;
-			ddb_dec_jsonb_string(d, &k, &av->name);
-			pushJsonbValue(&st, WJB_KEY, &k);
-			if (TAG_IS_COMPLEX(av->tag))
-			{
-				ddb_json_set_input(&d->sub, av->value.ptr, av->value.len);
-				ddb_dec_push_typed(d, &d->sub, av->tag, &st, WJB_VALUE);
-				if (!ddb_json_finish(&d->sub))
-					ddb_dec_json_fail(d, &d->sub);
-			}
-			else
-			{
-				JsonbValue	v;
-
-				ddb_dec_jsonb_scalar(d, &v, av->tag, &av->value, av->boolval);
-				pushJsonbValue(&st, WJB_VALUE, &v);
-			}
-		}
-		d->loc.attr = NULL;
-		res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
-		MemoryContextSwitchTo(old);
-		jb = JsonbValueToJsonb(res);
-
-		/* every whole_item column shares the one jsonb (and its text) */
 		for (i = d->item_col; i < d->ncols; i++)
 		{
-			col = &d->cols[i];
+			DdbColumn  *col = &d->cols[i];
+			int			rest = col->unmapped_only ? 1 : 0;
+
 			if (!col->whole_item || !col->needed)
 				continue;
+			/* every whole_item column of a kind shares one jsonb (and text) */
+			if (jb[rest] == NULL)
+				jb[rest] = build_item(d, i, col->unmapped_only);
 			nulls[col->attnum - 1] = false;
 			if (col->conv.kind == CONV_JSONB)
-				values[col->attnum - 1] = JsonbPGetDatum(jb);
+				values[col->attnum - 1] = JsonbPGetDatum(jb[rest]);
 			else
 			{
-				if (text_datum == (Datum) 0)
-					text_datum = PointerGetDatum(cstring_to_text(JsonbToCString(NULL, &jb->root,
-																				VARSIZE(jb))));
-				values[col->attnum - 1] = text_datum;
+				if (text_datum[rest] == (Datum) 0)
+					text_datum[rest] = PointerGetDatum(cstring_to_text(JsonbToCString(NULL, &jb[rest]->root,
+																					  VARSIZE(jb[rest]))));
+				values[col->attnum - 1] = text_datum[rest];
 			}
 		}
 	}
@@ -669,5 +694,27 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 	/* GetItem and BatchGetItem read just what they return */
 	if (page->scanned_count == 0 && !have_count)
 		page->scanned_count = page->nitems;
+	error_context_stack = errcb.previous;
+}
+
+void
+ddb_decode_item(DdbDecoder *d, const char *item, size_t len, Datum *values,
+				bool *nulls)
+{
+	DdbJson    *j = &d->json;
+	ErrorContextCallback errcb;
+
+	ddb_json_set_input(j, item, len);
+	errcb.callback = ddb_dec_error_callback;
+	errcb.arg = d;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	d->loc.item = 0;
+	d->loc.col = -1;
+	d->loc.attr = NULL;
+	decode_item(d, "Scan", len, values, nulls);
+	if (!ddb_json_finish(j))
+		page_error(d, "Scan", len);
+	ddb_json_reset_arena(j);
 	error_context_stack = errcb.previous;
 }

@@ -50,6 +50,15 @@ extern DdbDecoder *ddb_decoder_create(const DdbTableMapping *m, const bool *need
 extern void ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 							const char *operation, DdbPage *page);
 
+/*
+ * Decodes one item (len bytes of JSON: an object of attribute values, as
+ * in a Scan page's Items) into values and nulls (the mapping's natts
+ * each), allocated in the current memory context.  Raises an ERROR as
+ * ddb_decode_page does.
+ */
+extern void ddb_decode_item(DdbDecoder *d, const char *item, size_t len,
+							Datum *values, bool *nulls);
+
 /* Attribute names the decoder needs (for a ProjectionExpression). */
 extern List *ddb_decoder_needed_attributes(DdbDecoder *d, bool *whole_item);
 

@@ -77,6 +77,7 @@ typedef struct DdbColumn
 	char	   *name;			/* column name */
 	char	   *attr_name;		/* attribute; NULL for the whole item */
 	bool		whole_item;
+	bool		unmapped_only;	/* whole item: only what no column reads */
 	bool		needed;
 	DdbConv		conv;
 	int			next_same;		/* next column of the same attribute, or -1 */
@@ -89,6 +90,8 @@ typedef struct AttrSlot
 	size_t		len;
 	int			first_col;		/* -1 when only a key */
 	int			key_index;		/* 0 partition key, 1 sort key, -1 */
+	bool		mapped;			/* a column reads it (needed or not); set
+								 * only for an unmapped_only item column */
 } AttrSlot;
 
 /* One attribute of the item being decoded. */
@@ -100,6 +103,7 @@ typedef struct AttrVal
 	bool		boolval;
 	int			first_col;
 	int			key_index;
+	bool		mapped;			/* its slot's */
 } AttrVal;
 
 /* What the decoder is doing, for the error context callback. */

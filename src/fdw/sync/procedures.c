@@ -59,30 +59,6 @@ qualified_name(Oid relid)
 									  get_rel_name(relid));
 }
 
-/* The foreign table must belong to ddb_fdw, and the caller may read it. */
-static void
-check_foreign_table(Oid relid)
-{
-	ForeignTable *ft;
-	ForeignServer *server;
-	ForeignDataWrapper *fdw;
-
-	if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a foreign table", get_rel_name(relid))));
-	ft = GetForeignTable(relid);
-	server = GetForeignServer(ft->serverid);
-	fdw = GetForeignDataWrapper(server->fdwid);
-	if (strcmp(get_func_name(fdw->fdwhandler), "ddb_fdw_handler") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("foreign table \"%s\" does not belong to ddb_fdw",
-						get_rel_name(relid))));
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FOREIGN_TABLE, get_rel_name(relid));
-}
-
 /*
  * DynamoDB's ItemCount of what the foreign table reads (the table, or its
  * index), for the progress estimate; -1 when unknown.
@@ -277,7 +253,7 @@ set_up(SyncJob *job, const char *target, DdbOptions *fopts, bool **needed)
 	DdbScanner *sc;
 	int			i;
 
-	check_foreign_table(job->foreign_oid);
+	ddb_check_foreign_table(job->foreign_oid);
 	sync_catalog_open(job);
 	frel = table_open(job->foreign_oid, AccessShareLock);
 	job->foreign_name = MemoryContextStrdup(job->cxt, qualified_name(job->foreign_oid));
