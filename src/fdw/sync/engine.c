@@ -6,7 +6,8 @@
  *		checkpointed in its own transaction.
  *
  * A sync that is cancelled, fails or dies (even kill -9) therefore
- * continues from its last committed page on the next call.  With segment
+ * continues from its last committed page on the next call.  Between pages,
+ * the change buffer may keep the stream's records (stream_buffer.c).  With segment
  * workers, rows arrive from several workers at once: each worker's rows are
  * kept until its page marker (segment, LastEvaluatedKey) arrives, then
  * upserted and checkpointed together.
@@ -81,6 +82,7 @@ copy_pages_serial(SyncJob *job, DdbScanner *sc, List *checkpoints)
 									  GetCurrentTransactionStartTimestamp(), NULL),
 						  sc->page.capacity_units, sc->page_retries);
 			sync_commit_step(job);
+			sync_buffer_tick(job);
 			if (!more || sc->start_key == NULL)
 				break;
 		}
@@ -194,6 +196,7 @@ copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
 		page_done(job, msg.segment, msg.last_key,
 				  upsert_worker_rows(job, wr, fdesc), msg.capacity, msg.retries);
 		sync_commit_step(job);
+		sync_buffer_tick(job);
 	}
 	ddb_parallel_end(par);
 	return true;

@@ -6,8 +6,8 @@
  *
  * A sync of one table: check the caller's rights, resolve the target
  * (target.c), take the target's sync lock (catalog.c), then either apply
- * the table's stream (stream.c) or take or resume a snapshot (engine.c),
- * and record the run.  The choice between stream and snapshot is made here
+ * the table's stream (stream.c) or take or resume a snapshot (engine.c,
+ * with the change buffer of stream_buffer.c), and record the run.  The choice between stream and snapshot is made here
  * from the catalog's state and a fresh DescribeTable.
  *
  * Called at top level (plain CALL, pg_cron) a sync commits page by page;
@@ -133,6 +133,7 @@ reset_counters(SyncJob *job)
 {
 	job->rows_upserted = job->rows_deleted = job->rows_added = job->pages = 0;
 	job->inserts = job->modifies = job->removes = 0;
+	job->ttl_removes = job->unknown_events = 0;
 	job->capacity = 0;
 	job->streaming = false;
 }
@@ -315,10 +316,14 @@ run(SyncJob *job, DdbScanner *sc, const DdbOptions *fopts, const bool *needed,
 										 sc->conn, desc);
 		*run_started = true;
 		sync_commit_step(job);
+		/* the stream's records, kept while the snapshot runs */
+		sync_buffer_begin(job, sc);
 		/* the pages, each in its transaction */
 		sync_copy_pages(job, sc, needed, checkpoints);
 		/* the snapshot is complete: what it did not see is gone */
 		job->rows_deleted = sync_remove_unseen(job);
+		/* what changed while it ran, kept in the buffer */
+		sync_buffer_finish(job, sc);
 		sync_catalog_end_run(job, "succeeded", NULL);
 		sync_commit_step(job);
 	}
@@ -444,6 +449,24 @@ read_options(FunctionCallInfo fcinfo, int first, SyncOptions *o)
 					 errmsg("max_duration must be positive")));
 		o->max_duration_ms = (usecs + 999) / 1000;
 	}
+	/* (a 1.0 catalog's procedures have no ttl_deletes) */
+	o->ttl_deletes = SYNC_TTL_DELETE;
+	if (PG_NARGS() > first + 8 && !PG_ARGISNULL(first + 8))
+	{
+		char	   *ttl = text_to_cstring(PG_GETARG_TEXT_PP(first + 8));
+
+		if (strcmp(ttl, "delete") == 0)
+			o->ttl_deletes = SYNC_TTL_DELETE;
+		else if (strcmp(ttl, "keep") == 0)
+			o->ttl_deletes = SYNC_TTL_KEEP;
+		else if (strcmp(ttl, "mark") == 0)
+			o->ttl_deletes = SYNC_TTL_MARK;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid ttl_deletes \"%s\"", ttl),
+					 errhint("Use \"delete\", \"keep\" or \"mark\".")));
+	}
 }
 
 static bool
@@ -455,7 +478,8 @@ is_nonatomic(FunctionCallInfo fcinfo)
 
 /*
  * CALL ddb_fdw.sync(foreign_table regclass, target text DEFAULT NULL,
- *                   restart, wait, soft_delete, synced_at, progress)
+ *                   restart, wait, soft_delete, synced_at, progress, mode,
+ *                   max_records, max_duration, ttl_deletes)
  */
 Datum
 ddb_fdw_sync(PG_FUNCTION_ARGS)
@@ -479,7 +503,8 @@ ddb_fdw_sync(PG_FUNCTION_ARGS)
 /*
  * CALL ddb_fdw.sync_server(server name, target_schema name,
  *                          foreign_schema name DEFAULT NULL, restart, wait,
- *                          soft_delete, synced_at, progress)
+ *                          soft_delete, synced_at, progress, mode,
+ *                          max_records, max_duration, ttl_deletes)
  *
  * Imports the server's tables that have no foreign table yet into
  * foreign_schema (default: the server's name), then syncs each into
