@@ -328,35 +328,22 @@ parse_change(DdbJson *j, DdbStreamRecord *r, DdbAwsError *err)
 }
 
 /*
- * Reads a string value into buf (size bytes, terminated): cut on a UTF-8
- * character boundary, and at a decoded NUL.  Another type of value is
- * skipped and reads as "".
+ * Reads a string value into buf (size bytes, terminated) as message text
+ * (ddb_copy_clean: cut on a UTF-8 character boundary, control characters,
+ * a decoded NUL too, become spaces).  Another type of value is skipped and
+ * reads as "".
  */
 static bool
 read_name(DdbJson *j, char *buf, size_t size, DdbAwsError *err)
 {
 	DdbJsonStr	v;
-	size_t		n;
-	const char *nul;
 
 	buf[0] = '\0';
 	if (ddb_json_peek(j) != DDB_JSON_STRING)
 		return ddb_json_skip_value(j) || parse_fail(j, err);
 	if (!ddb_json_read_string(j, &v))
 		return parse_fail(j, err);
-	n = v.len;
-	nul = memchr(v.ptr, '\0', n);
-	if (nul != NULL)
-		n = (size_t) (nul - v.ptr);
-	if (n > size - 1)
-	{
-		n = size - 1;
-		/* back to the first byte of a character */
-		while (n > 0 && (((unsigned char) v.ptr[n]) & 0xC0) == 0x80)
-			n--;
-	}
-	memcpy(buf, v.ptr, n);
-	buf[n] = '\0';
+	ddb_copy_clean(buf, size, v.ptr, v.len);
 	return true;
 }
 

@@ -79,8 +79,9 @@ typedef enum DdbStreamEvent
 /*
  * One record; sequence, keys and the images point into the GetRecords body
  * (not terminated).  The names are copies, terminated, cut to
- * DDB_STREAM_NAME_MAX - 1 bytes on a UTF-8 character boundary (and at a
- * decoded NUL); "" when the record has none.
+ * DDB_STREAM_NAME_MAX - 1 bytes on a UTF-8 character boundary, with control
+ * characters (a decoded NUL too) as spaces: fit for a message; "" when the
+ * record has none.
  */
 typedef struct DdbStreamRecord
 {

@@ -274,9 +274,10 @@ test_record_names(void)
 	}
 	/*
 	 * userIdentity as GetRecords sends it (Type, PrincipalId).  Names with
-	 * escapes are decoded; a long one is cut on a character
-	 * boundary (here a 2-byte character that would straddle the end), a
-	 * decoded NUL ends one; a name or identity of another type reads as "".
+	 * escapes are decoded; a long one is cut on a character boundary (here a
+	 * 2-byte character that would straddle the end); control characters (a
+	 * decoded NUL too) become spaces; a name or identity of another type
+	 * reads as "".
 	 */
 	{
 		char		body[1024];
@@ -303,7 +304,7 @@ test_record_names(void)
 		CHECK(r->event == DDB_EVENT_OTHER && strlen(r->event_name) == 62 &&
 			  strspn(r->event_name, "a") == 62);
 		r = &page.records[1];
-		CHECK(r->event == DDB_EVENT_OTHER && strcmp(r->event_name, "AB") == 0);
+		CHECK(r->event == DDB_EVENT_OTHER && strcmp(r->event_name, "AB C") == 0);
 		CHECK(strcmp(r->identity_type, "Service") == 0 &&
 			  strcmp(r->identity_principal, "dynamodb.amazonaws.com") == 0);
 		r = &page.records[2];
