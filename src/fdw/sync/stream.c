@@ -324,12 +324,49 @@ get_iterator(StreamRun *run, ShardState *sh)
 	}
 }
 
+/* What the CONTEXT line of an error while reading a shard names. */
+typedef struct ShardContext
+{
+	StreamRun  *run;
+	ShardState *sh;
+} ShardContext;
+
+static void
+shard_error_callback(void *arg)
+{
+	ShardContext *c = arg;
+
+	if (c->sh->sequence)
+		errcontext("stream shard %s of DynamoDB table \"%s\", after record %s",
+				   c->sh->shard_id, c->run->table_name, c->sh->sequence);
+	else
+		errcontext("stream shard %s of DynamoDB table \"%s\", from its first record",
+				   c->sh->shard_id, c->run->table_name);
+}
+
+static void read_shard_pages(StreamRun *run, ShardState *sh);
+
 /*
  * Reads shard sh from its checkpoint until it is done (closed, read to its
- * end), caught up, or a limit or a fallback ends the run.
+ * end), caught up, or a limit or a fallback ends the run; an error names
+ * the shard and the position.
  */
 static void
 read_shard(StreamRun *run, ShardState *sh)
+{
+	ShardContext ctx = {run, sh};
+	ErrorContextCallback errcb;
+
+	errcb.callback = shard_error_callback;
+	errcb.arg = &ctx;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	read_shard_pages(run, sh);
+	error_context_stack = errcb.previous;
+}
+
+static void
+read_shard_pages(StreamRun *run, ShardState *sh)
 {
 	int			expired = 0;
 	int			empty = 0;

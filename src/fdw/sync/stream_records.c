@@ -547,6 +547,8 @@ report_failing(StreamRun *run, ApplyRecord *recs, int n, bool sorted,
 		err = try_apply(run, &one, 1, &scratch, NULL);
 		if (err == NULL)
 			continue;
+		/* err's context has every line already (the catcher restores this) */
+		error_context_stack = NULL;
 		ereport(ERROR,
 				(errcode(err->sqlerrcode),
 				 errmsg("cannot apply record %s of shard %s of the stream of DynamoDB table \"%s\" (key %s): %s",
