@@ -7,8 +7,8 @@ can take longer, and then the stream position it started from is trimmed
 when it ends.  Here the gateway trims the table's stream records after
 RETENTION seconds (test/gateway_streams.py: as AWS does, with
 TrimmedDataAccessException) and holds every Scan page of the table back
-DELAY_MS, so that the snapshot (PAGES pages) lasts about three times the
-retention.  While it runs, an independent writer (boto3, straight to
+DELAY_MS, so that the snapshot (two segments read by segment workers, ten
+pages each) lasts about three times the retention.  While it runs, an independent writer (boto3, straight to
 DynamoDB Local) makes 500 changes: 250 updates, 125 new items, 125
 deletes.
 
@@ -53,9 +53,10 @@ DB = "ddb_stretention"
 TABLE = "rt_items"
 ITEMS = 1000
 PAGE = 50                       # 20 Scan pages
-DELAY_MS = 700                  # each: a snapshot of about 14 s
+SEGMENTS = 2                    # read by two segment workers: 10 pages each
+DELAY_MS = 1400                 # each page: a snapshot of about 14 s
 RETENTION = 5                   # seconds the gateway keeps stream records
-SNAPSHOT_SECONDS = ITEMS // PAGE * DELAY_MS / 1000.0
+SNAPSHOT_SECONDS = ITEMS // PAGE // SEGMENTS * DELAY_MS / 1000.0
 
 
 def dynamodb():
@@ -189,7 +190,7 @@ def slow_snapshot_with_changes(ddb, conn, target, buffer_interval):
 
 def runs(cur, target, before):
     cur.execute("SELECT mode, status, inserts, modifies, removes, buffered, note, error,"
-                "       extract(epoch FROM finished - started)"
+                "       workers"
                 "  FROM ddb_fdw.sync_run WHERE target = %s::regclass AND run_id > %s"
                 " ORDER BY run_id", (target, before))
     return cur.fetchall()
@@ -212,7 +213,8 @@ def main():
     cur.execute("CREATE SCHEMA src")
     create_table(ddb)
     cur.execute("IMPORT FOREIGN SCHEMA x LIMIT TO (%s) FROM SERVER s INTO src" % TABLE)
-    cur.execute("ALTER FOREIGN TABLE src.%s OPTIONS (ADD page_size '%d')" % (TABLE, PAGE))
+    cur.execute("ALTER FOREIGN TABLE src.%s OPTIONS (ADD page_size '%d', ADD segments '%d')"
+                % (TABLE, PAGE, SEGMENTS))
     try:
         with_buffer(ddb, conn)
         without_buffer(ddb, conn)
@@ -242,7 +244,8 @@ def with_buffer(ddb, conn):
     check("buffer_no_second_snapshot",
           modes == [("snapshot", "succeeded"), ("stream", "succeeded")] and
           history[1][6] is None, repr(history))
-    check("buffer_kept_records", history[0][5] > 0, repr(history[0]))
+    check("buffer_kept_records", history[0][5] > 0 and history[0][8] == SEGMENTS,
+          "the snapshot (with %d segment workers) kept records: %r" % (SEGMENTS, history[0]))
     totals = tuple(sum(r[k] for r in history) for k in (2, 3, 4))
     check("buffer_each_record_applied_once", totals == (ITEMS + 125, 250, 125),
           "inserts, modifies, removes over both runs: %r" % (totals,))

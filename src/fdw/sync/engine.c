@@ -6,11 +6,13 @@
  *		checkpointed in its own transaction.
  *
  * A sync that is cancelled, fails or dies (even kill -9) therefore
- * continues from its last committed page on the next call.  Between pages,
- * the change buffer may keep the stream's records (stream_buffer.c).  With segment
+ * continues from its last committed page on the next call.  With segment
  * workers, rows arrive from several workers at once: each worker's rows are
  * kept until its page marker (segment, LastEvaluatedKey) arrives, then
  * upserted and checkpointed together.
+ *
+ * Between pages, the change buffer may keep the stream's records
+ * (sync_buffer_tick, stream_buffer.c).
  *
  * IDENTIFICATION
  *		src/fdw/sync/engine.c

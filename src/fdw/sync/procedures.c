@@ -7,8 +7,9 @@
  * A sync of one table: check the caller's rights, resolve the target
  * (target.c), take the target's sync lock (catalog.c), then either apply
  * the table's stream (stream.c) or take or resume a snapshot (engine.c,
- * with the change buffer of stream_buffer.c), and record the run.  The choice between stream and snapshot is made here
- * from the catalog's state and a fresh DescribeTable.
+ * with the change buffer of stream_buffer.c), and record the run.  The
+ * choice between stream and snapshot is made here from the catalog's state
+ * and a fresh DescribeTable.
  *
  * Called at top level (plain CALL, pg_cron) a sync commits page by page;
  * inside a transaction block it commits nothing, and a failure rolls back
