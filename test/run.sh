@@ -12,6 +12,8 @@
 #                    resume (test/sync_crash.py)
 #   stream_crash     kill -9 of a backend applying a stream, then resume
 #                    (test/stream_crash.py)
+#   stream_retention a snapshot longer than the stream's retention, with and
+#                    without the change buffer (test/stream_retention.py)
 #   fault_suite      syncs through throttling, 5xx, resets, cut-short and
 #                    corrupted answers; persistent faults; STS outages; the
 #                    read-rate limit; kill -9 of a segment worker
@@ -35,7 +37,7 @@
 # DDB_TESTS="options import" limits the pg_regress suites run.
 source "$(dirname "$0")/lib.sh"
 
-REGRESS=(setup cron_schedule options import infer types scan pushdown errors cancel auth sync security mapping parallel streams modify cron)
+REGRESS=(setup cron_schedule options import infer types scan pushdown errors cancel auth sync security mapping parallel streams stream_records modify cron)
 
 trap 'ddb_stop_all' EXIT
 trap 'exit 130' INT TERM
@@ -140,6 +142,13 @@ ddb_log "stream crash test (kill -9 while applying the stream, resume)"
 	record stream_crash ok || {
 	record stream_crash FAIL
 	tail -20 "$DDB_RUN/stream_crash.log" >&2
+}
+
+ddb_log "stream retention test (a snapshot longer than the stream keeps records)"
+"$DDB_PY" "$DDB_ROOT/test/stream_retention.py" >"$DDB_RUN/stream_retention.log" 2>&1 &&
+	record stream_retention ok || {
+	record stream_retention FAIL
+	tail -20 "$DDB_RUN/stream_retention.log" >&2
 }
 
 ddb_log "fault suite (fault mix, persistent faults, STS outage, rate limit, worker kill)"

@@ -11,6 +11,9 @@
  * kept until its page marker (segment, LastEvaluatedKey) arrives, then
  * upserted and checkpointed together.
  *
+ * Between pages, the change buffer may keep the stream's records
+ * (sync_buffer_tick, stream_buffer.c).
+ *
  * IDENTIFICATION
  *		src/fdw/sync/engine.c
  *
@@ -80,6 +83,7 @@ copy_pages_serial(SyncJob *job, DdbScanner *sc, List *checkpoints)
 									  GetCurrentTransactionStartTimestamp(), NULL),
 						  sc->page.capacity_units, sc->page_retries);
 			sync_commit_step(job);
+			sync_buffer_tick(job);
 			if (!more || sc->start_key == NULL)
 				break;
 		}
@@ -194,6 +198,7 @@ copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
 		page_done(job, msg.segment, msg.worker, msg.last_key,
 				  upsert_worker_rows(job, wr, fdesc), msg.capacity, msg.retries);
 		sync_commit_step(job);
+		sync_buffer_tick(job);
 	}
 	ddb_parallel_end(par);
 	sync_progress_workers(job, NULL);

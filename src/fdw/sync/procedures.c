@@ -6,9 +6,10 @@
  *
  * A sync of one table: check the caller's rights, resolve the target
  * (target.c), take the target's sync lock (catalog.c), then either apply
- * the table's stream (stream.c) or take or resume a snapshot (engine.c),
- * and record the run.  The choice between stream and snapshot is made here
- * from the catalog's state and a fresh DescribeTable.
+ * the table's stream (stream.c) or take or resume a snapshot (engine.c,
+ * with the change buffer of stream_buffer.c), and record the run.  The
+ * choice between stream and snapshot is made here from the catalog's state
+ * and a fresh DescribeTable.
  *
  * Called at top level (plain CALL, pg_cron) a sync commits page by page;
  * inside a transaction block it commits nothing, and a failure rolls back
@@ -137,6 +138,7 @@ reset_counters(SyncJob *job)
 {
 	job->rows_upserted = job->rows_deleted = job->rows_added = job->pages = 0;
 	job->inserts = job->modifies = job->removes = 0;
+	job->ttl_removes = job->unknown_events = 0;
 	job->capacity = 0;
 	job->streaming = false;
 }
@@ -322,11 +324,15 @@ run(SyncJob *job, DdbScanner *sc, const DdbOptions *fopts, const bool *needed,
 										 sc->conn, desc);
 		*run_started = true;
 		sync_commit_step(job);
+		/* the stream's records, kept while the snapshot runs */
+		sync_buffer_begin(job, sc);
 		/* the pages, each in its transaction */
 		sync_copy_pages(job, sc, needed, checkpoints);
 		/* the snapshot is complete: what it did not see is gone */
 		sync_progress_phase(job, SYNC_PHASE_DELETING);
 		job->rows_deleted = sync_remove_unseen(job);
+		/* what changed while it ran, kept in the buffer */
+		sync_buffer_finish(job, sc);
 		sync_catalog_end_run(job, "succeeded", NULL);
 		sync_commit_step(job);
 	}
@@ -455,9 +461,26 @@ read_options(FunctionCallInfo fcinfo, int first, SyncOptions *o)
 				 errmsg("max_records must not be negative")));
 	o->max_duration_ms = PG_ARGISNULL(first + 7) ? 0 :
 		positive_interval_ms(PG_GETARG_INTERVAL_P(first + 7), "max_duration");
-	/* 1.0's procedures (a database not updated yet) have no such argument */
+	/* 1.0's procedures (a database not updated yet) have neither argument */
 	o->progress_interval_ms = PG_NARGS() <= first + 8 || PG_ARGISNULL(first + 8) ? 0 :
 		positive_interval_ms(PG_GETARG_INTERVAL_P(first + 8), "progress_interval");
+	o->ttl_deletes = SYNC_TTL_DELETE;
+	if (PG_NARGS() > first + 9 && !PG_ARGISNULL(first + 9))
+	{
+		char	   *ttl = text_to_cstring(PG_GETARG_TEXT_PP(first + 9));
+
+		if (strcmp(ttl, "delete") == 0)
+			o->ttl_deletes = SYNC_TTL_DELETE;
+		else if (strcmp(ttl, "keep") == 0)
+			o->ttl_deletes = SYNC_TTL_KEEP;
+		else if (strcmp(ttl, "mark") == 0)
+			o->ttl_deletes = SYNC_TTL_MARK;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid ttl_deletes \"%s\"", ttl),
+					 errhint("Use \"delete\", \"keep\" or \"mark\".")));
+	}
 }
 
 static bool
@@ -470,7 +493,8 @@ is_nonatomic(FunctionCallInfo fcinfo)
 /*
  * CALL ddb_fdw.sync(foreign_table regclass, target text DEFAULT NULL,
  *                   restart, wait, soft_delete, synced_at, progress, mode,
- *                   max_records, max_duration, progress_interval)
+ *                   max_records, max_duration, progress_interval,
+ *                   ttl_deletes)
  */
 Datum
 ddb_fdw_sync(PG_FUNCTION_ARGS)
@@ -495,7 +519,8 @@ ddb_fdw_sync(PG_FUNCTION_ARGS)
  * CALL ddb_fdw.sync_server(server name, target_schema name,
  *                          foreign_schema name DEFAULT NULL, restart, wait,
  *                          soft_delete, synced_at, progress, mode,
- *                          max_records, max_duration, progress_interval)
+ *                          max_records, max_duration, progress_interval,
+ *                          ttl_deletes)
  *
  * Imports the server's tables that have no foreign table yet into
  * foreign_schema (default: the server's name), then syncs each into
