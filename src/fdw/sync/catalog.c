@@ -118,6 +118,30 @@ text_or_null(const char *s, char *null)
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
 }
 
+/*
+ * Whether the extension's catalog has the objects of 1.1 (the change
+ * buffer and its counters).  After a package upgrade a database keeps the
+ * catalog of 1.0 until ALTER EXTENSION ddb_fdw UPDATE runs; its syncs go
+ * on without the change buffer meanwhile.  Asked once a job.
+ */
+bool
+sync_catalog_current(SyncJob *job)
+{
+	if (job->catalog_version == 0)
+	{
+		char	   *v = NULL;
+
+		catalog_exec(job,
+					 "SELECT extversion FROM pg_catalog.pg_extension"
+					 " WHERE extname OPERATOR(pg_catalog.=) 'ddb_fdw'",
+					 0, NULL, NULL, NULL);
+		if (SPI_processed == 1)
+			v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		job->catalog_version = v != NULL && strcmp(v, "1.0") == 0 ? 100 : 101;
+	}
+	return job->catalog_version >= 101;
+}
+
 /* catalog_exec for the catalog's other files (catalog_int.h) */
 int
 sync_catalog_exec(SyncJob *job, const char *sql, int nargs, Oid *types,
@@ -249,8 +273,12 @@ sync_catalog_read_state(SyncJob *job, SyncStateRow *row)
 
 	memset(row, 0, sizeof(*row));
 	catalog_exec(job,
+				 sync_catalog_current(job) ?
 				 "SELECT snapshot, snapshot_complete, stream_arn, stream_from, stream_applied_to,"
 				 "       items_done, stream_view_type, stream_buffered_to"
+				 "  FROM ddb_fdw.sync_state WHERE target OPERATOR(pg_catalog.=) $1" :
+				 "SELECT snapshot, snapshot_complete, stream_arn, stream_from, stream_applied_to,"
+				 "       items_done, stream_view_type, NULL::pg_catalog.timestamptz"
 				 "  FROM ddb_fdw.sync_state WHERE target OPERATOR(pg_catalog.=) $1",
 				 1, types, values, " ");
 	if (SPI_processed == 1)
@@ -330,11 +358,18 @@ sync_catalog_new_snapshot(SyncJob *job)
 				 "UPDATE ddb_fdw.sync_state SET snapshot = $2, snapshot_complete = false,"
 				 "  snapshot_started = pg_catalog.now(), total_segments = $3, items_done = 0,"
 				 "  items_per_second = NULL, stream_arn = NULL, stream_view_type = NULL,"
-				 "  stream_from = NULL, stream_applied_to = NULL, stream_buffered_to = NULL"
+				 "  stream_from = NULL, stream_applied_to = NULL"
 				 " WHERE target OPERATOR(pg_catalog.=) $1",
 				 3, types, values, "   ");
 	catalog_exec(job,
 				 "DELETE FROM ddb_fdw.sync_shard WHERE target OPERATOR(pg_catalog.=) $1",
+				 1, types, values, " ");
+	if (!sync_catalog_current(job))
+		return;
+	/* the buffer belongs to the stream position the new snapshot replaces */
+	catalog_exec(job,
+				 "UPDATE ddb_fdw.sync_state SET stream_buffered_to = NULL"
+				 " WHERE target OPERATOR(pg_catalog.=) $1",
 				 1, types, values, " ");
 	catalog_exec(job,
 				 "DELETE FROM ddb_fdw.sync_buffer WHERE target OPERATOR(pg_catalog.=) $1",
@@ -661,7 +696,8 @@ sync_catalog_stream_page(SyncJob *job, const SyncStreamPage *page)
 	v[15] = Int64GetDatum(page->ttl_removes);
 	v[16] = Int64GetDatum(page->unknown_events);
 	v[17] = Int64GetDatum(page->buffered);
-	catalog_exec(job,
+	/* (1.0's catalog counts no TTL removes, unknown events, buffered records) */
+	catalog_exec(job, psprintf(
 				 "WITH sh AS (UPDATE ddb_fdw.sync_shard SET sequence_number = $3, done = $4,"
 				 "   records = records OPERATOR(pg_catalog.+) $5, updated_at = pg_catalog.now()"
 				 "   WHERE target OPERATOR(pg_catalog.=) $1 AND shard_id OPERATOR(pg_catalog.=) $2),"
@@ -676,11 +712,12 @@ sync_catalog_stream_page(SyncJob *job, const SyncStreamPage *page)
 				 "   modifies = modifies OPERATOR(pg_catalog.+) $10,"
 				 "   removes = removes OPERATOR(pg_catalog.+) $11,"
 				 "   consumed_capacity = consumed_capacity OPERATOR(pg_catalog.+) $12,"
-				 "   retries = retries OPERATOR(pg_catalog.+) $14,"
-				 "   ttl_removes = ttl_removes OPERATOR(pg_catalog.+) $16,"
-				 "   unknown_events = unknown_events OPERATOR(pg_catalog.+) $17,"
-				 "   buffered = buffered OPERATOR(pg_catalog.+) $18"
+				 "   retries = retries OPERATOR(pg_catalog.+) $14%s"
 				 " WHERE run_id OPERATOR(pg_catalog.=) $6",
+				 sync_catalog_current(job) ?
+				 ", ttl_removes = ttl_removes OPERATOR(pg_catalog.+) $16,"
+				 "   unknown_events = unknown_events OPERATOR(pg_catalog.+) $17,"
+				 "   buffered = buffered OPERATOR(pg_catalog.+) $18" : ""),
 				 18, t, v, n);
 }
 

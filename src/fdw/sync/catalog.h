@@ -96,6 +96,7 @@ extern void sync_catalog_lock(SyncJob *job);
 extern void sync_catalog_unlock(SyncJob *job);
 
 /* state and runs */
+extern bool sync_catalog_current(SyncJob *job);
 extern void sync_catalog_read_state(SyncJob *job, SyncStateRow *row);
 extern void sync_catalog_close_stale_runs(SyncJob *job);
 extern void sync_catalog_ensure_state(SyncJob *job);

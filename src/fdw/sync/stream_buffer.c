@@ -62,7 +62,7 @@ sync_buffer_begin(SyncJob *job, DdbScanner *sc)
 	StreamBuffer *b;
 
 	job->buffer = NULL;
-	if (ddb_stream_buffer_interval <= 0)
+	if (ddb_stream_buffer_interval <= 0 || !sync_catalog_current(job))
 		return;
 	sync_catalog_read_state(job, &st);
 	if (st.stream_arn == NULL || !st.has_stream_from)
@@ -195,6 +195,8 @@ sync_buffer_finish(SyncJob *job, DdbScanner *sc)
 	SyncStateRow st;
 	StreamRun  *volatile run;
 
+	if (!sync_catalog_current(job))
+		return;					/* 1.0's catalog has no buffer */
 	sync_catalog_read_state(job, &st);
 	if (st.stream_arn == NULL || !st.has_stream_from)
 		return;

@@ -84,6 +84,7 @@ typedef struct SyncJob
 
 	/* the catalog (catalog.c) */
 	Oid			catalog_owner;	/* owner of ddb_fdw.sync_state */
+	int			catalog_version;	/* 0: not asked yet; 100: 1.0's; 101: 1.1's */
 	Oid			catalog_relid;	/* ddb_fdw.sync_state: names the sync lock */
 	bool		locked;			/* this backend holds the target's sync lock */
 	SPIPlanPtr	page_plan;		/* checkpoint of a snapshot page */
