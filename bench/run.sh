@@ -14,18 +14,27 @@
 #      original connector's 4 segments with Limit=10; a sample is asked
 #      for again and must be byte-identical
 #   4. scan_compare.py   full scans (count(*), every row decoded, SELECT *)
-#                        beside the Python reads, curl and json-c
+#                        beside the Python reads, curl, json-c and PostgreSQL's
+#                        own json_array_elements over the same bytes
 #   5. sync_compare.py   CALL ddb_fdw.sync beside the Python pipeline and COPY
 #   6. lookup_latency.py --rate   key lookups per second beside boto3
-#   7. memory.py         peak RSS at 100,000 and 1,000,000 items
-#   8. report.py         the table on stdout and in bench/results.md
+#   7. local_compare.py  scans and sync against DynamoDB Local itself beside
+#                        the emulator's raw signed scan of the same table
+#   8. snapshot_compare.py  a sync that changes nothing beside one that
+#                        deletes 1% of a target of the largest memory size
+#   9. memory.py         peak RSS at 100,000 and 1,000,000 items
+#  10. report.py, plot.py  the table on stdout and in bench/results.md, the
+#                        chart beside it (bench/results-items-per-second.svg)
 #
 # Every figure is a median of BENCH_ROUNDS rounds, the cases of a step
 # interleaved within each round; every ratio is to a reference measured in
 # the same step.  Options (environment):
 #
 #   BENCH_ITEMS=N        items (default 100000)
-#   BENCH_BIG=1          1,000,000 items (hours: see bench/README-section.md)
+#   BENCH_BIG=1          1,000,000 items end to end: 1 round unless
+#                        BENCH_ROUNDS says otherwise, without the Python
+#                        original's Limit=10 case (100,000 pages to record
+#                        from the emulator and about 20 minutes a run)
 #   BENCH_ROUNDS=N       rounds (default 3)
 #   BENCH_QUICK=1        20,000 items, 1 round, segments 1 and 4, smaller
 #                        memory sizes; results under .run/latest/bench/
@@ -53,24 +62,32 @@ else
 	items_default=100000
 fi
 ITEMS=${BENCH_ITEMS:-$items_default}
+SYNC_CASES=python-original,python-large,fdw,copy
 if [ "$quick" = 1 ]; then
 	ROUNDS=${BENCH_ROUNDS:-1}
 	SEGMENTS=${BENCH_SEGMENTS:-1,4}
-	SCAN_CASES=python-original,python-large,count,whole,select,curl,jsonc
+	SCAN_CASES=python-original,python-large,count,whole,select,curl,jsonc,jsonae
 	LOOKUPS=300
 	MEM_SIZES=20000,200000
 	MEM_SEGMENTS=1
+elif [ "${BENCH_BIG:-0}" = 1 ]; then
+	ROUNDS=${BENCH_ROUNDS:-1}
+	SEGMENTS=${BENCH_SEGMENTS:-1,4,8}
+	SCAN_CASES=python-large,count,whole,select,curl,jsonc,jsonae
+	SYNC_CASES=python-large,fdw,copy
+	LOOKUPS=1000
+	MEM_SIZES=100000,1000000
+	MEM_SEGMENTS=1,4
 else
 	ROUNDS=${BENCH_ROUNDS:-3}
 	SEGMENTS=${BENCH_SEGMENTS:-1,4,8}
-	SCAN_CASES=python-original,python-large,count,whole,select,curl,jsonc
+	SCAN_CASES=python-original,python-large,count,whole,select,curl,jsonc,jsonae
 	LOOKUPS=1000
 	MEM_SIZES=100000,1000000
 	MEM_SEGMENTS=1,4
 fi
 PAGE=${BENCH_PAGE_SIZE:-1000}
 DELAYS=${BENCH_DELAYS:-0,20}
-SYNC_CASES=python-original,python-large,fdw,copy
 TABLE=bench_items
 
 for v in ITEMS ROUNDS PAGE; do
@@ -151,7 +168,7 @@ recorded=()
 verified=0
 configs=()
 for s in ${SEGMENTS//,/ }; do configs+=("$s:$PAGE"); done
-configs+=("4:10")
+[[ ,$SCAN_CASES,$SYNC_CASES, == *,python-original,* ]] && configs+=("4:10")
 for c in "${configs[@]}"; do
 	s=${c%:*}
 	l=${c#*:}
@@ -229,6 +246,15 @@ run_step lookups "$DDB_PY" "$BENCH_DIR/lookup_latency.py" --rate --endpoint "$RE
 	--rounds "$ROUNDS" --json "$OUT/lookups.json"
 phase lookups
 
+run_step local "$DDB_PY" "$BENCH_DIR/local_compare.py" --endpoint "$DDB_LOCAL_ENDPOINT" \
+	--table "$TABLE" --page-size "$PAGE" --segments "1,4" --rounds "$ROUNDS" \
+	--expect "$ITEMS" --json "$OUT/local.json"
+phase local
+
+run_step snapshot "$DDB_PY" "$BENCH_DIR/snapshot_compare.py" --items "${MEM_SIZES##*,}" \
+	--segments 4 --rounds "$ROUNDS" --json "$OUT/snapshot.json"
+phase snapshot
+
 run_step memory "$DDB_PY" "$BENCH_DIR/memory.py" --sizes "$MEM_SIZES" \
 	--segments "$MEM_SEGMENTS" --jit-off-too --json "$OUT/memory.json"
 phase memory
@@ -300,4 +326,6 @@ with open(sys.argv[1], "w") as f:
     json.dump(doc, f, indent=1)
 EOF
 "$DDB_PY" "$BENCH_DIR/report.py" --dir "$OUT" --out "$results"
+"$DDB_PY" "$BENCH_DIR/plot.py" --dir "$OUT" --out "$(dirname "$results")/results-items-per-second.svg" \
+	--title "ddb_fdw: items per second, $ITEMS items (median of $ROUNDS)"
 ddb_log "results written to $results (logs and JSON under $OUT); make bench took ${elapsed}s"

@@ -543,7 +543,7 @@ complete_transfer(DdbHttpClient *c, DdbAwsError *err)
 {
 	DdbHttpResponse *resp = c->active;
 	bool		aborted = false;
-	bool		too_large_seen = c->st.too_large;
+	bool		too_large_seen;
 	size_t		max_bytes = c->st.max_bytes;
 	bool		done;
 	CURLcode	rc;
