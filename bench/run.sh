@@ -108,10 +108,12 @@ trap 'exit 130' INT TERM
 started=$(date +%s)
 phase_start=$started
 phases=()
-phase() { # name: records the time since the previous phase
+loads=()
+phase() { # name: records the time since the previous phase, and the load then
 	local now
 	now=$(date +%s)
 	phases+=("\"$1\": $((now - phase_start))")
+	loads+=("$1 $(cut -d' ' -f1 /proc/loadavg)")
 	phase_start=$now
 }
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -265,6 +267,10 @@ curl -sf "$REPLAY/__replay/stats" >"$OUT/replay-stats.json" || true
 elapsed=$(($(date +%s) - started))
 load_at_end=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average at the end (this run's own load included): $load_at_end" >>"$OUT/machine.txt"
+echo "1-minute load average at the end of each step (this run's own load included): $(
+	IFS=,
+	echo "${loads[*]}" | sed 's/,/, /g'
+)" >>"$OUT/machine.txt"
 shared_note=${BENCH_SHARED_NOTE:-}
 if [ -z "$shared_note" ] && awk -v l="${load_at_start%% *}" 'BEGIN { exit !(l > 0.5) }'; then
 	shared_note="the load average was $load_at_start before this run started its services (see Machine), $load_at_end at its end."
@@ -291,6 +297,7 @@ export BENCH_J_DATE BENCH_J_ITEMS=$ITEMS BENCH_J_ROUNDS=$ROUNDS BENCH_J_PAGE=$PA
 	BENCH_J_SEGMENTS=$SEGMENTS BENCH_J_DELAYS=$DELAYS BENCH_J_QUICK=$quick \
 	BENCH_J_ELAPSED BENCH_J_SHARED=$shared_note BENCH_J_COMMAND=$command \
 	BENCH_J_MEM_SIZES=$MEM_SIZES BENCH_J_MEM_SEGMENTS=$MEM_SEGMENTS \
+	BENCH_J_SCAN_CASES=$SCAN_CASES BENCH_J_SYNC_CASES=$SYNC_CASES \
 	BENCH_J_PHASES="{$(
 		IFS=,
 		echo "${phases[*]}"
@@ -307,14 +314,19 @@ steps = [
     "python3 bench/replay.py --upstream $DDB_LOCAL_ENDPOINT --delay-ms 0 --port-file replay.port &",
     "curl \"$REPLAY/__replay/record?table=bench_items&segments=4&limit=%s\"    # and 1, 8; and limit=10" % e["BENCH_J_PAGE"],
     "python3 bench/scan_compare.py --endpoint $REPLAY --page-size %s --rounds %s --segments %s --delays %s "
-    "--cases python-original,python-large,count,whole,select,curl,jsonc --jsonc bench/jsonc_parse"
-    % (e["BENCH_J_PAGE"], e["BENCH_J_ROUNDS"], e["BENCH_J_SEGMENTS"], e["BENCH_J_DELAYS"]),
+    "--cases %s --jsonc bench/jsonc_parse"
+    % (e["BENCH_J_PAGE"], e["BENCH_J_ROUNDS"], e["BENCH_J_SEGMENTS"], e["BENCH_J_DELAYS"], e["BENCH_J_SCAN_CASES"]),
     "python3 bench/sync_compare.py --endpoint $REPLAY --page-size %s --rounds %s --segments %s --delays %s "
-    "--cases python-original,python-large,fdw,copy --copy-file $DDB_PGDATA/rows.copy"
-    % (e["BENCH_J_PAGE"], e["BENCH_J_ROUNDS"], e["BENCH_J_SEGMENTS"], e["BENCH_J_DELAYS"]),
+    "--cases %s --copy-file $DDB_PGDATA/rows.copy"
+    % (e["BENCH_J_PAGE"], e["BENCH_J_ROUNDS"], e["BENCH_J_SEGMENTS"], e["BENCH_J_DELAYS"], e["BENCH_J_SYNC_CASES"]),
     "python3 bench/lookup_latency.py --rate --endpoint $REPLAY --items %s --delays %s --rounds %s"
     % (e["BENCH_J_ITEMS"], e["BENCH_J_DELAYS"], e["BENCH_J_ROUNDS"]),
+    "python3 bench/local_compare.py --endpoint $DDB_LOCAL_ENDPOINT --page-size %s --segments 1,4 --rounds %s"
+    % (e["BENCH_J_PAGE"], e["BENCH_J_ROUNDS"]),
+    "python3 bench/snapshot_compare.py --items %s --segments 4 --rounds %s"
+    % (e["BENCH_J_MEM_SIZES"].split(",")[-1], e["BENCH_J_ROUNDS"]),
     "python3 bench/memory.py --sizes %s --segments %s --jit-off-too" % (e["BENCH_J_MEM_SIZES"], e["BENCH_J_MEM_SEGMENTS"]),
+    "python3 bench/plot.py --dir .run/latest/bench --out bench/results-items-per-second.svg",
 ]
 doc = {"date": e["BENCH_J_DATE"], "items": int(e["BENCH_J_ITEMS"]),
        "rounds": int(e["BENCH_J_ROUNDS"]), "page_size": e["BENCH_J_PAGE"],
