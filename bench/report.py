@@ -357,11 +357,12 @@ def main():
         out.append("")
         out.append("## DynamoDB Local")
         out.append("")
-        out.append("Against the emulator itself (no replay server): the same table, page size %s. "
+        out.append("Against the emulator itself (no replay server): table %s, %s items, page size %s. "
                    "The reference is the emulator's raw signed scan: SigV4-signed Scan requests "
                    "(botocore's signer) over keep-alive connections, one per segment, each answer "
                    "read whole and only its LastEvaluatedKey taken (bench/local_compare.py). The "
-                   "emulator, PostgreSQL and the client share the two cores." % local.get("page_size"))
+                   "emulator, PostgreSQL and the client share the two cores."
+                   % (local.get("table"), "{:,}".format(local.get("items") or 0), local.get("page_size")))
         local_table(local, out)
     if snapshot:
         out.append("")
