@@ -6,13 +6,15 @@ Usage: plot.py --dir DIR --out FILE.svg [--title TEXT]
 Reads DIR/scan.json, DIR/sync.json and DIR/local.json when present (as
 scan_compare.py, sync_compare.py and local_compare.py write them) and draws
 one horizontal bar per (case, segments), grouped by delay, the bar's length
-the median items/s, its figure written beside it.  Python references and
+the median items/s on a log scale (the cases span 1,000 to millions of items
+a second), its figure written beside it.  Python references and
 ddb_fdw cases in one colour each, the machine's limits (curl, COPY, the
 emulator's raw scan) in a third.
 """
 
 import argparse
 import json
+import math
 import os
 from xml.sax.saxutils import escape
 
@@ -64,9 +66,11 @@ def sections(d):
 
 def svg(secs, title):
     width, left, bar_h, gap = 900, 300, 16, 4
+    floor = 1000.0
     peak = max(m["items"] / m["seconds"] for _, rows in secs for m in rows if m["seconds"] > 0)
-    scale = (width - left - 110) / peak
-    y = 40
+    decades = max(1.0, math.log10(max(peak, floor * 10) / floor))
+    scale = (width - left - 110) / decades
+    y = 60
     parts = []
     for label, rows in secs:
         parts.append('<text x="10" y="%d" font-weight="bold">%s</text>' % (y + 12, escape(label)))
@@ -74,7 +78,7 @@ def svg(secs, title):
         for m in rows:
             rate = m["items"] / m["seconds"] if m["seconds"] > 0 else 0
             name = "%s, %d seg" % (NAMES.get(m["case"], m["case"]), m["segments"])
-            w = max(1, rate * scale)
+            w = max(1.0, math.log10(max(rate, floor) / floor) * scale)
             parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>'
                          % (left - 6, y + bar_h - 4, escape(name)))
             parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>'
@@ -83,11 +87,11 @@ def svg(secs, title):
                                                              "{:,.0f}/s".format(rate)))
             y += bar_h + gap
         y += 12
-    legend = ('<rect x="%d" y="14" width="12" height="12" fill="%s"/><text x="%d" y="25">ddb_fdw</text>'
-              '<rect x="%d" y="14" width="12" height="12" fill="%s"/><text x="%d" y="25">Python reference</text>'
-              '<rect x="%d" y="14" width="12" height="12" fill="%s"/><text x="%d" y="25">limit / yardstick</text>'
-              % (left, COLOURS["fdw"], left + 16, left + 90, COLOURS["python"], left + 106,
-                 left + 250, COLOURS["limit"], left + 266))
+    legend = ('<rect x="10" y="34" width="12" height="12" fill="%s"/><text x="26" y="45">ddb_fdw</text>'
+              '<rect x="100" y="34" width="12" height="12" fill="%s"/><text x="116" y="45">Python reference</text>'
+              '<rect x="260" y="34" width="12" height="12" fill="%s"/><text x="276" y="45">limit / yardstick</text>'
+              '<text x="440" y="45">bar length: items/s, log scale from 1,000</text>'
+              % (COLOURS["fdw"], COLOURS["python"], COLOURS["limit"]))
     return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
             'font-size="12"><rect width="100%%" height="100%%" fill="white"/>'
             '<text x="10" y="25" font-size="14" font-weight="bold">%s</text>%s%s</svg>\n'

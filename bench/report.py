@@ -395,9 +395,9 @@ def main():
                    "(every type) for any N; a fresh backend per row, sampled every 20 ms. RssAnon is "
                    "private memory (what a leak grows); VmHWM also counts shared buffers touched. "
                    "A sync ends with a DELETE of the rows its snapshot did not see, a scan of the "
-                   "whole target: on a large table PostgreSQL's JIT compiles it and maps libLLVM "
-                   "into the backend (several MB of RssAnon, once) -- the `sync, jit off` row is the "
-                   "same sync with `jit = off`.")
+                   "whole target; it runs without JIT (which would map libLLVM into the backend, "
+                   "several MB of RssAnon) -- the `sync, jit off` row is the same sync with `jit = off` "
+                   "for the whole session, for comparison.")
         memory_table(memory, out)
     out.append("")
     out.append("## Machine")
