@@ -443,76 +443,12 @@ decode_item(DdbDecoder *d, const char *operation, size_t len,
 	MemoryContextReset(d->temp_cxt);
 }
 
-static int64
-read_count(DdbDecoder *d, const char *operation, size_t len)
-{
-	DdbJson    *j = &d->json;
-	DdbJsonStr	s;
-	int64		v;
-
-	if (!ddb_json_read_number(j, &s))
-		page_error(d, operation, len);
-	if (!ddb_dec_parse_plain_int64(s.ptr, s.len, &v) || v < 0)
-	{
-		ddb_json_fail(j, "count is not a non-negative integer");
-		page_error(d, operation, len);
-	}
-	return v;
-}
-
-static double
-read_capacity(DdbDecoder *d, const char *operation, size_t len)
-{
-	DdbJson    *j = &d->json;
-	DdbJsonStr	name;
-	bool		done;
-	double		units = 0;
-
-	if (!ddb_json_enter_object(j))
-		page_error(d, operation, len);
-	for (;;)
-	{
-		if (!ddb_json_next_member(j, &name, &done))
-			page_error(d, operation, len);
-		if (done)
-			break;
-		if (ddb_json_str_eq(&name, "CapacityUnits") &&
-			ddb_json_peek(j) == DDB_JSON_NUMBER)
-		{
-			DdbJsonStr	s;
-			char		tmp[64];
-
-			if (!ddb_json_read_number(j, &s))
-				page_error(d, operation, len);
-			if (s.len < sizeof(tmp))
-			{
-				memcpy(tmp, s.ptr, s.len);
-				tmp[s.len] = '\0';
-				units = strtod(tmp, NULL);
-			}
-		}
-		else if (!ddb_json_skip_value(j))
-			page_error(d, operation, len);
-	}
-	return units;
-}
-
 /* Decodes one item (the reader is at its object) into the page. */
-static void
-decode_one(DdbDecoder *d, const char *operation, size_t len, DdbPage *page)
+void
+ddb_dec_decode_one(DdbDecoder *d, const char *operation, size_t len, DdbPage *page)
 {
 	DdbJson    *j = &d->json;
 
-	if (!d->need_any)
-	{
-		/* count(*) and friends: validate, don't decode */
-		if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-			ddb_json_fail(j, "item is not an object");
-		if (!ddb_json_skip_value(j))
-			page_error(d, operation, len);
-		page->nitems++;
-		return;
-	}
 	if (page->nitems == d->vcap)
 	{
 		size_t		natts = Max(d->natts, 1);
@@ -539,72 +475,21 @@ decode_one(DdbDecoder *d, const char *operation, size_t len, DdbPage *page)
 	page->nitems++;
 }
 
-/* Decodes an array of items (Items; a table's Responses). */
-static void
-decode_items(DdbDecoder *d, const char *operation, size_t len, DdbPage *page)
-{
-	DdbJson    *j = &d->json;
-	bool		done;
-
-	if (!ddb_json_enter_array(j))
-		page_error(d, operation, len);
-	for (;;)
-	{
-		if (!ddb_json_next_element(j, &done))
-			page_error(d, operation, len);
-		if (done)
-			break;
-		decode_one(d, operation, len, page);
-	}
-}
-
-/* ConsumedCapacity: one object (Scan, Query, GetItem) or, for
- * BatchGetItem, an array with one per table. */
-static double
-read_capacities(DdbDecoder *d, const char *operation, size_t len)
-{
-	DdbJson    *j = &d->json;
-	double		units = 0;
-	bool		done;
-
-	if (ddb_json_peek(j) == DDB_JSON_OBJECT)
-		return read_capacity(d, operation, len);
-	if (ddb_json_peek(j) != DDB_JSON_ARRAY)
-	{
-		if (!ddb_json_skip_value(j))
-			page_error(d, operation, len);
-		return 0;
-	}
-	if (!ddb_json_enter_array(j))
-		page_error(d, operation, len);
-	for (;;)
-	{
-		if (!ddb_json_next_element(j, &done))
-			page_error(d, operation, len);
-		if (done)
-			break;
-		if (ddb_json_peek(j) == DDB_JSON_OBJECT)
-			units += read_capacity(d, operation, len);
-		else if (!ddb_json_skip_value(j))
-			page_error(d, operation, len);
-	}
-	return units;
-}
-
 void
-ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
-				const char *operation, DdbPage *page)
+ddb_decode_page_items(DdbDecoder *d, DdbPage *page)
 {
-	DdbJson    *j = &d->json;
 	ErrorContextCallback errcb;
-	DdbJsonStr	name;
-	bool		done;
-	bool		have_count = false;
+	int			i;
 
-	memset(page, 0, sizeof(*page));
-	page->natts = d->natts;
-	ddb_json_set_input(j, body, len);
-
+	page->nitems = 0;
+	page->values = NULL;
+	page->nulls = NULL;
+	if (!d->need_any)
+	{
+		/* count(*) and friends: the frame counted them, nothing to decode */
+		page->nitems = d->nspans;
+		return;
+	}
 	errcb.callback = ddb_dec_error_callback;
 	errcb.arg = d;
 	errcb.previous = error_context_stack;
@@ -612,89 +497,30 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 	d->loc.item = 0;
 	d->loc.col = -1;
 	d->loc.attr = NULL;
-
-	if (!ddb_json_enter_object(j))
-		page_error(d, operation, len);
-	for (;;)
+	for (i = 0; i < d->nspans; i++)
 	{
-		if (!ddb_json_next_member(j, &name, &done))
-			page_error(d, operation, len);
-		if (done)
-			break;
-		if (ddb_json_str_eq(&name, "Items"))
-			decode_items(d, operation, len, page);
-		else if (ddb_json_str_eq(&name, "Item"))
-		{
-			/* GetItem: the item, or no member at all when there is none */
-			if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-				ddb_json_fail(j, "Item is not an object");
-			decode_one(d, operation, len, page);
-		}
-		else if (ddb_json_str_eq(&name, "Responses"))
-		{
-			/* BatchGetItem: {"<table>": [items]}, one table here */
-			if (!ddb_json_enter_object(j))
-				page_error(d, operation, len);
-			for (;;)
-			{
-				DdbJsonStr	table;
+		const DdbJsonStr *span = &d->spans[i];
 
-				if (!ddb_json_next_member(j, &table, &done))
-					page_error(d, operation, len);
-				if (done)
-					break;
-				decode_items(d, operation, len, page);
-			}
-		}
-		else if (ddb_json_str_eq(&name, "UnprocessedKeys"))
-		{
-			DdbJsonStr	raw;
-
-			if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-				ddb_json_fail(j, "UnprocessedKeys is not an object");
-			if (!ddb_json_capture_value(j, &raw))
-				page_error(d, operation, len);
-			/* "{}" (with any spacing) means nothing is left */
-			if (memchr(raw.ptr, '"', raw.len) != NULL)
-				page->unprocessed = pnstrdup(raw.ptr, raw.len);
-		}
-		else if (ddb_json_str_eq(&name, "Count"))
-		{
-			page->count = read_count(d, operation, len);
-			have_count = true;
-		}
-		else if (ddb_json_str_eq(&name, "ScannedCount"))
-			page->scanned_count = read_count(d, operation, len);
-		else if (ddb_json_str_eq(&name, "LastEvaluatedKey"))
-		{
-			DdbJsonStr	raw;
-
-			if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-				ddb_json_fail(j, "LastEvaluatedKey is not an object");
-			if (!ddb_json_capture_value(j, &raw))
-				page_error(d, operation, len);
-			page->last_key = pnstrdup(raw.ptr, raw.len);
-		}
-		else if (ddb_json_str_eq(&name, "ConsumedCapacity"))
-			page->capacity_units = read_capacities(d, operation, len);
-		else if (!ddb_json_skip_value(j))
-			page_error(d, operation, len);
+		ddb_json_set_input(&d->json, span->ptr, span->len);
+		ddb_dec_decode_one(d, d->operation, span->len, page);
 	}
-	if (!ddb_json_finish(j))
-		page_error(d, operation, len);
-	/* a page whose Count disagrees with its Items lost items on the way */
-	if (have_count && page->count != page->nitems)
+	error_context_stack = errcb.previous;
+}
+
+void
+ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
+				const char *operation, DdbPage *page)
+{
+	char	   *error;
+
+	if (!ddb_decode_page_frame(d, body, len, operation, page, &error))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("malformed DynamoDB %s response", operation),
-				 errdetail("The response says Count %lld but holds %d items.",
-						   (long long) page->count, page->nitems)));
-	if (!have_count)
-		page->count = page->nitems;
-	/* GetItem and BatchGetItem read just what they return */
-	if (page->scanned_count == 0 && !have_count)
-		page->scanned_count = page->nitems;
-	error_context_stack = errcb.previous;
+				 errdetail_internal("%s", error),
+				 errcontext("DynamoDB %s response for foreign table \"%s\"",
+							operation, d->relname)));
+	ddb_decode_page_items(d, page);
 }
 
 void

@@ -141,6 +141,14 @@ struct DdbDecoder
 	StringInfoData scratch;		/* NUL-terminated copies of values */
 	bool		server_utf8;
 	DecodeLocation loc;
+
+	/* the page whose frame was read (frame.c), for ddb_decode_page_items */
+	const char *body;
+	size_t		body_len;
+	const char *operation;
+	DdbJsonStr *spans;			/* each item's JSON, into body */
+	int			nspans;
+	int			span_cap;
 };
 
 extern bool ddb_dec_parse_tag(DdbJsonStr *name, DdbTag *tag);
@@ -159,6 +167,9 @@ extern void ddb_dec_jsonb_scalar(DdbDecoder *d, JsonbValue *v, DdbTag tag, DdbJs
 extern bool ddb_dec_read_wrapper(DdbJson *j, DdbTag *tag);
 extern bool ddb_dec_end_wrapper(DdbJson *j);
 extern void ddb_dec_push_typed(DdbDecoder *d, DdbJson *j, DdbTag tag, JsonbParseState **st, JsonbIteratorToken tok);
+/* the item decoder (decode.c), on the reader d->json placed at an item */
+extern void ddb_dec_decode_one(DdbDecoder *d, const char *operation, size_t len,
+							   DdbPage *page);
 extern char * ddb_dec_attr_to_json_text(DdbDecoder *d, const AttrVal *av);
 extern Datum ddb_dec_attr_to_jsonb(DdbDecoder *d, const AttrVal *av);
 

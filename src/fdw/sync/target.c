@@ -35,6 +35,7 @@
 #include "nodes/makefuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -559,6 +560,15 @@ sync_expire_keys(SyncJob *job, int nrows, Datum **keys)
 /*
  * Deletes (or marks) the rows the completed snapshot did not see; returns
  * how many.
+ *
+ * One scan of the target: every row the snapshot saw was rewritten with the
+ * snapshot's number, so the rows it did not see are found only by looking
+ * at all of them.  An index on _ddb_snapshot does not help: the rows of the
+ * previous snapshot, which it would find, are the dead versions of every row
+ * just upserted (until a vacuum), and keeping it costs every upsert an index
+ * entry (bench/snapshot_compare.py and README "Sync" have the figures).
+ * The statement runs without JIT: compiling it costs more than it saves on a
+ * scan this simple, and maps libLLVM into the backend.
  */
 int64
 sync_remove_unseen(SyncJob *job)
@@ -567,6 +577,7 @@ sync_remove_unseen(SyncJob *job)
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(job->snapshot)};
 	const char *unseen = "(_ddb_snapshot IS NULL OR _ddb_snapshot OPERATOR(pg_catalog.<>) $1)";
+	int			nestlevel;
 	int			rc;
 
 	/* rows marked as removed by Time to Live are an archive: kept */
@@ -581,7 +592,11 @@ sync_remove_unseen(SyncJob *job)
 						 job->target_name, unseen);
 	else
 		appendStringInfo(&sql, "DELETE FROM %s WHERE %s", job->target_name, unseen);
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	rc = SPI_execute_with_args(sql.data, 1, types, values, NULL, false, 0);
+	AtEOXact_GUC(true, nestlevel);
 	if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE)
 		elog(ERROR, "removing deleted items failed: %s", SPI_result_code_string(rc));
 	return (int64) SPI_processed;
