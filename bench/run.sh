@@ -14,18 +14,27 @@
 #      original connector's 4 segments with Limit=10; a sample is asked
 #      for again and must be byte-identical
 #   4. scan_compare.py   full scans (count(*), every row decoded, SELECT *)
-#                        beside the Python reads, curl and json-c
+#                        beside the Python reads, curl, json-c and PostgreSQL's
+#                        own json_array_elements over the same bytes
 #   5. sync_compare.py   CALL ddb_fdw.sync beside the Python pipeline and COPY
 #   6. lookup_latency.py --rate   key lookups per second beside boto3
-#   7. memory.py         peak RSS at 100,000 and 1,000,000 items
-#   8. report.py         the table on stdout and in bench/results.md
+#   7. local_compare.py  scans and sync against DynamoDB Local itself beside
+#                        the emulator's raw signed scan of the same table
+#   8. snapshot_compare.py  a sync that changes nothing beside one that
+#                        deletes 1% of a target of the largest memory size
+#   9. memory.py         peak RSS at 100,000 and 1,000,000 items
+#  10. report.py, plot.py  the table on stdout and in bench/results.md, the
+#                        chart beside it (bench/results-items-per-second.svg)
 #
 # Every figure is a median of BENCH_ROUNDS rounds, the cases of a step
 # interleaved within each round; every ratio is to a reference measured in
 # the same step.  Options (environment):
 #
 #   BENCH_ITEMS=N        items (default 100000)
-#   BENCH_BIG=1          1,000,000 items (hours: see bench/README-section.md)
+#   BENCH_BIG=1          1,000,000 items end to end: 1 round unless
+#                        BENCH_ROUNDS says otherwise, without the Python
+#                        original's Limit=10 case (100,000 pages to record
+#                        from the emulator and about 20 minutes a run)
 #   BENCH_ROUNDS=N       rounds (default 3)
 #   BENCH_QUICK=1        20,000 items, 1 round, segments 1 and 4, smaller
 #                        memory sizes; results under .run/latest/bench/
@@ -53,24 +62,32 @@ else
 	items_default=100000
 fi
 ITEMS=${BENCH_ITEMS:-$items_default}
+SYNC_CASES=python-original,python-large,fdw,copy
 if [ "$quick" = 1 ]; then
 	ROUNDS=${BENCH_ROUNDS:-1}
 	SEGMENTS=${BENCH_SEGMENTS:-1,4}
-	SCAN_CASES=python-original,python-large,count,whole,select,curl,jsonc
+	SCAN_CASES=python-original,python-large,count,whole,select,curl,jsonc,jsonae
 	LOOKUPS=300
 	MEM_SIZES=20000,200000
 	MEM_SEGMENTS=1
+elif [ "${BENCH_BIG:-0}" = 1 ]; then
+	ROUNDS=${BENCH_ROUNDS:-1}
+	SEGMENTS=${BENCH_SEGMENTS:-1,4,8}
+	SCAN_CASES=python-large,count,whole,select,curl,jsonc,jsonae
+	SYNC_CASES=python-large,fdw,copy
+	LOOKUPS=1000
+	MEM_SIZES=100000,1000000
+	MEM_SEGMENTS=1,4
 else
 	ROUNDS=${BENCH_ROUNDS:-3}
 	SEGMENTS=${BENCH_SEGMENTS:-1,4,8}
-	SCAN_CASES=python-original,python-large,count,whole,select,curl,jsonc
+	SCAN_CASES=python-original,python-large,count,whole,select,curl,jsonc,jsonae
 	LOOKUPS=1000
 	MEM_SIZES=100000,1000000
 	MEM_SEGMENTS=1,4
 fi
 PAGE=${BENCH_PAGE_SIZE:-1000}
 DELAYS=${BENCH_DELAYS:-0,20}
-SYNC_CASES=python-original,python-large,fdw,copy
 TABLE=bench_items
 
 for v in ITEMS ROUNDS PAGE; do
@@ -91,10 +108,12 @@ trap 'exit 130' INT TERM
 started=$(date +%s)
 phase_start=$started
 phases=()
-phase() { # name: records the time since the previous phase
+loads=()
+phase() { # name: records the time since the previous phase, and the load then
 	local now
 	now=$(date +%s)
 	phases+=("\"$1\": $((now - phase_start))")
+	loads+=("$1 $(cut -d' ' -f1 /proc/loadavg)")
 	phase_start=$now
 }
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -151,7 +170,7 @@ recorded=()
 verified=0
 configs=()
 for s in ${SEGMENTS//,/ }; do configs+=("$s:$PAGE"); done
-configs+=("4:10")
+[[ ,$SCAN_CASES,$SYNC_CASES, == *,python-original,* ]] && configs+=("4:10")
 for c in "${configs[@]}"; do
 	s=${c%:*}
 	l=${c#*:}
@@ -229,6 +248,15 @@ run_step lookups "$DDB_PY" "$BENCH_DIR/lookup_latency.py" --rate --endpoint "$RE
 	--rounds "$ROUNDS" --json "$OUT/lookups.json"
 phase lookups
 
+run_step local "$DDB_PY" "$BENCH_DIR/local_compare.py" --endpoint "$DDB_LOCAL_ENDPOINT" \
+	--table "$TABLE" --page-size "$PAGE" --segments "1,4" --rounds "$ROUNDS" \
+	--expect "$ITEMS" --json "$OUT/local.json"
+phase local
+
+run_step snapshot "$DDB_PY" "$BENCH_DIR/snapshot_compare.py" --items "${MEM_SIZES##*,}" \
+	--segments 4 --rounds "$ROUNDS" --json "$OUT/snapshot.json"
+phase snapshot
+
 run_step memory "$DDB_PY" "$BENCH_DIR/memory.py" --sizes "$MEM_SIZES" \
 	--segments "$MEM_SEGMENTS" --jit-off-too --json "$OUT/memory.json"
 phase memory
@@ -239,6 +267,10 @@ curl -sf "$REPLAY/__replay/stats" >"$OUT/replay-stats.json" || true
 elapsed=$(($(date +%s) - started))
 load_at_end=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average at the end (this run's own load included): $load_at_end" >>"$OUT/machine.txt"
+echo "1-minute load average at the end of each step (this run's own load included): $(
+	IFS=,
+	echo "${loads[*]}" | sed 's/,/, /g'
+)" >>"$OUT/machine.txt"
 shared_note=${BENCH_SHARED_NOTE:-}
 if [ -z "$shared_note" ] && awk -v l="${load_at_start%% *}" 'BEGIN { exit !(l > 0.5) }'; then
 	shared_note="the load average was $load_at_start before this run started its services (see Machine), $load_at_end at its end."
@@ -265,6 +297,7 @@ export BENCH_J_DATE BENCH_J_ITEMS=$ITEMS BENCH_J_ROUNDS=$ROUNDS BENCH_J_PAGE=$PA
 	BENCH_J_SEGMENTS=$SEGMENTS BENCH_J_DELAYS=$DELAYS BENCH_J_QUICK=$quick \
 	BENCH_J_ELAPSED BENCH_J_SHARED=$shared_note BENCH_J_COMMAND=$command \
 	BENCH_J_MEM_SIZES=$MEM_SIZES BENCH_J_MEM_SEGMENTS=$MEM_SEGMENTS \
+	BENCH_J_SCAN_CASES=$SCAN_CASES BENCH_J_SYNC_CASES=$SYNC_CASES \
 	BENCH_J_PHASES="{$(
 		IFS=,
 		echo "${phases[*]}"
@@ -281,14 +314,19 @@ steps = [
     "python3 bench/replay.py --upstream $DDB_LOCAL_ENDPOINT --delay-ms 0 --port-file replay.port &",
     "curl \"$REPLAY/__replay/record?table=bench_items&segments=4&limit=%s\"    # and 1, 8; and limit=10" % e["BENCH_J_PAGE"],
     "python3 bench/scan_compare.py --endpoint $REPLAY --page-size %s --rounds %s --segments %s --delays %s "
-    "--cases python-original,python-large,count,whole,select,curl,jsonc --jsonc bench/jsonc_parse"
-    % (e["BENCH_J_PAGE"], e["BENCH_J_ROUNDS"], e["BENCH_J_SEGMENTS"], e["BENCH_J_DELAYS"]),
+    "--cases %s --jsonc bench/jsonc_parse"
+    % (e["BENCH_J_PAGE"], e["BENCH_J_ROUNDS"], e["BENCH_J_SEGMENTS"], e["BENCH_J_DELAYS"], e["BENCH_J_SCAN_CASES"]),
     "python3 bench/sync_compare.py --endpoint $REPLAY --page-size %s --rounds %s --segments %s --delays %s "
-    "--cases python-original,python-large,fdw,copy --copy-file $DDB_PGDATA/rows.copy"
-    % (e["BENCH_J_PAGE"], e["BENCH_J_ROUNDS"], e["BENCH_J_SEGMENTS"], e["BENCH_J_DELAYS"]),
+    "--cases %s --copy-file $DDB_PGDATA/rows.copy"
+    % (e["BENCH_J_PAGE"], e["BENCH_J_ROUNDS"], e["BENCH_J_SEGMENTS"], e["BENCH_J_DELAYS"], e["BENCH_J_SYNC_CASES"]),
     "python3 bench/lookup_latency.py --rate --endpoint $REPLAY --items %s --delays %s --rounds %s"
     % (e["BENCH_J_ITEMS"], e["BENCH_J_DELAYS"], e["BENCH_J_ROUNDS"]),
+    "python3 bench/local_compare.py --endpoint $DDB_LOCAL_ENDPOINT --page-size %s --segments 1,4 --rounds %s"
+    % (e["BENCH_J_PAGE"], e["BENCH_J_ROUNDS"]),
+    "python3 bench/snapshot_compare.py --items %s --segments 4 --rounds %s"
+    % (e["BENCH_J_MEM_SIZES"].split(",")[-1], e["BENCH_J_ROUNDS"]),
     "python3 bench/memory.py --sizes %s --segments %s --jit-off-too" % (e["BENCH_J_MEM_SIZES"], e["BENCH_J_MEM_SEGMENTS"]),
+    "python3 bench/plot.py --dir .run/latest/bench --out bench/results-items-per-second.svg",
 ]
 doc = {"date": e["BENCH_J_DATE"], "items": int(e["BENCH_J_ITEMS"]),
        "rounds": int(e["BENCH_J_ROUNDS"]), "page_size": e["BENCH_J_PAGE"],
@@ -300,4 +338,6 @@ with open(sys.argv[1], "w") as f:
     json.dump(doc, f, indent=1)
 EOF
 "$DDB_PY" "$BENCH_DIR/report.py" --dir "$OUT" --out "$results"
+"$DDB_PY" "$BENCH_DIR/plot.py" --dir "$OUT" --out "$(dirname "$results")/results-items-per-second.svg" \
+	--title "ddb_fdw: items per second, $ITEMS items (median of $ROUNDS)"
 ddb_log "results written to $results (logs and JSON under $OUT); make bench took ${elapsed}s"

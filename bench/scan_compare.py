@@ -29,6 +29,10 @@ default boto3,count,whole,typed):
                    them (no decoding), --parallel over the segments
   jsonc            limit: --jsonc BIN parses the same bytes with json-c
                    alone (bench/jsonc_parse.c), CPU time, one segment's pages
+  jsonae           yardstick: PostgreSQL's own JSON parser over the same
+                   bytes, in a backend -- SELECT count(*) FROM pages,
+                   json_array_elements(body::json -> 'Items') over one
+                   segment's pages held in a table (text), backend CPU
 
 ddb_fdw cases run once per --segments count (ddb_fdw.max_workers_per_scan
 as large), each with its own foreign table.  Reported per case: median
@@ -65,6 +69,7 @@ LABELS = {
     "typed": "SELECT count(t), 14 typed columns",
     "curl": "limit: curl fetch, no decoding",
     "jsonc": "limit: json-c parse only (CPU)",
+    "jsonae": "yardstick: json_array_elements over the same bytes",
 }
 
 
@@ -133,6 +138,23 @@ def curl_config(pages, endpoint):
     return "next\n".join(out)
 
 
+def load_pages(cur, bodies):
+    """One segment's recorded page bodies ("<length>\\n<bytes>" each) into
+    the table bench_pages (body text), for the json_array_elements case."""
+    cur.execute("DROP TABLE IF EXISTS bench_pages")
+    cur.execute("CREATE TABLE bench_pages (page int, body text)")
+    cur.execute("ALTER TABLE bench_pages ALTER body SET STORAGE EXTERNAL")  # no decompression
+    pos, page = 0, 0
+    while pos < len(bodies):
+        nl = bodies.index(b"\n", pos)
+        n = int(bodies[pos:nl])
+        cur.execute("INSERT INTO bench_pages VALUES (%s, %s)",
+                    (page, bodies[nl + 1:nl + 1 + n].decode("utf-8")))
+        pos, page = nl + 1 + n, page + 1
+    # read once so that the case measures parsing, not the first read
+    cur.execute("SELECT count(*) FROM bench_pages WHERE length(body) > 0")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--endpoint", required=True)
@@ -151,8 +173,8 @@ def main():
     cases = a.cases.split(",")
     segment_counts = [int(s) for s in a.segments.split(",")]
     delays = [int(d) for d in a.delays.split(",")] if a.delays else [None]
-    if ("curl" in cases or "jsonc" in cases) and not a.delays:
-        ap.error("curl and jsonc read the replay server's pages: give --delays")
+    if ("curl" in cases or "jsonc" in cases or "jsonae" in cases) and not a.delays:
+        ap.error("curl, jsonc and jsonae read the replay server's pages: give --delays")
 
     conn = psycopg2.connect("")
     conn.autocommit = True
@@ -170,17 +192,20 @@ def main():
 
     # the recorded pages the limits read (replay only)
     page_sets, bodies_file = {}, None
-    if "curl" in cases or "jsonc" in cases:
+    if "curl" in cases or "jsonc" in cases or "jsonae" in cases:
         for s in segment_counts:
             control(a.endpoint, "/__replay/record?table=%s&segments=%d&limit=%d"
                     % (a.table, s, a.page_size))
             page_sets[s] = json.loads(control(a.endpoint, "/__replay/pages?table=%s&segments=%d&limit=%d"
                                               % (a.table, s, a.page_size)))["segments"]
-        if "jsonc" in cases:
+        if "jsonc" in cases or "jsonae" in cases:
+            bodies = control(a.endpoint, "/__replay/bodies?table=%s&segments=1&limit=%d"
+                             % (a.table, a.page_size))
             bodies_file = os.path.join(a.work_dir, "bench-pages-%s-s1.bin" % a.table)
             with open(bodies_file, "wb") as f:
-                f.write(control(a.endpoint, "/__replay/bodies?table=%s&segments=1&limit=%d"
-                                % (a.table, a.page_size)))
+                f.write(bodies)
+        if "jsonae" in cases:
+            load_pages(cur, bodies)
 
     def sql_case(case, d, s):
         name = "bench" if d is None else "bench_d%d" % d
@@ -255,6 +280,15 @@ def main():
                     "pages": r["pages"]}
         return run
 
+    def jsonae_case():
+        def run():
+            with benchlib.Meter(backend) as m:
+                cur.execute("SELECT count(*) FROM bench_pages, "
+                            "json_array_elements(body::json -> 'Items')")
+                n = cur.fetchone()[0]
+            return m.result(n)
+        return run
+
     # (case, delay, segments) -> run
     plan = []
     for d in delays:
@@ -274,6 +308,9 @@ def main():
             elif case == "jsonc":
                 if d == delays[0]:
                     plan.append((case, None, 1, jsonc_case()))
+            elif case == "jsonae":
+                if d == delays[0]:
+                    plan.append((case, None, 1, jsonae_case()))
             else:
                 ap.error("unknown case %s" % case)
 
@@ -296,7 +333,8 @@ def main():
         ratios = []
         for rc in refs:
             rm = ref(rc, m["delay_ms"])
-            ratios.append("%.2fx" % (rm["seconds"] / m["seconds"]) if rm and m["case"] != "jsonc" else "")
+            ratios.append("%.2fx" % (rm["seconds"] / m["seconds"])
+                          if rm and m["case"] not in ("jsonc", "jsonae") else "")
         rss = ("%.1f / %.1f" % (m.get("rss_backend_kb", 0) / 1024, m.get("rss_workers_kb", 0) / 1024)
                if "rss_backend_kb" in m else "")
         print("| %s | %s | %d | %d | %.3f | %s | %s | %.1f | %s |" % (

@@ -18,11 +18,15 @@ import argparse
 import collections
 import os
 import statistics
+import sys
 import time
 import urllib.request
 
 import boto3
 import psycopg2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
 
 
 def gateway(base, path, method="GET"):

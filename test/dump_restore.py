@@ -158,11 +158,16 @@ def main():
           dst_targets == src_targets and len(dst_targets) == 3 and kinds == [("r", "f")] and
           dangling == 0, "%r vs %r, kinds %r, dangling %d" % (dst_targets, src_targets, kinds,
                                                               dangling))
-    check("rls_restored",
-          one(cur, "SELECT count(*) FROM pg_class WHERE relnamespace = 'ddb_fdw'::regnamespace "
-                   "AND relkind = 'r' AND relrowsecurity") == 4 and
-          one(cur, "SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
-                   "WHERE c.relnamespace = 'ddb_fdw'::regnamespace") == 4)
+    # every catalog table (sync_state, _checkpoint, _shard, _run, _buffer...)
+    # keeps row-level security and its target_readers policy
+    tables, rls, policies = query(
+        cur, "SELECT count(*), count(*) FILTER (WHERE c.relrowsecurity), "
+             "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM pg_policy p "
+             "  WHERE p.polrelid = c.oid AND p.polname = 'target_readers')) "
+             "FROM pg_class c WHERE c.relnamespace = 'ddb_fdw'::regnamespace "
+             "AND c.relkind = 'r'")[0]
+    check("rls_restored", tables >= 5 and rls == tables and policies == tables,
+          "%d tables, %d with RLS, %d with the policy" % (tables, rls, policies))
     cur.execute("SET ROLE %s" % ROLE)
     seen = query(cur, "SELECT target::text FROM ddb_fdw.sync_state")
     seen_runs = one(cur, "SELECT count(*) FROM ddb_fdw.sync_run")

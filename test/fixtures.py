@@ -8,7 +8,7 @@ scan table this program also computes the checksums the `scan` suite must
 reproduce through the extension, and writes them to an env file.
 
 Usage: fixtures.py --endpoint URL [--env-file FILE] [--scan-items N] SET...
-where SET is one of: demo, scan, types, import, errors, sync, pushdown, all.
+where SET is one of: demo, scan, types, import, errors, sync, pushdown, infer, all.
 """
 
 import argparse
@@ -390,6 +390,95 @@ def load_pushdown(ddb, env):
     env["DDB_PD_ORDERS"] = "2000"
 
 
+# ------------------------------------------------------------------ infer
+
+INFER_ITEMS = 200
+INFER_LONG_ATTR = "attribute_" + "y" * 70   # longer than an identifier
+INFER_TWIN = "z" * 63                        # two names cut to the same 63 bytes
+
+
+def infer_ts(i):
+    """An ISO 8601 timestamp, in one of five spellings."""
+    tail = ["Z", "+02:00", "-0530", ".123456Z", ""][i % 5]
+    return "2024-%02d-%02dT%02d:%02d:%02d%s" % (
+        i % 12 + 1, i % 28 + 1, i % 24, i % 60, (i * 7) % 60, tail)
+
+
+def infer_uuid(i):
+    return "%08x-%04x-4%03x-8%03x-%012x" % (
+        (i * 2654435761) % 2**32, i, i % 4096, (i * 3) % 4096, i * 7919)
+
+
+def infer_item(i):
+    """Item i of infer_items: attributes of every type, present in 100%, 85%
+    (i % 20 < 17), 50% (even i) or 5% (i % 20 == 0) of the items."""
+    p85, p50, p5 = i % 20 < 17, i % 2 == 0, i % 20 == 0
+    it = {
+        "id": {"S": "i-%03d" % i},
+        "name": {"S": "name %d" % i},
+        "created_at": {"S": infer_ts(i)},
+        "uuid": {"S": infer_uuid(i)},
+        "maybe_uuid": {"NULL": True} if i % 10 == 0 else {"S": infer_uuid(i + 1000)},
+        "count": {"N": str(i * 3 - 100)},
+        "price": {"N": "%d.%02d" % (i, i % 9 + 1)},
+        "huge": {"N": str(2**63 + i) if i % 4 == 0 else str(i)},
+        "flag": {"BOOL": i % 3 == 0},
+        "blob": {"B": bytes([i % 256, 255 - i % 256, 0])},
+        "tags": {"SS": sorted({"t%d" % (i % 4), "u%d" % (i % 5)})},
+        "scores": {"NS": [str(i), str(i + 1000)]},
+        "profile": {"M": {"age": {"N": str(20 + i % 50)},
+                          "tags": {"L": [{"S": "a"}, {"BOOL": True}]},
+                          "addr": {"M": {"zip": {"S": "%05d" % i}}},
+                          "none": {"NULL": True}}},
+        "history": {"L": [{"N": str(i)}, {"S": "x"}, {"M": {"k": {"N": "1.5"}}}, {"L": []}]},
+        "code": {"N": str(i)} if i % 2 else {"S": "c%d" % i},
+        "when_or_empty": {"S": infer_ts(i) if i % 10 else ""},
+        "a.b.c": {"S": "dotted %d" % i},
+        "full name": {"S": "Name %d" % i},
+        "prénom": {"S": "Zoé %d" % i},
+        "数量": {"N": str(i % 10)},
+        "select": {"S": "sel %d" % i},
+        "from": {"N": str(i)},
+        "order": {"BOOL": i % 2 == 0},
+        INFER_LONG_ATTR: {"N": str(i)},
+        INFER_TWIN + "_one": {"S": "one"},
+        INFER_TWIN + "_two": {"S": "two"},
+        "item": {"S": "an attribute called item"},
+        "CamelCase": {"S": "Camel %d" % i},
+        "nothing": {"NULL": True},
+        "empty_str": {"S": ""},
+        "date_only": {"S": "2024-01-%02d" % (i % 28 + 1)},
+    }
+    if p85:
+        it["ratios"] = {"NS": ["0.5", "%d.25" % i]}
+        it["blobs"] = {"BS": [bytes([i % 256]), b"\xff\x00"]}
+        it["note"] = {"S": "" if i % 4 == 0 else "note %d" % i}
+        it["ts85"] = {"S": infer_ts(i + 7)}
+    if p50:
+        it["half"] = {"S": "h%d" % i}
+    if p5:
+        it["rare"] = {"N": str(i)}
+    return it
+
+
+def load_infer(ddb, env):
+    create_table(ddb, "infer_items", [("id", "S")])
+    put_items(ddb, "infer_items", [infer_item(i) for i in range(INFER_ITEMS)])
+    # what schema_drift compares with: a composite key, four attributes
+    create_table(ddb, "infer_drift", [("grp", "S"), ("seq", "N")])
+    put_items(ddb, "infer_drift", [
+        {"grp": {"S": "g%d" % (i % 4)}, "seq": {"N": str(i)}, "qty": {"N": str(i * 10)},
+         "label": {"S": "label %d" % i}, "seen": {"S": infer_ts(i)},
+         "color": {"S": ["red", "green", "blue"][i % 3]}}
+        for i in range(40)])
+    # more attributes than a PostgreSQL table can have columns
+    create_table(ddb, "infer_wide", [("id", "S")])
+    wide = {"id": {"S": "w"}}
+    for k in range(1700):
+        wide["a%04d" % k] = {"N": str(k)}
+    put_items(ddb, "infer_wide", [wide, {"id": {"S": "v"}, "a1699": {"N": "1"}}])
+
+
 def table_count(ddb):
     names, start = [], None
     while True:
@@ -410,10 +499,10 @@ def main():
     ap.add_argument("--scan-items", type=int, default=20000)
     ap.add_argument("sets", nargs="+",
                     choices=["demo", "scan", "types", "import", "errors", "sync", "pushdown",
-                             "all"])
+                             "infer", "all"])
     args = ap.parse_args()
     ddb = client(args.endpoint)
-    sets = ({"demo", "scan", "types", "import", "errors", "sync", "pushdown"}
+    sets = ({"demo", "scan", "types", "import", "errors", "sync", "pushdown", "infer"}
             if "all" in args.sets else set(args.sets))
     env = {}
     if "demo" in sets:
@@ -430,6 +519,8 @@ def main():
         load_sync(ddb, env)
     if "pushdown" in sets:
         load_pushdown(ddb, env)
+    if "infer" in sets:
+        load_infer(ddb, env)
     env["DDB_TABLE_COUNT"] = str(table_count(ddb))
     if args.env_file:
         with open(args.env_file, "w") as f:

@@ -17,7 +17,10 @@ suite talks to this gateway instead.  It
   * forwards verified DynamoDB requests to DynamoDB Local;
   * logs every request (so tests can prove what the FDW pushed down);
   * injects faults on demand (throttling, 5xx, resets, delays, truncated or
-    malformed bodies, bad CRC32), selected by a URL path prefix or globally.
+    malformed bodies, bad CRC32), selected by a URL path prefix or globally;
+  * makes DynamoDB Local's streams look like AWS's on demand (deletes by
+    Time to Live as AWS writes them, renamed events, a short retention with
+    AWS's TrimmedDataAccessException): see test/gateway_streams.py.
 
 Runtime: Debian's /usr/bin/python3 (3.11), the standard library and Debian's
 python3-botocore only.  Listens on 127.0.0.1 only.
@@ -88,7 +91,8 @@ TAB, "-" when absent:
                 a client that has its answer finds its entry in the log)
    8 fault      injected fault label (throttle, status=500, errorbody=Code,
                 html, reset, truncate, truncate_json, malformed, badcrc,
-                notjson, delay=MS, or "delay=MS+kind"), "-" if none
+                notjson, delay=MS, or "delay=MS+kind"; the streams
+                emulation's "streams" and "retention"), "-" if none
    9 akid       access key id of the signer ("-" if unsigned/unknown); for
                 IMDSCredentials / ContainerCredentials the access key id of
                 the credentials issued ("-" if none were)
@@ -139,8 +143,9 @@ Control API (under /__gw/, loopback only, no signature)
   POST /__gw/config               JSON body merged into the configuration
   POST /__gw/reset                start-up configuration, fault counters and
                                    RNGs restored, temporary credentials (STS,
-                                   IMDS, container) and IMDS tokens dropped
-                                   (the log is kept)
+                                   IMDS, container) and IMDS tokens dropped,
+                                   stream records seen forgotten (the log is
+                                   kept)
   POST /__gw/faults/reset         fault counters and RNGs only
   POST /__gw/expire-credentials   mark issued temporary credentials expired;
                                    body {"access_key_id": "ASIA..."} for one
@@ -216,8 +221,13 @@ Configuration (--config file, POST /__gw/config)
   ambient_lifetime_seconds
                        lifetime of IMDS and container credentials, 1..43200
                        (default 3600); sts_lifetime_seconds does not apply
-Merging: top-level keys replace, except roles, web_identity_tokens and faults,
-which merge key by key (a null value deletes the key; a null map clears it).
+  streams              {"ttl_as_aws": false, "event_names": {},
+                        "retention_seconds": null, "table": null | "t" | [...]}:
+                       DynamoDB Local's streams as AWS serves them, for these
+                       tables (test/gateway_streams.py says what each does)
+Merging: top-level keys replace, except roles, web_identity_tokens, faults and
+streams, which merge key by key (a null value deletes the key -- for streams:
+back to its default; a null map clears it).
 
 Ambient credentials (the database host's own AWS identity)
 ----------------------------------------------------------
@@ -359,6 +369,9 @@ import traceback
 import uuid
 import zlib
 from dataclasses import dataclass, field
+
+sys.dont_write_bytecode = True  # gateway_streams: no __pycache__ in the tree
+import gateway_streams  # noqa: E402  (the directory of this script)
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -588,8 +601,9 @@ DEFAULT_CONFIG = {
     "container_role": "ddb-fdw-task-role",
     "container_down": False,
     "ambient_lifetime_seconds": 3600,
+    "streams": {},
 }
-MAP_KEYS = ("roles", "web_identity_tokens", "faults")
+MAP_KEYS = ("roles", "web_identity_tokens", "faults", "streams")
 ROLE_NAME_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 ROLE_KEYS = ("external_id", "principals", "max_duration")
 
@@ -682,6 +696,7 @@ def validate_config(cfg):
     if not is_int(life) or not 1 <= life <= 43200:
         raise ValueError("ambient_lifetime_seconds must be 1..43200")
     GlobalFaultPlan.compile(cfg["faults"])  # raises ValueError if bad
+    gateway_streams.validate(cfg["streams"])
 
 
 class ConfigSnapshot:
@@ -2255,9 +2270,25 @@ class Gateway:
         self.log = RequestLog(log_path)
         self.inflight = InFlight()
         self.control = ControlApi(self)
+        self._poller_upstream = self.new_upstream()
+        self.streams = gateway_streams.StreamsEmulation(
+            self._poller_post, lambda: self.config.snapshot()["streams"])
 
     def new_upstream(self):
         return UpstreamClient(self.upstream_host, self.upstream_port)
+
+    def _poller_post(self, target, doc):
+        """One request of the streams poller to DynamoDB Local, unlogged
+        (any signature does there); returns (status, answer document)."""
+        reply = self._poller_upstream.post(json.dumps(doc).encode(), {
+            "Content-Type": JSON_CT, "X-Amz-Target": target,
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDGATEWAYPOLLER/"
+                             "20200101/us-east-1/dynamodb/aws4_request, "
+                             "SignedHeaders=host, Signature=0"})
+        try:
+            return reply.status, json.loads(reply.body)
+        except ValueError:
+            return reply.status, {}
 
     # -- classification --------------------------------------------------
 
@@ -2342,6 +2373,10 @@ class Gateway:
         elif (fault is not None and fault.kind and fault.kind[0] in SPLIT_FAULTS
                 and op == "BatchWriteItem"):
             req.body, unprocessed = split_batch_write(req.body)
+        if service == "streams":
+            early = self._streams_before(op, req, cfg, log)
+            if early is not None:
+                return early
         try:
             reply = None
             if service == "sts":
@@ -2355,12 +2390,48 @@ class Gateway:
                     self.backups.forget(log.get("table"))
         except GatewayError as e:
             reply = self._error(protocol, e, log)
+        if service == "streams" and reply.status == 200:
+            reply = self._streams_after(op, req, reply, cfg, log)
         if fault is not None and fault.kind and fault.kind[0] in POST_FAULTS:
             reply = apply_post_fault(fault.kind, reply)
         if unprocessed and reply.status == 200:
             reply = add_unprocessed_keys(reply, unprocessed,
                                          "UnprocessedItems" if op == "BatchWriteItem"
                                          else "UnprocessedKeys")
+        return reply
+
+    @staticmethod
+    def _label(log, label, detail):
+        log["fault"] = "+".join(x for x in (log.get("fault"), label) if x)
+        log["detail"] = detail
+
+    def _streams_before(self, op, req, cfg, log):
+        """The streams emulation on a request: None, or the answer."""
+        out = self.streams.before(op, req.body, log.get("table"),
+                                  cfg["streams"], time.time())
+        if out is None:
+            return None
+        if out[0] == "trimmed":
+            self._label(log, "retention", out[1])
+            return dynamodb_error_reply(400, "TrimmedDataAccessException",
+                                        gateway_streams.TRIMMED_MSG)
+        req.body = out[1]
+        self._label(log, out[2], out[3])
+        return None
+
+    def _streams_after(self, op, req, reply, cfg, log):
+        """The streams emulation on an answer: the answer to send."""
+        out = self.streams.after(op, reply.body, log.get("table"), req.body,
+                                 cfg["streams"], time.time())
+        if out is None:
+            return reply
+        if out[0] == "trimmed":
+            self._label(log, "retention", out[1])
+            return dynamodb_error_reply(400, "TrimmedDataAccessException",
+                                        gateway_streams.TRIMMED_MSG)
+        reply.body = out[1]
+        reply.set_header("x-amz-crc32", crc32_of(reply.body))
+        self._label(log, out[2], out[3])
         return reply
 
     @staticmethod
@@ -2479,6 +2550,7 @@ class ControlApi:
         if route == ("POST", "/__gw/reset"):
             snap = gw.config.reset()
             gw.faults.reset(snap["seed"])
+            gw.streams.reset()
             gw.credentials.clear_temporary()
             gw.ambient.expire_tokens()
             return control_json(200, {"ok": True})

@@ -5,9 +5,10 @@ gateway_selftest.py -- proves that test/gateway.py behaves as specified
 Talks to a running gateway (which must sit in front of DynamoDB Local) with
 boto3 clients and with raw http.client requests signed by botocore, and checks
 signature verification, STS, the ambient credential endpoints (IMDSv2, the
-container endpoint), every fault kind, the request log, the control API and
-the emulated continuous backups (DescribeContinuousBackups,
-UpdateContinuousBackups).
+container endpoint), every fault kind, the request log, the control API, the
+emulated continuous backups (DescribeContinuousBackups,
+UpdateContinuousBackups), and (gateway_streams_selftest.py) the streams
+emulation.
 It reconfigures the gateway through /__gw/ and restores it with
 POST /__gw/reset at the end, so run it against a gateway of its own.
 
@@ -47,6 +48,8 @@ from botocore.exceptions import ClientError
 
 # t_reference_vector imports gateway.py: leave no __pycache__ in the tree.
 sys.dont_write_bytecode = True
+
+from gateway_streams_selftest import StreamsChecks  # noqa: E402
 
 REGION = "us-east-1"
 NO_RETRY = botocore.config.Config(
@@ -173,6 +176,12 @@ class Client:
             aws_secret_access_key=secret or self.secret,
             aws_session_token=token, config=config)
 
+    def streams(self, path=""):
+        return boto3.client(
+            "dynamodbstreams", region_name=REGION,
+            endpoint_url=self.base + path, aws_access_key_id=self.akid,
+            aws_secret_access_key=self.secret, config=NO_RETRY)
+
     def sts(self, akid=None, secret=None, token=None, path=""):
         return boto3.client(
             "sts", region_name=REGION, endpoint_url=self.base + path,
@@ -234,11 +243,14 @@ class Client:
         return self.send("POST", path, body, headers)
 
 
-class SelfTest:
+class SelfTest(StreamsChecks):
     """The checks, run in order by run()."""
 
     def __init__(self, client):
         self.c = client
+        self.expect_fn = expect
+        self.failure = SelfTestFailure
+        self._streams_tables = []
         self.passed = 0
         self.failed = 0
         self.table = f"gw_selftest_{os.getpid()}"
@@ -325,6 +337,7 @@ class SelfTest:
         try:
             self.c.control("POST", "reset")
             self.c.ddb().delete_table(TableName=self.table)
+            self._teardown_streams()
         except Exception as e:
             print(f"(teardown: {e!r})", file=sys.stderr)
 
@@ -1538,7 +1551,8 @@ class SelfTest:
                 "fault_round_robin", "fault_percent_encoded_path",
                 "fault_bad_spec", "fault_on_sts", "global_faults",
                 "log", "stats", "continuous_backups", "control_config",
-                "ambient_config",
+                "ambient_config", "streams_config", "streams_ttl",
+                "streams_event_names", "streams_retention",
             ]
             missing = {n[2:] for n in dir(self) if n.startswith("t_")} - \
                 set(order)

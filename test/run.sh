@@ -12,10 +12,16 @@
 #                    resume (test/sync_crash.py)
 #   stream_crash     kill -9 of a backend applying a stream, then resume
 #                    (test/stream_crash.py)
+#   stream_retention a snapshot longer than the stream's retention, with and
+#                    without the change buffer (test/stream_retention.py)
 #   fault_suite      syncs through throttling, 5xx, resets, cut-short and
 #                    corrupted answers; persistent faults; STS outages; the
 #                    read-rate limit; kill -9 of a segment worker
 #                    (test/fault_suite.py)
+#   progress         ddb_fdw.sync_progress watched from other sessions while
+#                    slowed syncs run (and after they end, are terminated or
+#                    cancelled); NOTICEs paced by progress_interval
+#                    (test/progress.py)
 #   upgrade          1.0 with sync state, ALTER EXTENSION UPDATE, the state
 #                    kept and continued, schema = a fresh 1.1 (test/upgrade.py)
 #   dump_restore     pg_dump -Fc / pg_restore of a syncing database; the
@@ -31,7 +37,7 @@
 # DDB_TESTS="options import" limits the pg_regress suites run.
 source "$(dirname "$0")/lib.sh"
 
-REGRESS=(setup cron_schedule options import types scan pushdown query errors cancel auth sync security mapping parallel streams modify cron)
+REGRESS=(setup cron_schedule options import infer types scan pushdown query errors cancel auth sync security mapping parallel streams stream_records modify cron)
 
 trap 'ddb_stop_all' EXIT
 trap 'exit 130' INT TERM
@@ -138,6 +144,13 @@ ddb_log "stream crash test (kill -9 while applying the stream, resume)"
 	tail -20 "$DDB_RUN/stream_crash.log" >&2
 }
 
+ddb_log "stream retention test (a snapshot longer than the stream keeps records)"
+"$DDB_PY" "$DDB_ROOT/test/stream_retention.py" >"$DDB_RUN/stream_retention.log" 2>&1 &&
+	record stream_retention ok || {
+	record stream_retention FAIL
+	tail -20 "$DDB_RUN/stream_retention.log" >&2
+}
+
 ddb_log "fault suite (fault mix, persistent faults, STS outage, rate limit, worker kill)"
 "$DDB_PY" "$DDB_ROOT/test/fault_suite.py" >"$DDB_RUN/fault_suite.log" 2>&1 &&
 	record fault_suite ok || {
@@ -162,6 +175,7 @@ scripted() { # name, command...
 	fi
 	ddb_log "$name took $(($(date +%s) - t0))s"
 }
+scripted progress "$DDB_PY" "$DDB_ROOT/test/progress.py"
 scripted upgrade "$DDB_PY" "$DDB_ROOT/test/upgrade.py"
 scripted dump_restore "$DDB_PY" "$DDB_ROOT/test/dump_restore.py"
 scripted installcheck bash "$DDB_ROOT/test/installcheck_own.sh"

@@ -151,6 +151,8 @@ def main():
         done_pages = cur.fetchone()[0]
         if done_pages >= 10:
             break
+    cur.execute("SELECT pid FROM ddb_fdw.sync_progress")
+    listed = [r[0] for r in cur.fetchall()]
     os.kill(pid, signal.SIGKILL)
     t.join(timeout=60)
     check("sync_killed_mid_run", outcome.get("result", "").startswith("died") and done_pages >= 10,
@@ -171,6 +173,10 @@ def main():
     cur.execute("SELECT count(*) FROM pg_stat_activity "
                 "WHERE backend_type = 'ddb_fdw segment worker'")
     check("no_worker_survived", cur.fetchone()[0] == 0)
+    # ddb_fdw.sync_progress listed the sync, and lists nothing now
+    cur.execute("SELECT count(*) FROM ddb_fdw.sync_progress")
+    check("progress_listed_then_gone", listed == [pid] and cur.fetchone()[0] == 0,
+          "listed %r (pid %d) before the crash" % (listed, pid))
 
     # 3. the next call resumes, reading only what was left
     cur.execute("ALTER SERVER slow OPTIONS (SET endpoint %s)", (gw,))

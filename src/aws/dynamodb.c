@@ -167,15 +167,14 @@ complete_json(const char *body, size_t len, DdbAwsError *err)
 	return ok;
 }
 
-/* One attempt of ddb_dynamodb_call. */
+/*
+ * Judges a response that arrived: the status (an error body parsed into
+ * err), the x-amz-crc32 checksum and, with check_json, that a 200 body is
+ * one complete JSON value.
+ */
 static bool
-call_once(DdbAwsService *svc, const DdbAwsCredentials *creds, const DdbHeader *hdr,
-		  const char *body, size_t body_len, DdbHttpResponse *resp, DdbAwsError *err)
+check_answer(DdbHttpResponse *resp, bool check_json, DdbAwsError *err)
 {
-	ddb_aws_error_clear(err);
-	if (!ddb_aws_send_signed(svc, creds, "application/x-amz-json-1.0", hdr, 1,
-							 body, body_len, resp, err))
-		return false;
 	if (resp->status != 200)
 	{
 		ddb_dynamodb_parse_error(resp, err);
@@ -196,7 +195,7 @@ call_once(DdbAwsService *svc, const DdbAwsCredentials *creds, const DdbHeader *h
 			return false;
 		}
 	}
-	if (!complete_json(resp->body.data, resp->body.len, err))
+	if (check_json && !complete_json(resp->body.data, resp->body.len, err))
 	{
 		err->http_status = resp->status;
 		ddb_copy_clean(err->request_id, sizeof(err->request_id),
@@ -206,30 +205,123 @@ call_once(DdbAwsService *svc, const DdbAwsCredentials *creds, const DdbHeader *h
 	return true;
 }
 
+/* The X-Amz-Target of an operation ("Scan", or a full target). */
+static void
+set_target(DdbDynamoCall *call, const char *operation)
+{
+	if (strchr(operation, '.'))
+		snprintf(call->target, sizeof(call->target), "%s", operation);
+	else
+		snprintf(call->target, sizeof(call->target), DDB_TARGET_PREFIX "%s", operation);
+}
+
+/* One whole attempt of call: sent, waited for, judged. */
+static bool
+call_once(DdbDynamoCall *call, const DdbAwsCredentials *creds, DdbAwsError *err)
+{
+	DdbHeader	hdr = {"X-Amz-Target", call->target};
+
+	ddb_aws_error_clear(err);
+	if (!ddb_aws_send_signed(call->svc, creds, "application/x-amz-json-1.0", &hdr, 1,
+							 call->body, call->body_len, call->resp, err))
+		return false;
+	return check_answer(call->resp, call->check_json, err);
+}
+
+/* After a failed attempt (err): backs off and sends again while it may. */
+static bool
+retry_loop(DdbDynamoCall *call, const DdbAwsCredentials *creds, DdbAwsError *err)
+{
+	for (;;)
+	{
+		if (!ddb_aws_retry(call->svc, err, call->attempt))
+			return false;
+		call->attempt++;
+		if (call_once(call, creds, err))
+			return true;
+	}
+}
+
+void
+ddb_dynamodb_start(DdbDynamoCall *call, DdbAwsService *svc,
+				   const DdbAwsCredentials *creds, const char *operation,
+				   const char *body, size_t body_len, DdbHttpResponse *resp,
+				   bool check_json)
+{
+	DdbHeader	hdr;
+
+	memset(call, 0, sizeof(*call));
+	call->svc = svc;
+	set_target(call, operation);
+	call->body = body;
+	call->body_len = body_len;
+	call->resp = resp;
+	call->check_json = check_json;
+	call->attempt = 1;
+	hdr.name = "X-Amz-Target";
+	hdr.value = call->target;
+	ddb_aws_error_clear(&call->start_err);
+	call->started = ddb_aws_start_signed(svc, creds, "application/x-amz-json-1.0",
+										 &hdr, 1, body, body_len, resp,
+										 &call->start_err);
+}
+
+bool
+ddb_dynamodb_finish(DdbDynamoCall *call, const DdbAwsCredentials *creds,
+					DdbAwsError *err)
+{
+	bool		ok;
+
+	ddb_aws_error_clear(err);
+	if (!call->started)
+	{
+		memcpy(err, &call->start_err, sizeof(*err));
+		ok = false;
+	}
+	else
+	{
+		call->started = false;
+		ok = ddb_http_finish(call->svc->http, call->resp, err) &&
+			check_answer(call->resp, call->check_json, err);
+	}
+	if (ok)
+		return true;
+	return retry_loop(call, creds, err);
+}
+
+bool
+ddb_dynamodb_retry(DdbDynamoCall *call, const DdbAwsCredentials *creds,
+				   DdbAwsError *err)
+{
+	return retry_loop(call, creds, err);
+}
+
+void
+ddb_dynamodb_abandon(DdbDynamoCall *call)
+{
+	if (call->started)
+		ddb_http_abandon(call->svc->http, call->resp);
+	call->started = false;
+}
+
 bool
 ddb_dynamodb_call(DdbAwsService *svc, const DdbAwsCredentials *creds,
 				  const char *operation, const char *body, size_t body_len,
 				  DdbHttpResponse *resp, DdbAwsError *err)
 {
-	char		target[128];
-	DdbHeader	hdr;
-	int			attempt;
+	DdbDynamoCall call;
 
-	ddb_aws_error_clear(err);
-	if (strchr(operation, '.'))
-		snprintf(target, sizeof(target), "%s", operation);
-	else
-		snprintf(target, sizeof(target), DDB_TARGET_PREFIX "%s", operation);
-	hdr.name = "X-Amz-Target";
-	hdr.value = target;
-
-	for (attempt = 1;; attempt++)
-	{
-		if (call_once(svc, creds, &hdr, body, body_len, resp, err))
-			return true;
-		if (!ddb_aws_retry(svc, err, attempt))
-			return false;
-	}
+	memset(&call, 0, sizeof(call));
+	call.svc = svc;
+	set_target(&call, operation);
+	call.body = body;
+	call.body_len = body_len;
+	call.resp = resp;
+	call.check_json = true;
+	call.attempt = 1;
+	if (call_once(&call, creds, err))
+		return true;
+	return retry_loop(&call, creds, err);
 }
 
 /* ----------------------------------------------------------------

@@ -35,6 +35,59 @@ extern bool ddb_dynamodb_call(DdbAwsService *svc, const DdbAwsCredentials *creds
 							  DdbAwsError *err);
 
 /*
+ * A call that may be started and completed later (a scan fetching its next
+ * page while the caller decodes the last).  The body stays the caller's and
+ * must stay valid until the call is finished (retries send it again); resp
+ * must stay where it is.  Fields are the call's own.
+ */
+typedef struct DdbDynamoCall
+{
+	DdbAwsService *svc;
+	char		target[128];
+	const char *body;
+	size_t		body_len;
+	DdbHttpResponse *resp;
+	bool		check_json;
+	int			attempt;		/* attempts made so far */
+	bool		started;		/* a request is under way */
+	DdbAwsError start_err;		/* why it could not start */
+} DdbDynamoCall;
+
+/*
+ * Signs and starts call (never waits for the answer).  check_json: whether
+ * finish checks that a 200 body is one complete JSON value (false for a
+ * caller whose parser reports a truncated or malformed body itself, as a
+ * retryable error through ddb_dynamodb_retry).
+ */
+extern void ddb_dynamodb_start(DdbDynamoCall *call, DdbAwsService *svc,
+							   const DdbAwsCredentials *creds,
+							   const char *operation, const char *body,
+							   size_t body_len, DdbHttpResponse *resp,
+							   bool check_json);
+
+/*
+ * Completes a started call with ddb_dynamodb_call's result: a failed
+ * attempt (including one that could not start) is retried as there, signed
+ * with creds (fresh ones: the start's may have been replaced since).
+ */
+extern bool ddb_dynamodb_finish(DdbDynamoCall *call,
+								const DdbAwsCredentials *creds,
+								DdbAwsError *err);
+
+/*
+ * The caller found the answer of a finished call bad (err, e.g. a truncated
+ * page its parser read): backs off and sends the call again, counting the
+ * same attempts as finish; true with a new answer in resp, false with err
+ * filled in when the error is not retryable or no retry is left.
+ */
+extern bool ddb_dynamodb_retry(DdbDynamoCall *call,
+							   const DdbAwsCredentials *creds,
+							   DdbAwsError *err);
+
+/* Drops a started call's request, if under way. */
+extern void ddb_dynamodb_abandon(DdbDynamoCall *call);
+
+/*
  * The parser of one page for ddb_dynamodb_call_pages: reads body into its
  * result (arg) and sets *next to the malloc'd continuation, NULL on the
  * last page.

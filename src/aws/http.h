@@ -4,10 +4,15 @@
  *		HTTP client of the AWS layer, on libcurl.
  *
  * One DdbHttpClient holds one curl easy handle inside a multi handle, so
- * consecutive requests reuse the connection (keep-alive).  A request waits
- * in slices of at most DDB_HTTP_POLL_MS and asks the abort hook between
- * slices, so a query cancel stops a request promptly even while the server
- * is silent.  Only http and https, no redirects, TLS verification on.
+ * consecutive requests reuse the connection (keep-alive).  A request may be
+ * started and completed later (ddb_http_start, ddb_http_finish: a scan
+ * fetches its next page while the caller works on the last), one at a time
+ * per client.  While it waits, the client hands the sockets curl wants and
+ * curl's timeout to the wait hook (the backend's latch and those sockets
+ * together, see connection.c), which also says when to stop (cancel);
+ * without a hook it waits in slices of at most DDB_HTTP_POLL_MS and asks
+ * the abort hook between slices.  Only http and https, no redirects, TLS
+ * verification on.
  *
  * IDENTIFICATION
  *		src/aws/http.h
@@ -60,6 +65,30 @@ typedef bool (*DdbHttpTransport) (void *arg, const char *method, const char *url
 /* Sleeps ms milliseconds; false when asked to stop (cancel) before. */
 typedef bool (*DdbSleepHook) (void *arg, long ms);
 
+/* A socket a transfer waits on, and for what. */
+typedef struct DdbWaitSocket
+{
+	int			fd;
+	bool		readable;
+	bool		writable;
+} DdbWaitSocket;
+
+#define DDB_HTTP_MAX_WAIT_SOCKETS 8
+
+/*
+ * Waits until one of the nsockets sockets is ready as asked, timeout_ms
+ * passed (never negative: the client caps it), or something else wants the
+ * caller's attention (a latch).  Returns false when the request must stop
+ * now (a cancel or termination is pending): the request then fails with
+ * DDB_AWS_ERR_ABORTED.  nsockets may be 0 (curl is between sockets): then
+ * only the timeout and the interruption count.  Must not longjmp.
+ */
+typedef bool (*DdbWaitHook) (void *arg, const DdbWaitSocket *sockets,
+							 int nsockets, long timeout_ms);
+
+/* Longest wait handed to the wait hook when curl names no timeout. */
+#define DDB_HTTP_MAX_WAIT_MS 1000
+
 typedef struct DdbHttpConfig
 {
 	long		connect_timeout_ms; /* 0: libcurl's default */
@@ -67,6 +96,8 @@ typedef struct DdbHttpConfig
 	size_t		max_response_bytes; /* 0: DDB_HTTP_MAX_SERVICE_RESPONSE */
 	DdbAbortHook abort_hook;	/* may be NULL */
 	void	   *abort_arg;
+	DdbWaitHook wait_hook;		/* NULL: curl_multi_poll in slices */
+	void	   *wait_arg;
 	/* retries (ddb_http_backoff): capped exponential backoff, full jitter */
 	int			max_retries;	/* after the first attempt; 0: none */
 	long		retry_base_ms;	/* first delay at most this */
@@ -102,6 +133,16 @@ struct DdbHttpResponse
 	char		request_id[128];	/* x-amzn-RequestId */
 	char		error_type[128];	/* X-Amzn-ErrorType */
 	char		content_type[128];
+
+	/*
+	 * The client's bookkeeping of a started request (ddb_http_start): not
+	 * to be touched by callers.  settled: the transfer was completed on the
+	 * response's behalf (another request needed the client), its outcome in
+	 * settled_ok and settled_err until ddb_http_finish collects it.
+	 */
+	int			http_state;
+	bool		settled_ok;
+	DdbAwsError settled_err;
 };
 
 typedef struct DdbHttpClient DdbHttpClient;
@@ -124,6 +165,10 @@ extern bool ddb_http_backoff(DdbHttpClient *client, int attempt, DdbAwsError *er
 extern unsigned long ddb_http_client_retries(const DdbHttpClient *client);
 extern void ddb_http_client_set_abort_hook(DdbHttpClient *client,
 										   DdbAbortHook hook, void *arg);
+extern void ddb_http_client_set_wait_hook(DdbHttpClient *client,
+										  DdbWaitHook hook, void *arg);
+/* Times the client waited through its wait hook or in poll slices. */
+extern unsigned long ddb_http_client_waits(const DdbHttpClient *client);
 
 /* Number of TCP connections the client opened so far (keep-alive check). */
 extern long ddb_http_client_connections(const DdbHttpClient *client);
@@ -161,5 +206,38 @@ extern bool ddb_http_request(DdbHttpClient *client, const char *method,
 							 const char *url, const DdbHeader *headers,
 							 int nheaders, const void *body, size_t body_len,
 							 DdbHttpResponse *resp, DdbAwsError *err);
+
+/*
+ * The same request in two steps.  ddb_http_start sends it (as far as the
+ * socket takes it without waiting) and returns; false when it failed at
+ * once (err filled in, nothing to finish).  The body is copied; headers
+ * are copied and wiped like ddb_http_request's.  resp must stay where it is
+ * until ddb_http_finish(client, resp, err) completes the request with
+ * ddb_http_request's result, or ddb_http_abandon drops it.  One request is
+ * under way per client: a request or start for another response first
+ * completes the one under way (its outcome kept in its response for its
+ * own finish), so requests sharing a client stay correct, only serial.
+ */
+extern bool ddb_http_start(DdbHttpClient *client, const char *method,
+						   const char *url, const DdbHeader *headers,
+						   int nheaders, const void *body, size_t body_len,
+						   DdbHttpResponse *resp, DdbAwsError *err);
+extern bool ddb_http_finish(DdbHttpClient *client, DdbHttpResponse *resp,
+							DdbAwsError *err);
+
+/*
+ * Drops resp's started request, if any (an unfinished transfer closes its
+ * connection); its body is then empty.  Safe on a response never started.
+ */
+extern void ddb_http_abandon(DdbHttpClient *client, DdbHttpResponse *resp);
+
+/*
+ * Drops the client's request under way, if any, as ddb_http_abandon would
+ * (for a caller that no longer knows whose it is: a transaction's abort).
+ */
+extern void ddb_http_client_drop(DdbHttpClient *client);
+
+/* Whether resp has a started request not yet finished. */
+extern bool ddb_http_started(const DdbHttpResponse *resp);
 
 #endif							/* DDB_HTTP_H */

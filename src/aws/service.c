@@ -364,11 +364,15 @@ ddb_aws_default_endpoint(const char *prefix, const char *region)
 	return ddb_buf_steal(&b);
 }
 
-bool
-ddb_aws_send_signed(DdbAwsService *svc, const DdbAwsCredentials *creds,
-					const char *content_type, const DdbHeader *extra, int nextra,
-					const char *body, size_t body_len, DdbHttpResponse *resp,
-					DdbAwsError *err)
+/*
+ * Signs and sends (send: the whole request) or starts (start: see
+ * ddb_aws_start_signed) the request of ddb_aws_send_signed.
+ */
+static bool
+signed_request(DdbAwsService *svc, const DdbAwsCredentials *creds,
+			   const char *content_type, const DdbHeader *extra, int nextra,
+			   const char *body, size_t body_len, DdbHttpResponse *resp,
+			   bool start, DdbAwsError *err)
 {
 	char		amz_date[17];
 	DdbHeader	hdrs[12];
@@ -423,10 +427,34 @@ ddb_aws_send_signed(DdbAwsService *svc, const DdbAwsCredentials *creds,
 	hdrs[nhdrs].name = "Authorization";
 	hdrs[nhdrs++].value = out.authorization;
 
-	ok = ddb_http_request(svc->http, "POST", svc->endpoint.url, hdrs, nhdrs,
-						  body, body_len, resp, err);
+	if (start)
+		ok = ddb_http_start(svc->http, "POST", svc->endpoint.url, hdrs, nhdrs,
+							body, body_len, resp, err);
+	else
+		ok = ddb_http_request(svc->http, "POST", svc->endpoint.url, hdrs, nhdrs,
+							  body, body_len, resp, err);
 	ddb_sigv4_output_free(&out);
 	return ok;
+}
+
+bool
+ddb_aws_send_signed(DdbAwsService *svc, const DdbAwsCredentials *creds,
+					const char *content_type, const DdbHeader *extra, int nextra,
+					const char *body, size_t body_len, DdbHttpResponse *resp,
+					DdbAwsError *err)
+{
+	return signed_request(svc, creds, content_type, extra, nextra, body,
+						  body_len, resp, false, err);
+}
+
+bool
+ddb_aws_start_signed(DdbAwsService *svc, const DdbAwsCredentials *creds,
+					 const char *content_type, const DdbHeader *extra, int nextra,
+					 const char *body, size_t body_len, DdbHttpResponse *resp,
+					 DdbAwsError *err)
+{
+	return signed_request(svc, creds, content_type, extra, nextra, body,
+						  body_len, resp, true, err);
 }
 
 void

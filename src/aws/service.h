@@ -120,6 +120,16 @@ extern bool ddb_aws_send_signed(DdbAwsService *svc, const DdbAwsCredentials *cre
 								DdbHttpResponse *resp, DdbAwsError *err);
 
 /*
+ * The same request, started only (ddb_http_start): ddb_http_finish on
+ * svc->http completes it.  False when it could not be signed or started.
+ */
+extern bool ddb_aws_start_signed(DdbAwsService *svc, const DdbAwsCredentials *creds,
+								 const char *content_type,
+								 const DdbHeader *extra, int nextra,
+								 const char *body, size_t body_len,
+								 DdbHttpResponse *resp, DdbAwsError *err);
+
+/*
  * Fills err from a failed response: a service error when code is not NULL
  * (message may be NULL), else an HTTP error quoting the start of the body.
  * Also records the status and request id.

@@ -262,11 +262,12 @@ parse_change(DdbJson *j, DdbStreamRecord *r, DdbAwsError *err)
 			return parse_fail(j, err);
 		if (done)
 			break;
-		if (ddb_json_str_eq(&name, "Keys") || ddb_json_str_eq(&name, "NewImage"))
+		if (ddb_json_str_eq(&name, "Keys") || ddb_json_str_eq(&name, "NewImage") ||
+			ddb_json_str_eq(&name, "OldImage"))
 		{
 			if (ddb_json_peek(j) != DDB_JSON_OBJECT)
 			{
-				ddb_json_fail(j, "Keys or NewImage is not an object");
+				ddb_json_fail(j, "Keys, NewImage or OldImage is not an object");
 				return parse_fail(j, err);
 			}
 			if (!ddb_json_capture_value(j, &v))
@@ -276,10 +277,15 @@ parse_change(DdbJson *j, DdbStreamRecord *r, DdbAwsError *err)
 				r->keys = v.ptr;
 				r->keys_len = v.len;
 			}
-			else
+			else if (ddb_json_str_eq(&name, "NewImage"))
 			{
 				r->new_image = v.ptr;
 				r->new_image_len = v.len;
+			}
+			else
+			{
+				r->old_image = v.ptr;
+				r->old_image_len = v.len;
 			}
 		}
 		else if (ddb_json_str_eq(&name, "SequenceNumber"))
@@ -321,6 +327,69 @@ parse_change(DdbJson *j, DdbStreamRecord *r, DdbAwsError *err)
 	return true;
 }
 
+/*
+ * Reads a string value into buf (size bytes, terminated) as message text
+ * (ddb_copy_clean: cut on a UTF-8 character boundary, control characters,
+ * a decoded NUL too, become spaces).  Another type of value is skipped and
+ * reads as "".
+ */
+static bool
+read_name(DdbJson *j, char *buf, size_t size, DdbAwsError *err)
+{
+	DdbJsonStr	v;
+
+	buf[0] = '\0';
+	if (ddb_json_peek(j) != DDB_JSON_STRING)
+		return ddb_json_skip_value(j) || parse_fail(j, err);
+	if (!ddb_json_read_string(j, &v))
+		return parse_fail(j, err);
+	ddb_copy_clean(buf, size, v.ptr, v.len);
+	return true;
+}
+
+/*
+ * The "userIdentity" member of a record: {Type, PrincipalId} as GetRecords
+ * sends it (the API's member names), or {type, principalId} as AWS's
+ * documentation and Lambda's events spell them.
+ */
+static bool
+parse_identity(DdbJson *j, DdbStreamRecord *r, DdbAwsError *err)
+{
+	DdbJsonStr	name;
+	bool		done;
+
+	if (ddb_json_peek(j) != DDB_JSON_OBJECT)
+		return ddb_json_skip_value(j) || parse_fail(j, err);
+	if (!ddb_json_enter_object(j))
+		return parse_fail(j, err);
+	for (;;)
+	{
+		if (!ddb_json_next_member(j, &name, &done))
+			return parse_fail(j, err);
+		if (done)
+			return true;
+		if (ddb_json_str_eq(&name, "Type") || ddb_json_str_eq(&name, "type"))
+		{
+			if (!read_name(j, r->identity_type, sizeof(r->identity_type), err))
+				return false;
+		}
+		else if (ddb_json_str_eq(&name, "PrincipalId") ||
+				 ddb_json_str_eq(&name, "principalId"))
+		{
+			if (!read_name(j, r->identity_principal, sizeof(r->identity_principal), err))
+				return false;
+		}
+		else if (!ddb_json_skip_value(j))
+			return parse_fail(j, err);
+	}
+}
+
+/*
+ * One record.  Any eventName is taken (INSERT, MODIFY and REMOVE are
+ * recognised, anything else, or none, is DDB_EVENT_OTHER with the name
+ * reported); Keys and SequenceNumber are required: without them a record
+ * can be neither applied nor checkpointed.
+ */
 static bool
 parse_record(DdbJson *j, DdbStreamRecord *r, DdbAwsError *err)
 {
@@ -328,6 +397,7 @@ parse_record(DdbJson *j, DdbStreamRecord *r, DdbAwsError *err)
 	bool		done;
 
 	memset(r, 0, sizeof(*r));
+	r->event = DDB_EVENT_OTHER;
 	if (!ddb_json_enter_object(j))
 		return parse_fail(j, err);
 	for (;;)
@@ -338,16 +408,21 @@ parse_record(DdbJson *j, DdbStreamRecord *r, DdbAwsError *err)
 			break;
 		if (ddb_json_str_eq(&name, "eventName"))
 		{
-			DdbJsonStr	v;
-
-			if (!ddb_json_read_string(j, &v))
-				return parse_fail(j, err);
-			if (ddb_json_str_eq(&v, "INSERT"))
+			if (!read_name(j, r->event_name, sizeof(r->event_name), err))
+				return false;
+			if (strcmp(r->event_name, "INSERT") == 0)
 				r->event = DDB_EVENT_INSERT;
-			else if (ddb_json_str_eq(&v, "MODIFY"))
+			else if (strcmp(r->event_name, "MODIFY") == 0)
 				r->event = DDB_EVENT_MODIFY;
-			else if (ddb_json_str_eq(&v, "REMOVE"))
+			else if (strcmp(r->event_name, "REMOVE") == 0)
 				r->event = DDB_EVENT_REMOVE;
+			else
+				r->event = DDB_EVENT_OTHER;
+		}
+		else if (ddb_json_str_eq(&name, "userIdentity"))
+		{
+			if (!parse_identity(j, r, err))
+				return false;
 		}
 		else if (ddb_json_str_eq(&name, "dynamodb"))
 		{
@@ -357,10 +432,15 @@ parse_record(DdbJson *j, DdbStreamRecord *r, DdbAwsError *err)
 		else if (!ddb_json_skip_value(j))
 			return parse_fail(j, err);
 	}
-	if (r->event == 0 || r->keys == NULL || r->sequence == NULL)
+	if (r->keys == NULL || r->sequence == NULL)
 	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
-						  "malformed GetRecords response: a record lacks eventName, Keys or SequenceNumber");
+		if (r->sequence != NULL)
+			ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+							  "malformed GetRecords response: record %.*s lacks Keys",
+							  (int) r->sequence_len, r->sequence);
+		else
+			ddb_aws_error_set(err, DDB_AWS_ERR_MALFORMED,
+							  "malformed GetRecords response: a record lacks SequenceNumber");
 		return false;
 	}
 	return true;

@@ -6,8 +6,12 @@
  * The Streams API is JSON 1.0 with targets DynamoDBStreams_20120810.<Op>,
  * signed with the service name "dynamodb".  DescribeStream and
  * GetShardIterator answers are small (json-c); GetRecords pages of up to
- * 1,000 records are read with the pull reader, each record's Keys and
- * NewImage captured as raw JSON for the PostgreSQL side to decode.
+ * 1,000 records are read with the pull reader, each record's Keys,
+ * NewImage and OldImage captured as raw JSON for the PostgreSQL side to
+ * decode.  Any
+ * eventName is accepted and reported, with the record's userIdentity (AWS
+ * marks deletes by Time to Live with it): what a record means is the
+ * PostgreSQL side's decision.
  *
  * IDENTIFICATION
  *		src/aws/streams.h
@@ -65,19 +69,34 @@ typedef enum DdbStreamEvent
 {
 	DDB_EVENT_INSERT = 'I',
 	DDB_EVENT_MODIFY = 'M',
-	DDB_EVENT_REMOVE = 'R'
+	DDB_EVENT_REMOVE = 'R',
+	DDB_EVENT_OTHER = 'O'		/* any other eventName, or none */
 } DdbStreamEvent;
 
-/* One record; strings point into the GetRecords body (not terminated). */
+/* the size of the names a record reports (eventName, userIdentity) */
+#define DDB_STREAM_NAME_MAX 64
+
+/*
+ * One record; sequence, keys and the images point into the GetRecords body
+ * (not terminated).  The names are copies, terminated, cut to
+ * DDB_STREAM_NAME_MAX - 1 bytes on a UTF-8 character boundary, with control
+ * characters (a decoded NUL too) as spaces: fit for a message; "" when the
+ * record has none.
+ */
 typedef struct DdbStreamRecord
 {
 	DdbStreamEvent event;
+	char		event_name[DDB_STREAM_NAME_MAX];	/* eventName as sent */
+	char		identity_type[DDB_STREAM_NAME_MAX]; /* userIdentity.Type */
+	char		identity_principal[DDB_STREAM_NAME_MAX];	/* .PrincipalId */
 	const char *sequence;
 	size_t		sequence_len;
 	const char *keys;			/* raw JSON object */
 	size_t		keys_len;
 	const char *new_image;		/* raw JSON object, NULL when absent */
 	size_t		new_image_len;
+	const char *old_image;		/* raw JSON object, NULL when absent */
+	size_t		old_image_len;
 	double		created;		/* ApproximateCreationDateTime, epoch s; 0
 								 * when absent */
 } DdbStreamRecord;

@@ -16,6 +16,7 @@
 #include "compat.h"
 #include "read/pushdown.h"
 #include "read/segments.h"
+#include "sync/sync.h"
 
 PG_MODULE_MAGIC;
 
@@ -62,7 +63,16 @@ _PG_init(void)
 							 &ddb_enable_pushdown,
 							 true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ddb_fdw.stream_buffer_interval",
+							"How often a snapshot keeps the stream's records in the change buffer.",
+							"While a snapshot of a table with a stream runs, its records are read "
+							"into ddb_fdw.sync_buffer at this interval, so that a snapshot longer "
+							"than the stream's retention does not lose them. 0 turns it off.",
+							&ddb_stream_buffer_interval,
+							300, 0, 86400,
+							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ddb_fdw");
+	ddb_import_comments_init();
 }
 
 Datum

@@ -124,6 +124,7 @@ typedef struct DdbColumnOptions
 	char	   *attribute_name; /* DynamoDB attribute; NULL for whole_item */
 	bool		whole_item;
 	DdbTimeFormat format;
+	bool		unmapped_only;	/* whole_item: only what no column reads */
 } DdbColumnOptions;
 
 /* A live client for one (server, user mapping) pair (connection.c). */
@@ -181,9 +182,12 @@ extern void ddb_report_aws_error(const DdbAwsError *err, const char *operation,
 								 const char *table_name) pg_attribute_noreturn();
 extern bool ddb_abort_requested(void *arg);
 
-/* in import.c */
+/* in schema/import.c */
 extern List *ddbImportForeignSchema(ImportForeignSchemaStmt *stmt,
 									Oid serverOid);
+
+/* in schema/comment.c */
+extern void ddb_import_comments_init(void);
 
 /* in scan.c */
 extern void ddb_register_scan_callbacks(FdwRoutine *routine);

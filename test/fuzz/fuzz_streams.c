@@ -8,10 +8,11 @@
  *	- ddb_streams_parse_describe, twice into one description (a second
  *	  page appends its shards and keeps the first page's status): every
  *	  shard has a non-empty id; on failure *last_shard is NULL;
- *	- ddb_streams_parse_records: every record has a known event, a
- *	  sequence number and Keys, and (streams.h) its strings point into the
- *	  body, which is what the caller keeps; Keys and NewImage are one JSON
- *	  object each; on failure the page is left empty.
+ *	- ddb_streams_parse_records: every record has an event (any name is
+ *	  taken: OTHER for the ones not known, with its name), terminated
+ *	  names of bounded length, a sequence number and Keys, and (streams.h) its strings point into the
+ *	  body, which is what the caller keeps; Keys, NewImage and OldImage
+ *	  are one JSON object each; on failure the page is left empty.
  *
  * Every string returned is read back and everything freed.
  *
@@ -106,7 +107,19 @@ fuzz_records(const char *body, size_t len)
 		const DdbStreamRecord *r = &page.records[i];
 
 		FUZZ_ASSERT(r->event == DDB_EVENT_INSERT || r->event == DDB_EVENT_MODIFY ||
-					r->event == DDB_EVENT_REMOVE);
+					r->event == DDB_EVENT_REMOVE || r->event == DDB_EVENT_OTHER);
+		FUZZ_ASSERT(memchr(r->event_name, '\0', sizeof(r->event_name)) != NULL);
+		FUZZ_ASSERT(memchr(r->identity_type, '\0', sizeof(r->identity_type)) != NULL);
+		FUZZ_ASSERT(memchr(r->identity_principal, '\0', sizeof(r->identity_principal)) != NULL);
+		FUZZ_ASSERT((r->event == DDB_EVENT_OTHER) ==
+					(strcmp(r->event_name, "INSERT") != 0 &&
+					 strcmp(r->event_name, "MODIFY") != 0 &&
+					 strcmp(r->event_name, "REMOVE") != 0));
+		fuzz_touch_str(r->event_name);
+		fuzz_touch_str(r->identity_type);
+		fuzz_touch_str(r->identity_principal);
+		if (r->old_image != NULL)
+			check_object_span(r->old_image, r->old_image_len, body, len);
 		/* the caller copies these after the call: they must be in the body */
 		FUZZ_ASSERT(r->sequence != NULL && r->sequence_len > 0);
 		fuzz_touch(r->sequence, r->sequence_len);

@@ -2,7 +2,8 @@
 """Dumps a DynamoDB table as natural JSON, one item per line: the
 independent reader the sync tests compare their targets with.
 
-Usage: ddb_dump.py --endpoint URL --table NAME
+Usage: ddb_dump.py --endpoint URL --table NAME [--table NAME ...]
+       (with several tables, each line is the table's name, a tab, the item)
 
 Reads with boto3's low-level client (not ddb_fdw), so a bug in the
 extension's decoder cannot hide in both sides of a comparison.  Natural JSON
@@ -48,19 +49,21 @@ def natural(value):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--endpoint", required=True)
-    ap.add_argument("--table", required=True)
+    ap.add_argument("--table", required=True, action="append")
     a = ap.parse_args()
     ddb = boto3.client("dynamodb", endpoint_url=a.endpoint, region_name="us-east-1",
                        aws_access_key_id="AKIDINDEPENDENTREADER", aws_secret_access_key="x")
-    args = {"TableName": a.table}
     out = sys.stdout
-    while True:
-        page = ddb.scan(**args)
-        for item in page["Items"]:
-            out.write(natural({"M": item}) + "\n")
-        if "LastEvaluatedKey" not in page:
-            break
-        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for table in a.table:
+        prefix = table + "\t" if len(a.table) > 1 else ""
+        args = {"TableName": table}
+        while True:
+            page = ddb.scan(**args)
+            for item in page["Items"]:
+                out.write(prefix + natural({"M": item}) + "\n")
+            if "LastEvaluatedKey" not in page:
+                break
+            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     return 0
 
 

@@ -3,16 +3,25 @@
 the streams tests.
 
 Usage: ddb_write.py --endpoint URL --table NAME COMMAND [options]
+       ddb_write.py --endpoint URL --then '--table NAME COMMAND [options]' ...
+                  (several commands in one process, in order: each --then is
+                  one command line; saves starting Python and boto3 again)
 
 Commands (items are numbered; item i has the key below and the attributes
 name, v (its version), price and, while v is odd, extra):
-  create --keys simple|composite [--stream VIEW] [--items N]
+  create --keys simple|composite [--stream VIEW] [--items N] [--ttl ATTR]
                   (re)creates the table, with a stream of that view type
-                  (NEW_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY, OLD_IMAGE), and
-                  puts items 0..N-1
+                  (NEW_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY, OLD_IMAGE) and
+                  Time to Live on attribute ATTR, and puts items 0..N-1
   put --from A --to B      puts items A..B-1 (version 1)
   update --from A --to B   UpdateItem: v + 1, a new name, extra set or removed
   delete --from A --to B   deletes items A..B-1
+  expire --from A --to B --ttl ATTR
+                  puts items A..B-1 (version 1) with ATTR a minute in the
+                  past, then waits (up to 120 s) until DynamoDB's Time to
+                  Live has deleted them (DynamoDB Local sweeps a table every
+                  10 s or so, about 25 items a sweep: keep such tables small)
+  raw --item JSON          puts one item given in DynamoDB JSON
   stream --view VIEW|off   enables (or disables) the table's stream
 
 Keys: simple is id (N) = i; composite is g (S) = "g<i mod 5>", n (N) = i.
@@ -20,6 +29,8 @@ Prints one line: what it did.
 """
 
 import argparse
+import json
+import shlex
 import sys
 import time
 from decimal import Decimal
@@ -79,19 +90,38 @@ def put_range(ddb, table, keys, a, b, version=1):
             pending = ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
 
-def main():
+def command_parser():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--endpoint", required=True)
+    ap.add_argument("--endpoint")
     ap.add_argument("--table", required=True)
-    ap.add_argument("command", choices=["create", "put", "update", "delete", "stream"])
+    ap.add_argument("command", choices=["create", "put", "update", "delete", "expire",
+                                        "raw", "stream"])
+    ap.add_argument("--ttl")
+    ap.add_argument("--item")
     ap.add_argument("--keys", choices=["simple", "composite"], default="simple")
     ap.add_argument("--stream")
     ap.add_argument("--view")
     ap.add_argument("--items", type=int, default=0)
     ap.add_argument("--from", dest="first", type=int, default=0)
     ap.add_argument("--to", dest="last", type=int, default=0)
-    args = ap.parse_args()
-    ddb = client(args.endpoint)
+    return ap
+
+
+def main():
+    top = argparse.ArgumentParser()
+    top.add_argument("--endpoint", required=True)
+    top.add_argument("--then", action="append")
+    known, rest = top.parse_known_args()
+    ddb = client(known.endpoint)
+    if known.then:
+        for line in known.then:
+            run(ddb, command_parser().parse_args(shlex.split(line)))
+        return 0
+    return run(ddb, command_parser().parse_args(sys.argv[1:]))
+
+
+def run(ddb, args):
+    """One command (args from command_parser) with client ddb."""
     t = args.table
 
     if args.command == "create":
@@ -113,6 +143,9 @@ def main():
                                            "StreamViewType": args.stream}
         ddb.create_table(**spec)
         wait_status(ddb, t)
+        if args.ttl:
+            ddb.update_time_to_live(TableName=t, TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": args.ttl})
         put_range(ddb, t, [a for a, _, _ in schema], 0, args.items)
         print("created %s with %d items" % (t, args.items))
     elif args.command == "put":
@@ -140,6 +173,25 @@ def main():
         for i in range(args.first, args.last):
             ddb.delete_item(TableName=t, Key=key_of(keys, i))
         print("deleted %d items" % (args.last - args.first))
+    elif args.command == "expire":
+        keys = key_schema(ddb, t)
+        for i in range(args.first, args.last):
+            item = item_of(keys, i, 1)
+            item[args.ttl] = {"N": str(int(time.time()) - 60)}
+            ddb.put_item(TableName=t, Item=item)
+        deadline = time.time() + 120
+        left = list(range(args.first, args.last))
+        while left and time.time() < deadline:
+            time.sleep(0.5)
+            left = [i for i in left
+                    if "Item" in ddb.get_item(TableName=t, Key=key_of(keys, i),
+                                              ConsistentRead=True)]
+        if left:
+            raise SystemExit("Time to Live did not delete items %s within 120 s" % left)
+        print("expired %d items" % (args.last - args.first))
+    elif args.command == "raw":
+        ddb.put_item(TableName=t, Item=json.loads(args.item))
+        print("put 1 item")
     elif args.command == "stream":
         if args.view == "off":
             ddb.update_table(TableName=t, StreamSpecification={"StreamEnabled": False})

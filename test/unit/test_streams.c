@@ -132,6 +132,8 @@ static const char *records_page =
 "\"SequenceNumber\":\"500000000000000499661\"},\"eventName\":\"REMOVE\","
 "\"userIdentity\":{\"type\":\"Service\",\"principalId\":\"dynamodb.amazonaws.com\"}}]}";
 
+static void test_record_names(void);
+
 static void
 test_records(void)
 {
@@ -158,8 +160,15 @@ test_records(void)
 	CHECK(r->new_image && r->new_image_len ==
 		  strlen("{\"ForumName\":{\"S\":\"DynamoDB\"},\"Views\":{\"N\":\"2\"},\"Tags\":{\"SS\":[\"a\",\"b\\\"}\"]}}"));
 	CHECK(r->created == 0);
+	CHECK(r->old_image && r->old_image_len ==
+		  strlen("{\"ForumName\":{\"S\":\"DynamoDB\"},\"Views\":{\"N\":\"1\"}}") &&
+		  strcmp(r->event_name, "MODIFY") == 0);
+	CHECK(r->identity_type[0] == '\0' && r->identity_principal[0] == '\0');
 	r = &page.records[2];
 	CHECK(r->event == DDB_EVENT_REMOVE && r->new_image == NULL);
+	/* a delete by Time to Live, as AWS marks it (spelt as its documents do) */
+	CHECK(strcmp(r->identity_type, "Service") == 0 &&
+		  strcmp(r->identity_principal, "dynamodb.amazonaws.com") == 0);
 	ddb_record_page_free(&page);
 
 	/* a closed shard read to its end: no NextShardIterator (or null) */
@@ -190,10 +199,10 @@ test_records(void)
 	/* records without what a sync needs */
 	{
 		static const char *const bad[] = {
-			"{\"Records\":[{\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"1\"}}]}",
 			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"SequenceNumber\":\"1\"}}]}",
 			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{}}}]}",
 			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":[],\"SequenceNumber\":\"1\"}}]}",
+			"{\"Records\":[{\"eventName\":\"REMOVE\",\"dynamodb\":{\"Keys\":{},\"OldImage\":null,\"SequenceNumber\":\"1\"}}]}",
 			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"\"}}]}",
 			"{\"Records\":[{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":7}}]}",
 			/*
@@ -226,10 +235,94 @@ test_records(void)
 		ddb_record_page_free(&page);
 	}
 
-	/* an unknown event is refused too (never applied as something else) */
-	CHECK(!ddb_streams_parse_records("{\"Records\":[{\"eventName\":\"UPSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"1\"}}]}",
-									 strlen("{\"Records\":[{\"eventName\":\"UPSERT\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"1\"}}]}"),
-									 &page, &err));
+	test_record_names();
+}
+
+/* What a record reports beyond INSERT, MODIFY and REMOVE. */
+static void
+test_record_names(void)
+{
+	DdbRecordPage page;
+	DdbAwsError err;
+	const DdbStreamRecord *r;
+
+	/*
+	 * DynamoDB Local 3.3's delete by Time to Live: an eventName its own SDK
+	 * does not know, the OldImage and no NewImage; and a record without
+	 * eventName at all.  Both are taken, as DDB_EVENT_OTHER.
+	 */
+	{
+		static const char local_ttl[] =
+		"{\"Records\":[{\"eventID\":\"f5ec\",\"eventName\":\"UNKNOWN_TO_SDK_VERSION\","
+		"\"eventVersion\":\"1.1\",\"eventSource\":\"aws:dynamodb\",\"awsRegion\":\"ddblocal\","
+		"\"dynamodb\":{\"ApproximateCreationDateTime\":1796292360.000,\"Keys\":{\"id\":{\"N\":\"1\"}},"
+		"\"OldImage\":{\"a\":{\"S\":\"x\"},\"id\":{\"N\":\"1\"}},"
+		"\"SequenceNumber\":\"000000000000000024126\",\"SizeBytes\":19,"
+		"\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}},"
+		"{\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"1\"}}]}";
+
+		CHECK(ddb_streams_parse_records(local_ttl, strlen(local_ttl), &page, &err));
+		CHECK(page.nrecords == 2);
+		r = &page.records[0];
+		CHECK(r->event == DDB_EVENT_OTHER && strcmp(r->event_name, "UNKNOWN_TO_SDK_VERSION") == 0);
+		CHECK(r->old_image && strncmp(r->old_image, "{\"a\":{\"S\":\"x\"}", 14) == 0 &&
+			  r->new_image == NULL && r->created == 1796292360.0);
+		CHECK(r->identity_type[0] == '\0');
+		r = &page.records[1];
+		CHECK(r->event == DDB_EVENT_OTHER && r->event_name[0] == '\0' && r->old_image == NULL);
+		ddb_record_page_free(&page);
+	}
+	/*
+	 * userIdentity as GetRecords sends it (Type, PrincipalId).  Names with
+	 * escapes are decoded; a long one is cut on a character boundary (here a
+	 * 2-byte character that would straddle the end); control characters (a
+	 * decoded NUL too) become spaces; a name or identity of another type
+	 * reads as "".
+	 */
+	{
+		char		body[1024];
+		char		longname[200];
+		size_t		i;
+
+		for (i = 0; i < 62; i++)
+			longname[i] = 'a';
+		strcpy(longname + 62, "\xc3\xa9tail");	/* 'é' at bytes 62-63 */
+		snprintf(body, sizeof(body),
+				 "{\"Records\":["
+				 "{\"eventName\":\"%s\",\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"1\"}},"
+				 "{\"eventName\":\"A\\u0042\\u0000C\",\"userIdentity\":{\"Type\":\"Serv\\u0069ce\","
+				 "\"PrincipalId\":\"dynamodb.amazonaws.com\",\"other\":[1]},"
+				 "\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"2\"}},"
+				 "{\"eventName\":7,\"userIdentity\":\"Service\",\"dynamodb\":{\"Keys\":{},"
+				 "\"SequenceNumber\":\"3\"}},"
+				 "{\"eventName\":\"REMOVE\",\"userIdentity\":{\"type\":null,\"principalId\":{}},"
+				 "\"dynamodb\":{\"Keys\":{},\"SequenceNumber\":\"4\"}}]}",
+				 longname);
+		CHECK(ddb_streams_parse_records(body, strlen(body), &page, &err));
+		CHECK(page.nrecords == 4);
+		r = &page.records[0];
+		CHECK(r->event == DDB_EVENT_OTHER && strlen(r->event_name) == 62 &&
+			  strspn(r->event_name, "a") == 62);
+		r = &page.records[1];
+		CHECK(r->event == DDB_EVENT_OTHER && strcmp(r->event_name, "AB C") == 0);
+		CHECK(strcmp(r->identity_type, "Service") == 0 &&
+			  strcmp(r->identity_principal, "dynamodb.amazonaws.com") == 0);
+		r = &page.records[2];
+		CHECK(r->event == DDB_EVENT_OTHER && r->event_name[0] == '\0' &&
+			  r->identity_type[0] == '\0' && r->old_image == NULL);
+		r = &page.records[3];
+		CHECK(r->event == DDB_EVENT_REMOVE && r->identity_type[0] == '\0' &&
+			  r->identity_principal[0] == '\0');
+		ddb_record_page_free(&page);
+	}
+	/* what cannot be applied is still refused, naming the record it can */
+	{
+		static const char nokeys[] =
+		"{\"Records\":[{\"eventName\":\"ARCHIVE\",\"dynamodb\":{\"SequenceNumber\":\"42\"}}]}";
+
+		CHECK(!ddb_streams_parse_records(nokeys, strlen(nokeys), &page, &err));
+		CHECK(err.kind == DDB_AWS_ERR_MALFORMED && strstr(err.message, "record 42 lacks Keys") != NULL);
+	}
 }
 
 /* DescribeStream page after page, through the mock transport. */

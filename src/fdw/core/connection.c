@@ -146,6 +146,18 @@ retire_connection(ConnCacheEntry *entry)
 	entry->conn = NULL;
 }
 
+/*
+ * Drops the requests under way of a connection's clients: a scan that
+ * fetched ahead and was ended by an error never finishes its request, and
+ * its memory goes after this callback.
+ */
+static void
+drop_transfers(DdbConnection *conn)
+{
+	ddb_http_client_drop(conn->http);
+	ddb_http_client_drop(conn->streams_http);
+}
+
 static void
 ddb_xact_callback(XactEvent event, void *arg)
 {
@@ -154,6 +166,19 @@ ddb_xact_callback(XactEvent event, void *arg)
 	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
 		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
 		return;
+	if ((event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) &&
+		ConnectionHash != NULL)
+	{
+		HASH_SEQ_STATUS scan;
+		ConnCacheEntry *entry;
+
+		hash_seq_init(&scan, ConnectionHash);
+		while ((entry = (ConnCacheEntry *) hash_seq_search(&scan)))
+			if (entry->conn)
+				drop_transfers(entry->conn);
+		foreach(lc, retired_connections)
+			drop_transfers((DdbConnection *) lfirst(lc));
+	}
 	foreach(lc, retired_connections)
 		free_connection((DdbConnection *) lfirst(lc));
 	list_free(retired_connections);
@@ -243,6 +268,47 @@ retry_sleep(void *arg, long ms)
 }
 
 /*
+ * Wait hook of every HTTP client: waits on the backend's latch and the
+ * sockets curl wants together, so a cancel or termination (which sets the
+ * latch) is seen at once and an idle wait costs no wake-ups.  Returns false
+ * when a cancel or termination is pending (the request then stops; the
+ * caller's CHECK_FOR_INTERRUPTS raises it).
+ *
+ * XXX CreateWaitEventSet and AddWaitEventToSet raise an ERROR only when
+ * epoll itself fails; that would leave the client's transfer under way,
+ * which the next request on the client or the transaction's abort drops.
+ */
+static bool
+wait_sockets(void *arg, const DdbWaitSocket *sockets, int nsockets,
+			 long timeout_ms)
+{
+	WaitEventSet *set;
+	WaitEvent	event;
+	int			i;
+
+	if (ddb_abort_requested(arg))
+		return false;
+	set = CreateWaitEventSet(CurrentMemoryContext, nsockets + 2);
+	AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	for (i = 0; i < nsockets; i++)
+	{
+		uint32		events = 0;
+
+		if (sockets[i].readable)
+			events |= WL_SOCKET_READABLE;
+		if (sockets[i].writable)
+			events |= WL_SOCKET_WRITEABLE;
+		AddWaitEventToSet(set, events, sockets[i].fd, NULL, NULL);
+	}
+	if (WaitEventSetWait(set, timeout_ms, &event, 1, PG_WAIT_EXTENSION) > 0 &&
+		(event.events & WL_LATCH_SET))
+		ResetLatch(MyLatch);
+	FreeWaitEventSet(set);
+	return !ddb_abort_requested(arg);
+}
+
+/*
  * An HTTP client.  max_response caps every answer (0: the service cap,
  * 64 MiB); no_proxy makes it ignore the proxy variables of the server's
  * environment (the metadata endpoints of the host's own identity).
@@ -268,6 +334,7 @@ make_client(long connect_ms, long request_ms, const DdbOptions *opts,
 		cfg.retry_cap_ms = opts->retry_max_ms;
 	}
 	cfg.sleep_hook = retry_sleep;
+	cfg.wait_hook = wait_sockets;
 	cfg.user_agent = "ddb_fdw/1.1";
 	ddb_aws_error_clear(&err);
 	client = ddb_http_client_create(&cfg, &err);

@@ -22,7 +22,10 @@
 
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -255,6 +258,7 @@ build(Oid relid)
 		c->collid = att->attcollation;
 		ddb_get_column_options(relid, att->attnum, &copts);
 		c->whole_item = copts.whole_item;
+		c->unmapped_only = copts.unmapped_only;
 		if (c->whole_item)
 		{
 			if (m->item_attnum == 0)
@@ -612,4 +616,28 @@ ddb_mapping_tupdesc(const DdbTableMapping *m)
 			TupleDescInitEntry(desc, c->attnum, c->name, c->typid, c->typmod, 0);
 	}
 	return desc;
+}
+
+void
+ddb_check_foreign_table(Oid relid)
+{
+	ForeignTable *ft;
+	ForeignServer *server;
+	ForeignDataWrapper *fdw;
+
+	if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a foreign table", get_rel_name(relid))));
+	ft = GetForeignTable(relid);
+	server = GetForeignServer(ft->serverid);
+	fdw = GetForeignDataWrapper(server->fdwid);
+	if (!OidIsValid(fdw->fdwhandler) ||
+		strcmp(get_func_name(fdw->fdwhandler), "ddb_fdw_handler") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("foreign table \"%s\" does not belong to ddb_fdw",
+						get_rel_name(relid))));
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FOREIGN_TABLE, get_rel_name(relid));
 }

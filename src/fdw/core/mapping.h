@@ -34,6 +34,8 @@ typedef struct DdbColumnMap
 	char	   *attribute;		/* its DynamoDB attribute; NULL: whole item
 								 * or dropped */
 	bool		whole_item;
+	bool		unmapped_only;	/* whole_item: only the attributes no other
+								 * column reads */
 	Oid			typid;
 	int32		typmod;
 	Oid			collid;
@@ -109,5 +111,11 @@ extern char ddb_value_tag(Oid typid);
 
 /* The column holding attribute name (not the whole item), 0 if none. */
 extern AttrNumber ddb_mapping_column_of(const DdbTableMapping *m, const char *name);
+
+/*
+ * For functions taking a foreign table (sync, schema_drift): an error
+ * unless relid is a foreign table of ddb_fdw the current user may SELECT.
+ */
+extern void ddb_check_foreign_table(Oid relid);
 
 #endif							/* DDB_MAPPING_H */

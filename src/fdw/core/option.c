@@ -161,6 +161,7 @@ static const DdbOption ddb_options[] = {
 	{"whole_item", COL, OPT_BOOL, false, NOT_STORED, NULL},
 	{"format", COL, OPT_TIME_FORMAT, false, NOT_STORED,
 	"Use epoch_seconds, epoch_millis or iso8601."},
+	{"unmapped_only", COL, OPT_BOOL, false, NOT_STORED, NULL},
 };
 
 /* The values of the column option "format", by DdbTimeFormat. */
@@ -464,6 +465,18 @@ has_option(List *options, const char *name)
 	return false;
 }
 
+/* Whether options set the boolean option name to true. */
+static bool
+bool_option(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+		if (strcmp(((DefElem *) lfirst(lc))->defname, name) == 0)
+			return defGetBoolean(lfirst(lc));
+	return false;
+}
+
 /*
  * A user mapping's keys come in pairs: access_key_id with
  * secret_access_key, session_token only with both.  Raises an error naming
@@ -541,6 +554,12 @@ ddb_fdw_validator(PG_FUNCTION_ARGS)
 						 errmsg("options \"attribute_name\" and \"whole_item\" cannot be used together"),
 						 errdetail("A whole_item column holds the entire item, not one attribute.")));
 	}
+	if (catalog == AttributeRelationId && bool_option(options, "unmapped_only") &&
+		!bool_option(options, "whole_item"))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"unmapped_only\" needs option \"whole_item\""),
+				 errdetail("unmapped_only 'true' makes a whole_item column hold only the attributes no other column reads.")));
 	PG_RETURN_VOID();
 }
 
@@ -622,6 +641,7 @@ ddb_get_column_options(Oid relid, AttrNumber attnum, DdbColumnOptions *col)
 	col->attribute_name = NULL;
 	col->whole_item = false;
 	col->format = DDB_FORMAT_DEFAULT;
+	col->unmapped_only = false;
 	foreach(lc, options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
@@ -638,7 +658,11 @@ ddb_get_column_options(Oid relid, AttrNumber attnum, DdbColumnOptions *col)
 			if (parse_value(OPT_TIME_FORMAT, def, &v, &problem))
 				col->format = (DdbTimeFormat) v.i;
 		}
+		else if (strcmp(def->defname, "unmapped_only") == 0)
+			col->unmapped_only = defGetBoolean(def);
 	}
+	if (!col->whole_item)
+		col->unmapped_only = false;
 	if (col->attribute_name == NULL && !col->whole_item)
 		col->attribute_name = get_attname(relid, attnum, false);
 }

@@ -72,6 +72,7 @@ slot_find(DdbDecoder *d, const char *name, size_t len, bool insert)
 			s->len = len;
 			s->first_col = -1;
 			s->key_index = -1;
+			s->mapped = false;
 			return s;
 		}
 		if (s->len == len && memcmp(s->name, name, len) == 0)
@@ -94,6 +95,7 @@ ddb_decoder_create(const DdbTableMapping *m, const bool *needed)
 {
 	DdbDecoder *d = palloc0(sizeof(DdbDecoder));
 	MemoryContextCallback *cb;
+	bool		need_rest = false;
 	int			i;
 
 	d->relname = pstrdup(m->relname);
@@ -149,8 +151,11 @@ ddb_decoder_create(const DdbTableMapping *m, const bool *needed)
 								col->name, d->relname)));
 			col->attr_name = NULL;
 			col->whole_item = true;
+			col->unmapped_only = cm->unmapped_only;
 			if (col->needed && d->item_col < 0)
 				d->item_col = d->ncols;
+			if (col->needed && col->unmapped_only)
+				need_rest = true;
 		}
 		else
 		{
@@ -181,6 +186,10 @@ ddb_decoder_create(const DdbTableMapping *m, const bool *needed)
 	for (i = 0; i < 2; i++)
 		if (d->key_names[i] && d->need_any)
 			slot_find(d, d->key_names[i], strlen(d->key_names[i]), true)->key_index = i;
+	/* an item column of the rest leaves out what any column reads */
+	for (i = 0; i < d->ncols && need_rest; i++)
+		if (d->cols[i].attr_name)
+			slot_find(d, d->cols[i].attr_name, strlen(d->cols[i].attr_name), true)->mapped = true;
 	return d;
 }
 
@@ -298,6 +307,51 @@ read_attr_value(DdbJson *j, AttrVal *av)
 	return ddb_dec_end_wrapper(j);
 }
 
+/*
+ * The item read by decode_item as jsonb: every attribute, or with
+ * unmapped_only those no column reads.  col: the item column, for errors.
+ */
+static Jsonb *
+build_item(DdbDecoder *d, int col, bool unmapped_only)
+{
+	JsonbParseState *st = NULL;
+	JsonbValue *res;
+	MemoryContext old = MemoryContextSwitchTo(d->temp_cxt);
+	int			i;
+
+	d->loc.col = col;
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < d->nattrs; i++)
+	{
+		AttrVal    *av = &d->attrs[i];
+		JsonbValue	k;
+
+		if (unmapped_only && av->mapped)
+			continue;
+		d->loc.attr = av;
+		ddb_dec_jsonb_string(d, &k, &av->name);
+		pushJsonbValue(&st, WJB_KEY, &k);
+		if (TAG_IS_COMPLEX(av->tag))
+		{
+			ddb_json_set_input(&d->sub, av->value.ptr, av->value.len);
+			ddb_dec_push_typed(d, &d->sub, av->tag, &st, WJB_VALUE);
+			if (!ddb_json_finish(&d->sub))
+				ddb_dec_json_fail(d, &d->sub);
+		}
+		else
+		{
+			JsonbValue	v;
+
+			ddb_dec_jsonb_scalar(d, &v, av->tag, &av->value, av->boolval);
+			pushJsonbValue(&st, WJB_VALUE, &v);
+		}
+	}
+	d->loc.attr = NULL;
+	res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+	MemoryContextSwitchTo(old);
+	return JsonbValueToJsonb(res);
+}
+
 static void
 decode_item(DdbDecoder *d, const char *operation, size_t len,
 			Datum *values, bool *nulls)
@@ -336,6 +390,7 @@ decode_item(DdbDecoder *d, const char *operation, size_t len,
 		av->name = name;
 		av->first_col = slot ? slot->first_col : -1;
 		av->key_index = slot ? slot->key_index : -1;
+		av->mapped = slot ? slot->mapped : false;
 		av->boolval = false;
 		if (!read_attr_value(j, av))
 			page_error(d, operation, len);
@@ -360,61 +415,31 @@ decode_item(DdbDecoder *d, const char *operation, size_t len,
 		}
 	}
 
-	/* step 3: the whole item */
+	/* step 3: the whole item (every attribute, or those no column reads) */
 	if (d->item_col >= 0)
 	{
-		DdbColumn  *col = &d->cols[d->item_col];
-		JsonbParseState *st = NULL;
-		JsonbValue *res;
-		MemoryContext old = MemoryContextSwitchTo(d->temp_cxt);
-		Jsonb	   *jb;
-		Datum		text_datum = (Datum) 0;
+		Jsonb	   *jb[2] = {NULL, NULL};	/* [unmapped_only] */
+		Datum		text_datum[2] = {(Datum) 0, (Datum) 0};
 
-		d->loc.col = d->item_col;
-		pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-		for (i = 0; i < d->nattrs; i++)
-		{
-			AttrVal    *av = &d->attrs[i];
-			JsonbValue	k;
-
-			d->loc.attr = av;
-			ddb_dec_jsonb_string(d, &k, &av->name);
-			pushJsonbValue(&st, WJB_KEY, &k);
-			if (TAG_IS_COMPLEX(av->tag))
-			{
-				ddb_json_set_input(&d->sub, av->value.ptr, av->value.len);
-				ddb_dec_push_typed(d, &d->sub, av->tag, &st, WJB_VALUE);
-				if (!ddb_json_finish(&d->sub))
-					ddb_dec_json_fail(d, &d->sub);
-			}
-			else
-			{
-				JsonbValue	v;
-
-				ddb_dec_jsonb_scalar(d, &v, av->tag, &av->value, av->boolval);
-				pushJsonbValue(&st, WJB_VALUE, &v);
-			}
-		}
-		d->loc.attr = NULL;
-		res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
-		MemoryContextSwitchTo(old);
-		jb = JsonbValueToJsonb(res);
-
-		/* every whole_item column shares the one jsonb (and its text) */
 		for (i = d->item_col; i < d->ncols; i++)
 		{
-			col = &d->cols[i];
+			DdbColumn  *col = &d->cols[i];
+			int			rest = col->unmapped_only ? 1 : 0;
+
 			if (!col->whole_item || !col->needed)
 				continue;
+			/* every whole_item column of a kind shares one jsonb (and text) */
+			if (jb[rest] == NULL)
+				jb[rest] = build_item(d, i, col->unmapped_only);
 			nulls[col->attnum - 1] = false;
 			if (col->conv.kind == CONV_JSONB)
-				values[col->attnum - 1] = JsonbPGetDatum(jb);
+				values[col->attnum - 1] = JsonbPGetDatum(jb[rest]);
 			else
 			{
-				if (text_datum == (Datum) 0)
-					text_datum = PointerGetDatum(cstring_to_text(JsonbToCString(NULL, &jb->root,
-																				VARSIZE(jb))));
-				values[col->attnum - 1] = text_datum;
+				if (text_datum[rest] == (Datum) 0)
+					text_datum[rest] = PointerGetDatum(cstring_to_text(JsonbToCString(NULL, &jb[rest]->root,
+																					  VARSIZE(jb[rest]))));
+				values[col->attnum - 1] = text_datum[rest];
 			}
 		}
 	}
@@ -423,76 +448,12 @@ decode_item(DdbDecoder *d, const char *operation, size_t len,
 	MemoryContextReset(d->temp_cxt);
 }
 
-static int64
-read_count(DdbDecoder *d, const char *operation, size_t len)
-{
-	DdbJson    *j = &d->json;
-	DdbJsonStr	s;
-	int64		v;
-
-	if (!ddb_json_read_number(j, &s))
-		page_error(d, operation, len);
-	if (!ddb_dec_parse_plain_int64(s.ptr, s.len, &v) || v < 0)
-	{
-		ddb_json_fail(j, "count is not a non-negative integer");
-		page_error(d, operation, len);
-	}
-	return v;
-}
-
-static double
-read_capacity(DdbDecoder *d, const char *operation, size_t len)
-{
-	DdbJson    *j = &d->json;
-	DdbJsonStr	name;
-	bool		done;
-	double		units = 0;
-
-	if (!ddb_json_enter_object(j))
-		page_error(d, operation, len);
-	for (;;)
-	{
-		if (!ddb_json_next_member(j, &name, &done))
-			page_error(d, operation, len);
-		if (done)
-			break;
-		if (ddb_json_str_eq(&name, "CapacityUnits") &&
-			ddb_json_peek(j) == DDB_JSON_NUMBER)
-		{
-			DdbJsonStr	s;
-			char		tmp[64];
-
-			if (!ddb_json_read_number(j, &s))
-				page_error(d, operation, len);
-			if (s.len < sizeof(tmp))
-			{
-				memcpy(tmp, s.ptr, s.len);
-				tmp[s.len] = '\0';
-				units = strtod(tmp, NULL);
-			}
-		}
-		else if (!ddb_json_skip_value(j))
-			page_error(d, operation, len);
-	}
-	return units;
-}
-
 /* Decodes one item (the reader is at its object) into the page. */
-static void
-decode_one(DdbDecoder *d, const char *operation, size_t len, DdbPage *page)
+void
+ddb_dec_decode_one(DdbDecoder *d, const char *operation, size_t len, DdbPage *page)
 {
 	DdbJson    *j = &d->json;
 
-	if (!d->need_any)
-	{
-		/* count(*) and friends: validate, don't decode */
-		if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-			ddb_json_fail(j, "item is not an object");
-		if (!ddb_json_skip_value(j))
-			page_error(d, operation, len);
-		page->nitems++;
-		return;
-	}
 	if (page->nitems == d->vcap)
 	{
 		size_t		natts = Max(d->natts, 1);
@@ -519,73 +480,21 @@ decode_one(DdbDecoder *d, const char *operation, size_t len, DdbPage *page)
 	page->nitems++;
 }
 
-/* Decodes an array of items (Items; a table's Responses). */
-static void
-decode_items(DdbDecoder *d, const char *operation, size_t len, DdbPage *page)
-{
-	DdbJson    *j = &d->json;
-	bool		done;
-
-	if (!ddb_json_enter_array(j))
-		page_error(d, operation, len);
-	for (;;)
-	{
-		if (!ddb_json_next_element(j, &done))
-			page_error(d, operation, len);
-		if (done)
-			break;
-		decode_one(d, operation, len, page);
-	}
-}
-
-/* ConsumedCapacity: one object (Scan, Query, GetItem) or, for
- * BatchGetItem, an array with one per table. */
-static double
-read_capacities(DdbDecoder *d, const char *operation, size_t len)
-{
-	DdbJson    *j = &d->json;
-	double		units = 0;
-	bool		done;
-
-	if (ddb_json_peek(j) == DDB_JSON_OBJECT)
-		return read_capacity(d, operation, len);
-	if (ddb_json_peek(j) != DDB_JSON_ARRAY)
-	{
-		if (!ddb_json_skip_value(j))
-			page_error(d, operation, len);
-		return 0;
-	}
-	if (!ddb_json_enter_array(j))
-		page_error(d, operation, len);
-	for (;;)
-	{
-		if (!ddb_json_next_element(j, &done))
-			page_error(d, operation, len);
-		if (done)
-			break;
-		if (ddb_json_peek(j) == DDB_JSON_OBJECT)
-			units += read_capacity(d, operation, len);
-		else if (!ddb_json_skip_value(j))
-			page_error(d, operation, len);
-	}
-	return units;
-}
-
 void
-ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
-				const char *operation, DdbPage *page)
+ddb_decode_page_items(DdbDecoder *d, DdbPage *page)
 {
-	DdbJson    *j = &d->json;
 	ErrorContextCallback errcb;
-	DdbJsonStr	name;
-	bool		done;
-	bool		have_count = false;
-	bool		have_items = false;
+	int			i;
 
-	memset(page, 0, sizeof(*page));
-	page->natts = d->natts;
-	ddb_json_set_input(j, body, len);
-
+	page->nitems = 0;
+	page->values = NULL;
+	page->nulls = NULL;
+	if (!d->need_any)
+	{
+		/* count(*) and friends: the frame counted them, nothing to decode */
+		page->nitems = d->nspans;
+		return;
+	}
 	errcb.callback = ddb_dec_error_callback;
 	errcb.arg = d;
 	errcb.previous = error_context_stack;
@@ -593,92 +502,50 @@ ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
 	d->loc.item = 0;
 	d->loc.col = -1;
 	d->loc.attr = NULL;
-
-	if (!ddb_json_enter_object(j))
-		page_error(d, operation, len);
-	for (;;)
+	for (i = 0; i < d->nspans; i++)
 	{
-		if (!ddb_json_next_member(j, &name, &done))
-			page_error(d, operation, len);
-		if (done)
-			break;
-		if (ddb_json_str_eq(&name, "Items"))
-		{
-			decode_items(d, operation, len, page);
-			have_items = true;
-		}
-		else if (ddb_json_str_eq(&name, "Item"))
-		{
-			/* GetItem: the item, or no member at all when there is none */
-			if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-				ddb_json_fail(j, "Item is not an object");
-			decode_one(d, operation, len, page);
-		}
-		else if (ddb_json_str_eq(&name, "Responses"))
-		{
-			/* BatchGetItem: {"<table>": [items]}, one table here */
-			if (!ddb_json_enter_object(j))
-				page_error(d, operation, len);
-			for (;;)
-			{
-				DdbJsonStr	table;
+		const DdbJsonStr *span = &d->spans[i];
 
-				if (!ddb_json_next_member(j, &table, &done))
-					page_error(d, operation, len);
-				if (done)
-					break;
-				decode_items(d, operation, len, page);
-			}
-		}
-		else if (ddb_json_str_eq(&name, "UnprocessedKeys"))
-		{
-			DdbJsonStr	raw;
-
-			if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-				ddb_json_fail(j, "UnprocessedKeys is not an object");
-			if (!ddb_json_capture_value(j, &raw))
-				page_error(d, operation, len);
-			/* "{}" (with any spacing) means nothing is left */
-			if (memchr(raw.ptr, '"', raw.len) != NULL)
-				page->unprocessed = pnstrdup(raw.ptr, raw.len);
-		}
-		else if (ddb_json_str_eq(&name, "Count"))
-		{
-			page->count = read_count(d, operation, len);
-			have_count = true;
-		}
-		else if (ddb_json_str_eq(&name, "ScannedCount"))
-			page->scanned_count = read_count(d, operation, len);
-		else if (ddb_json_str_eq(&name, "LastEvaluatedKey"))
-		{
-			DdbJsonStr	raw;
-
-			if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-				ddb_json_fail(j, "LastEvaluatedKey is not an object");
-			if (!ddb_json_capture_value(j, &raw))
-				page_error(d, operation, len);
-			page->last_key = pnstrdup(raw.ptr, raw.len);
-		}
-		else if (ddb_json_str_eq(&name, "ConsumedCapacity"))
-			page->capacity_units = read_capacities(d, operation, len);
-		else if (!ddb_json_skip_value(j))
-			page_error(d, operation, len);
+		ddb_json_set_input(&d->json, span->ptr, span->len);
+		ddb_dec_decode_one(d, d->operation, span->len, page);
 	}
-	if (!ddb_json_finish(j))
-		page_error(d, operation, len);
-	/* a page whose Count disagrees with its Items lost items on the way */
-	/* Select COUNT: a Count and no Items */
-	page->counted_only = have_count && !have_items;
-	if (have_count && have_items && page->count != page->nitems)
+	error_context_stack = errcb.previous;
+}
+
+void
+ddb_decode_page(DdbDecoder *d, const char *body, size_t len,
+				const char *operation, DdbPage *page)
+{
+	char	   *error;
+
+	if (!ddb_decode_page_frame(d, body, len, operation, page, &error))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("malformed DynamoDB %s response", operation),
-				 errdetail("The response says Count %lld but holds %d items.",
-						   (long long) page->count, page->nitems)));
-	if (!have_count)
-		page->count = page->nitems;
-	/* GetItem and BatchGetItem read just what they return */
-	if (page->scanned_count == 0 && !have_count)
-		page->scanned_count = page->nitems;
+				 errdetail_internal("%s", error),
+				 errcontext("DynamoDB %s response for foreign table \"%s\"",
+							operation, d->relname)));
+	ddb_decode_page_items(d, page);
+}
+
+void
+ddb_decode_item(DdbDecoder *d, const char *item, size_t len, Datum *values,
+				bool *nulls)
+{
+	DdbJson    *j = &d->json;
+	ErrorContextCallback errcb;
+
+	ddb_json_set_input(j, item, len);
+	errcb.callback = ddb_dec_error_callback;
+	errcb.arg = d;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	d->loc.item = 0;
+	d->loc.col = -1;
+	d->loc.attr = NULL;
+	decode_item(d, "Scan", len, values, nulls);
+	if (!ddb_json_finish(j))
+		page_error(d, "Scan", len);
+	ddb_json_reset_arena(j);
 	error_context_stack = errcb.previous;
 }

@@ -79,6 +79,7 @@ typedef struct DdbColumn
 	char	   *name;			/* column name */
 	char	   *attr_name;		/* attribute; NULL for the whole item */
 	bool		whole_item;
+	bool		unmapped_only;	/* whole item: only what no column reads */
 	bool		needed;
 	DdbConv		conv;
 	int			next_same;		/* next column of the same attribute, or -1 */
@@ -91,6 +92,8 @@ typedef struct AttrSlot
 	size_t		len;
 	int			first_col;		/* -1 when only a key */
 	int			key_index;		/* 0 partition key, 1 sort key, -1 */
+	bool		mapped;			/* a column reads it (needed or not); set
+								 * only for an unmapped_only item column */
 } AttrSlot;
 
 /* One attribute of the item being decoded. */
@@ -102,6 +105,7 @@ typedef struct AttrVal
 	bool		boolval;
 	int			first_col;
 	int			key_index;
+	bool		mapped;			/* its slot's */
 } AttrVal;
 
 /* What the decoder is doing, for the error context callback. */
@@ -139,6 +143,14 @@ struct DdbDecoder
 	StringInfoData scratch;		/* NUL-terminated copies of values */
 	bool		server_utf8;
 	DecodeLocation loc;
+
+	/* the page whose frame was read (frame.c), for ddb_decode_page_items */
+	const char *body;
+	size_t		body_len;
+	const char *operation;
+	DdbJsonStr *spans;			/* each item's JSON, into body */
+	int			nspans;
+	int			span_cap;
 };
 
 extern bool ddb_dec_parse_tag(DdbJsonStr *name, DdbTag *tag);
@@ -157,6 +169,9 @@ extern void ddb_dec_jsonb_scalar(DdbDecoder *d, JsonbValue *v, DdbTag tag, DdbJs
 extern bool ddb_dec_read_wrapper(DdbJson *j, DdbTag *tag);
 extern bool ddb_dec_end_wrapper(DdbJson *j);
 extern void ddb_dec_push_typed(DdbDecoder *d, DdbJson *j, DdbTag tag, JsonbParseState **st, JsonbIteratorToken tok);
+/* the item decoder (decode.c), on the reader d->json placed at an item */
+extern void ddb_dec_decode_one(DdbDecoder *d, const char *operation, size_t len,
+							   DdbPage *page);
 extern char * ddb_dec_attr_to_json_text(DdbDecoder *d, const AttrVal *av);
 extern Datum ddb_dec_attr_to_jsonb(DdbDecoder *d, const AttrVal *av);
 

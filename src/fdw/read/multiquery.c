@@ -176,6 +176,13 @@ start_merge(DdbScanState *st, DdbMultiQuery *mq)
 	mq->ssup.abbreviate = false;
 	PrepareSortSupportFromOrderingOp(tc->lt_opr, &mq->ssup);
 
+	/*
+	 * Every Query's next page is asked for when its page runs out, and the
+	 * scanner serves another Query in between: a page fetched ahead would
+	 * be dropped unused (and paid for).
+	 */
+	sc->no_ahead = true;
+
 	/* memory: every Query holds a page at once */
 	if (sc->opts.page_size > 0)
 		page = Min(page, sc->opts.page_size);
@@ -319,6 +326,7 @@ ddb_multi_query_end(DdbScanState *st)
 		return;
 	/* the scanner's own page context again, whatever happened */
 	st->scanner->batch_cxt = mq->page_cxt;
+	st->scanner->no_ahead = false;
 	st->multi = NULL;
 	MemoryContextDelete(mq->cxt);
 }

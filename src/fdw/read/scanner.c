@@ -4,7 +4,11 @@
  *		Reads a DynamoDB table page by page (see scanner.h).
  *
  * Each page is fetched into a batch memory context that is reset before the
- * next one, so memory stays flat however large the table.  Only the
+ * next one, so memory stays flat however large the table.  As soon as a
+ * page's frame is read (its LastEvaluatedKey known, the whole answer
+ * validated: frame.c), the request for the next page goes out, before the
+ * items are decoded and used: two response buffers, at most one page
+ * ahead.  Only the
  * needed attributes are requested (ProjectionExpression, every name through
  * a placeholder so reserved words and odd characters are safe), and the page
  * size follows the page_size option.
@@ -30,7 +34,15 @@ scanner_reset_callback(void *arg)
 {
 	DdbScanner *st = arg;
 
-	ddb_http_response_free(&st->resp);
+	/*
+	 * A request fetched ahead and never used.  A transaction's abort drops
+	 * it before memory goes (connection.c): then the client is not touched.
+	 */
+	if (st->ahead && ddb_http_started(&st->resp[1 - st->cur]))
+		ddb_dynamodb_abandon(&st->call);
+	st->ahead = false;
+	ddb_http_response_free(&st->resp[0]);
+	ddb_http_response_free(&st->resp[1]);
 	ddb_buf_free(&st->body);
 }
 
@@ -73,7 +85,8 @@ ddb_scanner_create(DdbTableMapping *m, const bool *needed, Oid userid,
 										  ALLOCSET_DEFAULT_SIZES);
 	st->request_cxt = AllocSetContextCreate(cxt, "ddb_fdw request",
 											ALLOCSET_SMALL_SIZES);
-	ddb_http_response_init(&st->resp);
+	ddb_http_response_init(&st->resp[0]);
+	ddb_http_response_init(&st->resp[1]);
 	ddb_buf_init(&st->body);
 	cb = palloc(sizeof(MemoryContextCallback));
 	cb->func = scanner_reset_callback;
@@ -104,6 +117,15 @@ ddb_scanner_free(DdbScanner *st)
 		MemoryContextDelete(st->cxt);
 }
 
+/* Drops the request fetched ahead, if any (a restart makes it useless). */
+static void
+drop_ahead(DdbScanner *st)
+{
+	if (st->ahead)
+		ddb_dynamodb_abandon(&st->call);
+	st->ahead = false;
+}
+
 void
 ddb_scanner_set_request(DdbScanner *st, DdbOperation op, const char *key_condition,
 						const char *filter, const char *names,
@@ -114,6 +136,7 @@ ddb_scanner_set_request(DdbScanner *st, DdbOperation op, const char *key_conditi
 	ListCell   *lc;
 
 	/* a rescan sets a new request: the old one's strings go */
+	drop_ahead(st);
 	MemoryContextReset(st->request_cxt);
 	old = MemoryContextSwitchTo(st->request_cxt);
 
@@ -142,6 +165,7 @@ ddb_scanner_restart(DdbScanner *st, int segment, int total_segments,
 	if (st->start_key)
 		pfree(st->start_key);
 	st->start_key = start_key ? MemoryContextStrdup(st->cxt, start_key) : NULL;
+	drop_ahead(st);
 	st->segment = segment;
 	st->total_segments = total_segments;
 	st->started = false;
@@ -201,7 +225,7 @@ build_body(DdbScanner *st)
 	{
 		DdbScanRequest req;
 
-		next_limit(st, st->resp.body.len);
+		next_limit(st, st->resp[st->cur].body.len);
 		memset(&req, 0, sizeof(req));
 		req.table_name = st->opts.table_name;
 		req.index_name = st->opts.index_name;
@@ -313,46 +337,108 @@ advance(DdbScanner *st)
 	}
 }
 
+/*
+ * Starts the request for the next page, its answer going to the response
+ * that does not hold the current page: the read-rate limit waited for
+ * first (the capacity of the pages so far is known), credentials refreshed
+ * (so a long scan outlives its temporary credentials).
+ */
 static void
-fetch_page(DdbScanner *st)
+start_request(DdbScanner *st)
 {
-	DdbCall		call;
-	MemoryContext old;
 	const DdbAwsCredentials *creds;
-	const char *operation;
-	bool		ok;
 
-	CHECK_FOR_INTERRUPTS();
 	if (st->unprocessed)
 		ddb_call_unprocessed_backoff(st->batch_attempts);
-	operation = build_body(st);
-
-	MemoryContextReset(st->batch_cxt);
-	st->page.nitems = 0;
-
-	/* the read-rate limit: wait for the capacity the last pages used */
+	st->operation = build_body(st);
 	if (st->rate)
 		ddb_rate_limit_wait(st->rate);
-
-	/* refreshed here, so a long scan outlives its temporary credentials */
+	if (st->before_request)
+		st->before_request(st->before_request_arg);
 	creds = ddb_connection_credentials(st->conn);
-	ddb_call_begin(&call, st->conn->http, operation, st->opts.table_name);
-	ok = ddb_dynamodb_call(&st->conn->svc, creds, operation,
-						   st->body.data, st->body.len, &st->resp, &call.err);
+	/* no completeness pre-check: the frame of the page is that check */
+	ddb_dynamodb_start(&st->call, &st->conn->svc, creds, st->operation,
+					   st->body.data, st->body.len, &st->resp[1 - st->cur], false);
+	st->ahead = true;
+}
+
+/*
+ * Whether to ask for the next page before this one is used: unless the
+ * scan ended, unprocessed keys wait for a backoff first, or a LIMIT the
+ * query stops at has been read (the next page would go unread).
+ */
+static bool
+want_ahead(DdbScanner *st)
+{
+	if (st->eof || st->unprocessed || st->no_ahead)
+		return false;
+	if (st->limit_hint > 0 && st->stats.items >= st->limit_hint)
+		return false;
+	return true;
+}
+
+/*
+ * Completes the request under way and reads its page's frame into
+ * st->page; a truncated or malformed page is asked for again (a retry,
+ * with backoff, counted like a transport retry) before anything of it is
+ * used.  Raises the request's error when no retry helps.
+ */
+static void
+receive_page(DdbScanner *st)
+{
+	DdbCall		call;
+	DdbHttpResponse *resp;
+	MemoryContext old;
+	char	   *error;
+	bool		ok;
+
+	ddb_call_begin(&call, st->conn->http, st->operation, st->opts.table_name);
+	st->ahead = false;
+	ok = ddb_dynamodb_finish(&st->call, ddb_connection_credentials(st->conn),
+							 &call.err);
+	st->cur = 1 - st->cur;
+	resp = &st->resp[st->cur];
+
+	MemoryContextReset(st->batch_cxt);
+	old = MemoryContextSwitchTo(st->batch_cxt);
+	while (ok && !ddb_decode_page_frame(st->decoder, resp->body.data,
+										resp->body.len, st->operation,
+										&st->page, &error))
+	{
+		ddb_aws_error_clear(&call.err);
+		call.err.http_status = resp->status;
+		ddb_aws_error_set(&call.err, DDB_AWS_ERR_MALFORMED, "%s", error);
+		CHECK_FOR_INTERRUPTS();
+		ok = ddb_dynamodb_retry(&st->call, ddb_connection_credentials(st->conn),
+								&call.err);
+	}
+	MemoryContextSwitchTo(old);
 	st->page_retries = ddb_call_end(&call);
 	if (!ok)
 		ddb_call_fail(&call);
+}
 
-	old = MemoryContextSwitchTo(st->batch_cxt);
-	ddb_decode_page(st->decoder, st->resp.body.data, st->resp.body.len,
-					operation, &st->page);
-	MemoryContextSwitchTo(old);
+/*
+ * Fetches the next page (already under way when it was fetched ahead),
+ * sends the request for the one after it, then decodes the items: the
+ * network works while the backend decodes and its caller uses the rows.
+ * At most one page ahead.
+ */
+static void
+fetch_page(DdbScanner *st)
+{
+	MemoryContext old;
+
+	CHECK_FOR_INTERRUPTS();
+	if (!st->ahead)
+		start_request(st);
+	receive_page(st);
 	/* items counted but not sent, though we asked for them */
 	if (st->select == NULL && st->page.counted_only && st->page.count > 0 &&
 		(st->op == DDB_OP_SCAN || st->op == DDB_OP_QUERY))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROTOCOL_VIOLATION),
-				 errmsg("malformed DynamoDB %s response", operation),
+				 errmsg("malformed DynamoDB %s response", st->operation),
 				 errdetail("The response counts %lld items but holds no Items.",
 						   (long long) st->page.count)));
 
@@ -365,6 +451,12 @@ fetch_page(DdbScanner *st)
 	if (st->rate)
 		ddb_rate_limit_consumed(st->rate, st->page.capacity_units);
 	advance(st);
+	if (want_ahead(st))
+		start_request(st);
+
+	old = MemoryContextSwitchTo(st->batch_cxt);
+	ddb_decode_page_items(st->decoder, &st->page);
+	MemoryContextSwitchTo(old);
 }
 
 bool

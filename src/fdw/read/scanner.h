@@ -64,8 +64,22 @@ typedef struct DdbScanner
 	DdbPage		page;			/* the current page */
 	int			page_retries;	/* retries the current page took */
 	DdbRateLimit *rate;			/* read-rate limit, or NULL */
-	DdbHttpResponse resp;
-	DdbBuf		body;
+	DdbHttpResponse resp[2];	/* the current page's answer is resp[cur];
+								 * the next one arrives in the other */
+	int			cur;
+	DdbDynamoCall call;			/* the request under way or last sent */
+	bool		ahead;			/* call is under way (fetched ahead) */
+	bool		no_ahead;		/* never fetch ahead (a merge of Queries
+								 * switches requests after every page) */
+	const char *operation;		/* call's operation name */
+	DdbBuf		body;			/* call's request body */
+	/*
+	 * Called before each request is signed, when set (a segment worker
+	 * takes the leader's refreshed credentials there: a request fetched
+	 * ahead is signed a page earlier than it is used).
+	 */
+	void		(*before_request) (void *arg);
+	void	   *before_request_arg;
 	DdbScanStats stats;
 } DdbScanner;
 

@@ -521,6 +521,17 @@ ddb_parallel_workers(DdbParallelScan *p)
 	return p ? p->nworkers : 0;
 }
 
+int
+ddb_parallel_worker_pid(DdbParallelScan *p, int w)
+{
+	pid_t		pid;
+
+	if (p == NULL || w < 0 || w >= p->nworkers || p->handles[w] == NULL ||
+		GetBackgroundWorkerPid(p->handles[w], &pid) != BGWH_STARTED)
+		return 0;
+	return (int) pid;
+}
+
 /*
  * Relays what a worker reported (errors, notices) as if it happened here.
  * An error ends the scan.

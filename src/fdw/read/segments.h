@@ -81,6 +81,8 @@ extern DdbParallelScan *ddb_parallel_begin(const DdbTableMapping *m, const bool 
 /* The next message of any worker; false when every worker has finished. */
 extern bool ddb_parallel_next(DdbParallelScan *p, DdbParMessage *msg);
 extern int	ddb_parallel_workers(DdbParallelScan *p);
+/* Worker w's process id; 0 before it started and after it exited. */
+extern int	ddb_parallel_worker_pid(DdbParallelScan *p, int w);
 extern void ddb_parallel_end(DdbParallelScan *p);
 
 /* The segment count for a scan of the table: the option, or from its size. */

@@ -132,6 +132,27 @@ apply_settings(const char *s)
 	}
 }
 
+/* take_credentials' arguments, for the scanner's before_request */
+typedef struct CredRefresh
+{
+	DdbConnection **conn;
+	const char *servername;
+	const DdbOptions *opts;
+	uint32	   *generation;
+} CredRefresh;
+
+static void take_credentials(DdbConnection **conn, const char *servername,
+							 const DdbOptions *opts, uint32 *generation);
+
+/* Before each request: the leader's credentials, if they changed. */
+static void
+refresh_credentials(void *arg)
+{
+	CredRefresh *r = arg;
+
+	take_credentials(r->conn, r->servername, r->opts, r->generation);
+}
+
 /* The leader's credentials, when they changed since *generation. */
 static void
 take_credentials(DdbConnection **conn, const char *servername,
@@ -223,6 +244,7 @@ worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
 	DdbScanner *sc;
 	DdbConnection *conn = NULL;
 	uint32		generation = 0;
+	CredRefresh refresh;
 
 	/*
 	 * The definition comes from the leader, as it planned: no catalog read,
@@ -262,6 +284,12 @@ worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
 	}
 	take_credentials(&conn, map->servername, &sc->opts, &generation);
 	sc->conn = conn;
+	refresh.conn = &conn;
+	refresh.servername = map->servername;
+	refresh.opts = &sc->opts;
+	refresh.generation = &generation;
+	sc->before_request = refresh_credentials;
+	sc->before_request_arg = &refresh;
 
 	for (;;)
 	{

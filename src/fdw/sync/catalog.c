@@ -2,8 +2,9 @@
  *
  * catalog.c
  *		The sync's catalog: every statement on ddb_fdw.sync_state,
- *		sync_checkpoint, sync_shard and sync_run, and the lock that
- *		serializes the syncs of one target.
+ *		sync_checkpoint, sync_shard and sync_run (those on sync_buffer are
+ *		in catalog_buffer.c), and the lock that serializes the syncs of one
+ *		target.
  *
  * Callers need no privilege on the catalog: its statements run with the
  * rights of the catalog's owner (the extension's owner).  A caller chooses
@@ -38,7 +39,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "catalog.h"
+#include "catalog_int.h"
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
@@ -115,6 +116,38 @@ text_or_null(const char *s, char *null)
 {
 	*null = s ? ' ' : 'n';
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+/*
+ * Whether the extension's catalog has the objects of 1.1 (the change
+ * buffer and its counters).  After a package upgrade a database keeps the
+ * catalog of 1.0 until ALTER EXTENSION ddb_fdw UPDATE runs; its syncs go
+ * on without the change buffer meanwhile.  Asked once a job.
+ */
+bool
+sync_catalog_current(SyncJob *job)
+{
+	if (job->catalog_version == 0)
+	{
+		char	   *v = NULL;
+
+		catalog_exec(job,
+					 "SELECT extversion FROM pg_catalog.pg_extension"
+					 " WHERE extname OPERATOR(pg_catalog.=) 'ddb_fdw'",
+					 0, NULL, NULL, NULL);
+		if (SPI_processed == 1)
+			v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		job->catalog_version = v != NULL && strcmp(v, "1.0") == 0 ? 100 : 101;
+	}
+	return job->catalog_version >= 101;
+}
+
+/* catalog_exec for the catalog's other files (catalog_int.h) */
+int
+sync_catalog_exec(SyncJob *job, const char *sql, int nargs, Oid *types,
+				  Datum *values, const char *nulls)
+{
+	return catalog_exec(job, sql, nargs, types, values, nulls);
 }
 
 /* ----------------------------------------------------------------
@@ -240,7 +273,12 @@ sync_catalog_read_state(SyncJob *job, SyncStateRow *row)
 
 	memset(row, 0, sizeof(*row));
 	catalog_exec(job,
-				 "SELECT snapshot, snapshot_complete, stream_arn, stream_from, stream_applied_to"
+				 sync_catalog_current(job) ?
+				 "SELECT snapshot, snapshot_complete, stream_arn, stream_from, stream_applied_to,"
+				 "       items_done, stream_view_type, stream_buffered_to"
+				 "  FROM ddb_fdw.sync_state WHERE target OPERATOR(pg_catalog.=) $1" :
+				 "SELECT snapshot, snapshot_complete, stream_arn, stream_from, stream_applied_to,"
+				 "       items_done, stream_view_type, NULL::pg_catalog.timestamptz"
 				 "  FROM ddb_fdw.sync_state WHERE target OPERATOR(pg_catalog.=) $1",
 				 1, types, values, " ");
 	if (SPI_processed == 1)
@@ -259,6 +297,11 @@ sync_catalog_read_state(SyncJob *job, SyncStateRow *row)
 		row->has_stream_from = !isnull;
 		row->stream_applied_to = DatumGetTimestampTz(SPI_getbinval(tup, td, 5, &isnull));
 		row->has_applied_to = !isnull;
+		row->items_done = DatumGetInt64(SPI_getbinval(tup, td, 6, &isnull));
+		arn = SPI_getvalue(tup, td, 7);
+		row->stream_view_type = arn ? MemoryContextStrdup(job->cxt, arn) : NULL;
+		row->stream_buffered_to = DatumGetTimestampTz(SPI_getbinval(tup, td, 8, &isnull));
+		row->has_buffered_to = !isnull;
 	}
 }
 
@@ -293,7 +336,8 @@ sync_catalog_ensure_state(SyncJob *job)
 
 /*
  * Starts snapshot job->snapshot in job->total_segments segments: fresh
- * checkpoints, the state reset, the stream's shards forgotten.
+ * checkpoints, the state reset, the stream's shards and kept records
+ * forgotten.
  */
 void
 sync_catalog_new_snapshot(SyncJob *job)
@@ -319,6 +363,16 @@ sync_catalog_new_snapshot(SyncJob *job)
 				 3, types, values, "   ");
 	catalog_exec(job,
 				 "DELETE FROM ddb_fdw.sync_shard WHERE target OPERATOR(pg_catalog.=) $1",
+				 1, types, values, " ");
+	if (!sync_catalog_current(job))
+		return;
+	/* the buffer belongs to the stream position the new snapshot replaces */
+	catalog_exec(job,
+				 "UPDATE ddb_fdw.sync_state SET stream_buffered_to = NULL"
+				 " WHERE target OPERATOR(pg_catalog.=) $1",
+				 1, types, values, " ");
+	catalog_exec(job,
+				 "DELETE FROM ddb_fdw.sync_buffer WHERE target OPERATOR(pg_catalog.=) $1",
 				 1, types, values, " ");
 }
 
@@ -611,17 +665,18 @@ sync_catalog_forget_shard(SyncJob *job, const char *shard_id)
 }
 
 /*
- * Checkpoints an applied stream page: the shard's position, the state's
- * row count, the run's counters; committed with the page's changes.
+ * Checkpoints a stream page, applied or kept in the change buffer: the
+ * shard's position, the state's row count, the run's counters; committed
+ * with the page's changes.
  */
 void
 sync_catalog_stream_page(SyncJob *job, const SyncStreamPage *page)
 {
-	Oid			t[14] = {REGCLASSOID, TEXTOID, TEXTOID, BOOLOID, INT8OID, INT8OID,
+	Oid			t[18] = {REGCLASSOID, TEXTOID, TEXTOID, BOOLOID, INT8OID, INT8OID,
 		INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, INT8OID,
-	INT8OID};
-	Datum		v[14];
-	char		n[14] = "              ";
+	INT8OID, INT8OID, INT8OID, INT8OID, INT8OID};
+	Datum		v[18];
+	char		n[18] = "                  ";
 
 	v[0] = ObjectIdGetDatum(job->target_oid);
 	v[1] = CStringGetTextDatum(page->shard_id);
@@ -637,7 +692,12 @@ sync_catalog_stream_page(SyncJob *job, const SyncStreamPage *page)
 	v[11] = Float8GetDatum(page->capacity);
 	v[12] = Int64GetDatum(page->rows_added);
 	v[13] = Int64GetDatum(page->retries);
-	catalog_exec(job,
+	v[14] = Int64GetDatum(page->pages);
+	v[15] = Int64GetDatum(page->ttl_removes);
+	v[16] = Int64GetDatum(page->unknown_events);
+	v[17] = Int64GetDatum(page->buffered);
+	/* (1.0's catalog counts no TTL removes, unknown events, buffered records) */
+	catalog_exec(job, psprintf(
 				 "WITH sh AS (UPDATE ddb_fdw.sync_shard SET sequence_number = $3, done = $4,"
 				 "   records = records OPERATOR(pg_catalog.+) $5, updated_at = pg_catalog.now()"
 				 "   WHERE target OPERATOR(pg_catalog.=) $1 AND shard_id OPERATOR(pg_catalog.=) $2),"
@@ -645,16 +705,20 @@ sync_catalog_stream_page(SyncJob *job, const SyncStreamPage *page)
 				 "   SET rows = (rows OPERATOR(pg_catalog.+) $13) OPERATOR(pg_catalog.-) $8,"
 				 "       updated_at = pg_catalog.now()"
 				 "   WHERE target OPERATOR(pg_catalog.=) $1)"
-				 " UPDATE ddb_fdw.sync_run SET pages = pages OPERATOR(pg_catalog.+) 1,"
+				 " UPDATE ddb_fdw.sync_run SET pages = pages OPERATOR(pg_catalog.+) $15,"
 				 "   rows_upserted = rows_upserted OPERATOR(pg_catalog.+) $7,"
 				 "   rows_deleted = rows_deleted OPERATOR(pg_catalog.+) $8,"
 				 "   inserts = inserts OPERATOR(pg_catalog.+) $9,"
 				 "   modifies = modifies OPERATOR(pg_catalog.+) $10,"
 				 "   removes = removes OPERATOR(pg_catalog.+) $11,"
 				 "   consumed_capacity = consumed_capacity OPERATOR(pg_catalog.+) $12,"
-				 "   retries = retries OPERATOR(pg_catalog.+) $14"
+				 "   retries = retries OPERATOR(pg_catalog.+) $14%s"
 				 " WHERE run_id OPERATOR(pg_catalog.=) $6",
-				 14, t, v, n);
+				 sync_catalog_current(job) ?
+				 ", ttl_removes = ttl_removes OPERATOR(pg_catalog.+) $16,"
+				 "   unknown_events = unknown_events OPERATOR(pg_catalog.+) $17,"
+				 "   buffered = buffered OPERATOR(pg_catalog.+) $18" : ""),
+				 18, t, v, n);
 }
 
 /* Every change before applied_to is applied. */

@@ -46,10 +46,14 @@ typedef struct SyncStateRow
 	int64		snapshot;		/* number of the current snapshot; 0: none */
 	bool		complete;		/* the current snapshot read every segment */
 	char	   *stream_arn;		/* NULL: no stream recorded */
+	char	   *stream_view_type;
 	bool		has_stream_from;
 	TimestampTz stream_from;
 	bool		has_applied_to;
 	TimestampTz stream_applied_to;
+	int64		items_done;		/* copied into the current snapshot so far */
+	bool		has_buffered_to;
+	TimestampTz stream_buffered_to;
 } SyncStateRow;
 
 /* What one applied page of a stream changes in the run and the state. */
@@ -67,7 +71,23 @@ typedef struct SyncStreamPage
 	double		capacity;
 	int64		rows_added;		/* upserts that created a row */
 	int64		retries;
+	int64		pages;			/* 1: a page of a stream run; 0: kept */
+	int64		ttl_removes;
+	int64		unknown_events;
+	int64		buffered;		/* records kept in the change buffer */
 } SyncStreamPage;
+
+/* A record in the change buffer (strings terminated). */
+typedef struct SyncBufferRow
+{
+	int64		position;		/* set when read */
+	char	   *shard_id;
+	char	   *sequence;
+	char	   *event;
+	bool		ttl;
+	char	   *keys;
+	char	   *image;			/* NewImage (TTL: OldImage); NULL: none */
+} SyncBufferRow;
 
 /* set-up and the lock */
 extern void sync_catalog_open(SyncJob *job);
@@ -76,6 +96,7 @@ extern void sync_catalog_lock(SyncJob *job);
 extern void sync_catalog_unlock(SyncJob *job);
 
 /* state and runs */
+extern bool sync_catalog_current(SyncJob *job);
 extern void sync_catalog_read_state(SyncJob *job, SyncStateRow *row);
 extern void sync_catalog_close_stale_runs(SyncJob *job);
 extern void sync_catalog_ensure_state(SyncJob *job);
@@ -102,5 +123,13 @@ extern void sync_catalog_add_shard(SyncJob *job, const char *shard_id,
 extern void sync_catalog_forget_shard(SyncJob *job, const char *shard_id);
 extern void sync_catalog_stream_page(SyncJob *job, const SyncStreamPage *page);
 extern void sync_catalog_stream_applied(SyncJob *job, TimestampTz applied_to);
+
+/* the change buffer */
+extern void sync_catalog_buffer_keep(SyncJob *job, int n, const SyncBufferRow *rows);
+extern int	sync_catalog_buffer_read(SyncJob *job, int limit, SyncBufferRow *rows);
+extern void sync_catalog_buffer_applied(SyncJob *job, int64 through,
+										const SyncStreamPage *counts);
+extern void sync_catalog_buffered_to(SyncJob *job, TimestampTz to);
+extern void sync_catalog_buffer_done(SyncJob *job);
 
 #endif							/* DDB_SYNC_CATALOG_H */

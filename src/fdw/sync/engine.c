@@ -11,6 +11,9 @@
  * kept until its page marker (segment, LastEvaluatedKey) arrives, then
  * upserted and checkpointed together.
  *
+ * Between pages, the change buffer may keep the stream's records
+ * (sync_buffer_tick, stream_buffer.c).
+ *
  * IDENTIFICATION
  *		src/fdw/sync/engine.c
  *
@@ -26,11 +29,15 @@
 #include "utils/rel.h"
 
 #include "catalog.h"
+#include "progress.h"
 #include "read/segments.h"
 
-/* Counts a page that was upserted and checkpointed; NOTICE on progress. */
+/*
+ * Counts a page that was upserted and checkpointed, read by worker (-1:
+ * this backend); reports progress.
+ */
 static void
-page_done(SyncJob *job, int segment, const char *last_key, int64 rows,
+page_done(SyncJob *job, int segment, int worker, const char *last_key, int64 rows,
 		  double capacity, int retries)
 {
 	double		secs;
@@ -42,12 +49,7 @@ page_done(SyncJob *job, int segment, const char *last_key, int64 rows,
 	secs = (double) (GetCurrentTimestamp() - job->started) / USECS_PER_SEC;
 	rate = secs > 0 ? (double) job->rows_upserted / secs : 0;
 	sync_catalog_page(job, segment, last_key, rows, capacity, rate, retries);
-	if (job->opts.progress > 0 && job->pages % job->opts.progress == 0)
-		ereport(NOTICE,
-				(errmsg("sync of %s: %lld items in %lld pages",
-						job->foreign_name, (long long) job->rows_upserted,
-						(long long) job->pages),
-				 errdetail("%.0f items per second.", rate)));
+	sync_progress_page(job, segment, worker, last_key == NULL, rows, retries, rate);
 }
 
 /*
@@ -75,12 +77,13 @@ copy_pages_serial(SyncJob *job, DdbScanner *sc, List *checkpoints)
 			CHECK_FOR_INTERRUPTS();
 			more = ddb_scanner_next_page(sc);
 			if (more)
-				page_done(job, cp->segment, sc->start_key,
+				page_done(job, cp->segment, -1, sc->start_key,
 						  sync_upsert_rows(job, sc->page.nitems, sc->page.values,
 									  sc->page.nulls, sc->page.natts,
 									  GetCurrentTransactionStartTimestamp(), NULL),
 						  sc->page.capacity_units, sc->page_retries);
 			sync_commit_step(job);
+			sync_buffer_tick(job);
 			if (!more || sc->start_key == NULL)
 				break;
 		}
@@ -164,6 +167,7 @@ copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
 		return false;
 
 	sync_catalog_run_workers(job, ddb_parallel_workers(par));
+	sync_progress_workers(job, par);
 	rows = MemoryContextAllocZero(job->cxt, sizeof(WorkerRows) * ddb_parallel_workers(par));
 	for (i = 0; i < ddb_parallel_workers(par); i++)
 		rows[i].cxt = AllocSetContextCreate(job->cxt, "ddb_fdw sync rows",
@@ -191,11 +195,13 @@ copy_pages_parallel(SyncJob *job, DdbScanner *sc, const bool *needed,
 			}
 			continue;
 		}
-		page_done(job, msg.segment, msg.last_key,
+		page_done(job, msg.segment, msg.worker, msg.last_key,
 				  upsert_worker_rows(job, wr, fdesc), msg.capacity, msg.retries);
 		sync_commit_step(job);
+		sync_buffer_tick(job);
 	}
 	ddb_parallel_end(par);
+	sync_progress_workers(job, NULL);
 	return true;
 }
 

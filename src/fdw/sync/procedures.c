@@ -6,9 +6,10 @@
  *
  * A sync of one table: check the caller's rights, resolve the target
  * (target.c), take the target's sync lock (catalog.c), then either apply
- * the table's stream (stream.c) or take or resume a snapshot (engine.c),
- * and record the run.  The choice between stream and snapshot is made here
- * from the catalog's state and a fresh DescribeTable.
+ * the table's stream (stream.c) or take or resume a snapshot (engine.c,
+ * with the change buffer of stream_buffer.c), and record the run.  The
+ * choice between stream and snapshot is made here from the catalog's state
+ * and a fresh DescribeTable.
  *
  * Called at top level (plain CALL, pg_cron) a sync commits page by page;
  * inside a transaction block it commits nothing, and a failure rolls back
@@ -36,6 +37,7 @@
 #include "utils/rel.h"
 
 #include "catalog.h"
+#include "progress.h"
 #include "read/segments.h"
 
 PG_FUNCTION_INFO_V1(ddb_fdw_sync);
@@ -58,28 +60,24 @@ qualified_name(Oid relid)
 									  get_rel_name(relid));
 }
 
-/* The foreign table must belong to ddb_fdw, and the caller may read it. */
-static void
-check_foreign_table(Oid relid)
+/*
+ * DynamoDB's ItemCount of what the foreign table reads (the table, or its
+ * index), for the progress estimate; -1 when unknown.
+ */
+static int64
+item_count(SyncJob *job, const DdbTableDesc *desc)
 {
-	ForeignTable *ft;
-	ForeignServer *server;
-	ForeignDataWrapper *fdw;
+	const char *index = job->map->opts.index_name;
+	int			i;
 
-	if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a foreign table", get_rel_name(relid))));
-	ft = GetForeignTable(relid);
-	server = GetForeignServer(ft->serverid);
-	fdw = GetForeignDataWrapper(server->fdwid);
-	if (strcmp(get_func_name(fdw->fdwhandler), "ddb_fdw_handler") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("foreign table \"%s\" does not belong to ddb_fdw",
-						get_rel_name(relid))));
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FOREIGN_TABLE, get_rel_name(relid));
+	if (desc == NULL)
+		return -1;
+	if (index == NULL)
+		return desc->item_count;
+	for (i = 0; i < desc->nindexes; i++)
+		if (strcmp(desc->indexes[i].name, index) == 0)
+			return desc->indexes[i].item_count;
+	return -1;
 }
 
 /*
@@ -93,13 +91,17 @@ begin_snapshot_run(SyncJob *job, int new_segments, const char *note,
 {
 	SyncStateRow st;
 	List	   *checkpoints;
+	int64		items_before = 0;
 
 	sync_catalog_close_stale_runs(job);
 	sync_catalog_ensure_state(job);
 	sync_catalog_read_state(job, &st);
 	job->resuming = !job->opts.restart && st.snapshot > 0 && !st.complete;
 	if (job->resuming)
+	{
 		job->snapshot = st.snapshot;
+		items_before = st.items_done;
+	}
 	else
 	{
 		job->snapshot = st.snapshot + 1;
@@ -112,6 +114,8 @@ begin_snapshot_run(SyncJob *job, int new_segments, const char *note,
 	checkpoints = sync_catalog_checkpoints(job);
 	job->total_segments = Max(list_length(checkpoints), 1);
 	sync_catalog_start_run(job, job->resuming ? "resume" : "snapshot", note);
+	sync_progress_run(job, job->resuming ? "resume" : "snapshot", checkpoints,
+					  items_before, item_count(job, desc));
 	return checkpoints;
 }
 
@@ -126,6 +130,7 @@ begin_stream_run(SyncJob *job)
 	job->snapshot = st.snapshot;
 	job->streaming = true;
 	sync_catalog_start_run(job, "stream", NULL);
+	sync_progress_run(job, "stream", NIL, 0, -1);
 }
 
 static void
@@ -133,6 +138,7 @@ reset_counters(SyncJob *job)
 {
 	job->rows_upserted = job->rows_deleted = job->rows_added = job->pages = 0;
 	job->inserts = job->modifies = job->removes = 0;
+	job->ttl_removes = job->unknown_events = 0;
 	job->capacity = 0;
 	job->streaming = false;
 }
@@ -230,6 +236,7 @@ choose_stream(SyncJob *job, const char *table, const DdbTableDesc *desc,
 static void
 free_job(SyncJob *job)
 {
+	sync_progress_end(job);
 	sync_target_free_plans(job);
 	sync_catalog_close(job);
 	MemoryContextDelete(job->cxt);
@@ -248,7 +255,7 @@ set_up(SyncJob *job, const char *target, DdbOptions *fopts, bool **needed)
 	DdbScanner *sc;
 	int			i;
 
-	check_foreign_table(job->foreign_oid);
+	ddb_check_foreign_table(job->foreign_oid);
 	sync_catalog_open(job);
 	frel = table_open(job->foreign_oid, AccessShareLock);
 	job->foreign_name = MemoryContextStrdup(job->cxt, qualified_name(job->foreign_oid));
@@ -265,7 +272,9 @@ set_up(SyncJob *job, const char *target, DdbOptions *fopts, bool **needed)
 	if (pg_class_aclcheck(job->target_oid, GetUserId(),
 						  ACL_INSERT | ACL_UPDATE | ACL_DELETE) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(job->target_oid));
+	sync_progress_begin(job);
 	sync_catalog_lock(job);
+	sync_progress_phase(job, SYNC_PHASE_STARTING);
 	sync_target_prepare(job, frel, keys);
 	table_close(frel, NoLock);
 	return sc;
@@ -315,10 +324,15 @@ run(SyncJob *job, DdbScanner *sc, const DdbOptions *fopts, const bool *needed,
 										 sc->conn, desc);
 		*run_started = true;
 		sync_commit_step(job);
+		/* the stream's records, kept while the snapshot runs */
+		sync_buffer_begin(job, sc);
 		/* the pages, each in its transaction */
 		sync_copy_pages(job, sc, needed, checkpoints);
 		/* the snapshot is complete: what it did not see is gone */
+		sync_progress_phase(job, SYNC_PHASE_DELETING);
 		job->rows_deleted = sync_remove_unseen(job);
+		/* what changed while it ran, kept in the buffer */
+		sync_buffer_finish(job, sc);
 		sync_catalog_end_run(job, "succeeded", NULL);
 		sync_commit_step(job);
 	}
@@ -401,6 +415,20 @@ sync_table(Oid foreign_oid, const char *target, const SyncOptions *opts,
 	return failure;
 }
 
+/* An interval argument in milliseconds (rounded up); it must be positive. */
+static int64
+positive_interval_ms(const Interval *iv, const char *argname)
+{
+	int64		usecs = iv->time + (int64) iv->day * USECS_PER_DAY +
+		(int64) iv->month * 30 * USECS_PER_DAY;
+
+	if (usecs <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be positive", argname)));
+	return (usecs + 999) / 1000;
+}
+
 static void
 read_options(FunctionCallInfo fcinfo, int first, SyncOptions *o)
 {
@@ -431,18 +459,27 @@ read_options(FunctionCallInfo fcinfo, int first, SyncOptions *o)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_records must not be negative")));
-	o->max_duration_ms = 0;
-	if (!PG_ARGISNULL(first + 7))
+	o->max_duration_ms = PG_ARGISNULL(first + 7) ? 0 :
+		positive_interval_ms(PG_GETARG_INTERVAL_P(first + 7), "max_duration");
+	/* 1.0's procedures (a database not updated yet) have neither argument */
+	o->progress_interval_ms = PG_NARGS() <= first + 8 || PG_ARGISNULL(first + 8) ? 0 :
+		positive_interval_ms(PG_GETARG_INTERVAL_P(first + 8), "progress_interval");
+	o->ttl_deletes = SYNC_TTL_DELETE;
+	if (PG_NARGS() > first + 9 && !PG_ARGISNULL(first + 9))
 	{
-		Interval   *iv = PG_GETARG_INTERVAL_P(first + 7);
-		int64		usecs = iv->time + (int64) iv->day * USECS_PER_DAY +
-			(int64) iv->month * 30 * USECS_PER_DAY;
+		char	   *ttl = text_to_cstring(PG_GETARG_TEXT_PP(first + 9));
 
-		if (usecs <= 0)
+		if (strcmp(ttl, "delete") == 0)
+			o->ttl_deletes = SYNC_TTL_DELETE;
+		else if (strcmp(ttl, "keep") == 0)
+			o->ttl_deletes = SYNC_TTL_KEEP;
+		else if (strcmp(ttl, "mark") == 0)
+			o->ttl_deletes = SYNC_TTL_MARK;
+		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("max_duration must be positive")));
-		o->max_duration_ms = (usecs + 999) / 1000;
+					 errmsg("invalid ttl_deletes \"%s\"", ttl),
+					 errhint("Use \"delete\", \"keep\" or \"mark\".")));
 	}
 }
 
@@ -455,7 +492,9 @@ is_nonatomic(FunctionCallInfo fcinfo)
 
 /*
  * CALL ddb_fdw.sync(foreign_table regclass, target text DEFAULT NULL,
- *                   restart, wait, soft_delete, synced_at, progress)
+ *                   restart, wait, soft_delete, synced_at, progress, mode,
+ *                   max_records, max_duration, progress_interval,
+ *                   ttl_deletes)
  */
 Datum
 ddb_fdw_sync(PG_FUNCTION_ARGS)
@@ -479,7 +518,9 @@ ddb_fdw_sync(PG_FUNCTION_ARGS)
 /*
  * CALL ddb_fdw.sync_server(server name, target_schema name,
  *                          foreign_schema name DEFAULT NULL, restart, wait,
- *                          soft_delete, synced_at, progress)
+ *                          soft_delete, synced_at, progress, mode,
+ *                          max_records, max_duration, progress_interval,
+ *                          ttl_deletes)
  *
  * Imports the server's tables that have no foreign table yet into
  * foreign_schema (default: the server's name), then syncs each into

@@ -7,10 +7,15 @@
  * sync_stream_record_start() notes the stream (LatestStreamArn), the time
  * (stream_from) and its shards.  Shards already closed then hold only older
  * changes, which the snapshot sees: they are recorded as done.  The open
- * ones are read from TRIM_HORIZON later, skipping records created well
- * before stream_from (ApproximateCreationDateTime is truncated to the
- * minute, hence a margin); records written while the snapshot ran are
- * applied after it, in order, so the target converges to the table.
+ * ones are read from their first record later (AT_SEQUENCE_NUMBER of the
+ * shard's StartingSequenceNumber, so that a shard the stream has trimmed
+ * since is noticed, where TRIM_HORIZON would silently start later),
+ * skipping records created well before stream_from
+ * (ApproximateCreationDateTime is truncated to the minute, hence a
+ * margin); records written while the snapshot ran are applied after it, in
+ * order, so the target converges to the table.  While a long snapshot
+ * runs, the same reading keeps them in the change buffer instead
+ * (sync_stream_fill, called by stream_buffer.c).
  *
  * A run (sync_stream_apply) lists the shards (DescribeStream), adds new ones
  * to ddb_fdw.sync_shard, and reads the shards in lineage order: a shard only
@@ -18,10 +23,7 @@
  * one transaction together with the shard's checkpoint (the sequence number
  * of its last record) and the run's counters, so a crash loses no change
  * and applies none twice.  Within a page only the last record of each key
- * counts: INSERT and MODIFY upsert its new image, REMOVE deletes (or marks)
- * the row.  KEYS_ONLY and OLD_IMAGE streams carry no new image: the current
- * items are read with BatchGetItem (strongly consistent) instead, and a key
- * no longer there is deleted.
+ * counts (stream_records.c says what each record does).
  *
  * Positions the stream no longer has (a shard of the catalog missing from
  * DescribeStream, TrimmedDataAccessException, a stream gone) end the run
@@ -240,13 +242,21 @@ next_ready_shard(StreamRun *run)
  * ----------------------------------------------------------------
  */
 
-/* Whether max_records or max_duration ends the run here (run->stopped). */
+/*
+ * Whether max_records or max_duration (a buffering pass: its deadline)
+ * ends the run here (run->stopped).
+ */
 static bool
 limit_reached(StreamRun *run)
 {
 	SyncJob    *job = run->job;
 
-	if (job->opts.max_records > 0 && run->records >= job->opts.max_records)
+	if (run->buffering)
+	{
+		if (GetCurrentTimestamp() >= run->deadline)
+			run->stopped = "the time for keeping records is up";
+	}
+	else if (job->opts.max_records > 0 && run->records >= job->opts.max_records)
 		run->stopped = psprintf("stopped at max_records (%lld records); the stream has more",
 								(long long) run->records);
 	else if (job->opts.max_duration_ms > 0 &&
@@ -258,42 +268,105 @@ limit_reached(StreamRun *run)
 }
 
 /*
- * An iterator at the shard's checkpoint; false (with run->fallback) when the
- * stream no longer has that position.
+ * An iterator at the shard's checkpoint (a shard not read yet: at its
+ * first record); false (with run->fallback) when the stream no longer has
+ * that position.
  */
 static bool
 get_iterator(StreamRun *run, ShardState *sh)
 {
 	DdbConnection *conn = run->sc->conn;
 	const DdbAwsCredentials *creds = ddb_connection_credentials(conn);
-	DdbCall		call;
-	bool		ok;
+	DdbShard   *d = find_described(run->sdesc, sh->shard_id);
+	const char *type = "AFTER_SEQUENCE_NUMBER";
+	const char *sequence = sh->sequence;
 
-	free(run->iterator);
-	run->iterator = NULL;
-	ddb_call_begin(&call, conn->streams_http, "GetShardIterator", run->table_name);
-	ok = ddb_streams_get_iterator(&conn->streams_svc, creds, run->arn, sh->shard_id,
-								  sh->sequence ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON",
-								  sh->sequence, &run->iterator, &call.err);
-	(void) ddb_call_end(&call);
-	if (ok)
-		return true;
-	if (ddb_call_error_is(&call, "TrimmedDataAccessException") ||
-		ddb_call_error_is(&call, "ResourceNotFoundException"))
+	if (sequence == NULL && d != NULL && d->starting_sequence != NULL)
 	{
-		run->fallback = psprintf("the stream no longer has the position of shard %s (%s)",
-								 sh->shard_id, call.err.code);
-		return false;
+		type = "AT_SEQUENCE_NUMBER";
+		sequence = d->starting_sequence;
 	}
-	ddb_call_fail(&call);
+	else if (sequence == NULL)
+		type = "TRIM_HORIZON";
+	for (;;)
+	{
+		DdbCall		call;
+		bool		ok;
+
+		free(run->iterator);
+		run->iterator = NULL;
+		ddb_call_begin(&call, conn->streams_http, "GetShardIterator", run->table_name);
+		ok = ddb_streams_get_iterator(&conn->streams_svc, creds, run->arn, sh->shard_id,
+									  type, sequence, &run->iterator, &call.err);
+		(void) ddb_call_end(&call);
+		if (ok)
+			return true;
+		if (ddb_call_error_is(&call, "TrimmedDataAccessException") ||
+			ddb_call_error_is(&call, "ResourceNotFoundException"))
+		{
+			run->fallback = psprintf("the stream no longer has the position of shard %s (%s)",
+									 sh->shard_id, call.err.code);
+			return false;
+		}
+		/*
+		 * XXX: the StartingSequenceNumber is the shard's first record on
+		 * AWS and DynamoDB Local; should an endpoint refuse it, the shard is
+		 * read from TRIM_HORIZON as before, without noticing a trim.
+		 */
+		if (strcmp(type, "AT_SEQUENCE_NUMBER") == 0 &&
+			ddb_call_error_is(&call, "ValidationException"))
+		{
+			type = "TRIM_HORIZON";
+			sequence = NULL;
+			continue;
+		}
+		ddb_call_fail(&call);
+	}
 }
+
+/* What the CONTEXT line of an error while reading a shard names. */
+typedef struct ShardContext
+{
+	StreamRun  *run;
+	ShardState *sh;
+} ShardContext;
+
+static void
+shard_error_callback(void *arg)
+{
+	ShardContext *c = arg;
+
+	if (c->sh->sequence)
+		errcontext("stream shard %s of DynamoDB table \"%s\", after record %s",
+				   c->sh->shard_id, c->run->table_name, c->sh->sequence);
+	else
+		errcontext("stream shard %s of DynamoDB table \"%s\", from its first record",
+				   c->sh->shard_id, c->run->table_name);
+}
+
+static void read_shard_pages(StreamRun *run, ShardState *sh);
 
 /*
  * Reads shard sh from its checkpoint until it is done (closed, read to its
- * end), caught up, or a limit or a fallback ends the run.
+ * end), caught up, or a limit or a fallback ends the run; an error names
+ * the shard and the position.
  */
 static void
 read_shard(StreamRun *run, ShardState *sh)
+{
+	ShardContext ctx = {run, sh};
+	ErrorContextCallback errcb;
+
+	errcb.callback = shard_error_callback;
+	errcb.arg = &ctx;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	read_shard_pages(run, sh);
+	error_context_stack = errcb.previous;
+}
+
+static void
+read_shard_pages(StreamRun *run, ShardState *sh)
 {
 	int			expired = 0;
 	int			empty = 0;
@@ -315,7 +388,7 @@ read_shard(StreamRun *run, ShardState *sh)
 		CHECK_FOR_INTERRUPTS();
 		if (limit_reached(run))
 			return;
-		if (run->job->opts.max_records > 0)
+		if (run->job->opts.max_records > 0 && !run->buffering)
 			limit = (int) Min((int64) limit, run->job->opts.max_records - run->records);
 		creds = ddb_connection_credentials(conn);
 		ddb_record_page_free(&run->page);
@@ -385,8 +458,57 @@ all_applied(StreamRun *run)
 	return true;
 }
 
-static void
-free_run(StreamRun *run)
+/*
+ * Sets up a reading of the stream arn (view type view_type; a snapshot
+ * from stream_from before it) by job, with sc's connection (and, to read
+ * current items, sc itself).  With buffering, what is read goes to the
+ * change buffer.  The run's memory is in job->cxt; sync_stream_run_free
+ * releases what is not.
+ */
+void
+sync_stream_run_init(StreamRun *run, SyncJob *job, DdbScanner *sc,
+					 const char *table_name, const char *arn,
+					 const char *view_type, TimestampTz stream_from, bool buffering)
+{
+	int			k;
+
+	memset(run, 0, sizeof(*run));
+	run->job = job;
+	run->sc = sc;
+	run->buffering = buffering;
+	run->table_name = MemoryContextStrdup(job->cxt, table_name);
+	run->arn = arn ? MemoryContextStrdup(job->cxt, arn) : NULL;
+	run->fetch_images = view_type != NULL &&
+		(strcmp(view_type, "KEYS_ONLY") == 0 || strcmp(view_type, "OLD_IMAGE") == 0);
+	run->skip_before = (double) (stream_from / USECS_PER_SEC) +
+		(double) ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY) -
+		STREAM_SKIP_MARGIN_SECS;
+	ddb_http_response_init(&run->resp);
+	run->retries_seen = ddb_http_client_retries(sc->conn->streams_http) +
+		ddb_http_client_retries(sc->conn->http);
+	for (k = 0; k < job->nkeys; k++)
+	{
+		Oid			typout;
+		bool		varlena;
+
+		getTypeOutputInfo(TupleDescAttr(job->foreign_desc, job->key_attnums[k] - 1)->atttypid,
+						  &typout, &varlena);
+		fmgr_info_cxt(typout, &run->key_out[k], job->cxt);
+	}
+	/*
+	 * Current items are read strongly consistent (not by a buffering pass:
+	 * it reads none, and the scanner may be mid-scan)
+	 */
+	run->consistent_saved = sc->opts.consistent_read;
+	if (!buffering)
+		sc->opts.consistent_read = true;
+	run->page_cxt = AllocSetContextCreate(job->cxt, "ddb_fdw stream page",
+										  ALLOCSET_DEFAULT_SIZES);
+}
+
+/* Frees what the AWS layer allocated for the run, and its page context. */
+void
+sync_stream_run_free(StreamRun *run)
 {
 	ddb_stream_desc_free(run->sdesc);
 	run->sdesc = NULL;
@@ -397,6 +519,20 @@ free_run(StreamRun *run)
 	if (run->page_cxt)
 		MemoryContextDelete(run->page_cxt);
 	run->page_cxt = NULL;
+	run->sc->opts.consistent_read = run->consistent_saved;
+}
+
+/* Reads the shards in lineage order until a limit, a fallback or the end. */
+static void
+read_stream(StreamRun *run)
+{
+	ShardState *sh;
+
+	if (!load_shards(run))
+		return;
+	while (run->fallback == NULL && run->stopped == NULL &&
+		   (sh = next_ready_shard(run)) != NULL)
+		read_shard(run, sh);
 }
 
 /*
@@ -411,52 +547,14 @@ sync_stream_apply(SyncJob *job, DdbScanner *sc, const DdbTableDesc *desc,
 	MemoryContext caller_cxt = MemoryContextSwitchTo(job->cxt);
 	StreamRun  *volatile run;
 	char	   *result;
-	bool		consistent;
 
 	/* notes and shard states live in the job's context, across commits */
 	run = palloc0(sizeof(StreamRun));
-	run->job = job;
-	run->sc = sc;
-	run->table_name = MemoryContextStrdup(job->cxt, desc->name);
-	run->arn = MemoryContextStrdup(job->cxt, desc->latest_stream_arn);
-	run->fetch_images = strcmp(desc->stream_view_type, "KEYS_ONLY") == 0 ||
-		strcmp(desc->stream_view_type, "OLD_IMAGE") == 0;
-	run->skip_before = (double) (stream_from / USECS_PER_SEC) +
-		(double) ((POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY) -
-		STREAM_SKIP_MARGIN_SECS;
-	ddb_http_response_init(&run->resp);
-	run->retries_seen = ddb_http_client_retries(sc->conn->streams_http) +
-		ddb_http_client_retries(sc->conn->http);
-	{
-		int			k;
-
-		for (k = 0; k < job->nkeys; k++)
-		{
-			Oid			typout;
-			bool		varlena;
-
-			getTypeOutputInfo(TupleDescAttr(job->foreign_desc, job->key_attnums[k] - 1)->atttypid,
-							  &typout, &varlena);
-			fmgr_info_cxt(typout, &run->key_out[k], job->cxt);
-		}
-	}
-	/* the current items, when the stream has no new images */
-	consistent = sc->opts.consistent_read;
-	if (run->fetch_images)
-		sc->opts.consistent_read = true;
-
+	sync_stream_run_init(run, job, sc, desc->name, desc->latest_stream_arn,
+						 desc->stream_view_type, stream_from, false);
 	PG_TRY();
 	{
-		run->page_cxt = AllocSetContextCreate(job->cxt, "ddb_fdw stream page",
-											  ALLOCSET_DEFAULT_SIZES);
-		if (load_shards(run))
-		{
-			ShardState *sh;
-
-			while (run->fallback == NULL && run->stopped == NULL &&
-				   (sh = next_ready_shard(run)) != NULL)
-				read_shard(run, sh);
-		}
+		read_stream(run);
 		if (run->fallback == NULL)
 		{
 			if (run->stopped == NULL && !all_applied(run))
@@ -472,11 +570,47 @@ sync_stream_apply(SyncJob *job, DdbScanner *sc, const DdbTableDesc *desc,
 	}
 	PG_FINALLY();
 	{
-		free_run(run);
-		sc->opts.consistent_read = consistent;
+		sync_stream_run_free(run);
 	}
 	PG_END_TRY();
 	result = run->fallback;
+	MemoryContextSwitchTo(caller_cxt);
+	return result;
+}
+
+/*
+ * A snapshot's pass over the stream: reads the records after the shard
+ * checkpoints into the change buffer, each page in one transaction with
+ * its shard's checkpoint, until every shard has nothing more (*caught_up)
+ * or deadline passes.  *kept counts the records kept.  Returns NULL, or
+ * why the stream cannot be kept up with (its position was trimmed, the
+ * stream is gone): the snapshot then hands over as without a buffer.
+ */
+char *
+sync_stream_fill(SyncJob *job, DdbScanner *sc, const char *table_name,
+				 const char *arn, const char *view_type, TimestampTz stream_from,
+				 TimestampTz deadline, bool *caught_up, int64 *kept)
+{
+	MemoryContext caller_cxt = MemoryContextSwitchTo(job->cxt);
+	StreamRun  *volatile run;
+	char	   *result;
+
+	run = palloc0(sizeof(StreamRun));
+	sync_stream_run_init(run, job, sc, table_name, arn, view_type, stream_from, true);
+	run->deadline = deadline;
+	PG_TRY();
+	{
+		read_stream(run);
+		*caught_up = run->fallback == NULL && run->stopped == NULL && all_applied(run);
+	}
+	PG_FINALLY();
+	{
+		sync_stream_run_free(run);
+	}
+	PG_END_TRY();
+	*kept = run->kept;
+	result = run->fallback;
+	pfree(run);
 	MemoryContextSwitchTo(caller_cxt);
 	return result;
 }

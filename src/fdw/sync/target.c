@@ -35,6 +35,7 @@
 #include "nodes/makefuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -163,6 +164,9 @@ add_bookkeeping(SyncJob *job)
 	if (job->opts.soft_delete)
 		appendStringInfoString(&sql,
 							   ", ADD COLUMN IF NOT EXISTS _ddb_deleted_at pg_catalog.timestamptz");
+	if (job->opts.ttl_deletes == SYNC_TTL_MARK)
+		appendStringInfoString(&sql,
+							   ", ADD COLUMN IF NOT EXISTS _ddb_expired_at pg_catalog.timestamptz");
 	/* quiet: "column already exists, skipping" is no news */
 	client_min_messages = WARNING;
 	PG_TRY();
@@ -231,10 +235,13 @@ map_columns(SyncJob *job, Relation frel, Relation trel)
 	job->snapshot_attnum = get_attnum(RelationGetRelid(trel), "_ddb_snapshot");
 	job->synced_attnum = get_attnum(RelationGetRelid(trel), "_ddb_synced_at");
 	job->deleted_attnum = get_attnum(RelationGetRelid(trel), "_ddb_deleted_at");
+	job->expired_attnum = get_attnum(RelationGetRelid(trel), "_ddb_expired_at");
 	if (job->synced_attnum == InvalidAttrNumber)
 		job->synced_attnum = 0;
 	if (job->deleted_attnum == InvalidAttrNumber)
 		job->deleted_attnum = 0;
+	if (job->expired_attnum == InvalidAttrNumber)
+		job->expired_attnum = 0;
 }
 
 static SPIPlanPtr
@@ -270,7 +277,8 @@ prepare_upsert(SyncJob *job, List *keys)
 		AttrNumber	attnum = att->attnum;
 		bool		synced = (attnum == job->snapshot_attnum ||
 							  attnum == job->synced_attnum ||
-							  attnum == job->deleted_attnum);
+							  attnum == job->deleted_attnum ||
+							  attnum == job->expired_attnum);
 		int			f;
 
 		for (f = 0; f < job->foreign_natts && !synced; f++)
@@ -301,20 +309,21 @@ prepare_upsert(SyncJob *job, List *keys)
 }
 
 /*
- * Deletes (or, with soft delete, marks) rows by key arrays, for the
- * stream's REMOVE records: keys compared with each key type's equality
- * operator, named with its schema.
+ * A statement on the rows with the keys of arrays $1 (and $2): head is
+ * "DELETE FROM t AS t USING" or "UPDATE t AS t SET ... FROM", tail (may be
+ * "") a further condition.  Keys are compared with each key type's
+ * equality operator, named with its schema.
  */
-static void
-prepare_delete(SyncJob *job)
+static SPIPlanPtr
+prepare_by_keys(SyncJob *job, const char *head, const char *tail, const char *what)
 {
-	StringInfoData del;
+	StringInfoData sql;
 	StringInfoData cond;
 	StringInfoData cols;
 	Oid			types[2];
 	int			k;
 
-	initStringInfo(&del);
+	initStringInfo(&sql);
 	initStringInfo(&cond);
 	initStringInfo(&cols);
 	for (k = 0; k < job->nkeys; k++)
@@ -335,17 +344,36 @@ prepare_delete(SyncJob *job)
 								 tc->eq_opr, psprintf("d.%s", col), att->atttypid);
 		appendStringInfo(&cols, "%s%s", k ? ", " : "", col);
 	}
+	appendStringInfo(&sql, "%s ROWS FROM (pg_catalog.unnest($1)%s) AS d(%s) WHERE %s%s",
+					 head, job->nkeys > 1 ? ", pg_catalog.unnest($2)" : "",
+					 cols.data, cond.data, tail);
+	return prepare_kept(sql.data, job->nkeys, types, what);
+}
+
+/*
+ * Deletes (or, with soft delete, marks) rows by key arrays, for the
+ * stream's REMOVE records; with ttl_deletes => 'mark', the statement that
+ * marks rows whose items Time to Live removed.
+ */
+static void
+prepare_delete(SyncJob *job)
+{
 	if (job->opts.soft_delete)
-		appendStringInfo(&del, "UPDATE %s AS t SET _ddb_deleted_at = pg_catalog.now() FROM ",
-						 job->target_name);
+		job->delete_plan =
+			prepare_by_keys(job,
+							psprintf("UPDATE %s AS t SET _ddb_deleted_at = pg_catalog.now() FROM",
+									 job->target_name),
+							" AND t._ddb_deleted_at IS NULL", "delete");
 	else
-		appendStringInfo(&del, "DELETE FROM %s AS t USING ", job->target_name);
-	appendStringInfo(&del, "ROWS FROM (pg_catalog.unnest($1)%s) AS d(%s) WHERE %s",
-					 job->nkeys > 1 ? ", pg_catalog.unnest($2)" : "",
-					 cols.data, cond.data);
-	if (job->opts.soft_delete)
-		appendStringInfoString(&del, " AND t._ddb_deleted_at IS NULL");
-	job->delete_plan = prepare_kept(del.data, job->nkeys, types, "delete");
+		job->delete_plan =
+			prepare_by_keys(job, psprintf("DELETE FROM %s AS t USING", job->target_name),
+							"", "delete");
+	if (job->opts.ttl_deletes == SYNC_TTL_MARK)
+		job->expire_plan =
+			prepare_by_keys(job,
+							psprintf("UPDATE %s AS t SET _ddb_expired_at = pg_catalog.now() FROM",
+									 job->target_name),
+							" AND t._ddb_expired_at IS NULL", "expiry mark");
 }
 
 /*
@@ -379,7 +407,9 @@ sync_target_free_plans(SyncJob *job)
 		SPI_freeplan(job->delete_plan);
 	if (job->counting_plan)
 		SPI_freeplan(job->counting_plan);
-	job->upsert_plan = job->delete_plan = job->counting_plan = NULL;
+	if (job->expire_plan)
+		SPI_freeplan(job->expire_plan);
+	job->upsert_plan = job->delete_plan = job->counting_plan = job->expire_plan = NULL;
 }
 
 /*
@@ -475,12 +505,9 @@ sync_upsert_rows(SyncJob *job, int nrows, const Datum *values, const bool *nulls
 	return (int64) processed;
 }
 
-/*
- * Deletes (or, with soft_delete, marks) the rows with these keys:
- * keys[k][r] is key column k of row r.  Returns the rows affected.
- */
-int64
-sync_delete_keys(SyncJob *job, int nrows, Datum **keys)
+/* Runs plan on the rows with these keys (keys[k][r]: key column k of row r). */
+static int64
+exec_by_keys(SyncJob *job, SPIPlanPtr plan, int nrows, Datum **keys)
 {
 	Datum		args[2];
 	char		nulls[2] = "  ";
@@ -503,15 +530,45 @@ sync_delete_keys(SyncJob *job, int nrows, Datum **keys)
 													 att->atttypid, typlen, typbyval,
 													 typalign));
 	}
-	rc = SPI_execute_plan(job->delete_plan, args, nulls, false, 0);
+	rc = SPI_execute_plan(plan, args, nulls, false, 0);
 	if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE)
 		elog(ERROR, "sync delete failed: %s", SPI_result_code_string(rc));
 	return (int64) SPI_processed;
 }
 
 /*
+ * Deletes (or, with soft_delete, marks) the rows with these keys:
+ * keys[k][r] is key column k of row r.  Returns the rows affected.
+ */
+int64
+sync_delete_keys(SyncJob *job, int nrows, Datum **keys)
+{
+	return exec_by_keys(job, job->delete_plan, nrows, keys);
+}
+
+/*
+ * Sets _ddb_expired_at of the rows with these keys (ttl_deletes => 'mark');
+ * returns the rows marked.
+ */
+int64
+sync_expire_keys(SyncJob *job, int nrows, Datum **keys)
+{
+	Assert(job->expire_plan != NULL);
+	return exec_by_keys(job, job->expire_plan, nrows, keys);
+}
+
+/*
  * Deletes (or marks) the rows the completed snapshot did not see; returns
  * how many.
+ *
+ * One scan of the target: every row the snapshot saw was rewritten with the
+ * snapshot's number, so the rows it did not see are found only by looking
+ * at all of them.  An index on _ddb_snapshot does not help: the rows of the
+ * previous snapshot, which it would find, are the dead versions of every row
+ * just upserted (until a vacuum), and keeping it costs every upsert an index
+ * entry (bench/snapshot_compare.py and README "Sync" have the figures).
+ * The statement runs without JIT: compiling it costs more than it saves on a
+ * scan this simple, and maps libLLVM into the backend.
  */
 int64
 sync_remove_unseen(SyncJob *job)
@@ -520,8 +577,13 @@ sync_remove_unseen(SyncJob *job)
 	Oid			types[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(job->snapshot)};
 	const char *unseen = "(_ddb_snapshot IS NULL OR _ddb_snapshot OPERATOR(pg_catalog.<>) $1)";
+	int			nestlevel;
 	int			rc;
 
+	/* rows marked as removed by Time to Live are an archive: kept */
+	if (job->expired_attnum != 0 && job->opts.ttl_deletes != SYNC_TTL_DELETE)
+		unseen = "(_ddb_snapshot IS NULL OR _ddb_snapshot OPERATOR(pg_catalog.<>) $1)"
+			" AND _ddb_expired_at IS NULL";
 	initStringInfo(&sql);
 	if (job->opts.soft_delete)
 		appendStringInfo(&sql,
@@ -530,7 +592,11 @@ sync_remove_unseen(SyncJob *job)
 						 job->target_name, unseen);
 	else
 		appendStringInfo(&sql, "DELETE FROM %s WHERE %s", job->target_name, unseen);
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	rc = SPI_execute_with_args(sql.data, 1, types, values, NULL, false, 0);
+	AtEOXact_GUC(true, nestlevel);
 	if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE)
 		elog(ERROR, "removing deleted items failed: %s", SPI_result_code_string(rc));
 	return (int64) SPI_processed;
