@@ -84,20 +84,24 @@ SELECT "user", ts FROM q_events WHERE "user" IN ('u-01', 'u-big', 'u-02') ORDER 
 SELECT op, request->'Limit' AS lim, request->'ScanIndexForward' AS forward,
        request->'ExpressionAttributeValues'->':v0' AS key, response->'count' AS items
   FROM q_asked();
+SET ddb_fdw.enable_pushdown = off;
+SELECT "user", ts FROM q_events WHERE "user" IN ('u-01', 'u-big', 'u-02') ORDER BY ts DESC LIMIT 5;
+RESET ddb_fdw.enable_pushdown;
 -- merged across pages of partitions whose sort keys interleave: the by_kind
 -- index's k0, k1 and k2 take turns (u-big's ts, kind by turn), 40 items a
--- page; the same rows as without pushdown, in the same order
-CREATE FUNCTION q_merged(pushdown boolean) RETURNS text LANGUAGE plpgsql AS $$
+-- page; the same rows as without pushdown, in the same order, both ways
+CREATE FUNCTION q_merged(pushdown boolean, dir text DEFAULT 'ASC') RETURNS text
+LANGUAGE plpgsql AS $$
 DECLARE r text;
 BEGIN
   -- planned at each call (EXECUTE), under the setting of the call
   PERFORM set_config('ddb_fdw.enable_pushdown', pushdown::text, true);
-  EXECUTE $q$
+  EXECUTE format($q$
     SELECT count(*) || ' rows, ' || md5(string_agg(kind || ':' || ts, ',' ORDER BY n))
       FROM (SELECT kind, ts, row_number() OVER () AS n
               FROM (SELECT kind, ts FROM q_events
                      WHERE kind IN ('k0', 'k1', 'k2') AND ts BETWEEN 1700000010 AND 1700030000
-                     ORDER BY ts) o) s $q$ INTO r;
+                     ORDER BY ts %s) o) s $q$, dir) INTO r;
   RETURN r;
 END $$;
 EXPLAIN (COSTS OFF)
@@ -111,6 +115,8 @@ SELECT op, request->>'IndexName' AS index, request->'Limit' AS lim,
   FROM q_asked() GROUP BY 1, 2, 3;
 ALTER FOREIGN TABLE q_events OPTIONS (DROP page_size);
 SELECT left(merged, 8) AS merged, merged = q_merged(false) AS same FROM q_merged_rows;
+SELECT q_merged(true, 'DESC') = q_merged(false, 'DESC') AS same_desc,
+       q_merged(true, 'DESC') <> q_merged(true) AS differs_from_asc;
 -- a key list as a parameter (generic plan); NULLs and duplicates asked once
 PREPARE q_in(text[]) AS SELECT count(*) FROM q_events WHERE "user" = ANY ($1) AND ts < 1700000003;
 SET plan_cache_mode = force_generic_plan;

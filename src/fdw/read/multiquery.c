@@ -166,15 +166,17 @@ start_merge(DdbScanState *st, DdbMultiQuery *mq)
 	const DdbColumnMap *col = &sc->map->columns[st->merge - 1];
 	TypeCacheEntry *tc = lookup_type_cache(col->typid, TYPECACHE_LT_OPR);
 	int			page = Max(MERGE_MIN_PAGE, MERGE_ITEMS / Max(mq->nqueries, 1));
+	MemoryContext old;
 	int			i;
 
 	/* the order order.c promised: the column's, as DynamoDB's */
 	mq->ssup.ssup_cxt = mq->cxt;
 	mq->ssup.ssup_collation = col->collid;
-	mq->ssup.ssup_reverse = st->backward;
 	mq->ssup.ssup_nulls_first = st->backward;
 	mq->ssup.abbreviate = false;
 	PrepareSortSupportFromOrderingOp(tc->lt_opr, &mq->ssup);
+	/* (set after: the call sets it from the operator, "<" here) */
+	mq->ssup.ssup_reverse = st->backward;
 
 	/*
 	 * Every Query's next page is asked for when its page runs out, and the
@@ -188,7 +190,10 @@ start_merge(DdbScanState *st, DdbMultiQuery *mq)
 		page = Min(page, sc->opts.page_size);
 	sc->opts.page_size = page;
 
+	/* the heap lives with the Queries, not in the caller's (per-row) memory */
+	old = MemoryContextSwitchTo(mq->cxt);
 	mq->heap = binaryheap_allocate(mq->nqueries, heap_compare, st);
+	MemoryContextSwitchTo(old);
 	mq->last = -1;
 	for (i = 0; i < mq->nqueries; i++)
 	{
