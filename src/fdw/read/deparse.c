@@ -274,19 +274,27 @@ name_placeholder(Builder *b, AttrNumber attnum)
 	return ph;
 }
 
+/* The next value placeholder, naming json (an encoded attribute value). */
+static char *
+add_value(Builder *b, char *json)
+{
+	char	   *ph = psprintf(":%c%d", b->value_letter ? b->value_letter : 'v',
+							  b->next_value++);
+
+	b->values = lappend(b->values, list_make2(makeString(ph), makeString(json)));
+	return ph;
+}
+
 /* A placeholder for an encoded value; NULL when it cannot be sent. */
 static char *
 value_placeholder(Builder *b, Datum v, Oid typid, char tag, bool key)
 {
 	StringInfoData json;
-	char	   *ph;
 
 	initStringInfo(&json);
 	if (!append_attribute_value(&json, v, typid, tag, key))
 		return NULL;
-	ph = psprintf(":%c%d", b->value_letter ? b->value_letter : 'v', b->next_value++);
-	b->values = lappend(b->values, list_make2(makeString(ph), makeString(json.data)));
-	return ph;
+	return add_value(b, json.data);
 }
 
 /* :tS and friends: the type names attribute_type() takes */
@@ -381,7 +389,6 @@ leaf_value(Builder *b, List *leaf, int nth, bool key, bool *isnull)
 {
 	int			i = list_nth_int(COND_VALUES(leaf), nth);
 	StringInfoData json;
-	char	   *ph;
 
 	*isnull = b->vals->nulls[i];
 	if (*isnull)
@@ -389,9 +396,7 @@ leaf_value(Builder *b, List *leaf, int nth, bool key, bool *isnull)
 	initStringInfo(&json);
 	if (!leaf_value_text(b, leaf, nth, key, &json))
 		return NULL;
-	ph = psprintf(":v%d", b->next_value++);
-	b->values = lappend(b->values, list_make2(makeString(ph), makeString(json.data)));
-	return ph;
+	return add_value(b, json.data);
 }
 
 /* Whether BETWEEN's values are in order (DynamoDB refuses them otherwise). */
