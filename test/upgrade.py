@@ -56,7 +56,9 @@ def catalog_kept(before, after):
     kept, added = {}, {}
     for table, rows in after.items():
         old = before.get(table)
-        if not (isinstance(rows, list) and isinstance(old, list) and old):
+        # (the run id sequence is a pair of values, not rows)
+        if not (isinstance(rows, list) and isinstance(old, list) and old and
+                isinstance(old[0], dict)):
             kept[table] = rows
             continue
         columns = set(old[0])
