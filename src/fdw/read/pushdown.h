@@ -109,7 +109,8 @@ extern bool ddb_match_keys(DdbRelInfo *info, Index relid, DdbKeySet *ks,
 extern List *ddb_cond_to_plan(List *cond, List **fdw_exprs);
 extern List *ddb_cond_without(List *cond, AttrNumber a1, AttrNumber a2);
 
-/* in deparse.c: the values evaluated, the expressions built */
+/* in condvalues.c: the values evaluated and encoded (deparse.c builds the
+ * expressions that name them) */
 typedef struct DdbCondValues
 {
 	int			nvalues;
@@ -122,6 +123,17 @@ extern bool ddb_cond_consts_sendable(List *c);
 extern void ddb_eval_cond_values(List *exprstates, ExprContext *econtext,
 								 List *fdw_exprs, MemoryContext cxt,
 								 DdbCondValues *vals);
+
+/*
+ * Appends v, a value of type typid, as a DynamoDB attribute value of type
+ * tag; false (nothing appended) when it cannot be one.  Key values must not
+ * be empty.
+ */
+extern bool ddb_append_attribute_value(StringInfo out, Datum v, Oid typid, char tag,
+									   bool key);
+/* The elements of value i of vals (an array, or a single value). */
+extern void ddb_cond_value_elements(const DdbCondValues *vals, int i, bool is_array,
+									Datum **elems, bool **nulls, int *n, Oid *elemtype);
 
 /* The parts of one request, built from conditions. */
 typedef struct DdbRequestParts
@@ -142,10 +154,10 @@ extern void ddb_build_request(const DdbTableMapping *map, DdbOperation op, List 
 							  DdbRequestParts *parts);
 
 /*
- * The Queries of a list of partition keys (multiquery.c): one per distinct
- * value of key_conds' partition key condition (IN) that DynamoDB can hold
- * as a key, in the order the list first names them, each with the sort
- * key condition and the filters.  values NIL: nothing to ask (no value, or
+ * The Queries of a list of partition keys (condvalues.c, for multiquery.c):
+ * one per distinct value of key_conds' partition key condition (IN) that
+ * DynamoDB can hold as a key, in the order the list first names them, each
+ * with the sort key condition and the filters.  values NIL: nothing to ask (no value, or
  * a sort key condition no item meets).  Everything is palloc'd.
  */
 typedef struct DdbQueryList
