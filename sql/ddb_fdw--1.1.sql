@@ -295,3 +295,24 @@ SELECT s.target, s.foreign_table, s.status, s.last_success, s.rows,
               AS bytes
        FROM ddb_fdw.sync_buffer x WHERE x.target = s.target) b
  WHERE pg_catalog.has_table_privilege(s.target, 'SELECT');
+
+-- ===================================================================
+-- Issue 17: table metadata from SQL
+-- ===================================================================
+CREATE FUNCTION ddb_fdw.tables(server name)
+RETURNS TABLE (
+    table_name           text,
+    status               text,
+    item_count           bigint,
+    size_bytes           bigint,
+    billing_mode         text,
+    read_capacity_units  bigint,
+    write_capacity_units bigint,
+    stream_view_type     text,
+    ttl_attribute        text,
+    point_in_time_recovery boolean,
+    indexes              jsonb)
+AS 'MODULE_PATHNAME', 'ddb_fdw_tables'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION ddb_fdw.tables(name)
+  IS 'one row per DynamoDB table of a ddb_fdw server: status, size, capacity, stream, TTL, point-in-time recovery, indexes';

@@ -52,6 +52,8 @@ Request classification
   header X-Amz-Target: DynamoDB_20120810.<Op> or DynamoDBStreams_20120810.<Op>
                                           DynamoDB: verified (service
                                           "dynamodb"), forwarded upstream
+                                          (Describe/UpdateContinuousBackups:
+                                          see "Continuous backups")
   POST, Content-Type application/x-www-form-urlencoded (or ?Action= query)
                                           STS (service "sts"), form field
                                           Action
@@ -115,7 +117,7 @@ elapsed_ms (until the answer was ready to send), path, signed_headers, keys
 issued_access_key_id (STS, IMDS, container), imds_token_ttl (IMDSToken),
 error_message, detail
 (diagnostics, e.g. the expected canonical request on a signature mismatch, with
-any session token redacted), response {bytes, count, scanned, last_key} and
+any session token redacted), response {bytes, count, scanned, last_key, has_items} and
 request {the request's TableName, IndexName, Select, Limit, Segment,
 TotalSegments, ExclusiveStartKey, ProjectionExpression, FilterExpression,
 KeyConditionExpression, ConsistentRead, ExpressionAttributeNames,
@@ -159,6 +161,12 @@ Control API (under /__gw/, loopback only, no signature)
                                    since start-up, so a suite can prove none
                                    of them reached a log
   POST /__gw/keys/reload          re-read the --keys file
+  GET  /__gw/continuous-backups   {"<table>": true | false, ...}: the tables
+                                   told about (see "Continuous backups")
+  POST /__gw/continuous-backups   {"table": "<name>", "point_in_time_recovery":
+                                   true | false}: as UpdateContinuousBackups
+                                   (404 {"error": ...} if DynamoDB Local has
+                                   no such table)
 
 Configuration (--config file, POST /__gw/config)
 ------------------------------------------------
@@ -276,6 +284,25 @@ ECS/EKS container endpoint
 Environment-variable credentials need no endpoint: put their key in the
 --keys file (with AWS_SESSION_TOKEN they cannot be checked: only issued
 temporary credentials carry tokens the gateway knows).
+
+Continuous backups (DynamoDB Local has none)
+--------------------------------------------
+DynamoDB Local answers DescribeContinuousBackups and UpdateContinuousBackups
+with 400 UnknownOperationException.  The gateway answers them itself for the
+tables it has been told about -- by a signed UpdateContinuousBackups
+({"TableName", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled":
+bool}}, ValidationException otherwise) or POST /__gw/continuous-backups --
+as DynamoDB does: {"ContinuousBackupsDescription": {"ContinuousBackupsStatus":
+"ENABLED", "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus":
+"ENABLED" | "DISABLED", and while enabled EarliestRestorableDateTime,
+LatestRestorableDateTime (epoch seconds) and RecoveryPeriodInDays 35}}}, after
+asking DynamoDB Local whether the table exists (DescribeTable; if not: 400
+TableNotFoundException "Table not found: <name>", and the table is
+forgotten).  DescribeContinuousBackups of any other table goes to DynamoDB
+Local, so its UnknownOperationException is what a client sees.  A DeleteTable
+answered 200 forgets the table.  POST /__gw/reset keeps what was told (a
+table's setting, not the gateway's).  Faults apply to these operations as to
+any other.
 
 Faults by path: /fault/<spec>/...
 ---------------------------------
@@ -1997,6 +2024,8 @@ def summarize_response(reply, log):
         if m:
             resp["scanned"] = int(m.group(1))
         resp["last_key"] = b'"LastEvaluatedKey":{' in body
+        # a Select COUNT answer has no Items member at all
+        resp["has_items"] = b'"Items":' in body or b'"Item":' in body
     elif reply.status >= 400 and len(body) < 65536 and not log.get("error"):
         try:
             doc = json.loads(body)
@@ -2008,6 +2037,124 @@ def summarize_response(reply, log):
             if m:
                 log["error"] = m.group(1).decode("utf-8", "replace")
     log["response"] = resp
+
+
+# --------------------------------------------------------------------------
+# Continuous backups (see module doc)
+# --------------------------------------------------------------------------
+
+BACKUP_OPS = ("DescribeContinuousBackups", "UpdateContinuousBackups")
+# DynamoDB Local wants an Authorization header, and checks nothing in it
+LOCAL_AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=AKIDGATEWAYBACKUPS/20200101/us-east-1/"
+    "dynamodb/aws4_request, SignedHeaders=host, Signature=0")
+PITR_RECOVERY_DAYS = 35
+
+
+class BackupService:
+    """Point-in-time recovery of the tables the gateway was told about."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._tables = {}   # name -> epoch seconds PITR was enabled, or None
+
+    def snapshot(self):
+        with self._lock:
+            return {t: since is not None for t, since in self._tables.items()}
+
+    def told(self, table):
+        with self._lock:
+            return table in self._tables
+
+    def forget(self, table):
+        with self._lock:
+            self._tables.pop(table, None)
+
+    def set(self, table, enabled):
+        with self._lock:
+            since = self._tables.get(table)
+            if not enabled:
+                since = None
+            elif since is None:
+                since = time.time()
+            self._tables[table] = since
+
+    def description(self, table):
+        """DynamoDB's ContinuousBackupsDescription document of table."""
+        with self._lock:
+            since = self._tables.get(table)
+        pitr = {"PointInTimeRecoveryStatus": "DISABLED"}
+        if since is not None:
+            now = time.time()
+            pitr = {"PointInTimeRecoveryStatus": "ENABLED",
+                    "EarliestRestorableDateTime": round(since, 3),
+                    "LatestRestorableDateTime": round(max(since, now - 300), 3),
+                    "RecoveryPeriodInDays": PITR_RECOVERY_DAYS}
+        return {"ContinuousBackupsDescription": {
+            "ContinuousBackupsStatus": "ENABLED",
+            "PointInTimeRecoveryDescription": pitr}}
+
+    @staticmethod
+    def table_exists(upstream, table):
+        """Ask DynamoDB Local (DescribeTable); raises GatewayError when it
+        cannot tell."""
+        headers = {"Accept-Encoding": "identity", "Content-Type": JSON_CT,
+                   "X-Amz-Target": DYNAMODB_PREFIX + "DescribeTable",
+                   "Authorization": LOCAL_AUTHORIZATION}
+        try:
+            reply = upstream.post(json.dumps({"TableName": table}).encode(),
+                                  headers)
+        except (OSError, http.client.HTTPException) as e:
+            raise GatewayError(502, "GatewayUpstreamError",
+                               f"gateway: DynamoDB Local unreachable: {e}",
+                               namespace=NS_CORAL) from None
+        if reply.status == 200:
+            return True
+        if b"ResourceNotFoundException" in reply.body:
+            return False
+        raise GatewayError(502, "GatewayUpstreamError",
+                           f"gateway: DescribeTable of {table!r} answered "
+                           f"{reply.status}", namespace=NS_CORAL)
+
+    def handle(self, op, req, log):
+        """Answer op for req, or None: forward it (a table not told about)."""
+        try:
+            doc = json.loads(req.body) if req.body else {}
+        except ValueError:
+            doc = None
+        if not isinstance(doc, dict):
+            return dynamodb_error_reply(400, "SerializationException",
+                                        "Start of structure or map found "
+                                        "where not expected", NS_CORAL)
+        table = doc.get("TableName")
+        if not isinstance(table, str) or not table:
+            return self._validation(log, "tableName", "not be null")
+        if op == "UpdateContinuousBackups":
+            spec = doc.get("PointInTimeRecoverySpecification")
+            enabled = spec.get("PointInTimeRecoveryEnabled") \
+                if isinstance(spec, dict) else None
+            if not isinstance(enabled, bool):
+                return self._validation(
+                    log, "pointInTimeRecoverySpecification."
+                    "pointInTimeRecoveryEnabled", "not be null")
+        elif not self.told(table):
+            return None
+        if not self.table_exists(req.upstream, table):
+            self.forget(table)
+            log["error"] = "TableNotFoundException"
+            return dynamodb_error_reply(400, "TableNotFoundException",
+                                        f"Table not found: {table}")
+        if op == "UpdateContinuousBackups":
+            self.set(table, enabled)
+        return json_reply(200, self.description(table))
+
+    @staticmethod
+    def _validation(log, member, constraint):
+        log["error"] = "ValidationException"
+        return dynamodb_error_reply(
+            400, "ValidationException",
+            f"1 validation error detected: Value null at '{member}' failed "
+            f"to satisfy constraint: Member must {constraint}")
 
 
 # --------------------------------------------------------------------------
@@ -2118,6 +2265,7 @@ class Gateway:
         self.verifier = SigV4Verifier(self.credentials)
         self.sts = StsService(self.credentials)
         self.ambient = AmbientService(self.credentials)
+        self.backups = BackupService()
         self.faults = FaultEngine(self.config.snapshot()["seed"])
         self.log = RequestLog(log_path)
         self.inflight = InFlight()
@@ -2230,10 +2378,16 @@ class Gateway:
             if early is not None:
                 return early
         try:
+            reply = None
             if service == "sts":
                 reply = self.sts.handle(op, form, caller, cfg, log)
-            else:
+            elif service == "dynamodb" and op in BACKUP_OPS:
+                reply = self.backups.handle(op, req, log)
+            if reply is None:
                 reply = self._forward(req)
+                if (service == "dynamodb" and op == "DeleteTable" and
+                        reply.status == 200):
+                    self.backups.forget(log.get("table"))
         except GatewayError as e:
             reply = self._error(protocol, e, log)
         if service == "streams" and reply.status == 200:
@@ -2414,6 +2568,26 @@ class ControlApi:
         if route == ("GET", "/__gw/credentials"):
             return control_json(200, gw.credentials.list_temporary(
                 gw.config.snapshot().now()))
+        if route == ("GET", "/__gw/continuous-backups"):
+            return control_json(200, gw.backups.snapshot())
+        if route == ("POST", "/__gw/continuous-backups"):
+            table = doc.get("table") if isinstance(doc, dict) else None
+            enabled = doc.get("point_in_time_recovery") \
+                if isinstance(doc, dict) else None
+            if not isinstance(table, str) or not isinstance(enabled, bool):
+                return control_json(400, {"error": "want {\"table\": name, "
+                                          "\"point_in_time_recovery\": bool}"})
+            upstream = gw.new_upstream()
+            try:
+                exists = gw.backups.table_exists(upstream, table)
+            except GatewayError as e:
+                return control_json(502, {"error": e.message})
+            finally:
+                upstream.close()
+            if not exists:
+                return control_json(404, {"error": f"no table {table!r}"})
+            gw.backups.set(table, enabled)
+            return control_json(200, gw.backups.description(table))
         if route == ("POST", "/__gw/keys/reload"):
             try:
                 count = gw.credentials.reload_keys()

@@ -5,8 +5,10 @@ gateway_selftest.py -- proves that test/gateway.py behaves as specified
 Talks to a running gateway (which must sit in front of DynamoDB Local) with
 boto3 clients and with raw http.client requests signed by botocore, and checks
 signature verification, STS, the ambient credential endpoints (IMDSv2, the
-container endpoint), every fault kind, the request log and the control API,
-and (gateway_streams_selftest.py) the streams emulation.
+container endpoint), every fault kind, the request log, the control API, the
+emulated continuous backups (DescribeContinuousBackups,
+UpdateContinuousBackups), and (gateway_streams_selftest.py) the streams
+emulation.
 It reconfigures the gateway through /__gw/ and restores it with
 POST /__gw/reset at the end, so run it against a gateway of its own.
 
@@ -1421,6 +1423,75 @@ class SelfTest(StreamsChecks):
                stats["by_status"].get("200", 0) >= 1 and
                stats["requests"] >= 5, f"{stats}")
 
+    def t_continuous_backups(self):
+        c, ddb = self.c, self.c.ddb()
+        # not told about: DynamoDB Local's answer (it has no such operation)
+        resp = c.raw_ddb("DescribeContinuousBackups", {"TableName": self.table})
+        self.expect_error(resp, 400, "UnknownOperationException")
+        # told by a signed UpdateContinuousBackups: answered as DynamoDB does
+        out = ddb.update_continuous_backups(
+            TableName=self.table,
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        pitr = out["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+        expect(out["ContinuousBackupsDescription"]["ContinuousBackupsStatus"] ==
+               "ENABLED" and pitr["PointInTimeRecoveryStatus"] == "ENABLED" and
+               pitr["EarliestRestorableDateTime"] <=
+               pitr["LatestRestorableDateTime"], f"{out}")
+        seq = c.last_seq()
+        out = ddb.describe_continuous_backups(TableName=self.table)
+        expect(out["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+               ["PointInTimeRecoveryStatus"] == "ENABLED", f"{out}")
+        entry = c.log_jsonl(seq)[-1]
+        expect(entry["op"] == "DescribeContinuousBackups" and
+               entry["table"] == self.table and entry["status"] == 200,
+               f"log: {entry}")
+        resp = c.raw_ddb("DescribeContinuousBackups", {"TableName": self.table})
+        expect(resp.status == 200 and resp.header("x-amz-crc32") == crc(resp.body),
+               f"{resp} crc {resp.header('x-amz-crc32')}")
+        ddb.update_continuous_backups(
+            TableName=self.table,
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+        pitr = ddb.describe_continuous_backups(TableName=self.table)[
+            "ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+        expect(pitr == {"PointInTimeRecoveryStatus": "DISABLED"}, f"{pitr}")
+        # what DynamoDB refuses
+        resp = c.raw_ddb("UpdateContinuousBackups", {"TableName": self.table})
+        self.expect_error(resp, 400, "ValidationException",
+                          "pointInTimeRecoverySpecification")
+        resp = c.raw_ddb("UpdateContinuousBackups", {
+            "TableName": self.table + "_none",
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})
+        self.expect_error(resp, 400, "TableNotFoundException", "Table not found")
+        # faults apply as to any operation
+        resp = c.raw_ddb("DescribeContinuousBackups", {"TableName": self.table},
+                         path="/fault/throttle/")
+        self.expect_error(resp, 400, "ProvisionedThroughputExceededException")
+        # the control API tells it too; a reset keeps it
+        status, text = c.control("POST", "continuous-backups",
+                                 {"table": self.table, "point_in_time_recovery": True})
+        expect(status == 200 and '"ENABLED"' in text, f"{status} {text}")
+        c.control("POST", "reset")
+        status, text = c.control("GET", "continuous-backups")
+        expect(status == 200 and json.loads(text).get(self.table) is True, text)
+        status, _ = c.control("POST", "continuous-backups",
+                              {"table": self.table + "_none",
+                               "point_in_time_recovery": True})
+        expect(status == 404, f"missing table: {status}")
+        status, _ = c.control("POST", "continuous-backups", {"table": self.table})
+        expect(status == 400, f"no setting: {status}")
+        # a deleted table is forgotten
+        other = self.table + "_pitr"
+        ddb.create_table(TableName=other,
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         BillingMode="PAY_PER_REQUEST")
+        ddb.update_continuous_backups(
+            TableName=other,
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        ddb.delete_table(TableName=other)
+        _, text = c.control("GET", "continuous-backups")
+        expect(other not in json.loads(text), f"after DeleteTable: {text}")
+
     def t_control_config(self):
         status, text = self.c.control("POST", "config", {"nonsense": 1})
         expect(status == 400, f"unknown key accepted: {text}")
@@ -1479,9 +1550,9 @@ class SelfTest(StreamsChecks):
                 "fault_skip_count", "fault_rate_deterministic",
                 "fault_round_robin", "fault_percent_encoded_path",
                 "fault_bad_spec", "fault_on_sts", "global_faults",
-                "log", "stats", "control_config", "ambient_config",
-                "streams_config", "streams_ttl", "streams_event_names",
-                "streams_retention",
+                "log", "stats", "continuous_backups", "control_config",
+                "ambient_config", "streams_config", "streams_ttl",
+                "streams_event_names", "streams_retention",
             ]
             missing = {n[2:] for n in dir(self) if n.startswith("t_")} - \
                 set(order)

@@ -37,7 +37,7 @@
 # DDB_TESTS="options import" limits the pg_regress suites run.
 source "$(dirname "$0")/lib.sh"
 
-REGRESS=(setup cron_schedule options import infer types scan pushdown errors cancel auth sync security mapping parallel streams stream_records modify cron)
+REGRESS=(setup cron_schedule options import infer types scan pushdown query errors cancel auth sync security mapping parallel streams stream_records modify cron)
 
 trap 'ddb_stop_all' EXIT
 trap 'exit 130' INT TERM

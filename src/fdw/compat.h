@@ -165,4 +165,57 @@ ddb_string_to_qualified_name_list(const char *string)
 #endif
 }
 
+/* A set-returning function's tuplestore (PG15 added InitMaterializedSRF). */
+#include "funcapi.h"
+#include "utils/tuplestore.h"
+static inline void
+ddb_init_materialized_srf(FunctionCallInfo fcinfo)
+{
+#if PG_VERSION_NUM >= 150000
+	InitMaterializedSRF(fcinfo, 0);
+#else
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old;
+	TupleDesc	desc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->setDesc = CreateTupleDescCopy(desc);
+	MemoryContextSwitchTo(old);
+#endif
+}
+
+/* USAGE on a foreign server (PG16 folded the per-kind checks together) */
+#include "utils/acl.h"
+#include "catalog/pg_foreign_server.h"
+static inline AclResult
+ddb_server_aclcheck(Oid serverid, Oid roleid)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_aclcheck(ForeignServerRelationId, serverid, roleid, ACL_USAGE);
+#else
+	return pg_foreign_server_aclcheck(serverid, roleid, ACL_USAGE);
+#endif
+}
+
+/* PG16 dropped build_expression_pathkey()'s nullable_relids */
+#include "optimizer/paths.h"
+static inline List *
+ddb_build_expression_pathkey(PlannerInfo *root, Expr *expr, Oid opno, Relids rel)
+{
+#if PG_VERSION_NUM >= 160000
+	return build_expression_pathkey(root, expr, opno, rel, true);
+#else
+	return build_expression_pathkey(root, expr, NULL, opno, rel, true);
+#endif
+}
+
 #endif							/* DDB_COMPAT_H */

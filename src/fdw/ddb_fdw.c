@@ -50,6 +50,12 @@ _PG_init(void)
 							&ddb_max_segments,
 							64, 1, DDB_MAX_TOTAL_SEGMENTS,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("ddb_fdw.max_scan_read_units",
+							 "Refuses a Scan estimated to consume more read capacity units.",
+							 "0: no limit. Applies besides the max_scan_read_units "
+							 "option of the foreign table or its server.",
+							 &ddb_max_scan_read_units, 0, 0, 1e15,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("ddb_fdw.enable_pushdown",
 							 "Lets DynamoDB evaluate key conditions and filters.",
 							 "Off: every query is a full Scan and PostgreSQL evaluates every "

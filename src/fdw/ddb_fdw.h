@@ -41,6 +41,20 @@
 #define DDB_SEGMENTS_AUTO	0
 #define DDB_MAX_TOTAL_SEGMENTS 1000000	/* DynamoDB's limit */
 
+/* How a time column (timestamptz, timestamp, date) reads and writes its
+ * attribute: the column option "format". */
+typedef enum DdbTimeFormat
+{
+	DDB_FORMAT_DEFAULT = 0,		/* S: the type's input function; N: epoch
+								 * seconds (timestamps) */
+	DDB_FORMAT_EPOCH_SECONDS,	/* N: seconds since 1970-01-01 UTC */
+	DDB_FORMAT_EPOCH_MILLIS,	/* N: milliseconds since then */
+	DDB_FORMAT_ISO8601			/* S: ISO 8601, UTC when it names no offset */
+} DdbTimeFormat;
+
+/* max_scan_read_units not set on the table nor its server */
+#define DDB_READ_UNITS_UNSET (-1.0)
+
 /* What a read asks DynamoDB for (a plan's, a scanner's). */
 typedef enum DdbOperation
 {
@@ -84,6 +98,8 @@ typedef struct DdbOptions
 	double		max_read_units_per_second;	/* 0: no limit (table or server) */
 	bool		overwrite;		/* INSERT replaces items (no condition) */
 	int			batch_size;		/* rows per write request */
+	double		max_scan_read_units;	/* refuse larger Scans; 0: off;
+										 * DDB_READ_UNITS_UNSET */
 	bool		write_transaction;	/* write_mode 'transaction': a
 									 * transaction's writes go at commit */
 } DdbOptions;
@@ -107,6 +123,7 @@ typedef struct DdbColumnOptions
 {
 	char	   *attribute_name; /* DynamoDB attribute; NULL for whole_item */
 	bool		whole_item;
+	DdbTimeFormat format;
 	bool		unmapped_only;	/* whole_item: only what no column reads */
 } DdbColumnOptions;
 
@@ -134,6 +151,8 @@ extern void ddb_get_user_credentials(ForeignServer *server, UserMapping *user,
 									 DdbUserCredentials *creds);
 extern const char *ddb_page_size_name(int page_size, char *buf, size_t len);
 extern const char *ddb_segments_name(int segments, char *buf, size_t len);
+extern const char *ddb_time_format_name(DdbTimeFormat format);
+extern double ddb_max_scan_read_units;	/* the GUC; 0: off */
 
 /* in read/pushdown.c */
 extern const char *ddb_operation_name(DdbOperation op);

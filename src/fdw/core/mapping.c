@@ -186,6 +186,25 @@ native_tag(Oid typid, int32 typmod)
 	return ddb_value_tag(typid);
 }
 
+/*
+ * The column's "format": only for timestamptz, timestamp and date columns
+ * (an error naming the column otherwise).  Its DynamoDB type follows.
+ */
+static void
+set_format(DdbTableMapping *m, DdbColumnMap *c, DdbTimeFormat format)
+{
+	c->format = format;
+	if (format == DDB_FORMAT_DEFAULT)
+		return;
+	if (c->typid != TIMESTAMPTZOID && c->typid != TIMESTAMPOID && c->typid != DATEOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("column \"%s\" of foreign table \"%s\" has option \"format\" but type %s",
+						c->name, m->relname, format_type_be(c->typid)),
+				 errhint("Option \"format\" is for timestamptz, timestamp and date columns.")));
+	c->native_tag = format == DDB_FORMAT_ISO8601 ? 'S' : 'N';
+}
+
 /* The key as far as the options tell. */
 static void
 keys_from_options(DdbTableMapping *m)
@@ -248,6 +267,7 @@ build(Oid relid)
 		}
 		c->attribute = pstrdup(copts.attribute_name);
 		c->native_tag = native_tag(c->typid, c->typmod);
+		set_format(m, c, copts.format);
 	}
 	table_close(rel, AccessShareLock);
 	keys_from_options(m);

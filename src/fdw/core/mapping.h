@@ -41,7 +41,9 @@ typedef struct DdbColumnMap
 	Oid			collid;
 	char		native_tag;		/* the DynamoDB type it reads as itself: 'S',
 								 * 'N', 'B', 'O' (BOOL), or '\0' (see
-								 * README "Pushdown") */
+								 * README "Pushdown"); a formatted time
+								 * column: 'N' (epoch) or 'S' (iso8601) */
+	DdbTimeFormat format;		/* the option "format" (time columns) */
 } DdbColumnMap;
 
 /* One foreign table. */

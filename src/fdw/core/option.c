@@ -58,6 +58,8 @@ typedef enum DdbOptionKind
 	/* others */
 	OPT_BOOL,
 	OPT_RATE,					/* double */
+	OPT_READ_UNITS,				/* double, 0 allowed */
+	OPT_TIME_FORMAT,			/* int: DdbTimeFormat */
 	OPT_AMBIENT_SOURCES,		/* unsigned */
 	OPT_WRITE_MODE				/* bool: 'transaction' */
 } DdbOptionKind;
@@ -94,6 +96,9 @@ static const char hint_write_mode[] =
 static const char hint_rate[] =
 "Use a positive number of read capacity units per second, such as \"100\" or \"2.5\".";
 
+static const char hint_read_units[] =
+"Use a number of read capacity units, such as \"10000\"; 0 turns the limit off.";
+
 static const DdbOption ddb_options[] = {
 	/* server */
 	{"region", SRV, OPT_REGION, false, AT(region),
@@ -106,6 +111,7 @@ static const DdbOption ddb_options[] = {
 	{"retry_base_delay", SRV, OPT_DURATION, false, AT(retry_base_ms), hint_delay},
 	{"retry_max_delay", SRV, OPT_DURATION, false, AT(retry_max_ms), hint_delay},
 	{"max_read_units_per_second", SRV, OPT_RATE, false, AT(max_read_units_per_second), hint_rate},
+	{"max_scan_read_units", SRV, OPT_READ_UNITS, false, AT(max_scan_read_units), hint_read_units},
 	{"page_size", SRV, OPT_PAGE_SIZE, false, AT(page_size), hint_page_size},
 	{"segments", SRV, OPT_SEGMENTS, false, AT(segments), hint_segments},
 	{"role_arn", SRV, OPT_ROLE_ARN, false, AT(role_arn),
@@ -145,6 +151,7 @@ static const DdbOption ddb_options[] = {
 	"DynamoDB index names are 3 to 255 letters, digits, underscores, dots and dashes."},
 	{"consistent_read", FT, OPT_BOOL, false, AT(consistent_read), NULL},
 	{"max_read_units_per_second", FT, OPT_RATE, false, AT(max_read_units_per_second), hint_rate},
+	{"max_scan_read_units", FT, OPT_READ_UNITS, false, AT(max_scan_read_units), hint_read_units},
 	{"overwrite", FT, OPT_BOOL, false, AT(overwrite), NULL},
 	{"batch_size", FT, OPT_BATCH_SIZE, false, AT(batch_size),
 	"Use a number of rows between 1 and 10000."},
@@ -152,8 +159,18 @@ static const DdbOption ddb_options[] = {
 	/* column (read by ddb_get_column_options) */
 	{"attribute_name", COL, OPT_ATTRIBUTE_NAME, false, NOT_STORED, NULL},
 	{"whole_item", COL, OPT_BOOL, false, NOT_STORED, NULL},
+	{"format", COL, OPT_TIME_FORMAT, false, NOT_STORED,
+	"Use epoch_seconds, epoch_millis or iso8601."},
 	{"unmapped_only", COL, OPT_BOOL, false, NOT_STORED, NULL},
 };
+
+/* The values of the column option "format", by DdbTimeFormat. */
+static const char *const time_format_names[] = {
+	"default", "epoch_seconds", "epoch_millis", "iso8601"
+};
+
+/* ddb_fdw.max_scan_read_units */
+double		ddb_max_scan_read_units = 0;
 
 /* Defaults of DdbOptions. */
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
@@ -345,6 +362,20 @@ parse_value(DdbOptionKind kind, DefElem *def, OptionValue *out, OptionProblem *p
 			return parse_real(value, &out->d, 0, NULL) && out->d > 0 && out->d <= 1e9;
 		case OPT_AMBIENT_SOURCES:
 			return ddb_parse_ambient_sources(value, &out->u);
+		case OPT_READ_UNITS:
+			return parse_real(value, &out->d, 0, NULL) && out->d >= 0 && out->d <= 1e15;
+		case OPT_TIME_FORMAT:
+			{
+				int			f;
+
+				for (f = DDB_FORMAT_EPOCH_SECONDS; f < (int) lengthof(time_format_names); f++)
+					if (strcmp(value, time_format_names[f]) == 0)
+					{
+						out->i = f;
+						return true;
+					}
+				return false;
+			}
 		case OPT_WRITE_MODE:
 			out->b = pg_strcasecmp(value, "transaction") == 0;
 			return out->b || pg_strcasecmp(value, "statement") == 0;
@@ -396,6 +427,7 @@ store_option(const DdbOption *opt, const OptionValue *v, DdbOptions *opts)
 			*(bool *) p = v->b;
 			break;
 		case OPT_RATE:
+		case OPT_READ_UNITS:
 			*(double *) p = v->d;
 			break;
 		case OPT_AMBIENT_SOURCES:
@@ -407,6 +439,7 @@ store_option(const DdbOption *opt, const OptionValue *v, DdbOptions *opts)
 		case OPT_SEGMENTS:
 		case OPT_RETRIES:
 		case OPT_BATCH_SIZE:
+		case OPT_TIME_FORMAT:
 			*(int *) p = v->i;
 			break;
 		default:
@@ -569,6 +602,7 @@ ddb_get_server_options(ForeignServer *server, DdbOptions *opts)
 	opts->session_duration = DEFAULT_SESSION_DURATION;
 	opts->ambient_sources = DDB_AMBIENT_ALL;
 	opts->batch_size = DEFAULT_BATCH_SIZE;
+	opts->max_scan_read_units = DDB_READ_UNITS_UNSET;
 	apply_options(server->options, ForeignServerRelationId, opts);
 	if (opts->region == NULL)
 		ereport(ERROR,
@@ -606,6 +640,7 @@ ddb_get_column_options(Oid relid, AttrNumber attnum, DdbColumnOptions *col)
 
 	col->attribute_name = NULL;
 	col->whole_item = false;
+	col->format = DDB_FORMAT_DEFAULT;
 	col->unmapped_only = false;
 	foreach(lc, options)
 	{
@@ -615,6 +650,14 @@ ddb_get_column_options(Oid relid, AttrNumber attnum, DdbColumnOptions *col)
 			col->attribute_name = defGetString(def);
 		else if (strcmp(def->defname, "whole_item") == 0)
 			col->whole_item = defGetBoolean(def);
+		else if (strcmp(def->defname, "format") == 0)
+		{
+			OptionValue v;
+			OptionProblem problem = {NULL, NULL};
+
+			if (parse_value(OPT_TIME_FORMAT, def, &v, &problem))
+				col->format = (DdbTimeFormat) v.i;
+		}
 		else if (strcmp(def->defname, "unmapped_only") == 0)
 			col->unmapped_only = defGetBoolean(def);
 	}
@@ -694,6 +737,12 @@ ddb_page_size_name(int page_size, char *buf, size_t len)
 		return "max";
 	snprintf(buf, len, "%d", page_size);
 	return buf;
+}
+
+const char *
+ddb_time_format_name(DdbTimeFormat format)
+{
+	return time_format_names[format];
 }
 
 const char *

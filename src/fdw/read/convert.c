@@ -30,6 +30,8 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "core/timefmt.h"
+
 void
 ddb_dec_conv_init(DdbConv *c, Oid typid, int32 typmod)
 {
@@ -651,6 +653,26 @@ ddb_dec_convert_column(DdbDecoder *d, DdbColumn *col, const AttrVal *av_in,
 			}
 			else if (av->tag == TAG_S)
 				*value = call_input(c, ddb_dec_server_cstring(d, &av->value));
+			else
+				type_mismatch(d, c, av->tag);
+			break;
+		case CONV_TIME_FORMAT:
+			/* the format says N or S; the other reads as the type would */
+			if (av->tag == TAG_N && c->format != DDB_FORMAT_ISO8601)
+				*value = ddb_time_to_datum(ddb_time_from_number(scratch_cstring(d, av->value.ptr,
+																				 av->value.len),
+																 c->format),
+										   c->typid, c->typmod);
+			else if (av->tag == TAG_S && c->format == DDB_FORMAT_ISO8601)
+				*value = ddb_time_to_datum(ddb_time_from_iso(ddb_dec_server_cstring(d, &av->value)),
+										   c->typid, c->typmod);
+			else if (av->tag == TAG_S)
+				*value = call_input(c, ddb_dec_server_cstring(d, &av->value));
+			else if (av->tag == TAG_N)
+				*value = ddb_time_to_datum(ddb_time_from_number(scratch_cstring(d, av->value.ptr,
+																				 av->value.len),
+																 DDB_FORMAT_EPOCH_SECONDS),
+										   c->typid, c->typmod);
 			else
 				type_mismatch(d, c, av->tag);
 			break;

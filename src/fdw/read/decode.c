@@ -136,6 +136,11 @@ ddb_decoder_create(const DdbTableMapping *m, const bool *needed)
 		col->needed = needed[i];
 		col->next_same = -1;
 		ddb_dec_conv_init(&col->conv, cm->typid, cm->typmod);
+		if (cm->format != DDB_FORMAT_DEFAULT)
+		{
+			col->conv.kind = CONV_TIME_FORMAT;
+			col->conv.format = cm->format;
+		}
 		if (cm->whole_item)
 		{
 			if (col->conv.kind != CONV_JSONB && col->conv.kind != CONV_JSON &&

@@ -29,6 +29,7 @@ typedef struct DdbPage
 	char	   *unprocessed;	/* BatchGetItem's UnprocessedKeys as raw
 								 * JSON; NULL when none */
 	int64		count;			/* Count as DynamoDB reported it */
+	bool		counted_only;	/* a Count and no Items (Select COUNT) */
 	int64		scanned_count;
 	double		capacity_units; /* ConsumedCapacity.CapacityUnits, or 0 */
 } DdbPage;

@@ -52,6 +52,7 @@ typedef enum DdbConvKind
 	CONV_JSONB,
 	CONV_JSON,
 	CONV_TIMESTAMP,				/* timestamp and timestamptz */
+	CONV_TIME_FORMAT,			/* a time column with option "format" */
 	CONV_ARRAY
 } DdbConvKind;
 
@@ -64,6 +65,7 @@ typedef struct DdbConv
 	char	   *type_name;		/* for messages, built once */
 	FmgrInfo	infunc;
 	Oid			ioparam;
+	DdbTimeFormat format;		/* CONV_TIME_FORMAT */
 	/* arrays */
 	struct DdbConv *elem;
 	int16		elmlen;

@@ -38,6 +38,7 @@
 #include "utils/rel.h"
 
 #include "write/encode.h"
+#include "core/timefmt.h"
 
 /* DynamoDB accepts expressions up to 4 KB */
 #define MAX_EXPRESSION_BYTES 4096
@@ -47,128 +48,11 @@
 
 
 /* ----------------------------------------------------------------
- * Execution: values
- * ----------------------------------------------------------------
- */
-void
-ddb_eval_cond_values(List *exprstates, ExprContext *econtext, List *fdw_exprs,
-					 MemoryContext cxt, DdbCondValues *vals)
-{
-	int			n = list_length(exprstates);
-	MemoryContext old;
-	ListCell   *lc;
-	int			i = 0;
-
-	old = MemoryContextSwitchTo(cxt);
-	vals->nvalues = n;
-	vals->values = palloc0(sizeof(Datum) * Max(n, 1));
-	vals->nulls = palloc0(sizeof(bool) * Max(n, 1));
-	vals->types = palloc0(sizeof(Oid) * Max(n, 1));
-	MemoryContextSwitchTo(old);
-	foreach(lc, exprstates)
-	{
-		ExprState  *es = lfirst(lc);
-		Oid			type = exprType(list_nth(fdw_exprs, i));
-		int16		typlen;
-		bool		typbyval;
-		Datum		v;
-		bool		isnull;
-
-		v = ExecEvalExpr(es, econtext, &isnull);
-		get_typlenbyval(type, &typlen, &typbyval);
-		vals->types[i] = type;
-		vals->nulls[i] = isnull;
-		old = MemoryContextSwitchTo(cxt);
-		vals->values[i] = isnull ? (Datum) 0 : datumCopy(v, typbyval, typlen);
-		MemoryContextSwitchTo(old);
-		i++;
-	}
-}
-
-/* ----------------------------------------------------------------
- * Execution: values as DynamoDB attribute values
- * ----------------------------------------------------------------
- */
-
-/*
- * Appends v, a value of type typid, as a DynamoDB attribute value of type
- * tag; false (nothing appended) when it cannot be one.  Key values must not
- * be empty.
- */
-static bool
-append_attribute_value(StringInfo out, Datum v, Oid typid, char tag, bool key)
-{
-	switch (tag)
-	{
-		case 'S':
-			{
-				text	   *t = DatumGetTextPP(v);
-
-				if (key && VARSIZE_ANY_EXHDR(t) == 0)
-					return false;
-				ddb_append_string_value(out, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-				return true;
-			}
-		case 'N':
-			{
-				char	   *num = ddb_number_text(v, typid);
-
-				if (!ddb_dynamodb_number(num))
-					return false;
-				appendStringInfo(out, "{\"N\":\"%s\"}", num);
-				return true;
-			}
-		case 'B':
-			{
-				bytea	   *b = DatumGetByteaPP(v);
-
-				if (key && VARSIZE_ANY_EXHDR(b) == 0)
-					return false;
-				ddb_append_binary_value(out, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-				return true;
-			}
-		case 'O':
-			appendStringInfoString(out, DatumGetBool(v) ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
-			return true;
-		default:
-			return false;
-	}
-}
-
-/* The elements of value i (an array or a single value). */
-static void
-value_elements(const DdbCondValues *vals, int i, bool is_array, Datum **elems,
-			   bool **nulls, int *n, Oid *elemtype)
-{
-	if (vals->nulls[i])
-	{
-		*n = 0;
-		return;
-	}
-	if (!is_array)
-	{
-		*elems = &vals->values[i];
-		*nulls = &vals->nulls[i];
-		*n = 1;
-		*elemtype = vals->types[i];
-		return;
-	}
-	{
-		ArrayType  *a = DatumGetArrayTypeP(vals->values[i]);
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
-
-		*elemtype = ARR_ELEMTYPE(a);
-		get_typlenbyvalalign(*elemtype, &typlen, &typbyval, &typalign);
-		deconstruct_array(a, *elemtype, typlen, typbyval, typalign, elems, nulls, n);
-	}
-}
-
-/* ----------------------------------------------------------------
  * Execution: expressions
  * ----------------------------------------------------------------
  */
+static int	compare_key_values(Datum a, Oid atype, Datum b, Oid btype, char tag);
+
 typedef struct Builder
 {
 	const DdbTableMapping *map;
@@ -229,19 +113,27 @@ name_placeholder(Builder *b, AttrNumber attnum)
 	return ph;
 }
 
+/* The next value placeholder, naming json (an encoded attribute value). */
+static char *
+add_value(Builder *b, char *json)
+{
+	char	   *ph = psprintf(":%c%d", b->value_letter ? b->value_letter : 'v',
+							  b->next_value++);
+
+	b->values = lappend(b->values, list_make2(makeString(ph), makeString(json)));
+	return ph;
+}
+
 /* A placeholder for an encoded value; NULL when it cannot be sent. */
 static char *
 value_placeholder(Builder *b, Datum v, Oid typid, char tag, bool key)
 {
 	StringInfoData json;
-	char	   *ph;
 
 	initStringInfo(&json);
-	if (!append_attribute_value(&json, v, typid, tag, key))
+	if (!ddb_append_attribute_value(&json, v, typid, tag, key))
 		return NULL;
-	ph = psprintf(":%c%d", b->value_letter ? b->value_letter : 'v', b->next_value++);
-	b->values = lappend(b->values, list_make2(makeString(ph), makeString(json.data)));
-	return ph;
+	return add_value(b, json.data);
 }
 
 /* :tS and friends: the type names attribute_type() takes */
@@ -307,17 +199,58 @@ emit_placeholders(Builder *b)
 	}
 }
 
+/*
+ * Appends the attribute value the nth value of leaf is sent as; false when
+ * it is NULL or cannot be sent.  A time column with a format sends a bound
+ * that holds every value reading as it (an upper one for <= and BETWEEN's
+ * second value, a lower one otherwise; timefmt.c).
+ */
+static bool
+leaf_value_text(Builder *b, List *leaf, int nth, bool key, StringInfo out)
+{
+	int			i = list_nth_int(COND_VALUES(leaf), nth);
+	const DdbColumnMap *col = &b->map->columns[COND_ATTNUM(leaf) - 1];
+
+	if (b->vals->nulls[i])
+		return false;
+	if (col->format != DDB_FORMAT_DEFAULT)
+		return ddb_time_append_bound(out, b->vals->values[i], col->typid, col->typmod,
+									 col->format,
+									 COND_OP(leaf) == DDB_COND_LE || COND_OP(leaf) == DDB_COND_LT ||
+									 (COND_OP(leaf) == DDB_COND_BETWEEN && nth == 1));
+	return ddb_append_attribute_value(out, b->vals->values[i], b->vals->types[i],
+								  COND_TAG(leaf), key);
+}
+
 /* The single value of a leaf: NULL when it is NULL or cannot be sent. */
 static char *
 leaf_value(Builder *b, List *leaf, int nth, bool key, bool *isnull)
 {
 	int			i = list_nth_int(COND_VALUES(leaf), nth);
+	StringInfoData json;
 
 	*isnull = b->vals->nulls[i];
 	if (*isnull)
 		return NULL;
-	return value_placeholder(b, b->vals->values[i], b->vals->types[i],
-							 COND_TAG(leaf), key);
+	initStringInfo(&json);
+	if (!leaf_value_text(b, leaf, nth, key, &json))
+		return NULL;
+	return add_value(b, json.data);
+}
+
+/* Whether BETWEEN's values are in order (DynamoDB refuses them otherwise). */
+static bool
+between_ordered(Builder *b, List *leaf)
+{
+	int			i1 = list_nth_int(COND_VALUES(leaf), 0);
+	int			i2 = list_nth_int(COND_VALUES(leaf), 1);
+	const DdbCondValues *vals = b->vals;
+	const DdbColumnMap *col = &b->map->columns[COND_ATTNUM(leaf) - 1];
+
+	if (col->format != DDB_FORMAT_DEFAULT)
+		return ddb_time_compare(vals->values[i1], vals->values[i2], col->typid) <= 0;
+	return compare_key_values(vals->values[i1], vals->types[i1],
+							  vals->values[i2], vals->types[i2], COND_TAG(leaf)) <= 0;
 }
 
 /* The DynamoDB text of a comparison operator. */
@@ -417,7 +350,7 @@ build_filter(Builder *b, List *cond)
 					Oid			elemtype = InvalidOid;
 					int			e;
 
-					value_elements(b->vals, i, list_nth_int(COND_ARRAYS(cond), k) != 0,
+					ddb_cond_value_elements(b->vals, i, list_nth_int(COND_ARRAYS(cond), k) != 0,
 								   &elems, &nulls, &nelems, &elemtype);
 					for (e = 0; e < nelems; e++)
 					{
@@ -436,6 +369,18 @@ build_filter(Builder *b, List *cond)
 				return psprintf(b->strict ? "(%s IN (%s) AND attribute_type(%s, %s))" :
 								"(%s IN (%s) OR NOT attribute_type(%s, %s))",
 								name, s.data, name, type_placeholder(b, COND_TAG(cond)));
+			}
+		case DDB_COND_BETWEEN:
+			{
+				char	   *v2;
+
+				/* out of order: nothing matches, and DynamoDB would refuse it */
+				v = leaf_value(b, cond, 0, false, &isnull);
+				v2 = leaf_value(b, cond, 1, false, &isnull);
+				if (v == NULL || v2 == NULL || !between_ordered(b, cond))
+					return NULL;
+				return psprintf("(%s BETWEEN %s AND %s OR NOT attribute_type(%s, %s))",
+								name, v, v2, name, type_placeholder(b, COND_TAG(cond)));
 			}
 		default:
 			v = leaf_value(b, cond, 0, false, &isnull);
@@ -523,12 +468,11 @@ build_key_condition(Builder *b, List *pk, List *sk)
 
 					initStringInfo(&t1);
 					initStringInfo(&t2);
-					if (!append_attribute_value(&t1, vals->values[i1], vals->types[i1], COND_TAG(sk), false) ||
-						!append_attribute_value(&t2, vals->values[i2], vals->types[i2], COND_TAG(sk), false))
+					if (!leaf_value_text(b, sk, 0, false, &t1) ||
+						!leaf_value_text(b, sk, 1, false, &t2))
 						return psprintf("%s = %s", pname, pv);
 				}
-				if (compare_key_values(vals->values[i1], vals->types[i1],
-									   vals->values[i2], vals->types[i2], COND_TAG(sk)) > 0)
+				if (!between_ordered(b, sk))
 				{
 					b->parts->empty = true;
 					return NULL;
@@ -544,7 +488,7 @@ build_key_condition(Builder *b, List *pk, List *sk)
 				int			i = list_nth_int(COND_VALUES(sk), 0);
 
 				initStringInfo(&t);
-				if (!append_attribute_value(&t, b->vals->values[i], b->vals->types[i], 'S', false))
+				if (!ddb_append_attribute_value(&t, b->vals->values[i], b->vals->types[i], 'S', false))
 					return psprintf("%s = %s", pname, pv);
 				sname = name_placeholder(b, COND_ATTNUM(sk));
 				v1 = leaf_value(b, sk, 0, false, &isnull);
@@ -561,8 +505,7 @@ build_key_condition(Builder *b, List *pk, List *sk)
 					return NULL;
 				}
 				initStringInfo(&t);
-				if (!append_attribute_value(&t, b->vals->values[i], b->vals->types[i],
-											COND_TAG(sk), COND_OP(sk) == DDB_COND_EQ))
+				if (!leaf_value_text(b, sk, 0, COND_OP(sk) == DDB_COND_EQ, &t))
 				{
 					if (COND_OP(sk) == DDB_COND_EQ)
 					{
@@ -597,7 +540,7 @@ key_values(Builder *b, List *leaf)
 		Oid			elemtype = InvalidOid;
 		int			e;
 
-		value_elements(b->vals, i, list_nth_int(COND_ARRAYS(leaf), k) != 0,
+		ddb_cond_value_elements(b->vals, i, list_nth_int(COND_ARRAYS(leaf), k) != 0,
 					   &elems, &nulls, &n, &elemtype);
 		for (e = 0; e < n; e++)
 		{
@@ -608,7 +551,7 @@ key_values(Builder *b, List *leaf)
 			if (nulls[e])
 				continue;
 			initStringInfo(&s);
-			if (!append_attribute_value(&s, elems[e], elemtype, COND_TAG(leaf), true))
+			if (!ddb_append_attribute_value(&s, elems[e], elemtype, COND_TAG(leaf), true))
 				continue;		/* no key is this value */
 			foreach(lc, result)
 				if (strcmp(lfirst(lc), s.data) == 0)

@@ -60,6 +60,13 @@ ddbExplainForeignScan(ForeignScanState *node, ExplainState *es)
 							ddb_cond_display(st->scanner->map, st->key_conds, st->fdw_exprs,
 											 st->value_names, dpcontext),
 							es);
+	ddb_multi_query_explain(st, es);
+	if (st->count)
+		ExplainPropertyText("DynamoDB Select", "COUNT", es);
+	if (st->op == DDB_OP_QUERY && st->backward)
+		ExplainPropertyText("DynamoDB Scan Index Forward", "false", es);
+	if (es->costs && st->read_units >= 0)
+		ExplainPropertyFloat("DynamoDB Estimated Read Units", NULL, st->read_units, 1, es);
 	if (st->filters != NIL)
 		ExplainPropertyText("DynamoDB Filter",
 							ddb_cond_display(st->scanner->map, st->filters, st->fdw_exprs,

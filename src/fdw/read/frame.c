@@ -155,14 +155,18 @@ capture_object(DdbJson *j, const char *what, DdbJsonStr *raw)
 
 /* One top-level member of the answer (its name read). */
 static bool
-frame_member(DdbDecoder *d, const DdbJsonStr *name, DdbPage *page, bool *have_count)
+frame_member(DdbDecoder *d, const DdbJsonStr *name, DdbPage *page, bool *have_count,
+			 bool *have_items)
 {
 	DdbJson    *j = &d->json;
 	DdbJsonStr	raw;
 	bool		done;
 
 	if (ddb_json_str_eq(name, "Items"))
+	{
+		*have_items = true;
 		return add_items(d);
+	}
 	if (ddb_json_str_eq(name, "Item"))
 		return add_item(d);		/* GetItem; no member when there is none */
 	if (ddb_json_str_eq(name, "Responses"))
@@ -243,6 +247,7 @@ ddb_decode_page_frame(DdbDecoder *d, const char *body, size_t len,
 	DdbJsonStr	name;
 	bool		done;
 	bool		have_count = false;
+	bool		have_items = false;
 	bool		ok = true;
 
 	memset(page, 0, sizeof(*page));
@@ -260,7 +265,7 @@ ddb_decode_page_frame(DdbDecoder *d, const char *body, size_t len,
 		ok = ddb_json_next_member(j, &name, &done);
 		if (!ok || done)
 			break;
-		ok = frame_member(d, &name, page, &have_count);
+		ok = frame_member(d, &name, page, &have_count, &have_items);
 	}
 	if (ok)
 		ok = ddb_json_finish(j);
@@ -271,8 +276,10 @@ ddb_decode_page_frame(DdbDecoder *d, const char *body, size_t len,
 		*error = frame_error(d, body, len);
 		return false;
 	}
+	/* Select COUNT: a Count and no Items (the scanner checks it asked so) */
+	page->counted_only = have_count && !have_items;
 	/* a page whose Count disagrees with its Items lost items on the way */
-	if (have_count && page->count != d->nspans)
+	if (have_count && have_items && page->count != d->nspans)
 	{
 		*error = psprintf("the response says Count %lld but holds %d items",
 						  (long long) page->count, d->nspans);

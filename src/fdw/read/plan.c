@@ -250,23 +250,51 @@ ddbGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
  * ----------------------------------------------------------------
  */
 
-/* Cost of reading n items in requests of at most 1 MB. */
-static Cost
-read_cost(DdbRelInfo *info, double items, double requests)
-{
-	double		pages = ceil(items * info->avg_item_bytes / DDB_MAX_PAGE_BYTES);
-
-	return Max(pages, requests) * REQUEST_COST + items * (ITEM_COST + cpu_tuple_cost);
-}
-
-static List *
-path_private(DdbOperation op, int key_set, List *pk, List *sk)
+/*
+ * A path's fdw_private (DDB_PATH_* in scan.h): what to ask, and for the
+ * read-unit estimate (readunits.c) how many items it reads in how many
+ * requests.
+ */
+List *
+ddb_path_private(DdbOperation op, int key_set, List *pk, List *sk, long limit,
+				 bool backward, double items, double requests)
 {
 	List	   *keys = NIL;
+	List	   *p;
 
 	if (pk != NIL)
 		keys = sk != NIL ? list_make2(pk, sk) : list_make1(pk);
-	return list_make3(makeInteger(op), makeInteger(key_set), keys);
+	p = list_make5(makeInteger(op), makeInteger(key_set), keys,
+				   makeInteger(limit), makeInteger(backward));
+	p = lappend(p, makeFloat(psprintf("%.1f", items)));
+	return lappend(p, makeFloat(psprintf("%.1f", requests)));
+}
+
+/*
+ * The items a keyed read returns: the keys' items, for a Query those that
+ * pass its filter too (the conditions DynamoDB evaluates, but none on the
+ * Query's key attributes: plan.c leaves those to PostgreSQL).
+ */
+static double
+keyed_items_returned(PlannerInfo *root, RelOptInfo *baserel, DdbRelInfo *info,
+					 DdbKeyMatch *m, DdbKeySet *ks, double read)
+{
+	List	   *sent = list_copy(m->clauses);
+	ListCell   *lc;
+	ListCell   *lf;
+
+	if (m->operation != DDB_OP_QUERY)
+		return read;
+	forboth(lc, info->filter_clauses, lf, info->filters)
+	{
+		List	   *f = lfirst(lf);
+
+		if (equal(ddb_cond_without(f, ks->pk_attnum, ks->sk_attnum), f))
+			sent = list_append_unique_ptr(sent, lfirst(lc));
+	}
+	return Min(read, clamp_row_est(info->items *
+								   clauselist_selectivity(root, sent, baserel->relid,
+														  JOIN_INNER, NULL)));
 }
 
 /* A keyed path for match on key set ks (number ks_index). */
@@ -276,8 +304,9 @@ add_keyed_path(PlannerInfo *root, RelOptInfo *baserel, DdbRelInfo *info,
 {
 	double		rows = ppi ? ppi->ppi_rows : baserel->rows;
 	double		items;
+	double		returned;
 	double		requests;
-	Cost		qual_cost;
+	Cost		startup;
 	Cost		total;
 	List	   *clauses = baserel->baserestrictinfo;
 	ForeignPath *path;
@@ -291,20 +320,54 @@ add_keyed_path(PlannerInfo *root, RelOptInfo *baserel, DdbRelInfo *info,
 	}
 	else
 	{
-		/* the items of the partition (and sort key range) */
+		/* the items of the partitions (and sort key range), one Query each */
 		items = clamp_row_est(info->items *
 							  clauselist_selectivity(root, m->clauses, baserel->relid,
 													 JOIN_INNER, NULL));
-		requests = 1;
+		requests = Max(m->keys, 1);
 	}
-	rows = Min(rows, items);
-	qual_cost = cpu_operator_cost * items * list_length(clauses);
-	total = read_cost(info, items, requests) + qual_cost;
+	returned = keyed_items_returned(root, baserel, info, m,
+									list_nth(info->key_sets, ks_index), items);
+	rows = Min(rows, returned);
+	ddb_read_cost(info, items, returned, requests, list_length(clauses), false,
+				  &startup, &total);
 	path = ddb_create_foreignscan_path(root, baserel, clamp_row_est(rows),
-									   REQUEST_COST, total,
+									   startup, total,
 									   ppi ? ppi->ppi_req_outer : NULL,
-									   path_private(m->operation, ks_index, m->pk, m->sk));
+									   ddb_path_private(m->operation, ks_index, m->pk, m->sk,
+														ppi ? 0 : ddb_path_limit(root, info, NIL),
+														false, items, requests));
 	add_path(baserel, (Path *) path);
+
+	/*
+	 * A Query returns the partition in sort key order, either way (order.c);
+	 * Queries of several partitions are merged in that order (multiquery.c),
+	 * so their first row waits for every Query's first page.
+	 */
+	if (m->operation == DDB_OP_QUERY)
+	{
+		int			dir;
+
+		ddb_read_cost(info, items, returned, requests, list_length(clauses),
+					  COND_OP(m->pk) == DDB_COND_IN, &startup, &total);
+		for (dir = 0; dir < 2; dir++)
+		{
+			List	   *pathkeys = ddb_sort_key_pathkeys(root, baserel, info,
+														 list_nth(info->key_sets, ks_index),
+														 dir == 1);
+
+			if (pathkeys == NIL)
+				continue;
+			path = ddb_create_foreignscan_path(root, baserel, clamp_row_est(rows),
+											   startup, total,
+											   ppi ? ppi->ppi_req_outer : NULL,
+											   ddb_path_private(m->operation, ks_index, m->pk, m->sk,
+																ppi ? 0 : ddb_path_limit(root, info, pathkeys),
+																dir == 1, items, requests));
+			path->path.pathkeys = pathkeys;
+			add_path(baserel, (Path *) path);
+		}
+	}
 }
 
 /* ec_matches_callback_type: the member is our column arg */
@@ -422,17 +485,31 @@ void
 ddbGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	DdbRelInfo *info = baserel->fdw_private;
-	Cost		run_cost;
+	Cost		startup;
+	Cost		total;
 	ListCell   *lc;
 	int			ks_index = 0;
 
-	/* the full Scan */
-	run_cost = read_cost(info, info->items, 1) +
-		cpu_operator_cost * info->items * list_length(baserel->baserestrictinfo);
+	/* the full Scan: the whole table read, the filters' items returned */
+	ddb_read_cost(info, info->items,
+				  clamp_row_est(info->items *
+								clauselist_selectivity(root, info->filter_clauses,
+													   baserel->relid, JOIN_INNER, NULL)),
+				  1, list_length(baserel->baserestrictinfo), false, &startup, &total);
+
+	/*
+	 * DynamoDB updates the item count DescribeTable reports about every six
+	 * hours, so a table that looks tiny may not be: a Scan costs one request
+	 * more than its pages, and a keyed read of the same rows wins.
+	 */
+	startup += REQUEST_COST;
+	total += REQUEST_COST;
 	add_path(baserel, (Path *)
 			 ddb_create_foreignscan_path(root, baserel, baserel->rows,
-										 REQUEST_COST, REQUEST_COST + run_cost,
-										 NULL, path_private(DDB_OP_SCAN, -1, NIL, NIL)));
+										 startup, total,
+										 NULL, ddb_path_private(DDB_OP_SCAN, -1, NIL, NIL,
+																ddb_path_limit(root, info, NIL),
+																false, info->items, 1)));
 	if (!ddb_enable_pushdown)
 		return;
 
@@ -491,8 +568,11 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				  ForeignPath *best_path, List *tlist, List *scan_clauses,
 				  Plan *outer_plan)
 {
-	DdbRelInfo *info = baserel->fdw_private;
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	/* count(*) (count.c): the upper relation remembers the table's */
+	bool		count = IS_UPPER_REL(baserel);
+	RelOptInfo *scanrel = count ? (RelOptInfo *) baserel->fdw_private : baserel;
+	DdbRelInfo *info = scanrel->fdw_private;
+	RangeTblEntry *rte = planner_rt_fetch(scanrel->relid, root);
 	Relation	rel = table_open(rte->relid, NoLock);
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	bool		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
@@ -501,16 +581,17 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *fdw_exprs = NIL;
 	List	   *key_conds = NIL;
 	List	   *filters = NIL;
-	DdbOperation op = intVal(linitial(best_path->fdw_private));
-	int			ks_index = intVal(lsecond(best_path->fdw_private));
-	List	   *keys = lthird(best_path->fdw_private);
+	DdbOperation op = DDB_PATH_OP(best_path->fdw_private);
+	int			ks_index = DDB_PATH_KEY_SET(best_path->fdw_private);
+	List	   *keys = DDB_PATH_KEYS(best_path->fdw_private);
 	const char *index = "";
 	DdbKeySet  *ks = NULL;
 	List	   *private;
+	AttrNumber	merge = 0;
 	ListCell   *lc;
 	int			i;
 
-	for (i = 1; i <= tupdesc->natts; i++)
+	for (i = 1; i <= tupdesc->natts && !count; i++)
 	{
 		if (TupleDescAttr(tupdesc, i - 1)->attisdropped)
 			continue;
@@ -528,6 +609,14 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		if (ks->index_name)
 			index = ks->index_name;
 	}
+	/* Queries of several partitions in sort key order: merged by it */
+	if (op == DDB_OP_QUERY && !count && best_path->path.pathkeys != NIL &&
+		COND_OP(linitial(keys)) == DDB_COND_IN)
+	{
+		merge = ks->sk_attnum;
+		if (!list_member_int(retrieved, merge))
+			retrieved = lappend_int(retrieved, merge);
+	}
 	/* GetItem and BatchGetItem take no filter; a Query's names no key */
 	if (op == DDB_OP_SCAN || op == DDB_OP_QUERY)
 		foreach(lc, info->filters)
@@ -539,15 +628,34 @@ ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 			if (f != NIL)
 				filters = lappend(filters, ddb_cond_to_plan(f, &fdw_exprs));
 		}
+	/* count(column): the items whose attribute is there and not NULL */
+	if (count && DDB_PATH_COUNT_COLUMN(best_path->fdw_private) != 0)
+	{
+		AttrNumber	column = DDB_PATH_COUNT_COLUMN(best_path->fdw_private);
+
+		filters = lappend(filters,
+						  ddb_count_column_filter(column, info->map->columns[column - 1].native_tag));
+	}
 
 	/* PostgreSQL checks every condition again (pushdown.c) */
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
 	/* in the order of DdbScanPrivateIndex */
 	private = list_make5(retrieved, makeInteger(op), makeString(pstrdup(index)),
 						 key_conds, filters);
-	private = lappend(private, makeInteger(best_path->path.param_info ? 0 :
-										   info->limit_hint));
-	private = lappend(private, value_names(root, baserel, fdw_exprs));
+	private = lappend(private, makeInteger(DDB_PATH_LIMIT(best_path->fdw_private)));
+	private = lappend(private, value_names(root, scanrel, fdw_exprs));
+	private = lappend(private, makeInteger(DDB_PATH_BACKWARD(best_path->fdw_private)));
+	/* DdbPrivCount: the foreign table's OID (the scan has no relation) */
+	private = lappend(private, makeInteger(count ? (int) rte->relid : 0));
+	private = lappend(private,
+					  makeFloat(psprintf("%.1f",
+										 ddb_estimate_read_units(info, op, index,
+																 DDB_PATH_ITEMS(best_path->fdw_private),
+																 DDB_PATH_REQUESTS(best_path->fdw_private),
+																 DDB_PATH_LIMIT(best_path->fdw_private)))));
+	private = lappend(private, makeInteger(merge));
+	if (count)
+		return make_foreignscan(tlist, NIL, 0, fdw_exprs, private, tlist, NIL, outer_plan);
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs,
 							private, NIL, NIL, outer_plan);
 }

@@ -100,7 +100,8 @@ typedef struct DdbKeyMatch
 	List	   *sk;				/* on the sort key, or NIL */
 	List	   *clauses;		/* the RestrictInfos they came from */
 	DdbOperation operation;
-	double		keys;			/* how many keys a GetItem/BatchGetItem reads */
+	double		keys;			/* how many keys a GetItem/BatchGetItem reads,
+								 * or partition keys a Query asks for */
 } DdbKeyMatch;
 
 extern bool ddb_match_keys(DdbRelInfo *info, Index relid, DdbKeySet *ks,
@@ -108,7 +109,8 @@ extern bool ddb_match_keys(DdbRelInfo *info, Index relid, DdbKeySet *ks,
 extern List *ddb_cond_to_plan(List *cond, List **fdw_exprs);
 extern List *ddb_cond_without(List *cond, AttrNumber a1, AttrNumber a2);
 
-/* in deparse.c: the values evaluated, the expressions built */
+/* in condvalues.c: the values evaluated and encoded (deparse.c builds the
+ * expressions that name them) */
 typedef struct DdbCondValues
 {
 	int			nvalues;
@@ -117,9 +119,21 @@ typedef struct DdbCondValues
 	Oid		   *types;
 } DdbCondValues;
 
+extern bool ddb_cond_consts_sendable(List *c);
 extern void ddb_eval_cond_values(List *exprstates, ExprContext *econtext,
 								 List *fdw_exprs, MemoryContext cxt,
 								 DdbCondValues *vals);
+
+/*
+ * Appends v, a value of type typid, as a DynamoDB attribute value of type
+ * tag; false (nothing appended) when it cannot be one.  Key values must not
+ * be empty.
+ */
+extern bool ddb_append_attribute_value(StringInfo out, Datum v, Oid typid, char tag,
+									   bool key);
+/* The elements of value i of vals (an array, or a single value). */
+extern void ddb_cond_value_elements(const DdbCondValues *vals, int i, bool is_array,
+									Datum **elems, bool **nulls, int *n, Oid *elemtype);
 
 /* The parts of one request, built from conditions. */
 typedef struct DdbRequestParts
@@ -138,6 +152,25 @@ extern const char *ddb_cond_op_text(int op);
 extern void ddb_build_request(const DdbTableMapping *map, DdbOperation op, List *key_conds,
 							  List *filters, const DdbCondValues *vals,
 							  DdbRequestParts *parts);
+
+/*
+ * The Queries of a list of partition keys (condvalues.c, for multiquery.c):
+ * one per distinct value of key_conds' partition key condition (IN) that
+ * DynamoDB can hold as a key, in the order the list first names them, each
+ * with the sort key condition and the filters.  values NIL: nothing to ask (no value, or
+ * a sort key condition no item meets).  Everything is palloc'd.
+ */
+typedef struct DdbQueryList
+{
+	char	   *key_condition;	/* the same for every Query */
+	char	   *filter;			/* NULL: none */
+	char	   *names;			/* ExpressionAttributeNames members */
+	List	   *values;			/* per Query: ExpressionAttributeValues JSON */
+} DdbQueryList;
+
+extern void ddb_build_query_list(const DdbTableMapping *map, List *key_conds,
+								 List *filters, const DdbCondValues *vals,
+								 DdbQueryList *out);
 
 extern char *ddb_build_write_condition(const DdbTableMapping *map, List *conds,
 									   const DdbCondValues *vals, char value_letter,

@@ -53,14 +53,17 @@ ddbBeginForeignScan(ForeignScanState *node, int eflags)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
 	Relation	rel = node->ss.ss_currentRelation;
-	TupleDesc	tupdesc = RelationGetDescr(rel);
 	List	   *priv = fsplan->fdw_private;
+	/* a count (count.c) has no relation: the plan names the table */
+	Oid			relid = rel ? RelationGetRelid(rel) :
+		(Oid) intVal(list_nth(priv, DdbPrivCount));
+	DdbTableMapping *map = ddb_mapping_get(relid);
 	DdbScanState *st;
 	ListCell   *lc;
 
 	st = palloc0(sizeof(DdbScanState));
 	node->fdw_state = st;
-	st->needed = palloc0(sizeof(bool) * Max(tupdesc->natts, 1));
+	st->needed = palloc0(sizeof(bool) * Max(map->natts, 1));
 	foreach(lc, (List *) list_nth(priv, DdbPrivRetrievedAttrs))
 		st->needed[lfirst_int(lc) - 1] = true;
 	st->op = intVal(list_nth(priv, DdbPrivOperation));
@@ -69,12 +72,25 @@ ddbBeginForeignScan(ForeignScanState *node, int eflags)
 	st->filters = list_nth(priv, DdbPrivFilters);
 	st->limit_hint = intVal(list_nth(priv, DdbPrivLimitHint));
 	st->value_names = list_nth(priv, DdbPrivValueNames);
+	st->backward = intVal(list_nth(priv, DdbPrivBackward)) != 0;
+	st->count = rel == NULL;
+	st->read_units = floatVal(list_nth(priv, DdbPrivReadUnits));
+	st->merge = intVal(list_nth(priv, DdbPrivMerge));
+	st->counted = -1;
 	st->fdw_exprs = fsplan->fdw_exprs;
 	/* EXPLAIN without running needs no user mapping, nor a connection */
-	st->scanner = ddb_scanner_create(ddb_mapping_get(RelationGetRelid(rel)), st->needed,
+	st->scanner = ddb_scanner_create(map, st->needed,
 									 (eflags & EXEC_FLAG_EXPLAIN_ONLY) ? InvalidOid :
 									 ddb_scan_user(fsplan, estate),
 									 estate->es_query_cxt);
+	if (st->count)
+	{
+		/* Select COUNT: no attributes, so no projection names either */
+		st->scanner->select = "COUNT";
+		st->scanner->projection = NULL;
+		st->scanner->projection_names = NULL;
+		st->scanner->projected_list = "none (Select COUNT)";
+	}
 	/* an index chosen by the planner (the table's own option stays) */
 	if (st->index_name[0] != '\0')
 		st->scanner->opts.index_name = st->index_name;
@@ -103,6 +119,15 @@ start_scan(ForeignScanState *node, DdbScanState *st)
 	st->started = true;
 	MemoryContextReset(st->values_cxt);
 	ddb_eval_cond_values(st->value_states, econtext, st->fdw_exprs, st->values_cxt, &vals);
+	st->segments = 1;
+	st->segment = 0;
+	st->workers_planned = 0;
+	if (ddb_multi_query_wanted(st))
+	{
+		/* a list of partition keys: a Query each (multiquery.c) */
+		ddb_multi_query_start(st, &vals);
+		return;
+	}
 	{
 		MemoryContext old = MemoryContextSwitchTo(st->values_cxt);
 
@@ -113,11 +138,12 @@ start_scan(ForeignScanState *node, DdbScanState *st)
 		MemoryContextSwitchTo(old);
 	}
 	st->empty = parts.empty;
+	/* refused before anything is sent (readunits.c) */
+	if (!st->empty)
+		ddb_check_read_units(st, &sc->opts, sc->map->relname);
 	ddb_scanner_set_request(sc, st->op, parts.key_condition, parts.filter,
 							parts.names.data, values, parts.keys, st->limit_hint);
-	st->segments = 1;
-	st->segment = 0;
-	st->workers_planned = 0;
+	sc->backward = st->backward;
 	if (st->op == DDB_OP_SCAN && st->limit_hint == 0 && !st->empty)
 	{
 		st->segments = ddb_segment_count(&sc->opts, sc->conn);
@@ -130,9 +156,10 @@ start_scan(ForeignScanState *node, DdbScanState *st)
 			req.filter = parts.filter;
 			req.names = parts.names.data;
 			req.values = values;
+			req.select = sc->select;
 			st->parallel = ddb_parallel_begin(sc->map, st->needed,
 											  sc->conn, st->segments, nworkers, NULL,
-											  parts.filter ? &req : NULL,
+											  (parts.filter || sc->select) ? &req : NULL,
 											  node->ss.ps.state->es_query_cxt);
 		}
 	}
@@ -173,8 +200,12 @@ ddbIterateForeignScan(ForeignScanState *node)
 
 	if (!st->started)
 		start_scan(node, st);
+	if (st->count)
+		return ddb_count_iterate(node, st);
 	if (st->empty)
 		return ExecClearTuple(slot);
+	if (st->multi)
+		return ddb_multi_query_iterate(st, slot);
 	if (st->parallel)
 		return iterate_parallel(st, slot);
 
@@ -213,9 +244,11 @@ ddbReScanForeignScan(ForeignScanState *node)
 
 	ddb_parallel_end(st->parallel);
 	st->parallel = NULL;
+	ddb_multi_query_end(st);
 	st->started = false;
 	st->empty = false;
 	st->next = 0;
+	st->counted = -1;
 	ddb_scanner_restart(st->scanner, 0, 0, NULL);
 }
 
@@ -228,6 +261,7 @@ ddbEndForeignScan(ForeignScanState *node)
 		return;
 	ddb_parallel_end(st->parallel);
 	st->parallel = NULL;
+	ddb_multi_query_end(st);
 	ddb_scanner_free(st->scanner);
 	node->fdw_state = NULL;
 }
@@ -245,4 +279,5 @@ ddb_register_scan_callbacks(FdwRoutine *routine)
 	routine->EndForeignScan = ddbEndForeignScan;
 	routine->ExplainForeignScan = ddbExplainForeignScan;
 	routine->AnalyzeForeignTable = ddbAnalyzeForeignTable;
+	routine->GetForeignUpperPaths = ddbGetForeignUpperPaths;
 }

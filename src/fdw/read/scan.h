@@ -30,9 +30,28 @@ enum DdbScanPrivateIndex
 	DdbPrivKeyConds,			/* List: (partition key cond [, sort key cond]) */
 	DdbPrivFilters,				/* List: conditions DynamoDB filters by */
 	DdbPrivLimitHint,			/* Integer: rows needed at most, 0: all */
-	DdbPrivValueNames			/* List of String: how EXPLAIN shows each of
+	DdbPrivValueNames,			/* List of String: how EXPLAIN shows each of
 								 * fdw_exprs ("": deparse it) */
+	DdbPrivBackward,			/* Integer: Query with ScanIndexForward false */
+	DdbPrivCount,				/* Integer: the foreign table of a Select
+								 * COUNT (count.c), 0: not one */
+	DdbPrivReadUnits,			/* Float: estimated read units, -1 unknown */
+	DdbPrivMerge				/* Integer: Queries of several partitions
+								 * merged by this (sort key) column, 0: not */
 };
+
+/*
+ * fdw_private of a ForeignPath: (op, key set, keys, limit, backward, items
+ * read, requests), see ddb_path_private; a count (count.c) adds its column
+ */
+#define DDB_PATH_OP(p)			intVal(linitial(p))
+#define DDB_PATH_KEY_SET(p)		intVal(lsecond(p))
+#define DDB_PATH_KEYS(p)		((List *) lthird(p))
+#define DDB_PATH_LIMIT(p)		intVal(lfourth(p))
+#define DDB_PATH_BACKWARD(p)	intVal(list_nth(p, 4))
+#define DDB_PATH_ITEMS(p)		floatVal(list_nth(p, 5))
+#define DDB_PATH_REQUESTS(p)	floatVal(list_nth(p, 6))
+#define DDB_PATH_COUNT_COLUMN(p) intVal(list_nth(p, 7))
 
 /* Estimates when DynamoDB does not tell */
 #define DEFAULT_ROWS 1000
@@ -54,6 +73,14 @@ typedef struct DdbScanState
 	List	   *key_conds;
 	List	   *filters;
 	long		limit_hint;
+	bool		backward;		/* ScanIndexForward false */
+	bool		count;			/* Select COUNT: one row, the count */
+	int64		counted;		/* the items DynamoDB counted so far */
+	double		read_units;		/* the plan's estimate, -1: unknown */
+	AttrNumber	merge;			/* Queries of a key list merged by this
+								 * column, 0: in list order */
+	struct DdbMultiQuery *multi;	/* Queries of a key list, or NULL */
+	int64		queries;		/* Queries of a key list sent so far */
 	List	   *fdw_exprs;
 	List	   *value_names;	/* for EXPLAIN */
 	List	   *value_states;	/* ExprStates of fdw_exprs */
@@ -77,6 +104,38 @@ extern ForeignScan *ddbGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 									  Oid foreigntableid, ForeignPath *best_path,
 									  List *tlist, List *scan_clauses,
 									  Plan *outer_plan);
+extern List *ddb_path_private(DdbOperation op, int key_set, List *pk, List *sk,
+							  long limit, bool backward, double items,
+							  double requests);
+
+/* in count.c */
+extern void ddbGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+									RelOptInfo *input_rel, RelOptInfo *output_rel,
+									void *extra);
+extern List *ddb_count_column_filter(AttrNumber column, char tag);
+extern TupleTableSlot *ddb_count_iterate(ForeignScanState *node, DdbScanState *st);
+
+/* in multiquery.c */
+extern bool ddb_multi_query_wanted(DdbScanState *st);
+extern void ddb_multi_query_start(DdbScanState *st, const DdbCondValues *vals);
+extern TupleTableSlot *ddb_multi_query_iterate(DdbScanState *st, TupleTableSlot *slot);
+extern void ddb_multi_query_end(DdbScanState *st);
+extern void ddb_multi_query_explain(DdbScanState *st, ExplainState *es);
+
+/* in readunits.c */
+extern void ddb_read_cost(DdbRelInfo *info, double read, double returned,
+						  double requests, int nclauses, bool all_first_pages,
+						  Cost *startup, Cost *total);
+extern double ddb_estimate_read_units(DdbRelInfo *info, DdbOperation op,
+									  const char *index, double items,
+									  double requests, long limit);
+extern void ddb_check_read_units(DdbScanState *st, const DdbOptions *opts,
+								 const char *relname);
+
+/* in order.c */
+extern List *ddb_sort_key_pathkeys(PlannerInfo *root, RelOptInfo *baserel,
+								   DdbRelInfo *info, DdbKeySet *ks, bool backward);
+extern long ddb_path_limit(PlannerInfo *root, DdbRelInfo *info, List *pathkeys);
 
 /* in explain.c */
 extern void ddbExplainForeignScan(ForeignScanState *node, ExplainState *es);

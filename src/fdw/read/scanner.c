@@ -244,6 +244,8 @@ build_body(DdbScanner *st)
 		req.expression_attribute_values = st->values;
 		req.consistent_read = st->opts.consistent_read;
 		req.return_consumed_capacity = true;
+		req.scan_backward = st->backward;
+		req.select = st->select;
 		if (st->op == DDB_OP_QUERY)
 			ddb_dynamodb_build_query(&req, &st->body);
 		else
@@ -368,7 +370,7 @@ start_request(DdbScanner *st)
 static bool
 want_ahead(DdbScanner *st)
 {
-	if (st->eof || st->unprocessed)
+	if (st->eof || st->unprocessed || st->no_ahead)
 		return false;
 	if (st->limit_hint > 0 && st->stats.items >= st->limit_hint)
 		return false;
@@ -431,6 +433,14 @@ fetch_page(DdbScanner *st)
 	if (!st->ahead)
 		start_request(st);
 	receive_page(st);
+	/* items counted but not sent, though we asked for them */
+	if (st->select == NULL && st->page.counted_only && st->page.count > 0 &&
+		(st->op == DDB_OP_SCAN || st->op == DDB_OP_QUERY))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("malformed DynamoDB %s response", st->operation),
+				 errdetail("The response counts %lld items but holds no Items.",
+						   (long long) st->page.count)));
 
 	st->started = true;
 	st->stats.pages++;

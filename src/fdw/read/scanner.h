@@ -53,6 +53,8 @@ typedef struct DdbScanner
 	char	   *unprocessed;	/* BatchGetItem keys to ask again */
 	int			batch_attempts; /* requests for the same unprocessed keys */
 	long		limit_hint;		/* rows wanted at most, 0: all */
+	bool		backward;		/* Query: ScanIndexForward false */
+	const char *select;			/* Select ("COUNT"), or NULL */
 	int			segment;
 	int			total_segments; /* 0: not a parallel scan */
 	char	   *start_key;		/* ExclusiveStartKey of the next page */
@@ -67,6 +69,8 @@ typedef struct DdbScanner
 	int			cur;
 	DdbDynamoCall call;			/* the request under way or last sent */
 	bool		ahead;			/* call is under way (fetched ahead) */
+	bool		no_ahead;		/* never fetch ahead (a merge of Queries
+								 * switches requests after every page) */
 	const char *operation;		/* call's operation name */
 	DdbBuf		body;			/* call's request body */
 	/*

@@ -452,19 +452,20 @@ ddb_parallel_begin(const DdbTableMapping *m, const bool *needed, DdbConnection *
 		if (starts[i].start_key && !starts[i].done)
 			keys_len += strlen(starts[i].start_key);
 	settings = serialize_settings(&settings_len);
-	/* the filter, its names and values: "filter\0names\0values\0" */
+	/* the filter, its names and values, Select: "filter\0names\0values\0select\0" */
 	initStringInfo(&reqbuf);
 	if (request)
 	{
-		const char *parts[3] = {request->filter, request->names, request->values};
+		const char *parts[4] = {request->filter, request->names, request->values,
+		request->select};
 		int			k;
 
-		for (k = 0; k < 3; k++)
+		for (k = 0; k < 4; k++)
 			appendBinaryStringInfo(&reqbuf, parts[k] ? parts[k] : "",
 								   strlen(parts[k] ? parts[k] : "") + 1);
 	}
 	else
-		appendBinaryStringInfo(&reqbuf, "\0\0\0", 3);
+		appendBinaryStringInfo(&reqbuf, "\0\0\0\0", 4);
 	/* the definition workers read: never the catalog's */
 	map_bytes = palloc(map_len);
 	ddb_mapping_serialize(m, map_bytes, map_len);

@@ -55,6 +55,7 @@ typedef struct DdbParallelRequest
 	const char *filter;			/* FilterExpression */
 	const char *names;			/* its ExpressionAttributeNames members */
 	const char *values;			/* ExpressionAttributeValues JSON */
+	const char *select;			/* Select ("COUNT"), or NULL */
 } DdbParallelRequest;
 
 /* in segments.c */

@@ -244,6 +244,36 @@ like_prefix(const char *pattern)
 	return buf.data;
 }
 
+/*
+ * A comparison on a time column with a format: sent as a range of
+ * attribute values that holds every value reading as the compared time
+ * (deparse.c widens the bounds; PostgreSQL checks again), so = is a
+ * BETWEEN, < and <= an upper bound, > and >= a lower one.  <> and values
+ * of another type stay local.
+ */
+static List *
+translate_time(const DdbColumnMap *pc, AttrNumber attnum, int cop, Node *value)
+{
+	if (exprType(value) != pc->typid)
+		return NIL;
+	switch (cop)
+	{
+		case DDB_COND_EQ:
+			return make_leaf(DDB_COND_BETWEEN, attnum, pc->native_tag,
+							 list_make2(value, value), list_make2_int(0, 0));
+		case DDB_COND_LT:
+		case DDB_COND_LE:
+			return make_leaf(DDB_COND_LE, attnum, pc->native_tag, list_make1(value),
+							 list_make1_int(0));
+		case DDB_COND_GT:
+		case DDB_COND_GE:
+			return make_leaf(DDB_COND_GE, attnum, pc->native_tag, list_make1(value),
+							 list_make1_int(0));
+		default:
+			return NIL;
+	}
+}
+
 /* column op value (either way round); NULL if it is not one we send. */
 static List *
 translate_opexpr(Translate *t, OpExpr *op)
@@ -298,6 +328,8 @@ translate_opexpr(Translate *t, OpExpr *op)
 	if (cop < 0)
 		return NIL;
 	pc = &t->info->map->columns[attnum - 1];
+	if (pc->format != DDB_FORMAT_DEFAULT)
+		return translate_time(pc, attnum, cop, value);
 	if (ddb_value_tag(exprType(value)) != pc->native_tag ||
 		!collation_ok(op->inputcollid, pc->native_tag, cop))
 		return NIL;
@@ -447,6 +479,7 @@ ddb_match_keys(DdbRelInfo *info, Index relid, DdbKeySet *ks, List *rinfos,
 			   *sk_eq = NIL,
 			   *sk_in = NIL,
 			   *sk_begins = NIL,
+			   *sk_between = NIL,
 			   *sk_lo = NIL,
 			   *sk_hi = NIL;
 	List	   *pk_clauses = NIL,
@@ -501,6 +534,11 @@ ddb_match_keys(DdbRelInfo *info, Index relid, DdbKeySet *ks, List *rinfos,
 					if (sk_begins == NIL)
 						sk_begins = c;
 					break;
+				case DDB_COND_BETWEEN:
+					/* = on a time sort key with a format */
+					if (sk_between == NIL)
+						sk_between = c;
+					break;
 				case DDB_COND_GT:
 				case DDB_COND_GE:
 					if (sk_lo == NIL)
@@ -547,17 +585,22 @@ ddb_match_keys(DdbRelInfo *info, Index relid, DdbKeySet *ks, List *rinfos,
 			return true;
 		}
 	}
-	if (pk_eq == NIL)
-		return false;			/* IN on an index key: not a Query */
 
-	/* Query: the partition, narrowed by one sort key condition */
+	/*
+	 * Query: the partition, narrowed by one sort key condition; for a list
+	 * of partition keys (IN, = ANY) one Query per value (multiquery.c), the
+	 * sort key condition sent with each.
+	 */
 	match->operation = DDB_OP_QUERY;
-	match->pk = pk_eq;
+	match->pk = pk_eq ? pk_eq : pk_in;
+	match->keys = pk_eq ? 1 : array_length_estimate(linitial(COND_VALUES(pk_in)));
 	match->clauses = list_concat(pk_clauses, sk_clauses);
 	if (sk_eq)
 		match->sk = sk_eq;
 	else if (sk_begins)
 		match->sk = sk_begins;
+	else if (sk_between)
+		match->sk = sk_between;
 	else if (sk_lo && sk_hi)
 	{
 		/* BETWEEN is inclusive: > and < widen to it, PostgreSQL rechecks */

@@ -221,7 +221,7 @@ send_page(shm_mq_handle *mqh, DdbScanner *sc, TupleDesc desc, int segment)
 		pfree(tup);
 	}
 	m.segment = segment;
-	m.nitems = page->nitems;
+	m.nitems = sc->select ? (int32) page->count : page->nitems;
 	m.scanned = page->scanned_count;
 	m.capacity = page->capacity_units;
 	m.retries = sc->page_retries;
@@ -269,9 +269,17 @@ worker_scan(WorkerState *ws, shm_toc *toc, shm_mq_handle *mqh)
 		const char *filter = shm_toc_lookup(toc, KEY_REQUEST, false);
 		const char *names = filter + strlen(filter) + 1;
 		const char *values = names + strlen(names) + 1;
+		const char *select = values + strlen(values) + 1;
 
-		if (filter[0])
-			ddb_scanner_set_request(sc, DDB_OP_SCAN, NULL, filter, names,
+		if (select[0])
+		{
+			/* Select COUNT: no attributes asked for */
+			sc->select = "COUNT";
+			sc->projection = NULL;
+			sc->projection_names = NULL;
+		}
+		if (filter[0] || select[0])
+			ddb_scanner_set_request(sc, DDB_OP_SCAN, NULL, filter[0] ? filter : NULL, names,
 									values[0] ? values : NULL, NIL, 0);
 	}
 	take_credentials(&conn, map->servername, &sc->opts, &generation);

@@ -20,6 +20,8 @@
  */
 #include "schema.h"
 
+#include "schema.h"
+
 #include "commands/defrem.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -242,6 +244,12 @@ create_statement(ImportForeignSchemaStmt *stmt, const char *relname,
 	append_key_column(&buf, desc->partition_key, desc->partition_type, &used);
 	if (desc->sort_key)
 		append_key_column(&buf, desc->sort_key, desc->sort_type, &used);
+	/* the TTL attribute as a time (not when it is a key attribute) */
+	if (desc->ttl_attribute && strcmp(desc->ttl_attribute, desc->partition_key) != 0 &&
+		(desc->sort_key == NULL || strcmp(desc->ttl_attribute, desc->sort_key) != 0))
+		ddb_import_append_ttl_column(&buf,
+									 ddb_unique_name(identifier_from(desc->ttl_attribute), &used),
+									 desc->ttl_attribute);
 	/* the item column keeps its name: an attribute of that name moves */
 	item = ddb_unique_name(pstrdup(o->item_column), &used);
 	append_inferred_columns(&buf, inferred, &used, names, comments);
@@ -340,6 +348,7 @@ import_table(ImportForeignSchemaStmt *stmt, const ImportOptions *o,
 		ddb_report_aws_error(&err, "DescribeTable", table);
 	}
 	take_table_desc(desc, &t);
+	t.ttl_attribute = ddb_import_ttl_attribute(conn, table);
 	if (o->infer.infer)
 		inferred = ddb_infer_columns(conn, &t, opts, &o->infer, &table_comment);
 	command = create_statement(stmt, relname, &t, o, inferred, &names, &comments);

@@ -96,14 +96,17 @@ ddb_infer_options_init(DdbInferOptions *o)
 	o->min_presence = DEFAULT_MIN_PRESENCE;
 }
 
-/* Whether a (UTF-8) is the name of one of the table's key attributes. */
+/*
+ * Whether a (UTF-8) is the name of one of the table's key attributes, or
+ * of its TTL attribute: the import maps those itself.
+ */
 static bool
 is_key(const DdbImportTable *t, const DdbAttrStat *a)
 {
-	const char *keys[2] = {t->partition_key, t->sort_key};
+	const char *keys[3] = {t->partition_key, t->sort_key, t->ttl_attribute};
 	int			k;
 
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < 3; k++)
 		if (keys[k] && strlen(keys[k]) == a->name_len &&
 			memcmp(keys[k], a->name, a->name_len) == 0)
 			return true;

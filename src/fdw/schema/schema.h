@@ -4,7 +4,8 @@
  *		What the files of src/fdw/schema share: sampling a DynamoDB table
  *		by name (sample.c), the inferred columns of IMPORT FOREIGN SCHEMA
  *		(infer.c), the comments the import attaches to what it creates
- *		(comment.c), and ddb_fdw.schema_drift (drift.c).
+ *		(comment.c), ddb_fdw.schema_drift (drift.c), and the column of a
+ *		table's Time to Live attribute (ttl.c).
  *
  * IDENTIFICATION
  *		src/fdw/schema/schema.h
@@ -116,6 +117,7 @@ typedef struct DdbImportTable
 	char	   *sort_key;
 	char		sort_type;
 	long long	item_count;
+	char	   *ttl_attribute;	/* while TTL is on; NULL: off or unknown */
 } DdbImportTable;
 
 /* One inferred column. */
@@ -161,5 +163,20 @@ extern void ddb_import_comments_forget(void);
 extern void ddb_import_comments_expect(const char *schema, const char *relname,
 									   const char *table_comment,
 									   List *column_names, List *comments);
+
+/* ----------------------------------------------------------------
+ * ttl.c
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The table's TTL attribute while TTL is on (palloc'd), or NULL (off, or
+ * DescribeTimeToLive refused).
+ */
+extern char *ddb_import_ttl_attribute(DdbConnection *conn, const char *table);
+
+/* The column definition of a TTL attribute: timestamptz, epoch_seconds. */
+extern void ddb_import_append_ttl_column(StringInfo buf, const char *colname,
+										 const char *attr);
 
 #endif							/* DDB_SCHEMA_H */

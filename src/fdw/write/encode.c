@@ -37,6 +37,7 @@
 #include "utils/numeric.h"
 
 #include "encode.h"
+#include "core/timefmt.h"
 
 /*
  * Appends len bytes of UTF-8 as a JSON string, escaped where JSON needs it
@@ -693,6 +694,14 @@ ddb_encode_typed(StringInfo out, Datum v, const DdbEncodeType *et,
 			append_number_text(out, ddb_number_text(v, et->base), t);
 			return;
 		case ENC_TIME:
+			if (et->format != DDB_FORMAT_DEFAULT)
+			{
+				/* the column's format: epoch N, or ISO S (timefmt.c) */
+				if (!ddb_time_append_value(out, v, et->base, et->format))
+					refuse(t, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+						   "an infinite time or one outside years 1 to 9999", NULL);
+				return;
+			}
 			append_time(out, v, et->base, t);
 			return;
 		case ENC_BOOL:

@@ -73,6 +73,7 @@ typedef struct DdbEncodeType
 	char		elmalign;
 	const char *set;			/* "SS", "NS", "BS", or NULL: a list (L) */
 	struct DdbEncodeType *elem;
+	DdbTimeFormat format;		/* ENC_TIME: the column's option "format" */
 } DdbEncodeType;
 
 /* Decides how values of typid are written (allocates in the current context). */

@@ -211,7 +211,10 @@ ddb_modify_create_state(Relation rel, CmdType operation, List *target_attrs, boo
 		st->typid[i] = st->map->columns[i].typid;
 		/* decided once a statement, not per value */
 		if (!st->map->columns[i].dropped)
+		{
 			ddb_encode_type_init(&st->enc[i], st->typid[i]);
+			st->enc[i].format = st->map->columns[i].format;
+		}
 	}
 	st->temp_cxt = AllocSetContextCreate(CurrentMemoryContext, "ddb_fdw modify",
 										 ALLOCSET_DEFAULT_SIZES);

@@ -149,7 +149,12 @@ ddb_modify_key(ModifyState *st, const Datum *keyvals, const Oid *types, const ch
 		ddb_append_json_string(&out, utf8, len);
 		appendStringInfoChar(&out, ':');
 		t.column = st->key_attnum[k] ? st->map->columns[st->key_attnum[k] - 1].name : NULL;
-		ddb_encode_value(&out, keyvals[k], types[k], &t);
+		/* a time key with a format is written as the column writes it */
+		if (st->key_attnum[k] && st->enc[st->key_attnum[k] - 1].format != DDB_FORMAT_DEFAULT &&
+			types[k] == st->typid[st->key_attnum[k] - 1])
+			ddb_encode_typed(&out, keyvals[k], &st->enc[st->key_attnum[k] - 1], &t);
+		else
+			ddb_encode_value(&out, keyvals[k], types[k], &t);
 	}
 	appendStringInfoChar(&out, '}');
 	return out.data;
