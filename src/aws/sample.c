@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capacity.h"
 #include "json.h"
 #include "sample.h"
 
@@ -168,43 +169,6 @@ read_count(DdbJson *j, long *out)
 	return true;
 }
 
-/* ConsumedCapacity: {"TableName": ..., "CapacityUnits": 0.5, ...}. */
-static bool
-read_capacity(DdbJson *j, double *units)
-{
-	DdbJsonStr	name;
-	bool		done;
-
-	if (ddb_json_peek(j) != DDB_JSON_OBJECT)
-		return ddb_json_skip_value(j);
-	if (!ddb_json_enter_object(j))
-		return false;
-	for (;;)
-	{
-		if (!ddb_json_next_member(j, &name, &done))
-			return false;
-		if (done)
-			return true;
-		if (ddb_json_str_eq(&name, "CapacityUnits") &&
-			ddb_json_peek(j) == DDB_JSON_NUMBER)
-		{
-			DdbJsonStr	s;
-			char		tmp[64];
-
-			if (!ddb_json_read_number(j, &s))
-				return false;
-			if (s.len < sizeof(tmp))
-			{
-				memcpy(tmp, s.ptr, s.len);
-				tmp[s.len] = '\0';
-				*units = strtod(tmp, NULL);
-			}
-		}
-		else if (!ddb_json_skip_value(j))
-			return false;
-	}
-}
-
 /* The members of a Scan answer; false on malformed input or *oom. */
 static bool
 read_answer(DdbJson *j, const char *body, DdbSamplePage *page, long *count,
@@ -248,7 +212,7 @@ read_answer(DdbJson *j, const char *body, DdbSamplePage *page, long *count,
 			}
 		}
 		else if (ddb_json_str_eq(&name, "ConsumedCapacity"))
-			ok = read_capacity(j, &page->capacity_units);
+			ok = ddb_read_consumed_capacity(j, &page->capacity_units);
 		else
 			ok = ddb_json_skip_value(j);
 		if (!ok)

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capacity.h"
 #include "json.h"
 #include "unit.h"
 
@@ -1196,6 +1197,38 @@ test_arena(void)
 	free(strs);
 }
 
+/* ddb_read_consumed_capacity at the value of {"C": <text>}: the units, or -1 on failure. */
+static double
+capacity_of(const char *text)
+{
+	DdbJson		j;
+	DdbJsonStr	name;
+	bool		done;
+	double		units = -1;
+	bool		ok;
+
+	ddb_json_init(&j, text, strlen(text));
+	ok = ddb_json_enter_object(&j) && ddb_json_next_member(&j, &name, &done) && !done &&
+		ddb_read_consumed_capacity(&j, &units) &&
+		ddb_json_next_member(&j, &name, &done) && done && ddb_json_finish(&j);
+	ddb_json_free(&j);
+	return ok ? units : -1;
+}
+
+/* The ConsumedCapacity of read answers: one object, an array summed, the rest skipped. */
+static void
+test_consumed_capacity(void)
+{
+	CHECK(capacity_of("{\"C\": {\"TableName\": \"t\", \"CapacityUnits\": 2.5}}") == 2.5);
+	CHECK(capacity_of("{\"C\": [{\"CapacityUnits\": 1}, 7, {\"TableName\": \"x\"},"
+					  " {\"CapacityUnits\": 0.5, \"Table\": {\"CapacityUnits\": 9}}]}") == 1.5);
+	CHECK(capacity_of("{\"C\": null}") == 0);
+	CHECK(capacity_of("{\"C\": {\"CapacityUnits\": \"lots\"}}") == 0);
+	CHECK(capacity_of("{\"C\": {\"CapacityUnits\": 1e400000000000000000000000000000000000000000000000000000000000000000000}}") == 0);
+	CHECK(capacity_of("{\"C\": {\"CapacityUnits\": 1,}}") == -1);
+	CHECK(capacity_of("{\"C\": [{\"CapacityUnits\": 1}}") == -1);
+}
+
 int
 main(void)
 {
@@ -1213,6 +1246,7 @@ main(void)
 	test_depth();
 	test_scan_page();
 	test_arena();
+	test_consumed_capacity();
 	CHECK(silent_failures == 0);
 	CHECK(touched != 0);
 	return unit_report("test_json");

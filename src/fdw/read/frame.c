@@ -22,6 +22,8 @@
  */
 #include "decode_int.h"
 
+#include "aws/capacity.h"
+
 #include "utils/memutils.h"
 
 static bool
@@ -34,72 +36,6 @@ read_count(DdbJson *j, int64 *out)
 	if (!ddb_dec_parse_plain_int64(s.ptr, s.len, out) || *out < 0)
 		return ddb_json_fail(j, "count is not a non-negative integer");
 	return true;
-}
-
-static bool
-read_capacity(DdbJson *j, double *units)
-{
-	DdbJsonStr	name;
-	bool		done;
-
-	if (!ddb_json_enter_object(j))
-		return false;
-	for (;;)
-	{
-		if (!ddb_json_next_member(j, &name, &done))
-			return false;
-		if (done)
-			return true;
-		if (ddb_json_str_eq(&name, "CapacityUnits") &&
-			ddb_json_peek(j) == DDB_JSON_NUMBER)
-		{
-			DdbJsonStr	s;
-			char		tmp[64];
-
-			if (!ddb_json_read_number(j, &s))
-				return false;
-			if (s.len < sizeof(tmp))
-			{
-				memcpy(tmp, s.ptr, s.len);
-				tmp[s.len] = '\0';
-				*units += strtod(tmp, NULL);
-			}
-		}
-		else if (!ddb_json_skip_value(j))
-			return false;
-	}
-}
-
-/*
- * ConsumedCapacity: one object (Scan, Query, GetItem) or, for
- * BatchGetItem, an array with one per table.
- */
-static bool
-read_capacities(DdbJson *j, double *units)
-{
-	bool		done;
-
-	*units = 0;
-	if (ddb_json_peek(j) == DDB_JSON_OBJECT)
-		return read_capacity(j, units);
-	if (ddb_json_peek(j) != DDB_JSON_ARRAY)
-		return ddb_json_skip_value(j);
-	if (!ddb_json_enter_array(j))
-		return false;
-	for (;;)
-	{
-		if (!ddb_json_next_element(j, &done))
-			return false;
-		if (done)
-			return true;
-		if (ddb_json_peek(j) == DDB_JSON_OBJECT)
-		{
-			if (!read_capacity(j, units))
-				return false;
-		}
-		else if (!ddb_json_skip_value(j))
-			return false;
-	}
 }
 
 /* Records the item the reader is at (validated, not decoded). */
@@ -210,7 +146,7 @@ frame_member(DdbDecoder *d, const DdbJsonStr *name, DdbPage *page, bool *have_co
 		return true;
 	}
 	if (ddb_json_str_eq(name, "ConsumedCapacity"))
-		return read_capacities(j, &page->capacity_units);
+		return ddb_read_consumed_capacity(j, &page->capacity_units);
 	return ddb_json_skip_value(j);
 }
 
