@@ -713,16 +713,13 @@ oom:
 }
 
 bool
-ddb_dynamodb_describe_table(DdbAwsService *svc, const DdbAwsCredentials *creds,
-							const char *table, DdbTableDesc **desc,
-							DdbAwsError *err)
+ddb_dynamodb_call_table(DdbAwsService *svc, const DdbAwsCredentials *creds,
+						const char *operation, const char *table, DdbHttpResponse *resp,
+						DdbAwsError *err)
 {
-	DdbHttpResponse resp;
 	DdbBuf		body;
 	bool		ok;
 
-	*desc = NULL;
-	ddb_http_response_init(&resp);
 	ddb_buf_init(&body);
 	ddb_buf_append_str(&body, "{\"TableName\":");
 	ddb_buf_append_json_string(&body, table, strlen(table));
@@ -733,11 +730,23 @@ ddb_dynamodb_describe_table(DdbAwsService *svc, const DdbAwsCredentials *creds,
 		ok = false;
 	}
 	else
-		ok = ddb_dynamodb_call(svc, creds, "DescribeTable", body.data, body.len,
-							   &resp, err) &&
-			ddb_dynamodb_parse_describe_table(resp.body.data, resp.body.len,
-											  desc, err);
+		ok = ddb_dynamodb_call(svc, creds, operation, body.data, body.len, resp, err);
 	ddb_buf_free(&body);
+	return ok;
+}
+
+bool
+ddb_dynamodb_describe_table(DdbAwsService *svc, const DdbAwsCredentials *creds,
+							const char *table, DdbTableDesc **desc,
+							DdbAwsError *err)
+{
+	DdbHttpResponse resp;
+	bool		ok;
+
+	*desc = NULL;
+	ddb_http_response_init(&resp);
+	ok = ddb_dynamodb_call_table(svc, creds, "DescribeTable", table, &resp, err) &&
+		ddb_dynamodb_parse_describe_table(resp.body.data, resp.body.len, desc, err);
 	ddb_http_response_free(&resp);
 	return ok;
 }

@@ -34,6 +34,11 @@ extern bool ddb_dynamodb_call(DdbAwsService *svc, const DdbAwsCredentials *creds
 							  size_t body_len, DdbHttpResponse *resp,
 							  DdbAwsError *err);
 
+/* ddb_dynamodb_call of operation with the body {"TableName": table}. */
+extern bool ddb_dynamodb_call_table(DdbAwsService *svc, const DdbAwsCredentials *creds,
+									const char *operation, const char *table,
+									DdbHttpResponse *resp, DdbAwsError *err);
+
 /*
  * A call that may be started and completed later (a scan fetching its next
  * page while the caller decodes the last).  The body stays the caller's and

@@ -207,30 +207,6 @@ ddb_dynamodb_parse_backups(const char *body, size_t len, DdbBackupsDesc *out,
 	return true;
 }
 
-/* Sends {"TableName": table} as operation; the answer stays in resp. */
-static bool
-call_table(DdbAwsService *svc, const DdbAwsCredentials *creds,
-		   const char *operation, const char *table, DdbHttpResponse *resp,
-		   DdbAwsError *err)
-{
-	DdbBuf		body;
-	bool		ok;
-
-	ddb_buf_init(&body);
-	ddb_buf_append_str(&body, "{\"TableName\":");
-	ddb_buf_append_json_string(&body, table, strlen(table));
-	ddb_buf_append_char(&body, '}');
-	if (!ddb_buf_ok(&body))
-	{
-		ddb_aws_error_set(err, DDB_AWS_ERR_OOM, "out of memory");
-		ok = false;
-	}
-	else
-		ok = ddb_dynamodb_call(svc, creds, operation, body.data, body.len, resp, err);
-	ddb_buf_free(&body);
-	return ok;
-}
-
 bool
 ddb_dynamodb_describe_table_capacity(DdbAwsService *svc,
 									 const DdbAwsCredentials *creds,
@@ -244,7 +220,7 @@ ddb_dynamodb_describe_table_capacity(DdbAwsService *svc,
 	*desc = NULL;
 	memset(capacity, 0, sizeof(*capacity));
 	ddb_http_response_init(&resp);
-	ok = call_table(svc, creds, "DescribeTable", table, &resp, err) &&
+	ok = ddb_dynamodb_call_table(svc, creds, "DescribeTable", table, &resp, err) &&
 		ddb_dynamodb_parse_describe_table(resp.body.data, resp.body.len, desc, err);
 	if (ok && !ddb_dynamodb_parse_table_capacity(resp.body.data, resp.body.len,
 												 capacity, err))
@@ -266,7 +242,7 @@ ddb_dynamodb_describe_ttl(DdbAwsService *svc, const DdbAwsCredentials *creds,
 
 	memset(out, 0, sizeof(*out));
 	ddb_http_response_init(&resp);
-	ok = call_table(svc, creds, "DescribeTimeToLive", table, &resp, err) &&
+	ok = ddb_dynamodb_call_table(svc, creds, "DescribeTimeToLive", table, &resp, err) &&
 		ddb_dynamodb_parse_ttl(resp.body.data, resp.body.len, out, err);
 	ddb_http_response_free(&resp);
 	return ok;
@@ -282,7 +258,7 @@ ddb_dynamodb_describe_backups(DdbAwsService *svc, const DdbAwsCredentials *creds
 
 	memset(out, 0, sizeof(*out));
 	ddb_http_response_init(&resp);
-	ok = call_table(svc, creds, "DescribeContinuousBackups", table, &resp, err) &&
+	ok = ddb_dynamodb_call_table(svc, creds, "DescribeContinuousBackups", table, &resp, err) &&
 		ddb_dynamodb_parse_backups(resp.body.data, resp.body.len, out, err);
 	ddb_http_response_free(&resp);
 	return ok;
