@@ -48,9 +48,11 @@
 #   BENCH_RESULTS=FILE   where the results go (default bench/results.md;
 #                        .run/latest/bench/results.md in quick mode)
 #
-# Takes about 18 minutes at the default size on 2 cores (18 min 14 s on
-# 2026-11-26; the Python references take two thirds of it), under 3 in quick
-# mode.  The targets in results.md are judged on 4 segments: keep 4 in
+# Takes about 18 minutes at the default size on 2 cores before the writes
+# (18 min 14 s on 2026-11-26; the Python references take two thirds of it),
+# and the writes about 15 more (872 s on 2026-12-03: they go to DynamoDB
+# Local at its speed, and the one-request-a-row cases at 20 ms take most of
+# it); about 5 in quick mode.  The targets in results.md are judged on 4 segments: keep 4 in
 # BENCH_SEGMENTS.
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../test/lib.sh
