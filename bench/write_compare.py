@@ -31,7 +31,7 @@ round 2 ...), each in a fresh or refilled table:
     boto3-put-plain   Table.put_item loop without a condition
     boto3-batch       Table.batch_writer() (BatchWriteItem of 25; no check
                       for existing keys)
-    fdw-scan          (0 ms) SELECT count(t) of the rows fdw-insert wrote,
+    fdw-scan          (first delay) SELECT count(t) of the rows fdw-insert wrote,
                       the same 15 typed columns: the decode CPU per item the
                       write CPU per row is compared with
   UPDATE of --updates rows by key, each its own statement or request
@@ -51,10 +51,11 @@ round 2 ...), each in a fresh or refilled table:
 The put_item loops write --loop-rows rows (1,000 of the 10,000): a loop
 sends one request a row, one after another, so its rate does not depend on
 how many rows it writes; its time for the full count is scaled from its rate
-(marked "scaled").  Every other case writes every row.  Checked after every run: the table holds exactly the rows
-written (or none after a DELETE), every UPDATE statement and request
-changed one item, n went up by one; after the first round, ddb_fdw's items
-and boto3's are equal attribute for attribute.
+(marked "scaled").  Every other case writes every row.  Checked after every
+run, untimed: an INSERT's table holds exactly the rows written, a DELETE's
+none; ddb_fdw's statements report a row each; n of five of the keys updated
+went up by one.  After the last round, items of ddb_fdw's INSERT,
+batch_writer's and the plain loop's are equal attribute for attribute.
 
 CPU: the backend's (benchlib.cpu_seconds_fine before and after; ddb_fdw's
 cases only) and this process's own (psycopg2's or boto3's; process_time),
