@@ -52,7 +52,8 @@
 # (18 min 14 s on 2026-11-26; the Python references take two thirds of it),
 # and the writes about 15 more (872 s on 2026-12-03: they go to DynamoDB
 # Local at its speed, and the one-request-a-row cases at 20 ms take most of
-# it); about 4 in quick mode (3 min 50 s on 2026-12-03, the writes 71 s).  The targets in results.md are judged on 4 segments: keep 4 in
+# it); about 4 in quick mode (3 min 50 s on 2026-12-03, the writes 71 s).
+# The targets in results.md are judged on 4 segments: keep 4 in
 # BENCH_SEGMENTS.
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../test/lib.sh
