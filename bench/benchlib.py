@@ -29,6 +29,7 @@ import sys
 import subprocess
 import threading
 import time
+import urllib.request
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 WORKER_TITLE = b"ddb_fdw segment worker"
@@ -241,6 +242,62 @@ def write_json(path, doc):
     with open(path, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")
+
+
+def cpu_seconds_fine(pid):
+    """User + system CPU seconds of a live process to the nanosecond
+    (/proc/<pid>/schedstat's first field): for runs of a few seconds, where
+    /proc/<pid>/stat's 10 ms ticks are too coarse."""
+    with open("/proc/%d/schedstat" % pid) as f:
+        return int(f.read().split()[0]) / 1e9
+
+
+def loadavg():
+    """The 1, 5 and 15 minute load averages, as a string."""
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def busiest(limit=8):
+    """The processes using 5% of a CPU or more over one second (top), as
+    "%CPU command" strings: who else was using the machine."""
+    try:
+        out = subprocess.run(["top", "-b", "-c", "-w", "400", "-n", "2", "-d", "1", "-o", "%CPU"],
+                             capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    lines = out.split("\ntop -")[-1].splitlines()
+    head = [i for i, ln in enumerate(lines) if ln.lstrip().startswith("PID")]
+    rows = []
+    for ln in lines[head[0] + 1:] if head else []:
+        f = ln.split(None, 11)
+        if len(f) == 12 and float(f[8]) >= 5:
+            cmd = f[11]
+            if "DynamoDBLocal.jar" in cmd:
+                cmd = "java DynamoDBLocal.jar"
+            rows.append("%s%% %s" % (f[8], cmd[:90]))
+    return rows[:limit]
+
+
+def gateway_call(base, path, method="GET"):
+    """One control call of test/gateway.py (path under /__gw/); its body."""
+    req = urllib.request.Request(base.rstrip("/") + "/__gw/" + path, method=method,
+                                 data=b"" if method == "POST" else None)
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return r.read().decode()
+
+
+def gateway_log(base):
+    """The gateway's request log since its last reset, one dict a request
+    (GET /__gw/log.jsonl, after a drain: every answered request is in it)."""
+    gateway_call(base, "drain", "POST")
+    return [json.loads(line) for line in gateway_call(base, "log.jsonl").splitlines() if line]
+
+
+def gateway_delayed(base, delay_ms):
+    """The gateway's endpoint that holds every answer back delay_ms (its
+    /fault/delay=MS/ path; the plain endpoint at 0)."""
+    return base.rstrip("/") + ("/fault/delay=%d/" % delay_ms if delay_ms else "/")
 
 
 def delayed(endpoint, delay_ms):

@@ -15,6 +15,8 @@ import argparse
 import json
 import os
 
+import write_report
+
 # The configuration the targets are judged on: 4 segments is what
 # segments 'auto' picks for these tables (never fewer than
 # ddb_fdw.max_workers_per_scan, 4) and what the Python reference uses.
@@ -399,6 +401,11 @@ def main():
                    "several MB of RssAnon) -- the `sync, jit off` row is the same sync with `jit = off` "
                    "for the whole session, for comparison.")
         memory_table(memory, out)
+    writes = load(os.path.join(a.dir, "writes.json"))
+    if writes:
+        # bench/write_report.py renders its own section
+        out.append("")
+        out.extend(write_report.markdown(writes))
     out.append("")
     out.append("## Machine")
     out.append("")

@@ -23,7 +23,10 @@
 #   8. snapshot_compare.py  a sync that changes nothing beside one that
 #                        deletes 1% of a target of the largest memory size
 #   9. memory.py         peak RSS at 100,000 and 1,000,000 items
-#  10. report.py, plot.py  the table on stdout and in bench/results.md, the
+#  10. write_compare.py  INSERT, UPDATE, DELETE beside boto3, through the
+#                        gateway into DynamoDB Local (writes cannot be
+#                        replayed), requests counted from its log
+#  11. report.py, plot.py  the table on stdout and in bench/results.md, the
 #                        chart beside it (bench/results-items-per-second.svg)
 #
 # Every figure is a median of BENCH_ROUNDS rounds, the cases of a step
@@ -45,9 +48,12 @@
 #   BENCH_RESULTS=FILE   where the results go (default bench/results.md;
 #                        .run/latest/bench/results.md in quick mode)
 #
-# Takes about 18 minutes at the default size on 2 cores (18 min 14 s on
-# 2026-11-26; the Python references take two thirds of it), under 3 in quick
-# mode.  The targets in results.md are judged on 4 segments: keep 4 in
+# Takes about 18 minutes at the default size on 2 cores before the writes
+# (18 min 14 s on 2026-11-26; the Python references take two thirds of it),
+# and the writes about 15 more (872 s on 2026-12-03: they go to DynamoDB
+# Local at its speed, and the one-request-a-row cases at 20 ms take most of
+# it); about 4 in quick mode (3 min 50 s on 2026-12-03, the writes 71 s).
+# The targets in results.md are judged on 4 segments: keep 4 in
 # BENCH_SEGMENTS.
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../test/lib.sh
@@ -261,6 +267,15 @@ run_step memory "$DDB_PY" "$BENCH_DIR/memory.py" --sizes "$MEM_SIZES" \
 	--segments "$MEM_SEGMENTS" --jit-off-too --json "$OUT/memory.json"
 phase memory
 
+# writes: against DynamoDB Local through the gateway (they cannot be
+# replayed); their own section of results.md, from writes.json
+write_quick=()
+if [ "$quick" = 1 ]; then write_quick=(--quick); fi
+run_step writes "$DDB_PY" "$BENCH_DIR/write_compare.py" --endpoint "$DDB_GATEWAY" \
+	--local "$DDB_LOCAL_ENDPOINT" --delays "$DELAYS" --rounds "$ROUNDS" \
+	"${write_quick[@]}" --json "$OUT/writes.json"
+phase writes
+
 curl -sf "$REPLAY/__replay/stats" >"$OUT/replay-stats.json" || true
 
 # ---------------------------------------------------------------- report
@@ -326,6 +341,8 @@ steps = [
     "python3 bench/snapshot_compare.py --items %s --segments 4 --rounds %s"
     % (e["BENCH_J_MEM_SIZES"].split(",")[-1], e["BENCH_J_ROUNDS"]),
     "python3 bench/memory.py --sizes %s --segments %s --jit-off-too" % (e["BENCH_J_MEM_SIZES"], e["BENCH_J_MEM_SEGMENTS"]),
+    "python3 bench/write_compare.py --endpoint $DDB_GATEWAY --local $DDB_LOCAL_ENDPOINT --delays %s --rounds %s%s"
+    % (e["BENCH_J_DELAYS"], e["BENCH_J_ROUNDS"], " --quick" if e["BENCH_J_QUICK"] == "1" else ""),
     "python3 bench/plot.py --dir .run/latest/bench --out bench/results-items-per-second.svg",
 ]
 doc = {"date": e["BENCH_J_DATE"], "items": int(e["BENCH_J_ITEMS"]),

@@ -20,7 +20,6 @@ import os
 import statistics
 import sys
 import time
-import urllib.request
 
 import boto3
 import psycopg2
@@ -29,18 +28,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
 
 
-def gateway(base, path, method="GET"):
-    req = urllib.request.Request(base + "/__gw/" + path, method=method,
-                                 data=b"" if method == "POST" else None)
-    with urllib.request.urlopen(req, timeout=120) as r:
-        return r.read().decode()
-
-
 def requests(base):
-    gateway(base, "drain", "POST")
-    ops = collections.Counter(line.split("\t")[1]
-                              for line in gateway(base, "log").splitlines() if line)
-    gateway(base, "log/reset", "POST")
+    ops = collections.Counter(e["op"] for e in benchlib.gateway_log(base))
+    benchlib.gateway_call(base, "log/reset", "POST")
     return ops
 
 
