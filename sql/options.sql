@@ -54,6 +54,10 @@ CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
 CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'eu-west-1', page_size '2000000');
 CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', concurrent_queries '0');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'eu-west-1', concurrent_queries '17');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER ddb_fdw
   OPTIONS (region 'eu-west-1', table_name 'customers');
 
 -- every valid form
@@ -67,6 +71,8 @@ ALTER SERVER s_ok OPTIONS (ADD endpoint 'http://[::1]:8000/');
 ALTER SERVER s_ok OPTIONS (ADD max_retries '0', ADD retry_base_delay '50ms',
                            ADD retry_max_delay '5s', ADD max_read_units_per_second '12.5');
 SELECT srvname, srvoptions FROM pg_foreign_server WHERE srvname = 's_ok';
+ALTER SERVER s_ok OPTIONS (ADD concurrent_queries '16');
+ALTER SERVER s_ok OPTIONS (DROP concurrent_queries);
 
 -- ===================================================================
 -- user mapping options: secrets are never echoed back
@@ -90,6 +96,7 @@ CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (table_name 'ab');
 CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (partition_key '');
 CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (region 'eu-west-1');
 CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (batch_size '0');
+CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (concurrent_queries 'four');
 CREATE FOREIGN TABLE ft_bad (pk text) SERVER s_ok OPTIONS (overwrite 'sometimes');
 CREATE FOREIGN TABLE ft_bad (pk text OPTIONS (attribute '')) SERVER s_ok;
 CREATE FOREIGN TABLE ft_bad (pk text OPTIONS (attribute_name '')) SERVER s_ok;

@@ -83,7 +83,7 @@ SELECT ddb_test.reset_requests();
 SELECT "user", ts FROM q_events WHERE "user" IN ('u-01', 'u-big', 'u-02') ORDER BY ts DESC LIMIT 5;
 SELECT op, request->'Limit' AS lim, request->'ScanIndexForward' AS forward,
        request->'ExpressionAttributeValues'->':v0' AS key, response->'count' AS items
-  FROM q_asked();
+  FROM q_asked() ORDER BY key;
 SET ddb_fdw.enable_pushdown = off;
 SELECT "user", ts FROM q_events WHERE "user" IN ('u-01', 'u-big', 'u-02') ORDER BY ts DESC LIMIT 5;
 RESET ddb_fdw.enable_pushdown;
@@ -125,7 +125,8 @@ SELECT ddb_test.reset_requests();
 EXECUTE q_in('{u-01,u-02,u-01,NULL,""}');
 EXECUTE q_in('{}');
 EXECUTE q_in(NULL);
-SELECT count(*) AS requests, array_agg(request->'ExpressionAttributeValues'->':v0'->>'S' ORDER BY seq) AS keys
+SELECT count(*) AS requests, array_agg(request->'ExpressionAttributeValues'->':v0'->>'S'
+                                             ORDER BY request->'ExpressionAttributeValues'->':v0'->>'S') AS keys
   FROM q_asked();
 RESET plan_cache_mode;
 DEALLOCATE q_in;
@@ -136,11 +137,107 @@ SELECT ddb_test.reset_requests();
 SELECT kind, count(*) FROM q_events WHERE kind IN ('k0', 'k2') AND ts BETWEEN 1700100000 AND 1700100600
  GROUP BY 1 ORDER BY 1;
 SELECT op, request->>'IndexName' AS index, request->>'KeyConditionExpression' AS key_condition,
-       request->'ExpressionAttributeValues'->':v0' AS key FROM q_asked();
+       request->'ExpressionAttributeValues'->':v0' AS key FROM q_asked() ORDER BY key;
 SET ddb_fdw.enable_pushdown = off;
 SELECT kind, count(*) FROM q_events WHERE kind IN ('k0', 'k2') AND ts BETWEEN 1700100000 AND 1700100600
  GROUP BY 1 ORDER BY 1;
 RESET ddb_fdw.enable_pushdown;
+
+-- a LIMIT in list order asks for no Query that may go unread: u-01's 10
+-- rows cannot make 15, so u-02 is asked for the 5 still wanted; 5 rows
+-- are u-01's alone
+SELECT ddb_test.reset_requests();
+SELECT count(*) FROM (SELECT "user", ts FROM q_events
+                       WHERE "user" IN ('u-01', 'u-02', 'u-03', 'u-04', 'u-05') LIMIT 15) s;
+SELECT request->'ExpressionAttributeValues'->':v0' AS key, request->'Limit' AS lim,
+       response->'count' AS items FROM q_asked() ORDER BY key;
+SELECT ddb_test.reset_requests();
+SELECT count(*) FROM (SELECT "user", ts FROM q_events
+                       WHERE "user" IN ('u-01', 'u-02', 'u-03', 'u-04', 'u-05') LIMIT 5) s;
+SELECT request->'ExpressionAttributeValues'->':v0' AS key, request->'Limit' AS lim FROM q_asked();
+
+-- the Queries of a list are in flight together, concurrent_queries (4) at
+-- a time: 8 keys whose Queries are each answered 300 ms late take two
+-- rounds (>= 600 ms), far less than 8 x 300 ms one after another
+\getenv access_key DDB_TEST_ACCESS_KEY
+\getenv secret_key DDB_TEST_SECRET_KEY
+SELECT ddb_test.getenv('gateway') || '/fault/delay=300,op=Query/' AS slow_endpoint \gset
+CREATE SERVER q_slow FOREIGN DATA WRAPPER ddb_fdw
+  OPTIONS (region 'us-east-1', endpoint :'slow_endpoint');
+CREATE USER MAPPING FOR PUBLIC SERVER q_slow
+  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+CREATE FOREIGN TABLE q_slow_events ("user" text, ts bigint) SERVER q_slow
+  OPTIONS (table_name 'q_events');
+-- the rows (in output order, and as a set), and the time taken
+CREATE FUNCTION q_timed(tbl text, sorted boolean, OUT in_order text, OUT as_set text,
+                        OUT ts_ascending boolean, OUT ms int)
+LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz := clock_timestamp();
+BEGIN
+  EXECUTE format($q$
+    SELECT md5(string_agg("user" || ':' || ts, ',' ORDER BY n)),
+           count(*) || ' rows, ' || md5(string_agg("user" || ':' || ts, ',' ORDER BY "user", ts)),
+           bool_and(ts >= prev) FILTER (WHERE prev IS NOT NULL)
+      FROM (SELECT "user", ts, n, lag(ts) OVER (ORDER BY n) AS prev
+              FROM (SELECT "user", ts, row_number() OVER () AS n
+                      FROM (SELECT "user", ts FROM %I
+                             WHERE "user" IN ('u-07', 'u-00', 'u-05', 'u-02', 'u-06', 'u-01', 'u-04', 'u-03')
+                             %s) o) r) s $q$,
+    tbl, CASE WHEN sorted THEN 'ORDER BY ts' ELSE '' END) INTO in_order, as_set, ts_ascending;
+  ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
+END $$;
+-- the reference: in list order, each key's rows by ts
+CREATE TEMP TABLE q_list_rows AS
+SELECT md5(string_agg("user" || ':' || ts, ',' ORDER BY array_position(
+         '{u-07,u-00,u-05,u-02,u-06,u-01,u-04,u-03}'::text[], "user"), ts)) AS in_order,
+       count(*) || ' rows, ' || md5(string_agg("user" || ':' || ts, ',' ORDER BY "user", ts)) AS as_set
+  FROM q_events WHERE "user" LIKE 'u-0_' AND "user" NOT IN ('u-08', 'u-09');
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT "user", ts FROM q_slow_events WHERE "user" IN ('u-07', 'u-00', 'u-05', 'u-02');
+SELECT ddb_test.reset_requests();
+CREATE TEMP TABLE q_list_run AS SELECT * FROM q_timed('q_slow_events', false);
+SELECT r.in_order = l.in_order AS list_order, r.as_set = l.as_set AS same_rows, l.as_set,
+       r.ms >= 600 AS two_rounds_at_least, r.ms < 1200 AS in_flight_together
+  FROM q_list_run r, q_list_rows l;
+-- the gateway saw them overlap, never more than 4 at once (counted 100 ms
+-- into each request: its log's times are the server's, not the client's)
+CREATE FUNCTION q_in_flight() RETURNS TABLE (queries bigint, max_in_flight bigint)
+LANGUAGE sql AS $$
+  WITH q AS (SELECT (l->>'time')::timestamptz AS t0,
+                    (l->>'time')::timestamptz + (l->>'elapsed_ms')::float8 * interval '1 ms' AS t1
+               FROM ddb_test.sh(format('curl -sS %s/__gw/log.jsonl', ddb_test.getenv('gateway'))) AS line,
+                    LATERAL (SELECT line::jsonb AS l) j
+              WHERE l->>'op' = 'Query')
+  SELECT (SELECT count(*) FROM q),
+         (SELECT max((SELECT count(*) FROM q b
+                       WHERE b.t0 <= a.t0 + interval '100 ms' AND b.t1 > a.t0 + interval '100 ms'))
+            FROM q a)
+$$;
+SELECT queries, max_in_flight BETWEEN 2 AND 4 AS overlapping_and_bounded FROM q_in_flight();
+-- merged by sort key: the first pages together too
+SELECT ddb_test.reset_requests();
+CREATE TEMP TABLE q_merge_run AS SELECT * FROM q_timed('q_slow_events', true);
+SELECT r.as_set = l.as_set AS same_rows, r.ts_ascending,
+       r.ms >= 600 AS two_rounds_at_least, r.ms < 1200 AS in_flight_together
+  FROM q_merge_run r, q_list_rows l;
+SELECT queries, max_in_flight BETWEEN 2 AND 4 AS overlapping_and_bounded FROM q_in_flight();
+-- concurrent_queries '1': one at a time again (the option of the table)
+ALTER FOREIGN TABLE q_slow_events OPTIONS (ADD concurrent_queries '1');
+SELECT ddb_test.reset_requests();
+SELECT count(*) FROM q_slow_events WHERE "user" IN ('u-00', 'u-01');
+SELECT queries, max_in_flight FROM q_in_flight();
+ALTER FOREIGN TABLE q_slow_events OPTIONS (DROP concurrent_queries);
+-- a statement timeout while Queries are under way stops at once, and the
+-- session's clients serve the next query
+SELECT clock_timestamp() AS t0 \gset
+SET statement_timeout = '400ms';
+SELECT count(*) FROM q_slow_events
+ WHERE "user" IN ('u-07', 'u-00', 'u-05', 'u-02', 'u-06', 'u-01', 'u-04', 'u-03');
+RESET statement_timeout;
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '1.2 s' AS stopped_at_once;
+SELECT r.in_order = l.in_order AS list_order, r.as_set = l.as_set AS same_rows
+  FROM q_timed('q_slow_events', false) r, q_list_rows l;
+DROP SERVER q_slow CASCADE;
 
 -- ===================================================================
 -- count(*) counted by DynamoDB: nothing but counts crosses the wire

@@ -55,6 +55,10 @@ typedef enum DdbTimeFormat
 /* max_scan_read_units not set on the table nor its server */
 #define DDB_READ_UNITS_UNSET (-1.0)
 
+/* concurrent_queries option: Queries of a key list in flight together */
+#define DDB_DEFAULT_CONCURRENT_QUERIES 4
+#define DDB_MAX_CONCURRENT_QUERIES 16
+
 /* What a read asks DynamoDB for (a plan's, a scanner's). */
 typedef enum DdbOperation
 {
@@ -102,6 +106,8 @@ typedef struct DdbOptions
 										 * DDB_READ_UNITS_UNSET */
 	bool		write_transaction;	/* write_mode 'transaction': a
 									 * transaction's writes go at commit */
+	int			concurrent_queries; /* Queries of a key list in flight
+									 * together (table or server) */
 } DdbOptions;
 
 /*
@@ -136,6 +142,13 @@ typedef struct DdbConnection
 	DdbAwsService streams_svc;
 	DdbHttpClient *sts_http;	/* STS */
 	DdbHttpClient *metadata_http;	/* IMDS and container endpoint */
+	/*
+	 * More DynamoDB clients, for requests in flight together (the Queries
+	 * of a key list): lane i (1 ..) is lane_http[i - 1] with its service
+	 * handle, created on first use (ddb_connection_lane); lane 0 is http.
+	 */
+	DdbHttpClient *lane_http[DDB_MAX_CONCURRENT_QUERIES - 1];
+	DdbAwsService lane_svc[DDB_MAX_CONCURRENT_QUERIES - 1];
 	DdbCredConfig cred_config;	/* strings in TopMemoryContext */
 	DdbCredState cred_state;	/* the credential cache */
 	char	   *servername;
@@ -164,6 +177,8 @@ extern DdbConnection *ddb_get_connection(ForeignServer *server,
 extern DdbConnection *ddb_connection_if_mapped(Oid serverid, Oid userid,
 											   const DdbOptions *opts);
 extern const DdbAwsCredentials *ddb_connection_credentials(DdbConnection *conn);
+extern DdbAwsService *ddb_connection_lane(DdbConnection *conn, int lane,
+										  const DdbOptions *opts);
 extern DdbConnection *ddb_worker_connection(const char *servername,
 											const DdbOptions *opts,
 											const DdbAwsCredentials *creds);

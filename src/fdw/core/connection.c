@@ -5,11 +5,13 @@
  *		errors to ereport().
  *
  * One entry per user mapping holds an HTTP client (so its connection is
- * reused across queries) and the credentials that sign requests.  ALTER or
- * DROP of the server or the user mapping invalidates the entry through
- * syscache callbacks, as postgres_fdw does for its connections; an entry is
- * rebuilt on next use, and the old client is kept until the end of the
- * transaction because a running scan may still hold it.
+ * reused across queries), more of them when requests are to be in flight
+ * together (lanes: the Queries of a key list), and the credentials that
+ * sign requests.  ALTER or DROP of the server or the user mapping
+ * invalidates the entry through syscache callbacks, as postgres_fdw does
+ * for its connections; an entry is rebuilt on next use, and the old client
+ * is kept until the end of the transaction because a running scan may still
+ * hold it.
  *
  * IDENTIFICATION
  *		src/fdw/core/connection.c
@@ -116,9 +118,16 @@ static const DdbTableDesc *table_desc(DdbConnection *conn, const char *table,
 static void
 free_connection(DdbConnection *conn)
 {
+	int			i;
+
 	free_table_descs(conn);
 	if (conn == NULL)
 		return;
+	for (i = 0; i < (int) lengthof(conn->lane_http); i++)
+	{
+		ddb_aws_service_free(&conn->lane_svc[i]);
+		ddb_http_client_destroy(conn->lane_http[i]);
+	}
 	ddb_aws_service_free(&conn->svc);
 	ddb_aws_service_free(&conn->streams_svc);
 	ddb_http_client_destroy(conn->http);
@@ -154,8 +163,13 @@ retire_connection(ConnCacheEntry *entry)
 static void
 drop_transfers(DdbConnection *conn)
 {
+	int			i;
+
 	ddb_http_client_drop(conn->http);
 	ddb_http_client_drop(conn->streams_http);
+	for (i = 0; i < (int) lengthof(conn->lane_http); i++)
+		if (conn->lane_http[i])
+			ddb_http_client_drop(conn->lane_http[i]);
 }
 
 static void
@@ -401,6 +415,41 @@ new_connection(const char *servername, const DdbOptions *opts)
 	}
 	conn->cred_config.region = top_strdup(opts->region);
 	return conn;
+}
+
+/*
+ * The DynamoDB service handle of lane lane (0 .. DDB_MAX_CONCURRENT_QUERIES
+ * - 1): lane 0 is the connection's own client, the others are more clients
+ * of the same configuration (timeouts, retries from opts, the same wait and
+ * abort hooks), created on first use and kept with the connection, so that
+ * requests on different lanes are in flight together, each on its own
+ * socket.  A transaction's abort drops their requests as the own client's.
+ */
+DdbAwsService *
+ddb_connection_lane(DdbConnection *conn, int lane, const DdbOptions *opts)
+{
+	DdbAwsService *svc;
+	DdbAwsError err;
+
+	Assert(lane >= 0 && lane < DDB_MAX_CONCURRENT_QUERIES);
+	if (lane == 0)
+		return &conn->svc;
+	svc = &conn->lane_svc[lane - 1];
+	if (conn->lane_http[lane - 1] != NULL)
+		return svc;
+	conn->lane_http[lane - 1] = make_client(opts->connect_timeout_ms,
+											opts->request_timeout_ms, opts,
+											DDB_HTTP_MAX_SERVICE_RESPONSE, false);
+	ddb_aws_error_clear(&err);
+	if (!ddb_aws_service_init(svc, conn->lane_http[lane - 1], conn->svc.endpoint.url,
+							  conn->svc.region, conn->svc.service, &err))
+	{
+		ddb_http_client_destroy(conn->lane_http[lane - 1]);
+		conn->lane_http[lane - 1] = NULL;
+		ddb_report_aws_error(&err, "client setup", NULL);
+	}
+	svc->clock = conn->svc.clock;
+	return svc;
 }
 
 /* Replaces the static keys the connection signs with (wiping the old). */

@@ -55,6 +55,7 @@ typedef enum DdbOptionKind
 	OPT_SEGMENTS,
 	OPT_RETRIES,
 	OPT_BATCH_SIZE,
+	OPT_CONCURRENCY,			/* int: concurrent_queries */
 	/* others */
 	OPT_BOOL,
 	OPT_RATE,					/* double */
@@ -96,6 +97,9 @@ static const char hint_write_mode[] =
 static const char hint_rate[] =
 "Use a positive number of read capacity units per second, such as \"100\" or \"2.5\".";
 
+static const char hint_concurrency[] =
+"Use a number of Queries between 1 and 16.";
+
 static const char hint_read_units[] =
 "Use a number of read capacity units, such as \"10000\"; 0 turns the limit off.";
 
@@ -129,6 +133,7 @@ static const DdbOption ddb_options[] = {
 	{"ambient_sources", SRV, OPT_AMBIENT_SOURCES, true, AT(ambient_sources),
 	"Use a comma-separated list of environment, web_identity, container and imds, or all."},
 	{"write_mode", SRV, OPT_WRITE_MODE, false, AT(write_transaction), hint_write_mode},
+	{"concurrent_queries", SRV, OPT_CONCURRENCY, false, AT(concurrent_queries), hint_concurrency},
 	/* user mapping (read by ddb_get_user_credentials) */
 	{"access_key_id", UM, OPT_ACCESS_KEY, false, NOT_STORED,
 	"An AWS access key id is 16 to 128 letters and digits."},
@@ -156,6 +161,7 @@ static const DdbOption ddb_options[] = {
 	{"batch_size", FT, OPT_BATCH_SIZE, false, AT(batch_size),
 	"Use a number of rows between 1 and 10000."},
 	{"write_mode", FT, OPT_WRITE_MODE, false, AT(write_transaction), hint_write_mode},
+	{"concurrent_queries", FT, OPT_CONCURRENCY, false, AT(concurrent_queries), hint_concurrency},
 	/* column (read by ddb_get_column_options) */
 	{"attribute_name", COL, OPT_ATTRIBUTE_NAME, false, NOT_STORED, NULL},
 	{"whole_item", COL, OPT_BOOL, false, NOT_STORED, NULL},
@@ -355,6 +361,9 @@ parse_value(DdbOptionKind kind, DefElem *def, OptionValue *out, OptionProblem *p
 			return parse_int_range(value, 0, 0, 100, &out->i, false, problem);
 		case OPT_BATCH_SIZE:
 			return parse_int_range(value, 0, 1, 10000, &out->i, false, problem);
+		case OPT_CONCURRENCY:
+			return parse_int_range(value, 0, 1, DDB_MAX_CONCURRENT_QUERIES, &out->i,
+								   false, problem);
 		case OPT_BOOL:
 			out->b = defGetBoolean(def);	/* raises its own error */
 			return true;
@@ -439,6 +448,7 @@ store_option(const DdbOption *opt, const OptionValue *v, DdbOptions *opts)
 		case OPT_SEGMENTS:
 		case OPT_RETRIES:
 		case OPT_BATCH_SIZE:
+		case OPT_CONCURRENCY:
 		case OPT_TIME_FORMAT:
 			*(int *) p = v->i;
 			break;
@@ -602,6 +612,7 @@ ddb_get_server_options(ForeignServer *server, DdbOptions *opts)
 	opts->session_duration = DEFAULT_SESSION_DURATION;
 	opts->ambient_sources = DDB_AMBIENT_ALL;
 	opts->batch_size = DEFAULT_BATCH_SIZE;
+	opts->concurrent_queries = DDB_DEFAULT_CONCURRENT_QUERIES;
 	opts->max_scan_read_units = DDB_READ_UNITS_UNSET;
 	apply_options(server->options, ForeignServerRelationId, opts);
 	if (opts->region == NULL)

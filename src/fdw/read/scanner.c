@@ -357,8 +357,9 @@ start_request(DdbScanner *st)
 		st->before_request(st->before_request_arg);
 	creds = ddb_connection_credentials(st->conn);
 	/* no completeness pre-check: the frame of the page is that check */
-	ddb_dynamodb_start(&st->call, &st->conn->svc, creds, st->operation,
-					   st->body.data, st->body.len, &st->resp[1 - st->cur], false);
+	ddb_dynamodb_start(&st->call, st->svc ? st->svc : &st->conn->svc, creds,
+					   st->operation, st->body.data, st->body.len,
+					   &st->resp[1 - st->cur], false);
 	st->ahead = true;
 }
 
@@ -392,7 +393,8 @@ receive_page(DdbScanner *st)
 	char	   *error;
 	bool		ok;
 
-	ddb_call_begin(&call, st->conn->http, st->operation, st->opts.table_name);
+	ddb_call_begin(&call, st->svc ? st->svc->http : st->conn->http, st->operation,
+				   st->opts.table_name);
 	st->ahead = false;
 	ok = ddb_dynamodb_finish(&st->call, ddb_connection_credentials(st->conn),
 							 &call.err);
@@ -473,4 +475,15 @@ ddb_scanner_next_page(DdbScanner *st)
 	}
 	fetch_page(st);
 	return true;
+}
+
+void
+ddb_scanner_send(DdbScanner *st)
+{
+	if (st->ahead || st->eof)
+		return;
+	if ((st->op == DDB_OP_GET || st->op == DDB_OP_BATCH) && st->keys == NIL)
+		return;
+	CHECK_FOR_INTERRUPTS();
+	start_request(st);
 }

@@ -34,6 +34,8 @@ typedef struct DdbScanner
 	const DdbTableMapping *map; /* its mapping (the creator's) */
 	DdbOptions	opts;
 	DdbConnection *conn;		/* NULL until ddb_scanner_connect() */
+	DdbAwsService *svc;			/* where requests go; NULL: conn->svc (a
+								 * lane of conn: ddb_connection_lane) */
 	DdbDecoder *decoder;
 	MemoryContext cxt;			/* the scanner's own */
 	MemoryContext batch_cxt;	/* reset before each page */
@@ -118,5 +120,13 @@ extern void ddb_scanner_restart(DdbScanner *s, int segment, int total_segments,
  * s->start_key is the page's LastEvaluatedKey (NULL at the end).
  */
 extern bool ddb_scanner_next_page(DdbScanner *s);
+
+/*
+ * Sends the request for the next page now, unless one is under way or the
+ * scan ended; the next ddb_scanner_next_page completes it.  Meanwhile the
+ * caller may use other scanners (the Queries of a key list, each scanner on
+ * its own lane of the connection: requests in flight together).
+ */
+extern void ddb_scanner_send(DdbScanner *s);
 
 #endif							/* DDB_SCANNER_H */
