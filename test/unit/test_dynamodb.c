@@ -2,7 +2,7 @@
  *
  * test_dynamodb.c
  *		Unit tests of the DynamoDB control-response parsers and request
- *		builders (src/aws/dynamodb.c), endpoint URL parsing (src/aws/http.c)
+ *		builders (src/aws/dynamodb.c, describe.c), endpoint URL parsing (src/aws/http.c)
  *		and the small codecs (src/aws/codec.c).  No network.
  *
  * Wire examples follow aws-wire-formats.md section (d) (DynamoDB JSON 1.0,
