@@ -69,7 +69,7 @@ AS $$
     ddb_test.getenv('tools'), ddb_test.getenv('local'), ddb_test.shq(tbl))) AS line
 $$;
 
--- The gateway's request log (see test/gateway.py for the columns), without
+-- The gateway's request log (see test/gateway_log.py for the columns), without
 -- the requests of the pg_cron job (cron_schedule), which runs while suites do, and
 -- without the planner's DescribeTable calls (cached per backend, so whether
 -- a query makes one depends on what ran before) unless asked for.

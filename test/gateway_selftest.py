@@ -46,9 +46,14 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-# t_reference_vector imports gateway.py: leave no __pycache__ in the tree.
+# t_reference_vector imports gateway.py and its modules: leave no
+# __pycache__ in the tree.
 sys.dont_write_bytecode = True
 
+from gateway_config import (  # noqa: E402
+    DEFAULT_CONFIG, ConfigSnapshot, merge_config)
+from gateway_protocol import GatewayError  # noqa: E402
+from gateway_sigv4 import Identity, SigV4Verifier  # noqa: E402
 from gateway_streams_selftest import StreamsChecks  # noqa: E402
 
 REGION = "us-east-1"
@@ -359,9 +364,9 @@ class SelfTest(StreamsChecks):
 
         class OneKey:
             def lookup(self, akid, account):
-                return gw.Identity(akid, "secretKey12345", temporary=True,
-                                   token="sessionToken123456789",
-                                   expires=float("inf"))
+                return Identity(akid, "secretKey12345", temporary=True,
+                                token="sessionToken123456789",
+                                expires=float("inf"))
 
         def request(sig):
             head = (
@@ -378,15 +383,15 @@ class SelfTest(StreamsChecks):
             return gw.IncomingRequest("POST", "/", "/", "", headers, body,
                                       None)
         # Put the gateway's clock at the vector's time (Unix 0).
-        cfg = gw.ConfigSnapshot(gw.merge_config(
-            gw.DEFAULT_CONFIG, {"clock_skew_seconds": -time.time()}))
-        verifier = gw.SigV4Verifier(OneKey())
+        cfg = ConfigSnapshot(merge_config(
+            DEFAULT_CONFIG, {"clock_skew_seconds": -time.time()}))
+        verifier = SigV4Verifier(OneKey())
         ident = verifier.verify(request(signature), "sts", cfg)
         expect(ident.access_key_id == "accessKey12345", "identity")
         bad = signature[:-1] + ("0" if signature[-1] != "0" else "1")
         try:
             verifier.verify(request(bad), "sts", cfg)
-        except gw.GatewayError as e:
+        except GatewayError as e:
             expect(e.code == "SignatureDoesNotMatch", e.code)
         else:
             raise SelfTestFailure("altered signature accepted")

@@ -29,7 +29,7 @@ like AWS's, for the tables it names:
     from then.  Trimming is per stream: DynamoDB Local's sequence numbers
     grow across its shards.
 
-Configuration (gateway.py's "streams" key, merged key by key):
+Configuration (the "streams" key of gateway_config.py, merged key by key):
   {"ttl_as_aws": false, "event_names": {}, "retention_seconds": null,
    "table": null | "t" | ["t", ...]}
   table selects the tables all of this applies to (null: every table);
