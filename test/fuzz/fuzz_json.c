@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capacity.h"
 #include "fuzz.h"
 #include "json.h"
 
@@ -765,68 +766,16 @@ read_count(DdbJson *j, int64_t *v)
 	return true;
 }
 
-static bool
-read_capacity(DdbJson *j)
-{
-	DdbJsonStr	name;
-	bool		done;
-
-	if (!ddb_json_enter_object(j))
-		return false;
-	for (;;)
-	{
-		if (!ddb_json_next_member(j, &name, &done))
-			return false;
-		if (done)
-			return true;
-		check_string(&name);
-		if (ddb_json_str_eq(&name, "CapacityUnits") &&
-			ddb_json_peek(j) == DDB_JSON_NUMBER)
-		{
-			DdbJsonStr	s;
-			char		tmp[64];
-
-			if (!ddb_json_read_number(j, &s))
-				return false;
-			check_number(&s);
-			if (s.len < sizeof(tmp))
-			{
-				memcpy(tmp, s.ptr, s.len);
-				tmp[s.len] = '\0';
-				fuzz_sink += (unsigned) (strtod(tmp, NULL) > 0);
-			}
-		}
-		else if (!ddb_json_skip_value(j))
-			return false;
-	}
-}
-
-/* ConsumedCapacity: an object, or an array of them (BatchGetItem). */
+/* ConsumedCapacity, read by the scanner's own reader (src/aws/capacity.c). */
 static bool
 read_capacities(DdbJson *j)
 {
-	bool		done;
+	double		units;
 
-	if (ddb_json_peek(j) == DDB_JSON_OBJECT)
-		return read_capacity(j);
-	if (ddb_json_peek(j) != DDB_JSON_ARRAY)
-		return ddb_json_skip_value(j);
-	if (!ddb_json_enter_array(j))
+	if (!ddb_read_consumed_capacity(j, &units))
 		return false;
-	for (;;)
-	{
-		if (!ddb_json_next_element(j, &done))
-			return false;
-		if (done)
-			return true;
-		if (ddb_json_peek(j) == DDB_JSON_OBJECT)
-		{
-			if (!read_capacity(j))
-				return false;
-		}
-		else if (!ddb_json_skip_value(j))
-			return false;
-	}
+	fuzz_sink += (unsigned) (units > 0);
+	return true;
 }
 
 /* A raw object span (LastEvaluatedKey, UnprocessedKeys) kept as a copy. */
