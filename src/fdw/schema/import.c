@@ -138,26 +138,37 @@ table_wanted(ImportForeignSchemaStmt *stmt, const char *relname)
 
 /*
  * A column of attribute attr (in the server encoding) named colname: the
- * attribute_name option only when the name differs.
+ * attribute_name option only when the name differs, then the options in
+ * more (NULL: none).
  */
 static void
 append_column(StringInfo buf, const char *colname, const char *attr,
-			  const char *type, bool not_null)
+			  const char *type, bool not_null, const char *more)
 {
+	bool		named = strcmp(colname, attr) != 0;
+
 	appendStringInfo(buf, "  %s %s", quote_identifier(colname), type);
-	if (strcmp(colname, attr) != 0)
-		appendStringInfo(buf, " OPTIONS (attribute_name %s)", quote_literal_cstr(attr));
+	if (named || more)
+		appendStringInfo(buf, " OPTIONS (%s%s%s%s)",
+						 named ? "attribute_name " : "",
+						 named ? quote_literal_cstr(attr) : "",
+						 named && more ? ", " : "",
+						 more ? more : "");
 	appendStringInfoString(buf, not_null ? " NOT NULL,\n" : ",\n");
 }
 
-/* A key attribute's column, named as the attribute where it can be. */
+/*
+ * The column of a DynamoDB attribute (UTF-8), named as the attribute where
+ * it can be.
+ */
 static void
-append_key_column(StringInfo buf, const char *attr, char type, List **used)
+append_attribute_column(StringInfo buf, const char *attr, const char *type,
+						bool not_null, const char *more, List **used)
 {
 	char	   *colname = ddb_unique_name(identifier_from(attr), used);
 
 	append_column(buf, colname, pg_any_to_server(attr, (int) strlen(attr), PG_UTF8),
-				  key_type_name(type), true);
+				  type, not_null, more);
 }
 
 static char *
@@ -217,7 +228,7 @@ append_inferred_columns(StringInfo buf, List *columns, List **used,
 
 		append_column(buf, colname, col->attribute,
 					  format_type_extended(col->typid, -1, FORMAT_TYPE_FORCE_QUALIFY),
-					  false);
+					  false, NULL);
 		*names = lappend(*names, colname);
 		*comments = lappend(*comments, col->comment);
 	}
@@ -241,15 +252,16 @@ create_statement(ImportForeignSchemaStmt *stmt, const char *relname,
 	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s.%s (\n",
 					 quote_identifier(stmt->local_schema),
 					 quote_identifier(relname));
-	append_key_column(&buf, desc->partition_key, desc->partition_type, &used);
+	append_attribute_column(&buf, desc->partition_key, key_type_name(desc->partition_type),
+							true, NULL, &used);
 	if (desc->sort_key)
-		append_key_column(&buf, desc->sort_key, desc->sort_type, &used);
-	/* the TTL attribute as a time (not when it is a key attribute) */
+		append_attribute_column(&buf, desc->sort_key, key_type_name(desc->sort_type),
+								true, NULL, &used);
+	/* the TTL attribute (epoch seconds) as a time, unless it is a key */
 	if (desc->ttl_attribute && strcmp(desc->ttl_attribute, desc->partition_key) != 0 &&
 		(desc->sort_key == NULL || strcmp(desc->ttl_attribute, desc->sort_key) != 0))
-		ddb_import_append_ttl_column(&buf,
-									 ddb_unique_name(identifier_from(desc->ttl_attribute), &used),
-									 desc->ttl_attribute);
+		append_attribute_column(&buf, desc->ttl_attribute, "pg_catalog.timestamptz",
+								false, "format 'epoch_seconds'", &used);
 	/* the item column keeps its name: an attribute of that name moves */
 	item = ddb_unique_name(pstrdup(o->item_column), &used);
 	append_inferred_columns(&buf, inferred, &used, names, comments);

@@ -175,8 +175,4 @@ extern void ddb_import_comments_expect(const char *schema, const char *relname,
  */
 extern char *ddb_import_ttl_attribute(DdbConnection *conn, const char *table);
 
-/* The column definition of a TTL attribute: timestamptz, epoch_seconds. */
-extern void ddb_import_append_ttl_column(StringInfo buf, const char *colname,
-										 const char *attr);
-
 #endif							/* DDB_SCHEMA_H */

@@ -2,8 +2,8 @@
  *
  * ttl.c
  *		IMPORT FOREIGN SCHEMA and a table's time to live: the TTL attribute
- *		(epoch seconds, by DynamoDB's rule) becomes a timestamptz column
- *		with format 'epoch_seconds'.
+ *		(epoch seconds, by DynamoDB's rule), which import.c makes a
+ *		timestamptz column with format 'epoch_seconds'.
  *
  * IDENTIFICATION
  *		src/fdw/schema/ttl.c
@@ -16,8 +16,6 @@
 #include "core/call.h"
 #include "schema.h"
 
-#include "mb/pg_wchar.h"
-#include "utils/builtins.h"
 
 char *
 ddb_import_ttl_attribute(DdbConnection *conn, const char *table)
@@ -43,14 +41,4 @@ ddb_import_ttl_attribute(DdbConnection *conn, const char *table)
 		attribute = pstrdup(ttl.attribute);
 	ddb_ttl_desc_free(&ttl);
 	return attribute;
-}
-
-void
-ddb_import_append_ttl_column(StringInfo buf, const char *colname, const char *attr)
-{
-	appendStringInfo(buf, "  %s pg_catalog.timestamptz OPTIONS (", quote_identifier(colname));
-	if (strcmp(colname, attr) != 0)
-		appendStringInfo(buf, "attribute_name %s, ",
-						 quote_literal_cstr(pg_any_to_server(attr, (int) strlen(attr), PG_UTF8)));
-	appendStringInfoString(buf, "format 'epoch_seconds'),\n");
 }
