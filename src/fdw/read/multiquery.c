@@ -226,21 +226,6 @@ start_in_order(DdbScanState *st, DdbMultiQuery *mq)
 		send_in_order(st, mq, i, st->limit_hint);
 }
 
-/* Copies row r of values/nulls into the slot. */
-static TupleTableSlot *
-store_row(TupleTableSlot *slot, Datum *values, bool *nulls, int natts, int r)
-{
-	ExecClearTuple(slot);
-	if (values)
-	{
-		memcpy(slot->tts_values, values + (size_t) r * natts, sizeof(Datum) * natts);
-		memcpy(slot->tts_isnull, nulls + (size_t) r * natts, sizeof(bool) * natts);
-	}
-	else
-		memset(slot->tts_isnull, true, sizeof(bool) * natts);
-	return ExecStoreVirtualTuple(slot);
-}
-
 /* The next row in list order: the Queries one after another. */
 static TupleTableSlot *
 iterate_in_order(DdbScanState *st, DdbMultiQuery *mq, TupleTableSlot *slot)
@@ -270,7 +255,7 @@ iterate_in_order(DdbScanState *st, DdbMultiQuery *mq, TupleTableSlot *slot)
 		lane = &mq->lanes[mq->current % mq->nlanes];
 	}
 	mq->returned++;
-	return store_row(slot, lane->sc->page.values, lane->sc->page.nulls,
+	return ddb_store_row(slot, lane->sc->page.values, lane->sc->page.nulls,
 					 slot->tts_tupleDescriptor->natts, mq->next++);
 }
 
@@ -428,7 +413,7 @@ iterate_merged(DdbScanState *st, DdbMultiQuery *mq, TupleTableSlot *slot)
 		return ExecClearTuple(slot);
 	mq->last = DatumGetInt32(binaryheap_first(mq->heap));
 	q = &mq->queries[mq->last];
-	return store_row(slot, q->row_values, q->row_nulls, slot->tts_tupleDescriptor->natts,
+	return ddb_store_row(slot, q->row_values, q->row_nulls, slot->tts_tupleDescriptor->natts,
 					 q->next);
 }
 

@@ -223,17 +223,24 @@ ddbIterateForeignScan(ForeignScanState *node)
 		st->next = 0;
 	}
 
+	return ddb_store_row(slot, sc->page.values, sc->page.nulls, natts, st->next++);
+}
+
+/*
+ * Stores row r of a page's values and nulls (natts each; values NULL:
+ * nothing decoded, every column NULL) into the slot, as a virtual tuple.
+ */
+TupleTableSlot *
+ddb_store_row(TupleTableSlot *slot, const Datum *values, const bool *nulls, int natts, int r)
+{
 	ExecClearTuple(slot);
-	if (sc->page.values)
+	if (values)
 	{
-		memcpy(slot->tts_values, sc->page.values + (size_t) st->next * natts,
-			   sizeof(Datum) * natts);
-		memcpy(slot->tts_isnull, sc->page.nulls + (size_t) st->next * natts,
-			   sizeof(bool) * natts);
+		memcpy(slot->tts_values, values + (size_t) r * natts, sizeof(Datum) * natts);
+		memcpy(slot->tts_isnull, nulls + (size_t) r * natts, sizeof(bool) * natts);
 	}
 	else
 		memset(slot->tts_isnull, true, sizeof(bool) * natts);
-	st->next++;
 	return ExecStoreVirtualTuple(slot);
 }
 

@@ -108,6 +108,10 @@ extern List *ddb_path_private(DdbOperation op, int key_set, List *pk, List *sk,
 							  long limit, bool backward, double items,
 							  double requests);
 
+/* in scan.c */
+extern TupleTableSlot *ddb_store_row(TupleTableSlot *slot, const Datum *values,
+									 const bool *nulls, int natts, int r);
+
 /* in count.c */
 extern void ddbGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 									RelOptInfo *input_rel, RelOptInfo *output_rel,
