@@ -35,7 +35,7 @@ import boto3
 import psycopg2
 
 import sync_crash
-from sync_crash import check, connect, natural
+from sync_crash import check, connect, scan_natural
 
 DB = "ddb_fault"
 TABLE = "fault_items"
@@ -94,14 +94,7 @@ def load():
 
 
 def dynamodb_items():
-    ddb, items, args = dynamodb(), {}, {"TableName": TABLE}
-    while True:
-        page = ddb.scan(**args)
-        for it in page["Items"]:
-            items[it["pk"]["S"]] = natural({"M": it})
-        if "LastEvaluatedKey" not in page:
-            return items
-        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return scan_natural(dynamodb(), TABLE, lambda it: it["pk"]["S"])
 
 
 def equal_to_dynamodb(cur, target, name, expected):

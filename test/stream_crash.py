@@ -26,7 +26,7 @@ import time
 import boto3
 import psycopg2
 
-from sync_crash import check, connect, natural
+from sync_crash import check, connect, scan_natural
 import sync_crash
 
 DB = "ddb_stcrash"
@@ -77,14 +77,7 @@ def change(ddb):
 
 
 def dynamodb_items(ddb):
-    items, args = {}, {"TableName": TABLE}
-    while True:
-        page = ddb.scan(**args)
-        for it in page["Items"]:
-            items[decimal.Decimal(it["id"]["N"])] = natural({"M": it})
-        if "LastEvaluatedKey" not in page:
-            return items
-        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return scan_natural(ddb, TABLE, lambda it: decimal.Decimal(it["id"]["N"]))
 
 
 def main():

@@ -46,7 +46,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from sync_crash import check, connect, natural
+from sync_crash import check, connect, scan_natural
 import sync_crash
 
 DB = "ddb_stretention"
@@ -111,14 +111,7 @@ def change(ddb, seconds):
 
 
 def dynamodb_items(ddb):
-    items, args = {}, {"TableName": TABLE}
-    while True:
-        page = ddb.scan(**args)
-        for it in page["Items"]:
-            items[decimal.Decimal(it["id"]["N"])] = natural({"M": it})
-        if "LastEvaluatedKey" not in page:
-            return items
-        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return scan_natural(ddb, TABLE, lambda it: decimal.Decimal(it["id"]["N"]))
 
 
 def target_items(cur, target):

@@ -90,18 +90,24 @@ def natural(value):
     return [base64.b64encode(x).decode() for x in v]
 
 
+def scan_natural(ddb, table, key):
+    """Every item of table read by boto3's Scan, as {key(item): the item as
+    natural JSON} (key gets the item as DynamoDB typed it)."""
+    items, args = {}, {"TableName": table}
+    while True:
+        page = ddb.scan(**args)
+        for it in page["Items"]:
+            items[key(it)] = natural({"M": it})
+        if "LastEvaluatedKey" not in page:
+            return items
+        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def dynamodb_items():
     ddb = boto3.client("dynamodb", endpoint_url=os.environ["DDB_LOCAL_ENDPOINT"],
                        region_name="us-east-1", aws_access_key_id="AKIDCRASHTESTREADER",
                        aws_secret_access_key="x")
-    items, args = {}, {"TableName": TABLE}
-    while True:
-        page = ddb.scan(**args)
-        for it in page["Items"]:
-            items[it["pk"]["S"]] = natural({"M": it})
-        if "LastEvaluatedKey" not in page:
-            return items
-        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return scan_natural(ddb, TABLE, lambda it: it["pk"]["S"])
 
 
 def main():
