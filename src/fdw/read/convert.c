@@ -522,6 +522,42 @@ attr_to_array(DdbDecoder *d, DdbConv *c, const AttrVal *av)
  */
 
 /*
+ * An S or N into a time column: CONV_TIMESTAMP (timestamp[tz]), or
+ * CONV_TIME_FORMAT (timestamp[tz] or date with option format).  An N is
+ * epoch seconds unless the format says milliseconds; an S is read by the
+ * ISO 8601 reader under format iso8601, else by the type's input function.
+ */
+static Datum
+time_value(DdbDecoder *d, DdbConv *c, AttrVal *av)
+{
+	Datum		v;
+
+	if (av->tag == TAG_S)
+	{
+		if (c->kind == CONV_TIME_FORMAT && c->format == DDB_FORMAT_ISO8601)
+			return ddb_time_to_datum(ddb_time_from_iso(ddb_dec_server_cstring(d, &av->value)),
+									 c->typid, c->typmod);
+		return call_input(c, ddb_dec_server_cstring(d, &av->value));
+	}
+	if (av->tag != TAG_N)
+	{
+		type_mismatch(d, c, av->tag);
+		return (Datum) 0;
+	}
+	if (c->kind == CONV_TIME_FORMAT)
+		return ddb_time_to_datum(ddb_time_from_number(scratch_cstring(d, av->value.ptr,
+																	  av->value.len),
+													  c->format == DDB_FORMAT_ISO8601 ?
+													  DDB_FORMAT_EPOCH_SECONDS : c->format),
+								 c->typid, c->typmod);
+	v = number_to_timestamp(d, &av->value);
+	if (c->typmod >= 0)
+		v = DirectFunctionCall2(c->typid == TIMESTAMPTZOID ? timestamptz_scale : timestamp_scale,
+								v, Int32GetDatum(c->typmod));
+	return v;
+}
+
+/*
  * Converts av for col (col may be NULL only for a complex array element,
  * which then uses the element conversion in d's current array column: see
  * attr_to_array).  The result is allocated in the current context.
@@ -643,38 +679,8 @@ ddb_dec_convert_column(DdbDecoder *d, DdbColumn *col, const AttrVal *av_in,
 				type_mismatch(d, c, av->tag);
 			break;
 		case CONV_TIMESTAMP:
-			if (av->tag == TAG_N)
-			{
-				*value = number_to_timestamp(d, &av->value);
-				if (c->typmod >= 0)
-					*value = DirectFunctionCall2(c->typid == TIMESTAMPTZOID ?
-												 timestamptz_scale : timestamp_scale,
-												 *value, Int32GetDatum(c->typmod));
-			}
-			else if (av->tag == TAG_S)
-				*value = call_input(c, ddb_dec_server_cstring(d, &av->value));
-			else
-				type_mismatch(d, c, av->tag);
-			break;
 		case CONV_TIME_FORMAT:
-			/* the format says N or S; the other reads as the type would */
-			if (av->tag == TAG_N && c->format != DDB_FORMAT_ISO8601)
-				*value = ddb_time_to_datum(ddb_time_from_number(scratch_cstring(d, av->value.ptr,
-																				 av->value.len),
-																 c->format),
-										   c->typid, c->typmod);
-			else if (av->tag == TAG_S && c->format == DDB_FORMAT_ISO8601)
-				*value = ddb_time_to_datum(ddb_time_from_iso(ddb_dec_server_cstring(d, &av->value)),
-										   c->typid, c->typmod);
-			else if (av->tag == TAG_S)
-				*value = call_input(c, ddb_dec_server_cstring(d, &av->value));
-			else if (av->tag == TAG_N)
-				*value = ddb_time_to_datum(ddb_time_from_number(scratch_cstring(d, av->value.ptr,
-																				 av->value.len),
-																 DDB_FORMAT_EPOCH_SECONDS),
-										   c->typid, c->typmod);
-			else
-				type_mismatch(d, c, av->tag);
+			*value = time_value(d, c, av);
 			break;
 		case CONV_INPUT:
 			*value = call_input(c, ddb_dec_server_cstring(d, &av->value));

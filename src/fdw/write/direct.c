@@ -244,6 +244,60 @@ translate_quals(PlannerInfo *root, Index relid, List *quals, List **conds, List 
 	return true;
 }
 
+/* An UPDATE's SET list as a direct modify sends it (plan_set_list). */
+typedef struct DirectSet
+{
+	List	   *attrs;			/* the columns set */
+	List	   *values;			/* what is sent: the value, or the increment */
+	List	   *exprs;			/* the expressions as written */
+	List	   *kinds;			/* '=', or '+' / '-' of an increment */
+	StringInfoData text;		/* for EXPLAIN */
+} DirectSet;
+
+/*
+ * The SET list of an UPDATE of resultRelation (rel, map) into *set; false
+ * when a direct modify cannot send it: a key column, the whole-item
+ * column, a subquery, or a value computed from the row other than the
+ * column plus or minus a value.
+ */
+static bool
+plan_set_list(PlannerInfo *root, Index resultRelation, Relation rel,
+			  const DdbTableMapping *map, DirectSet *set)
+{
+	List	   *processed_tlist = NIL;
+	List	   *update_colnos = NIL;
+	ListCell   *lc;
+	ListCell   *lc2;
+	int			k;
+
+	get_translated_update_targetlist(root, resultRelation, &processed_tlist,
+									 &update_colnos);
+	forboth(lc, processed_tlist, lc2, update_colnos)
+	{
+		TargetEntry *tle = lfirst(lc);
+		AttrNumber	attnum = lfirst_int(lc2);
+		Expr	   *value = tle->expr;
+		int			kind = '=';
+
+		for (k = 0; k < map->nkeys; k++)
+			if (attnum == map->key_attnum[k])
+				return false;
+		if (map->columns[attnum - 1].whole_item || contain_subplans((Node *) tle->expr) ||
+			(contain_var_clause((Node *) tle->expr) &&
+			 !increment_form(tle->expr, resultRelation, attnum,
+							 &map->columns[attnum - 1], &value, &kind)))
+			return false;
+		set->attrs = lappend_int(set->attrs, attnum);
+		set->values = lappend(set->values, value);
+		set->exprs = lappend(set->exprs, tle->expr);
+		set->kinds = lappend_int(set->kinds, kind);
+		appendStringInfo(&set->text, "%s%s = %s", set->text.len ? ", " : "",
+						 quote_identifier(map->columns[attnum - 1].name),
+						 display_expr(tle->expr, resultRelation, rel));
+	}
+	return true;
+}
+
 static bool
 ddbPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 					int subplan_index)
@@ -260,13 +314,9 @@ ddbPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	List	   *other_quals = NIL;
 	List	   *conds = NIL;
 	List	   *fdw_exprs = NIL;
-	List	   *set_values = NIL;
-	List	   *set_exprs = NIL;
-	List	   *set_kinds = NIL;
-	List	   *target_attrs = NIL;
+	DirectSet	set = {0};
 	List	   *key_attrs = NIL;
 	StringInfoData keytext;
-	StringInfoData settext;
 	StringInfoData condtext;
 	int			ncond_values;
 	ListCell   *lc;
@@ -335,41 +385,9 @@ ddbPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	ncond_values = list_length(fdw_exprs);
 
 	/* the new values: without the row, or the column plus or minus one */
-	initStringInfo(&settext);
+	initStringInfo(&set.text);
 	if (ok && operation == CMD_UPDATE)
-	{
-		List	   *processed_tlist = NIL;
-		List	   *update_colnos = NIL;
-		ListCell   *lc2;
-
-		get_translated_update_targetlist(root, resultRelation, &processed_tlist,
-										 &update_colnos);
-		forboth(lc, processed_tlist, lc2, update_colnos)
-		{
-			TargetEntry *tle = lfirst(lc);
-			AttrNumber	attnum = lfirst_int(lc2);
-			Expr	   *value = tle->expr;
-			int			kind = '=';
-
-			for (k = 0; k < nkeys; k++)
-				if (attnum == keys[k])
-					ok = false;
-			if (map->columns[attnum - 1].whole_item || contain_subplans((Node *) tle->expr) ||
-				(contain_var_clause((Node *) tle->expr) &&
-				 !increment_form(tle->expr, resultRelation, attnum,
-								 &map->columns[attnum - 1], &value, &kind)))
-				ok = false;
-			if (!ok)
-				break;
-			target_attrs = lappend_int(target_attrs, attnum);
-			set_values = lappend(set_values, value);
-			set_exprs = lappend(set_exprs, tle->expr);
-			set_kinds = lappend_int(set_kinds, kind);
-			appendStringInfo(&settext, "%s%s = %s", settext.len ? ", " : "",
-							 quote_identifier(map->columns[attnum - 1].name),
-							 display_expr(tle->expr, resultRelation, rel));
-		}
-	}
+		ok = plan_set_list(root, resultRelation, rel, map, &set);
 	if (!ok)
 	{
 		table_close(rel, NoLock);
@@ -391,20 +409,20 @@ ddbPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 						 display_expr(lfirst(lc), resultRelation, rel));
 	table_close(rel, NoLock);
 
-	fdw_exprs = list_concat(list_concat(fdw_exprs, set_values), set_exprs);
+	fdw_exprs = list_concat(list_concat(fdw_exprs, set.values), set.exprs);
 	if (other_quals != NIL)
 		fdw_exprs = lappend(fdw_exprs, make_ands_explicit(other_quals));
 	fscan->operation = operation;
 	fscan->resultRelation = resultRelation;
 	fscan->scan.plan.qual = NIL;	/* DynamoDB's condition, else PostgreSQL */
 	fscan->fdw_exprs = fdw_exprs;
-	fscan->fdw_private = list_make4(key_attrs, target_attrs, makeString(keytext.data),
+	fscan->fdw_private = list_make4(key_attrs, set.attrs, makeString(keytext.data),
 									makeBoolean(plan->canSetTag));
-	fscan->fdw_private = lappend(fscan->fdw_private, set_kinds);
+	fscan->fdw_private = lappend(fscan->fdw_private, set.kinds);
 	fscan->fdw_private = lappend(fscan->fdw_private, conds);
 	fscan->fdw_private = lappend(fscan->fdw_private, makeInteger(ncond_values));
 	fscan->fdw_private = lappend(fscan->fdw_private, makeBoolean(other_quals != NIL));
-	fscan->fdw_private = lappend(fscan->fdw_private, makeString(settext.data));
+	fscan->fdw_private = lappend(fscan->fdw_private, makeString(set.text.data));
 	fscan->fdw_private = lappend(fscan->fdw_private, makeString(condtext.data));
 	fscan->scan.plan.async_capable = false;
 	return true;
