@@ -39,6 +39,14 @@ import boto3
 from botocore.config import Config
 
 
+def say(line):
+    """Prints line with its newline in one write: several copies of this
+    tool may share one pipe (sql/stream_records.sql runs two at once), and
+    a line written in two pieces can interleave with another's."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def client(endpoint):
     return boto3.client(
         "dynamodb", endpoint_url=endpoint, region_name="us-east-1",
@@ -147,10 +155,10 @@ def run(ddb, args):
             ddb.update_time_to_live(TableName=t, TimeToLiveSpecification={
                 "Enabled": True, "AttributeName": args.ttl})
         put_range(ddb, t, [a for a, _, _ in schema], 0, args.items)
-        print("created %s with %d items" % (t, args.items))
+        say("created %s with %d items" % (t, args.items))
     elif args.command == "put":
         put_range(ddb, t, key_schema(ddb, t), args.first, args.last)
-        print("put %d items" % (args.last - args.first))
+        say("put %d items" % (args.last - args.first))
     elif args.command == "update":
         keys = key_schema(ddb, t)
         for i in range(args.first, args.last):
@@ -167,12 +175,12 @@ def run(ddb, args):
             ddb.update_item(TableName=t, Key=key_of(keys, i), UpdateExpression=expr,
                             ExpressionAttributeNames={"#n": "name"},
                             ExpressionAttributeValues=values)
-        print("updated %d items" % (args.last - args.first))
+        say("updated %d items" % (args.last - args.first))
     elif args.command == "delete":
         keys = key_schema(ddb, t)
         for i in range(args.first, args.last):
             ddb.delete_item(TableName=t, Key=key_of(keys, i))
-        print("deleted %d items" % (args.last - args.first))
+        say("deleted %d items" % (args.last - args.first))
     elif args.command == "expire":
         keys = key_schema(ddb, t)
         for i in range(args.first, args.last):
@@ -188,10 +196,10 @@ def run(ddb, args):
                                               ConsistentRead=True)]
         if left:
             raise SystemExit("Time to Live did not delete items %s within 120 s" % left)
-        print("expired %d items" % (args.last - args.first))
+        say("expired %d items" % (args.last - args.first))
     elif args.command == "raw":
         ddb.put_item(TableName=t, Item=json.loads(args.item))
-        print("put 1 item")
+        say("put 1 item")
     elif args.command == "stream":
         if args.view == "off":
             ddb.update_table(TableName=t, StreamSpecification={"StreamEnabled": False})
@@ -199,7 +207,7 @@ def run(ddb, args):
             ddb.update_table(TableName=t, StreamSpecification={
                 "StreamEnabled": True, "StreamViewType": args.view})
         wait_status(ddb, t)
-        print("stream %s" % args.view)
+        say("stream %s" % args.view)
     return 0
 
 
